@@ -1,0 +1,11 @@
+#pragma once
+// Each `hookline` subcommand registers itself on the application through one of these.
+
+#include <CLI/CLI.hpp>
+
+namespace hookline::cli {
+
+/// Exit codes shared by every subcommand.
+enum ExitCode : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
+
+}  // namespace hookline::cli

@@ -1,0 +1,81 @@
+#pragma once
+/// @file
+/// Errors as values: a Result holds either the value asked for or the reason it could not be had.
+
+#include <cassert>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace hookline {
+
+/// Wraps an error so that a Result<T, E> can be built from it even when T and E convert alike.
+template <class E>
+struct Failure {
+  E error;
+};
+
+/// Builds a Failure, the error side of a Result: `return fail(ParseError{...});`.
+template <class E>
+[[nodiscard]] Failure<std::decay_t<E>> fail(E&& error) {
+  return {std::forward<E>(error)};
+}
+
+/// Either a value of type T or an error of type E; test it with `if (result)` before `*result`.
+template <class T, class E>
+class [[nodiscard]] Result {
+ public:
+  /// A successful result.
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// A failed result.
+  template <class F>
+  Result(Failure<F> failure)  // NOLINT(google-explicit-constructor)
+      : state_(std::in_place_index<1>, E(std::move(failure.error))) {}
+
+  /// True when the result holds a value.
+  [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
+  /// True when the result holds a value.
+  explicit operator bool() const noexcept { return ok(); }
+
+  /// The value; only valid when ok().
+  [[nodiscard]] T& value() & { assert(ok()); return std::get<0>(state_); }
+  /// The value; only valid when ok().
+  [[nodiscard]] const T& value() const& { assert(ok()); return std::get<0>(state_); }
+  /// The value, moved out; only valid when ok().
+  [[nodiscard]] T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
+  /// The error; only valid when !ok().
+  [[nodiscard]] const E& error() const& { assert(!ok()); return std::get<1>(state_); }
+
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, E> state_;
+};
+
+/// The outcome of an operation that yields nothing but may fail with an E.
+template <class E>
+class [[nodiscard]] Status {
+ public:
+  /// Success.
+  Status() = default;
+  /// Failure.
+  template <class F>
+  Status(Failure<F> failure) : error_(E(std::move(failure.error))), failed_(true) {}  // NOLINT
+
+  /// True on success.
+  [[nodiscard]] bool ok() const noexcept { return !failed_; }
+  /// True on success.
+  explicit operator bool() const noexcept { return ok(); }
+  /// The error; only valid when !ok().
+  [[nodiscard]] const E& error() const { assert(failed_); return error_; }
+
+ private:
+  E error_{};
+  bool failed_ = false;
+};
+
+}  // namespace hookline

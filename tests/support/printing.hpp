@@ -1,0 +1,24 @@
+#pragma once
+// Lets Boost.Test print hookline's values when an assertion about them fails.
+
+#include <optional>
+#include <ostream>
+
+#include "hookline/event.hpp"
+
+namespace hookline {
+inline std::ostream& operator<<(std::ostream& out, Platform platform) { return out << to_string(platform); }
+}  // namespace hookline
+
+namespace boost::test_tools::tt_detail {
+template <class T>
+struct print_log_value<std::optional<T>> {
+  void operator()(std::ostream& out, const std::optional<T>& value) {
+    if (value) {
+      out << *value;
+    } else {
+      out << "nullopt";
+    }
+  }
+};
+}  // namespace boost::test_tools::tt_detail
