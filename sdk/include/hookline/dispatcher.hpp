@@ -1,0 +1,135 @@
+#pragma once
+/// @file
+/// The dispatcher: worker threads take due entries from an InboxStore and run the handler registered
+/// for the event's type, retrying failures with backoff until they succeed or become dead letters.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "hookline/backoff.hpp"
+#include "hookline/inbox.hpp"
+#include "hookline/result.hpp"
+#include "hookline/vrio.hpp"
+
+namespace hookline {
+
+/// Why a handler could not finish; retryable failures are tried again later, others go dead at once.
+struct HandlerFailure {
+  /// What went wrong, stored as the entry's last_error.
+  std::string message;
+  /// False when trying again cannot help (e.g. the body does not parse).
+  bool retryable = true;
+};
+
+/// What a handler returns: success, or `fail(HandlerFailure{...})`. A thrown exception counts as a
+/// retryable failure.
+using HandlerStatus = Status<HandlerFailure>;
+
+/// Handles one entry; runs on a dispatcher worker, never on the thread that claimed the event.
+using Handler = std::function<HandlerStatus(const InboxEntry& entry)>;
+
+/// Where the dispatcher reads the time.
+using Clock = std::function<std::chrono::sys_seconds()>;
+
+/// A source of numbers spread evenly over [0, 1), for retry jitter.
+using UnitRandom = std::function<double()>;
+
+/// The system clock, truncated to seconds: the default Clock.
+[[nodiscard]] std::chrono::sys_seconds system_now();
+
+/// How a Dispatcher runs.
+struct DispatcherOptions {
+  /// Worker threads.
+  std::size_t workers = 2;
+  /// Retries and dead letters.
+  RetryPolicy retry;
+  /// The time; the system clock by default, a fake in tests.
+  Clock clock = system_now;
+  /// Jitter source; a seeded Mersenne Twister when left empty.
+  UnitRandom random;
+  /// How long an idle worker sleeps before looking again without being woken (retries come due).
+  std::chrono::milliseconds poll_interval{500};
+  /// How typed VRIO handlers parse bodies.
+  vrio::ParseOptions vrio_parse;
+};
+
+/// What the dispatcher has done since it started.
+struct DispatchCounters {
+  std::uint64_t handled = 0;  ///< handler successes
+  std::uint64_t retried = 0;  ///< failures scheduled for another attempt
+  std::uint64_t dead = 0;     ///< entries moved to the dead letters
+};
+
+/// Routes inbox entries to handlers by event type name on its own worker threads. Register handlers
+/// with on(), then start(); the destructor stops it (running handlers finish, nothing new starts).
+/// Events of one entity are never handled concurrently and are handed over in arrival order.
+class Dispatcher {
+ public:
+  /// A dispatcher over `store`; `fallback` handles every type without a handler of its own and is
+  /// required: an empty fallback throws std::invalid_argument.
+  Dispatcher(InboxStore& store, Handler fallback, DispatcherOptions options = {});
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+  /// Stops the workers.
+  ~Dispatcher();
+
+  /// Handles events whose type is `type`, e.g. "shipment_scheduled"; replaces an earlier handler.
+  /// Only before start(): throws std::logic_error after.
+  Dispatcher& on(std::string_view type, Handler handler);
+
+  /// Handles one typed VRIO event: `fn(const T&)` or `fn(const T&, const InboxEntry&)` returning
+  /// HandlerStatus. A body that does not parse as T is a non-retryable failure.
+  template <class T, class F>
+  Dispatcher& on(F fn);
+
+  /// Starts the workers and subscribes to the store's accepted claims.
+  void start();
+  /// Stops taking entries, waits for running handlers and joins the workers; idempotent.
+  void stop();
+  /// Wakes idle workers to look for due entries (after a clock change, for example).
+  void notify();
+  /// Waits until the workers found nothing due and none is handling anything; false on timeout.
+  [[nodiscard]] bool wait_until_idle(std::chrono::milliseconds timeout);
+  /// Counters since start.
+  [[nodiscard]] DispatchCounters counters() const;
+
+ private:
+  [[nodiscard]] HandlerStatus parse_failure(const ParseError& error) const;
+  [[nodiscard]] const vrio::ParseOptions& vrio_parse_options() const noexcept;
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+template <class T, class F>
+Dispatcher& Dispatcher::on(F fn) {
+  auto typed = [this, fn = std::move(fn)](const InboxEntry& entry) -> HandlerStatus {
+    auto event = vrio::parse(entry.body, vrio_parse_options());
+    if (!event) {
+      return parse_failure(event.error());
+    }
+    const T* payload = std::get_if<T>(&event->payload);
+    if (payload == nullptr) {
+      return parse_failure(ParseError{"webhook_event", "not a " + std::string(T::name) + " event"});
+    }
+    if constexpr (std::is_invocable_v<const F&, const T&, const InboxEntry&>) {
+      return fn(*payload, entry);
+    } else {
+      return fn(*payload);
+    }
+  };
+  if constexpr (std::is_same_v<T, vrio::OrderAbandoned>) {
+    on("order_abandonned", typed);  // VRIO's own spelling
+  }
+  return on(T::name, std::move(typed));
+}
+
+}  // namespace hookline

@@ -1,0 +1,70 @@
+#pragma once
+/// @file
+/// The default durable inbox: one SQLite file in WAL mode with synchronous=FULL, and group commit so
+/// that concurrent claims share one transaction (target hookline::sqlite).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "hookline/inbox.hpp"
+
+namespace hookline {
+
+/// How a SqliteInbox is opened.
+struct SqliteInboxOptions {
+  /// Most claims written in one transaction; 1 means one commit per claim.
+  std::size_t max_batch = 256;
+  /// How long a connection waits for a lock held by another before failing.
+  std::chrono::milliseconds busy_timeout{5000};
+  /// A cap on the database size; claims fail with a StoreError (so senders retry) once it is full.
+  std::optional<std::uint64_t> max_size_bytes;
+};
+
+/// Counters of the group committer, for metrics and benchmarks.
+struct CommitStats {
+  std::uint64_t batches = 0;  ///< transactions committed or failed
+  std::uint64_t claims = 0;   ///< claims answered through them
+};
+
+/// An InboxStore in a SQLite file. Claims go to one committer thread that writes each batch in one
+/// transaction and answers its callers only after the commit; other operations use a second
+/// connection. The destructor answers every queued claim before it closes the file.
+class SqliteInbox final : public InboxStore {
+ public:
+  /// Opens (creating if needed) the database at `path` and puts entries left in flight by a previous
+  /// process back to pending.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteInbox>, StoreError> open(const std::filesystem::path& path,
+                                                                             SqliteInboxOptions options = {});
+  ~SqliteInbox() override;
+
+  [[nodiscard]] Result<ClaimOutcome, StoreError> claim(const EventMeta& meta, std::string_view body,
+                                                       std::chrono::sys_seconds now) override;
+  [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t limit,
+                                                                     std::chrono::sys_seconds now) override;
+  [[nodiscard]] Status<StoreError> mark_handled(EntryId id, std::chrono::sys_seconds now) override;
+  [[nodiscard]] Status<StoreError> mark_failed(EntryId id, std::string_view error,
+                                               std::chrono::sys_seconds next_attempt_at) override;
+  [[nodiscard]] Status<StoreError> mark_dead(EntryId id, std::string_view error,
+                                             std::chrono::sys_seconds now) override;
+  [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> dead_letters(std::size_t limit) override;
+  [[nodiscard]] Result<std::optional<InboxEntry>, StoreError> find(EntryId id) override;
+  [[nodiscard]] Result<bool, StoreError> replay(EntryId id, std::chrono::sys_seconds now) override;
+  [[nodiscard]] Result<std::size_t, StoreError> prune_handled(std::chrono::sys_seconds now,
+                                                              std::chrono::seconds retention) override;
+  [[nodiscard]] Result<InboxCounts, StoreError> counts() override;
+  [[nodiscard]] Result<std::size_t, StoreError> recover_in_flight() override;
+
+  /// How many batches and claims the committer has written so far.
+  [[nodiscard]] CommitStats commit_stats() const;
+
+ private:
+  struct Impl;
+  explicit SqliteInbox(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookline
