@@ -1,0 +1,77 @@
+#include "detail/base64.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace hookline::detail {
+
+namespace {
+
+constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::uint8_t not_base64 = 0xff;
+
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(not_base64);
+  for (std::size_t i = 0; i < alphabet.size(); ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+  return table;
+}
+constexpr auto decode_table = make_decode_table();
+
+}  // namespace
+
+std::string encode_base64(std::string_view bytes) {
+  std::string text;
+  text.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t group = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                                (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                                std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+    text += alphabet[(group >> 18) & 0x3f];
+    text += alphabet[(group >> 12) & 0x3f];
+    text += alphabet[(group >> 6) & 0x3f];
+    text += alphabet[group & 0x3f];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const std::uint32_t group = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+    text += alphabet[(group >> 18) & 0x3f];
+    text += alphabet[(group >> 12) & 0x3f];
+    text += "==";
+  } else if (rest == 2) {
+    const std::uint32_t group = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                                (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8);
+    text += alphabet[(group >> 18) & 0x3f];
+    text += alphabet[(group >> 12) & 0x3f];
+    text += alphabet[(group >> 6) & 0x3f];
+    text += '=';
+  }
+  return text;
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  if (text.size() % 4 == 0 && !text.empty()) {
+    if (text.back() == '=') text.remove_suffix(1);
+    if (text.back() == '=') text.remove_suffix(1);
+  }
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string bytes;
+  bytes.reserve(text.size() * 3 / 4);
+  std::uint32_t group = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const std::uint8_t value = decode_table[static_cast<unsigned char>(c)];
+    if (value == not_base64) return std::nullopt;
+    group = (group << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes += static_cast<char>((group >> bits) & 0xff);
+    }
+  }
+  if ((group & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace hookline::detail

@@ -1,0 +1,303 @@
+#include "hookline/verify.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detail/base64.hpp"
+#include "detail/constant_time.hpp"
+#include "detail/hex.hpp"
+#include "verify_keys.hpp"
+
+namespace hookline {
+
+namespace {
+
+constexpr std::array<Scheme, 7> schemes{Scheme::vrio,   Scheme::standard, Scheme::ordergroove, Scheme::stripe,
+                                        Scheme::github, Scheme::shopify,  Scheme::store};
+
+// A timestamp longer than this many digits is refused before conversion (year 5138 has 12).
+constexpr std::size_t max_timestamp_digits = 12;
+
+std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) noexcept {
+  return text.size() >= prefix.size() && header_name_equals(text.substr(0, prefix.size()), prefix);
+}
+
+VerifyError error(VerifyErrorKind kind, std::string_view header) { return VerifyError{kind, std::string(header)}; }
+
+// Unix seconds written as plain decimal digits.
+std::optional<std::int64_t> parse_unix_seconds(std::string_view text) noexcept {
+  if (text.empty() || text.size() > max_timestamp_digits) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, code] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (code != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// The required, non-empty value of a header.
+Result<std::string_view, VerifyError> required(const Headers& headers, std::string_view name) {
+  const auto value = headers.get(name);
+  if (!value || trim(*value).empty()) return fail(error(VerifyErrorKind::missing_header, name));
+  return trim(*value);
+}
+
+// A digest written as hex of either case or as base64, optionally after "sha256=" (VRIO).
+std::optional<std::string> decode_hex_or_base64_digest(std::string_view text) {
+  if (starts_with_ignoring_case(text, "sha256=")) text.remove_prefix(7);
+  auto bytes = text.size() == 2 * detail::hmac_sha256_size ? detail::decode_hex(text) : detail::decode_base64(text);
+  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
+  return bytes;
+}
+
+std::optional<std::string> decode_hex_digest(std::string_view text) {
+  auto bytes = detail::decode_hex(text);
+  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
+  return bytes;
+}
+
+std::optional<std::string> decode_base64_digest(std::string_view text) {
+  auto bytes = detail::decode_base64(text);
+  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
+  return bytes;
+}
+
+// "k=v,k=v" pairs of the Ordergroove and Stripe headers; nullopt when an element has no "=".
+using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
+std::optional<Pairs> parse_pairs(std::string_view text) {
+  Pairs pairs;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto element = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (element.empty()) continue;
+    const auto equals = element.find('=');
+    if (equals == std::string_view::npos) return std::nullopt;
+    pairs.emplace_back(trim(element.substr(0, equals)), trim(element.substr(equals + 1)));
+  }
+  return pairs;
+}
+
+std::string_view digest_view(const detail::HmacDigest& digest) noexcept {
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+}  // namespace
+
+std::string_view to_string(Scheme scheme) noexcept {
+  switch (scheme) {
+    case Scheme::vrio: return "vrio";
+    case Scheme::standard: return "standard";
+    case Scheme::ordergroove: return "ordergroove";
+    case Scheme::stripe: return "stripe";
+    case Scheme::github: return "github";
+    case Scheme::shopify: return "shopify";
+    case Scheme::store: return "store";
+  }
+  return "unknown";
+}
+
+std::optional<Scheme> scheme_from_string(std::string_view name) noexcept {
+  for (const auto scheme : schemes) {
+    if (to_string(scheme) == name) return scheme;
+  }
+  return std::nullopt;
+}
+
+std::span<const Scheme> all_schemes() noexcept { return schemes; }
+
+std::string_view to_string(VerifyErrorKind kind) noexcept {
+  switch (kind) {
+    case VerifyErrorKind::missing_header: return "missing_header";
+    case VerifyErrorKind::malformed_header: return "malformed_header";
+    case VerifyErrorKind::no_matching_signature: return "no_matching_signature";
+    case VerifyErrorKind::timestamp_too_old: return "timestamp_too_old";
+    case VerifyErrorKind::timestamp_too_new: return "timestamp_too_new";
+    case VerifyErrorKind::invalid_secret: return "invalid_secret";
+  }
+  return "unknown";
+}
+
+std::string_view describe(VerifyErrorKind kind) noexcept {
+  switch (kind) {
+    case VerifyErrorKind::missing_header: return "a required header is missing";
+    case VerifyErrorKind::malformed_header: return "a header is malformed";
+    case VerifyErrorKind::no_matching_signature: return "no signature matches any configured secret";
+    case VerifyErrorKind::timestamp_too_old: return "the signed timestamp is too old";
+    case VerifyErrorKind::timestamp_too_new: return "the signed timestamp is too far in the future";
+    case VerifyErrorKind::invalid_secret: return "a configured secret is empty or not in the scheme's format";
+  }
+  return "unknown verification error";
+}
+
+std::string VerifyError::to_string() const {
+  std::string text(describe(kind));
+  if (!header.empty()) {
+    text += ": ";
+    text += header;
+  }
+  return text;
+}
+
+struct Verifier::Impl {
+  Scheme scheme;
+  VerifyOptions options;
+  detail::SchemeKeys keys;
+
+  // Too old / too new against `now`, both edges inclusive.
+  [[nodiscard]] Result<std::chrono::sys_seconds, VerifyError> check_timestamp(std::string_view text,
+                                                                              std::string_view header,
+                                                                              std::chrono::sys_seconds now) const {
+    const auto seconds = parse_unix_seconds(text);
+    if (!seconds) return fail(error(VerifyErrorKind::malformed_header, header));
+    const std::chrono::sys_seconds timestamp{std::chrono::seconds{*seconds}};
+    if (timestamp < now - options.past_tolerance) return fail(error(VerifyErrorKind::timestamp_too_old, header));
+    if (timestamp > now + options.future_tolerance) return fail(error(VerifyErrorKind::timestamp_too_new, header));
+    return timestamp;
+  }
+
+  // The first secret whose HMAC of `parts` equals one of `candidates`.
+  [[nodiscard]] Result<Verified, VerifyError> match(std::initializer_list<std::string_view> parts,
+                                                    const std::vector<std::string>& candidates,
+                                                    std::optional<std::chrono::sys_seconds> timestamp,
+                                                    std::string_view header) const {
+    for (std::size_t i = 0; i < keys.hmac_keys.size(); ++i) {
+      const auto digest = keys.hmac_keys[i].digest(parts);
+      for (const auto& candidate : candidates) {
+        if (detail::constant_time_equals(digest_view(digest), candidate)) return Verified{i, timestamp};
+      }
+    }
+    return fail(error(VerifyErrorKind::no_matching_signature, header));
+  }
+
+  // One digest over the body alone, in the header's encoding (vrio, github, shopify).
+  [[nodiscard]] Result<Verified, VerifyError> verify_body_digest(
+      std::string_view body, const Headers& headers, std::string_view header,
+      std::optional<std::string> (*decode)(std::string_view)) const {
+    const auto value = required(headers, header);
+    if (!value) return fail(value.error());
+    auto candidate = decode(*value);
+    if (!candidate) return fail(error(VerifyErrorKind::malformed_header, header));
+    return match({body}, {std::move(*candidate)}, std::nullopt, header);
+  }
+
+  [[nodiscard]] Result<Verified, VerifyError> verify_standard(std::string_view body, const Headers& headers,
+                                                              std::chrono::sys_seconds now) const {
+    const auto id = required(headers, detail::standard_id_header);
+    if (!id) return fail(id.error());
+    const auto timestamp_text = required(headers, detail::standard_timestamp_header);
+    if (!timestamp_text) return fail(timestamp_text.error());
+    const auto signatures = required(headers, detail::standard_signature_header);
+    if (!signatures) return fail(signatures.error());
+
+    const auto timestamp = check_timestamp(*timestamp_text, detail::standard_timestamp_header, now);
+    if (!timestamp) return fail(timestamp.error());
+
+    std::vector<std::string> candidates;
+    bool any_entry = false;
+    std::string_view rest = *signatures;
+    while (!rest.empty()) {
+      const auto space = rest.find(' ');
+      const auto entry = rest.substr(0, space);
+      rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+      if (entry.empty()) continue;
+      const auto comma = entry.find(',');
+      if (comma == std::string_view::npos) continue;
+      any_entry = true;
+      if (entry.substr(0, comma) != "v1") continue;
+      if (auto bytes = decode_base64_digest(entry.substr(comma + 1))) candidates.push_back(std::move(*bytes));
+    }
+    if (!any_entry) return fail(error(VerifyErrorKind::malformed_header, detail::standard_signature_header));
+
+    const auto seconds = std::to_string(timestamp->time_since_epoch().count());
+    return match({*id, ".", seconds, ".", body}, candidates, *timestamp, detail::standard_signature_header);
+  }
+
+  // "ts=…,sig=…" (Ordergroove) and "t=…,v1=…" (Stripe): a timestamp key and repeatable signature keys.
+  [[nodiscard]] Result<Verified, VerifyError> verify_timestamped_pairs(std::string_view body, const Headers& headers,
+                                                                       std::chrono::sys_seconds now,
+                                                                       std::string_view header,
+                                                                       std::string_view timestamp_key,
+                                                                       std::string_view signature_key,
+                                                                       bool signature_required) const {
+    const auto value = required(headers, header);
+    if (!value) return fail(value.error());
+    const auto pairs = parse_pairs(*value);
+    if (!pairs) return fail(error(VerifyErrorKind::malformed_header, header));
+
+    std::optional<std::string_view> timestamp_text;
+    std::vector<std::string> candidates;
+    bool any_signature = false;
+    for (const auto& [key, text] : *pairs) {
+      if (key == timestamp_key) {
+        if (timestamp_text) return fail(error(VerifyErrorKind::malformed_header, header));
+        timestamp_text = text;
+      } else if (key == signature_key) {
+        any_signature = true;
+        if (auto bytes = decode_hex_digest(text)) candidates.push_back(std::move(*bytes));
+      }
+    }
+    if (!timestamp_text) return fail(error(VerifyErrorKind::malformed_header, header));
+    if (signature_required && !any_signature) return fail(error(VerifyErrorKind::malformed_header, header));
+
+    const auto timestamp = check_timestamp(*timestamp_text, header, now);
+    if (!timestamp) return fail(timestamp.error());
+    const auto seconds = std::to_string(timestamp->time_since_epoch().count());
+    return match({seconds, ".", body}, candidates, *timestamp, header);
+  }
+
+  [[nodiscard]] Result<Verified, VerifyError> verify_store_token(const Headers& headers) const {
+    const auto token = required(headers, detail::store_token_header);
+    if (!token) return fail(token.error());
+    for (std::size_t i = 0; i < keys.tokens.size(); ++i) {
+      if (detail::constant_time_equals(*token, keys.tokens[i].reveal())) return Verified{i, std::nullopt};
+    }
+    return fail(error(VerifyErrorKind::no_matching_signature, detail::store_token_header));
+  }
+};
+
+Result<Verifier, VerifyError> Verifier::create(Scheme scheme, std::span<const Secret> secrets, VerifyOptions options) {
+  auto keys = detail::make_scheme_keys(scheme, secrets, options);
+  if (!keys) return fail(keys.error());
+  return Verifier{std::make_unique<const Impl>(Impl{scheme, options, std::move(*keys)})};
+}
+
+Verifier::Verifier(std::unique_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
+Verifier::Verifier(Verifier&& other) noexcept = default;
+Verifier& Verifier::operator=(Verifier&& other) noexcept = default;
+Verifier::~Verifier() = default;
+
+Scheme Verifier::scheme() const noexcept { return impl_->scheme; }
+
+Result<Verified, VerifyError> Verifier::verify(std::string_view body, const Headers& headers,
+                                               std::chrono::sys_seconds now) const {
+  switch (impl_->scheme) {
+    case Scheme::vrio:
+      return impl_->verify_body_digest(body, headers, detail::vrio_signature_header, decode_hex_or_base64_digest);
+    case Scheme::standard:
+      return impl_->verify_standard(body, headers, now);
+    case Scheme::ordergroove:
+      return impl_->verify_timestamped_pairs(body, headers, now, detail::ordergroove_signature_header, "ts", "sig", true);
+    case Scheme::stripe:
+      return impl_->verify_timestamped_pairs(body, headers, now, detail::stripe_signature_header, "t", "v1", false);
+    case Scheme::github:
+      return impl_->verify_body_digest(body, headers, detail::github_signature_header, [](std::string_view text) {
+        return starts_with_ignoring_case(text, "sha256=") ? decode_hex_digest(text.substr(7)) : std::nullopt;
+      });
+    case Scheme::shopify:
+      return impl_->verify_body_digest(body, headers, detail::shopify_signature_header, decode_base64_digest);
+    case Scheme::store:
+      return impl_->verify_store_token(headers);
+  }
+  return fail(error(VerifyErrorKind::no_matching_signature, {}));
+}
+
+}  // namespace hookline
