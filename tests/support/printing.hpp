@@ -5,9 +5,12 @@
 #include <ostream>
 
 #include "hookline/event.hpp"
+#include "hookline/verify.hpp"
 
 namespace hookline {
 inline std::ostream& operator<<(std::ostream& out, Platform platform) { return out << to_string(platform); }
+inline std::ostream& operator<<(std::ostream& out, Scheme scheme) { return out << to_string(scheme); }
+inline std::ostream& operator<<(std::ostream& out, VerifyErrorKind kind) { return out << to_string(kind); }
 }  // namespace hookline
 
 namespace boost::test_tools::tt_detail {
