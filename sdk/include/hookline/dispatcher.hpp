@@ -66,6 +66,7 @@ struct DispatchCounters {
   std::uint64_t handled = 0;  ///< handler successes
   std::uint64_t retried = 0;  ///< failures scheduled for another attempt
   std::uint64_t dead = 0;     ///< entries moved to the dead letters
+  std::uint64_t store_errors = 0;  ///< store operations that failed (and were tried again)
 };
 
 /// Routes inbox entries to handlers by event type name on its own worker threads. Register handlers

@@ -1,0 +1,221 @@
+#include "hookline/dispatcher.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace hookline {
+
+std::chrono::sys_seconds system_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+struct Dispatcher::Impl {
+  Impl(InboxStore& inbox, Handler fallback_handler, DispatcherOptions dispatcher_options)
+      : store(inbox), fallback(std::move(fallback_handler)), options(std::move(dispatcher_options)) {
+    if (!fallback) {
+      throw std::invalid_argument("hookline::Dispatcher needs a fallback handler for unknown event types");
+    }
+    if (!options.clock) {
+      options.clock = system_now;
+    }
+    if (!options.random) {
+      options.random = [engine = std::mt19937_64{std::random_device{}()},
+                        spread = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
+        return spread(engine);
+      };
+    }
+    options.workers = std::max<std::size_t>(options.workers, 1);
+  }
+
+  InboxStore& store;
+  Handler fallback;
+  DispatcherOptions options;
+  std::map<std::string, Handler, std::less<>> routes;
+
+  std::mutex mutex;  // guards everything below, and options.random
+  std::condition_variable wake;
+  std::condition_variable quiet_changed;
+  std::uint64_t generation = 0;  // bumped whenever there may be new work
+  std::vector<std::optional<std::uint64_t>> quiet_at;  // per worker: the generation it found nothing at
+  bool started = false;
+  bool stopping = false;
+  DispatchCounters counters;
+  std::vector<std::thread> threads;
+
+  void notify() {
+    {
+      const std::lock_guard lock(mutex);
+      ++generation;
+    }
+    wake.notify_all();
+  }
+
+  [[nodiscard]] bool idle() const {
+    return std::all_of(quiet_at.begin(), quiet_at.end(),
+                       [this](const auto& seen) { return seen && *seen == generation; });
+  }
+
+  void run_worker(std::size_t index) {
+    for (;;) {
+      std::uint64_t seen;
+      {
+        const std::lock_guard lock(mutex);
+        if (stopping) {
+          return;
+        }
+        seen = generation;
+      }
+      auto taken = store.take_due(1, options.clock());
+      if (taken && !taken->empty()) {
+        handle(taken->front());
+        notify();  // finishing an entry may have unblocked the next one of its entity
+        continue;
+      }
+      std::unique_lock lock(mutex);
+      if (!taken) {
+        ++counters.store_errors;  // look again after a poll interval, not at once
+        wake.wait_for(lock, options.poll_interval, [this] { return stopping; });
+        continue;
+      }
+      if (generation == seen) {
+        quiet_at[index] = seen;
+        quiet_changed.notify_all();
+      }
+      wake.wait_for(lock, options.poll_interval, [&] { return stopping || generation != seen; });
+      quiet_at[index].reset();
+    }
+  }
+
+  /// Runs the entry's handler and records the outcome.
+  void handle(const InboxEntry& entry) {
+    const auto route = routes.find(entry.meta.type);
+    const Handler& handler = route != routes.end() ? route->second : fallback;
+    HandlerStatus status;
+    try {
+      status = handler(entry);
+    } catch (const std::exception& error) {
+      status = fail(HandlerFailure{std::string("handler threw: ") + error.what()});
+    } catch (...) {
+      status = fail(HandlerFailure{"handler threw a non-standard exception"});
+    }
+    const auto now = options.clock();
+    if (status) {
+      record([&] { return store.mark_handled(entry.id, now); }, &DispatchCounters::handled);
+      return;
+    }
+    const HandlerFailure& failure = status.error();
+    std::optional<std::chrono::sys_seconds> retry_at;
+    if (failure.retryable) {
+      double unit = 0.0;
+      {
+        const std::lock_guard lock(mutex);
+        unit = options.random();
+      }
+      retry_at = next_attempt_at(options.retry, entry.attempts + 1, entry.received_at, now, unit);
+    }
+    if (retry_at) {
+      record([&] { return store.mark_failed(entry.id, failure.message, *retry_at); }, &DispatchCounters::retried);
+    } else {
+      record([&] { return store.mark_dead(entry.id, failure.message, now); }, &DispatchCounters::dead);
+    }
+  }
+
+  /// Stores an outcome, trying again each poll interval while the store fails (an entry left in
+  /// flight would block its entity until the next restart), then counts it.
+  template <class Mark>
+  void record(Mark mark, std::uint64_t DispatchCounters::*counter) {
+    for (;;) {
+      const auto stored = mark();
+      std::unique_lock lock(mutex);
+      if (stored) {
+        ++(counters.*counter);
+        return;
+      }
+      ++counters.store_errors;
+      if (wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
+        return;  // left in flight: recovered when the store is next opened
+      }
+    }
+  }
+};
+
+Dispatcher::Dispatcher(InboxStore& store, Handler fallback, DispatcherOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(fallback), std::move(options))) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+Dispatcher& Dispatcher::on(std::string_view type, Handler handler) {
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->started) {
+    throw std::logic_error("hookline::Dispatcher::on() after start()");
+  }
+  if (!handler) {
+    throw std::invalid_argument("hookline::Dispatcher::on() with an empty handler");
+  }
+  impl_->routes.insert_or_assign(std::string(type), std::move(handler));
+  return *this;
+}
+
+void Dispatcher::start() {
+  {
+    const std::lock_guard lock(impl_->mutex);
+    if (impl_->started) {
+      return;
+    }
+    impl_->started = true;
+    impl_->quiet_at.assign(impl_->options.workers, std::nullopt);
+    for (std::size_t index = 0; index < impl_->options.workers; ++index) {
+      impl_->threads.emplace_back([impl = impl_.get(), index] { impl->run_worker(index); });
+    }
+  }
+  impl_->store.set_accepted_listener([impl = impl_.get()] { impl->notify(); });
+}
+
+void Dispatcher::stop() {
+  {
+    const std::lock_guard lock(impl_->mutex);
+    if (!impl_->started || impl_->stopping) {
+      return;
+    }
+  }
+  impl_->store.set_accepted_listener({});
+  {
+    const std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  for (auto& thread : impl_->threads) {
+    thread.join();
+  }
+  impl_->threads.clear();
+}
+
+void Dispatcher::notify() { impl_->notify(); }
+
+bool Dispatcher::wait_until_idle(std::chrono::milliseconds timeout) {
+  impl_->notify();
+  std::unique_lock lock(impl_->mutex);
+  if (!impl_->started || impl_->stopping) {
+    return false;
+  }
+  return impl_->quiet_changed.wait_for(lock, timeout, [this] { return impl_->idle(); });
+}
+
+DispatchCounters Dispatcher::counters() const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->counters;
+}
+
+HandlerStatus Dispatcher::parse_failure(const ParseError& error) const {
+  return fail(HandlerFailure{"the body does not parse: " + error.to_string(), false});
+}
+
+const vrio::ParseOptions& Dispatcher::vrio_parse_options() const noexcept { return impl_->options.vrio_parse; }
+
+}  // namespace hookline
