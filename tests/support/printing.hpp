@@ -5,12 +5,15 @@
 #include <ostream>
 
 #include "hookline/event.hpp"
+#include "hookline/inbox.hpp"
 #include "hookline/verify.hpp"
 
 namespace hookline {
 inline std::ostream& operator<<(std::ostream& out, Platform platform) { return out << to_string(platform); }
 inline std::ostream& operator<<(std::ostream& out, Scheme scheme) { return out << to_string(scheme); }
 inline std::ostream& operator<<(std::ostream& out, VerifyErrorKind kind) { return out << to_string(kind); }
+inline std::ostream& operator<<(std::ostream& out, ClaimOutcome outcome) { return out << to_string(outcome); }
+inline std::ostream& operator<<(std::ostream& out, EntryState state) { return out << to_string(state); }
 }  // namespace hookline
 
 namespace boost::test_tools::tt_detail {
