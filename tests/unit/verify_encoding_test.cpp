@@ -1,0 +1,70 @@
+// The private encoding helpers behind verification: base64 (RFC 4648 vectors), hex, constant-time equality.
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "detail/base64.hpp"
+#include "detail/constant_time.hpp"
+#include "detail/hex.hpp"
+
+using hookline::detail::constant_time_equals;
+using hookline::detail::decode_base64;
+using hookline::detail::decode_hex;
+using hookline::detail::encode_base64;
+using hookline::detail::encode_hex;
+
+BOOST_AUTO_TEST_SUITE(verify_encoding)
+
+BOOST_AUTO_TEST_CASE(base64_rfc4648_vectors) {
+  const std::vector<std::pair<std::string, std::string>> vectors{
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [bytes, text] : vectors) {
+    BOOST_TEST(encode_base64(bytes) == text);
+    BOOST_TEST(decode_base64(text).value() == bytes);
+  }
+  BOOST_TEST(encode_base64(std::string("\xff\xfe\x00", 3)) == "//4A");
+  BOOST_TEST(decode_base64("//4A").value() == std::string("\xff\xfe\x00", 3));
+}
+
+BOOST_AUTO_TEST_CASE(base64_padding_is_optional) {
+  BOOST_TEST(decode_base64("Zg").value() == "f");
+  BOOST_TEST(decode_base64("Zm8").value() == "fo");
+  BOOST_TEST(decode_base64("Zm9vYg").value() == "foob");
+}
+
+BOOST_DATA_TEST_CASE(base64_refuses,
+                     boost::unit_test::data::make(std::vector<std::string>{
+                         "Z", "Zg=", "Zg===", "Z===", "Zm9v=", "=Zm9", "Zm=v", "Zm 9v", "Zm9v\n", "Zm-_", "Zh==",
+                         "Zm9=", "Zm9vYh", "é"}),
+                     text) {
+  BOOST_TEST(!decode_base64(text).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(hex_round_trip_and_case) {
+  const std::string bytes("\x00\x01\xab\xff", 4);
+  BOOST_TEST(encode_hex(bytes) == "0001abff");
+  BOOST_TEST(decode_hex("0001abff").value() == bytes);
+  BOOST_TEST(decode_hex("0001ABFF").value() == bytes);
+  BOOST_TEST(decode_hex("").value().empty());
+}
+
+BOOST_DATA_TEST_CASE(hex_refuses, boost::unit_test::data::make(std::vector<std::string>{"0", "abc", "0g", "zz", " 00", "0x00"}),
+                     text) {
+  BOOST_TEST(!decode_hex(text).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(constant_time_equality) {
+  BOOST_TEST(constant_time_equals("", ""));
+  BOOST_TEST(constant_time_equals("abc", "abc"));
+  BOOST_TEST(!constant_time_equals("abc", "abd"));
+  BOOST_TEST(!constant_time_equals("abc", "ab"));
+  BOOST_TEST(!constant_time_equals("ab", "abc"));
+  BOOST_TEST(!constant_time_equals("", "a"));
+  BOOST_TEST(constant_time_equals(std::string("a\0b", 3), std::string("a\0b", 3)));
+  BOOST_TEST(!constant_time_equals(std::string("a\0b", 3), std::string("a\0c", 3)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
