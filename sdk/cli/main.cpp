@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   CLI::App app{"hookline: verify, inspect and send commerce webhooks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hookline 0.1.0");
+  int exit_code = hookline::cli::exit_ok;
+  hookline::cli::add_inspect_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
@@ -15,5 +17,5 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? hookline::cli::exit_ok : hookline::cli::exit_usage;
   }
-  return hookline::cli::exit_ok;
+  return exit_code;
 }

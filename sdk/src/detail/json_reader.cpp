@@ -1,0 +1,355 @@
+#include "detail/json_reader.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <string>
+
+namespace hookline::detail {
+
+namespace {
+
+constexpr bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+std::string_view trim_trailing_space(std::string_view text) noexcept {
+  while (!text.empty() && is_json_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+/// True when `text` is exactly one JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view text) noexcept {
+  std::size_t at = 0;
+  const auto digits = [&] {
+    const std::size_t start = at;
+    while (at < text.size() && is_digit(text[at])) ++at;
+    return at - start;
+  };
+  if (at < text.size() && text[at] == '-') ++at;
+  if (at < text.size() && text[at] == '0') {
+    ++at;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    if (digits() == 0) return false;
+  }
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
+    if (digits() == 0) return false;
+  }
+  return at == text.size();
+}
+
+/// An optional sign and digits only, as in "4806" or "-3".
+std::optional<std::int64_t> parse_integer_text(std::string_view text) noexcept {
+  if (text.empty()) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+/// A plain decimal as VRIO sends amounts: -?[0-9]+(\.[0-9]+)?
+bool is_decimal_text(std::string_view text) noexcept {
+  std::size_t at = 0;
+  if (at < text.size() && text[at] == '-') ++at;
+  const std::size_t integer_start = at;
+  while (at < text.size() && is_digit(text[at])) ++at;
+  if (at == integer_start) return false;
+  if (at < text.size() && text[at] == '.') {
+    const std::size_t fraction_start = ++at;
+    while (at < text.size() && is_digit(text[at])) ++at;
+    if (at == fraction_start) return false;
+  }
+  return at == text.size();
+}
+
+/// Two or four digits at `text[at..]`.
+int digits_at(std::string_view text, std::size_t at, std::size_t count, bool& ok) noexcept {
+  int value = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const char c = text[at + i];
+    if (!is_digit(c)) ok = false;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+/// "YYYY-MM-DD HH:MM:SS" as a local time, if it is one.
+std::optional<std::chrono::local_seconds> parse_local_time(std::string_view text) noexcept {
+  if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  bool ok = true;
+  const int year = digits_at(text, 0, 4, ok);
+  const int month = digits_at(text, 5, 2, ok);
+  const int day = digits_at(text, 8, 2, ok);
+  const int hour = digits_at(text, 11, 2, ok);
+  const int minute = digits_at(text, 14, 2, ok);
+  const int second = digits_at(text, 17, 2, ok);
+  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (!ok || !date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  return std::chrono::local_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+         std::chrono::seconds{second};
+}
+
+}  // namespace
+
+void JsonPath::append_to(std::string& out) const {
+  if (parent_ != nullptr) parent_->append_to(out);
+  if (is_index_) {
+    out += '[';
+    out += std::to_string(index_);
+    out += ']';
+    return;
+  }
+  if (key_.empty() && parent_ == nullptr) return;
+  if (!out.empty()) out += '.';
+  out += key_;
+}
+
+std::string JsonPath::to_string() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+std::string_view describe(simdjson::error_code code, std::string_view expected) noexcept {
+  switch (code) {
+    case simdjson::INCORRECT_TYPE:
+      return expected;
+    case simdjson::DEPTH_ERROR:
+      return "nesting too deep";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8";
+    case simdjson::EMPTY:
+      return "empty document";
+    default:
+      return "malformed JSON";
+  }
+}
+
+ParseError JsonValue::error(std::string_view message) const { return {path_->to_string(), std::string(message)}; }
+
+ParseError JsonValue::member_error(std::string_view key, std::string_view message) const {
+  return {JsonPath(*path_, key).to_string(), std::string(message)};
+}
+
+std::string_view JsonValue::token() { return trim_trailing_space(value_.raw_json_token()); }
+
+Result<bool, ParseError> JsonValue::is_null() {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  if (type != simdjson::ondemand::json_type::null) return false;
+  if (token() != "null") return fail(error("malformed JSON"));
+  return true;
+}
+
+Status<ParseError> JsonValue::read(std::int64_t& out) {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  if (type == simdjson::ondemand::json_type::number) {
+    if (value_.get_int64().get(out) == simdjson::SUCCESS) return {};
+    return fail(error(is_json_number(token()) ? "expected an integer" : "malformed JSON"));
+  }
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view text;
+    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "expected an integer")));
+    if (const auto value = parse_integer_text(text)) {
+      out = *value;
+      return {};
+    }
+  }
+  return fail(error("expected an integer"));
+}
+
+Status<ParseError> JsonValue::read(std::optional<std::int64_t>& out) {
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  if (*null) {
+    out.reset();
+    return {};
+  }
+  std::int64_t value = 0;
+  if (auto status = read(value); !status) return status;
+  out = value;
+  return {};
+}
+
+Status<ParseError> JsonValue::read(std::string& out) {
+  std::string_view text;
+  if (auto code = value_.get_string().get(text)) {
+    return fail(error(describe(code, "expected a string")));
+  }
+  out.assign(text);
+  return {};
+}
+
+Status<ParseError> JsonValue::read(std::optional<std::string>& out) {
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  if (*null) {
+    out.reset();
+    return {};
+  }
+  if (!out) out.emplace();
+  return read(*out);
+}
+
+Status<ParseError> JsonValue::read(std::optional<bool>& out) {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  switch (type) {
+    case simdjson::ondemand::json_type::null:
+      if (token() != "null") return fail(error("malformed JSON"));
+      out.reset();
+      return {};
+    case simdjson::ondemand::json_type::boolean: {
+      bool value = false;
+      if (auto code = value_.get_bool().get(value)) return fail(error(describe(code, "malformed JSON")));
+      out = value;
+      return {};
+    }
+    case simdjson::ondemand::json_type::number: {
+      const std::string_view text = token();
+      if (!is_json_number(text)) return fail(error("malformed JSON"));
+      if (text != "0" && text != "1") return fail(error("expected a boolean"));
+      out = text == "1";
+      return {};
+    }
+    case simdjson::ondemand::json_type::string: {
+      std::string_view text;
+      if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+      if (text != "0" && text != "1") return fail(error("expected a boolean"));
+      out = text == "1";
+      return {};
+    }
+    default:
+      return fail(error("expected a boolean"));
+  }
+}
+
+Status<ParseError> JsonValue::read_decimal(std::optional<std::string>& out) {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  if (type == simdjson::ondemand::json_type::null) {
+    if (token() != "null") return fail(error("malformed JSON"));
+    out.reset();
+    return {};
+  }
+  if (type == simdjson::ondemand::json_type::number) {
+    const std::string_view text = token();
+    if (!is_json_number(text)) return fail(error("malformed JSON"));
+    if (!is_decimal_text(text)) return fail(error("expected a decimal number"));
+    out.emplace(text);
+    return {};
+  }
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view text;
+    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+    if (!is_decimal_text(text)) return fail(error("expected a decimal number"));
+    out.emplace(text);
+    return {};
+  }
+  return fail(error("expected a decimal number"));
+}
+
+Status<ParseError> JsonValue::read_id(std::string& out) {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  if (type == simdjson::ondemand::json_type::number) {
+    std::int64_t value = 0;
+    if (value_.get_int64().get(value) != simdjson::SUCCESS) {
+      return fail(error(is_json_number(token()) ? "expected a string or an integer" : "malformed JSON"));
+    }
+    out = std::to_string(value);
+    return {};
+  }
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view text;
+    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+    if (text.empty()) return fail(error("expected a non-empty string"));
+    out.assign(text);
+    return {};
+  }
+  return fail(error("expected a string or an integer"));
+}
+
+Status<ParseError> JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) {
+  constexpr std::string_view expected = "expected a date \"YYYY-MM-DD HH:MM:SS\"";
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  if (*null) {
+    out.reset();
+    return {};
+  }
+  std::string_view text;
+  if (auto code = value_.get_string().get(text)) {
+    return fail(error(describe(code, expected)));
+  }
+  if (text.empty() || text == "0000-00-00 00:00:00") {
+    out.reset();
+    return {};
+  }
+  const auto local = parse_local_time(text);
+  if (!local) return fail(error(expected));
+  out = zone.to_sys(*local);
+  return {};
+}
+
+Status<ParseError> JsonValue::read_raw(std::string& out) {
+  const char* start = nullptr;
+  if (auto code = value_.current_location().get(start)) return fail(error(describe(code, "malformed JSON")));
+  if (auto status = skip(); !status) return status;
+  const char* end = nullptr;
+  if (auto code = value_.current_location().get(end)) return fail(error(describe(code, "malformed JSON")));
+  out.assign(trim_trailing_space(std::string_view(start, static_cast<std::size_t>(end - start))));
+  return {};
+}
+
+Status<ParseError> JsonValue::skip() {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  switch (type) {
+    case simdjson::ondemand::json_type::object:
+      return for_each_field([](std::string_view, JsonValue& member) { return member.skip(); });
+    case simdjson::ondemand::json_type::array:
+      return for_each_element([](JsonValue& element) { return element.skip(); });
+    case simdjson::ondemand::json_type::string: {
+      std::string_view ignored;
+      if (auto code = value_.get_string().get(ignored)) return fail(error(describe(code, "malformed JSON")));
+      return {};
+    }
+    case simdjson::ondemand::json_type::number:
+      if (!is_json_number(token())) return fail(error("malformed JSON"));
+      return {};
+    case simdjson::ondemand::json_type::boolean: {
+      const std::string_view text = token();
+      if (text != "true" && text != "false") return fail(error("malformed JSON"));
+      return {};
+    }
+    case simdjson::ondemand::json_type::null:
+      if (token() != "null") return fail(error("malformed JSON"));
+      return {};
+  }
+  return fail(error("malformed JSON"));
+}
+
+Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
+  if (!simdjson::validate_utf8(body.data(), body.size())) return fail(ParseError{"", "invalid UTF-8"});
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;
+  if (padded.size() < body.size() + simdjson::SIMDJSON_PADDING) padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(padded.data(), body.data(), body.size());
+  std::memset(padded.data() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::document document;
+  if (auto code = parser.iterate(padded.data(), body.size(), padded.size()).get(document)) {
+    return fail(ParseError{"", std::string(describe(code, "malformed JSON"))});
+  }
+  return JsonDocument(std::move(document));
+}
+
+}  // namespace hookline::detail

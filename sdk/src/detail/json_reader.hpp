@@ -1,0 +1,188 @@
+#pragma once
+// Private: a path-tracking JSON reader over simdjson on-demand, shared by every platform parser.
+//
+// Every value of a document is either read by a typed reader or validated by skip(), so malformed
+// parts are refused even where nothing is extracted; errors name the JSON path of the offending
+// value ("webhook_data.shipment.shipment_items[0].quantity: expected an integer"). Paths are a
+// chain of nodes on the stack and rendered only when an error is reported.
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "hookline/event.hpp"
+#include "hookline/result.hpp"
+#include "hookline/time_zone.hpp"
+
+namespace hookline::detail {
+
+/// Objects and arrays nested deeper than this are refused ("nesting too deep").
+inline constexpr std::size_t max_json_depth = 64;
+
+/// Where a value sits in a document: a key or an index below a parent, or the root.
+class JsonPath {
+ public:
+  /// The document itself (renders as "").
+  JsonPath() = default;
+  /// The member `key` of the object at `parent`.
+  JsonPath(const JsonPath& parent, std::string_view key) noexcept
+      : parent_(&parent), key_(key), depth_(parent.depth_ + 1) {}
+  /// The element `index` of the array at `parent`.
+  JsonPath(const JsonPath& parent, std::size_t index) noexcept
+      : parent_(&parent), index_(index), depth_(parent.depth_ + 1), is_index_(true) {}
+
+  /// How many objects and arrays enclose this value.
+  [[nodiscard]] std::size_t depth() const noexcept { return depth_; }
+  /// e.g. "webhook_data.shipment.shipment_items[0].quantity".
+  [[nodiscard]] std::string to_string() const;
+
+ private:
+  void append_to(std::string& out) const;
+
+  const JsonPath* parent_ = nullptr;
+  std::string_view key_;
+  std::size_t index_ = 0;
+  std::size_t depth_ = 0;
+  bool is_index_ = false;
+};
+
+/// The error text for a simdjson failure where `expected` was wanted.
+[[nodiscard]] std::string_view describe(simdjson::error_code code, std::string_view expected) noexcept;
+
+/// One JSON value of an open document and its path; consume it at most once.
+class JsonValue {
+ public:
+  JsonValue(simdjson::ondemand::value value, const JsonPath& path) noexcept : value_(value), path_(&path) {}
+
+  /// Where this value is.
+  [[nodiscard]] const JsonPath& path() const noexcept { return *path_; }
+  /// An error at this value.
+  [[nodiscard]] ParseError error(std::string_view message) const;
+  /// An error at the member `key` of this object (e.g. "missing").
+  [[nodiscard]] ParseError member_error(std::string_view key, std::string_view message) const;
+
+  /// True when the value is `null` (then it counts as consumed); false leaves it unread.
+  [[nodiscard]] Result<bool, ParseError> is_null();
+
+  /// An integer from a JSON integer or a string of one ("4806").
+  [[nodiscard]] Status<ParseError> read(std::int64_t& out);
+  /// As read(std::int64_t&), null meaning none.
+  [[nodiscard]] Status<ParseError> read(std::optional<std::int64_t>& out);
+  /// A string.
+  [[nodiscard]] Status<ParseError> read(std::string& out);
+  /// A string, null meaning none.
+  [[nodiscard]] Status<ParseError> read(std::optional<std::string>& out);
+  /// A flag from true/false, 0/1 or "0"/"1"; null means none.
+  [[nodiscard]] Status<ParseError> read(std::optional<bool>& out);
+  /// A decimal amount from a JSON number or a numeric string, kept as its exact text ("39.95").
+  [[nodiscard]] Status<ParseError> read_decimal(std::optional<std::string>& out);
+  /// An identifier that may be sent as a non-empty string or an integer, as text.
+  [[nodiscard]] Status<ParseError> read_id(std::string& out);
+  /// A zone-less "YYYY-MM-DD HH:MM:SS" read in `zone`; null, "" and "0000-00-00 00:00:00" mean none.
+  [[nodiscard]] Status<ParseError> read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone);
+  /// The exact JSON text of the value (validated), e.g. to keep an unknown event's data.
+  [[nodiscard]] Status<ParseError> read_raw(std::string& out);
+  /// Validates the value, whatever it is, and discards it.
+  [[nodiscard]] Status<ParseError> skip();
+
+  /// Calls `on_field(std::string_view key, JsonValue& value) -> Status<ParseError>` for each member
+  /// of this object, stopping at the first error; a member not read by on_field must be skip()ped.
+  template <class OnField>
+  [[nodiscard]] Status<ParseError> for_each_field(OnField&& on_field);
+  /// Calls `on_element(JsonValue& value) -> Status<ParseError>` for each element of this array.
+  template <class OnElement>
+  [[nodiscard]] Status<ParseError> for_each_element(OnElement&& on_element);
+
+ private:
+  /// The scalar's text without the whitespace that follows it.
+  [[nodiscard]] std::string_view token();
+
+  simdjson::ondemand::value value_;
+  const JsonPath* path_;
+};
+
+/// Calls on_field for each member of `object` at `path`.
+template <class OnField>
+[[nodiscard]] Status<ParseError> walk_object(simdjson::ondemand::object& object, const JsonPath& path,
+                                             OnField& on_field) {
+  for (auto member : object) {
+    simdjson::ondemand::field field;
+    if (auto code = std::move(member).get(field)) return fail(ParseError{path.to_string(), std::string(describe(code, "a member"))});
+    std::string_view key;
+    if (auto code = field.unescaped_key().get(key)) return fail(ParseError{path.to_string(), std::string(describe(code, "a key"))});
+    const JsonPath child_path(path, key);
+    JsonValue child(field.value(), child_path);
+    if (auto status = on_field(key, child); !status) return status;
+  }
+  return {};
+}
+
+template <class OnField>
+Status<ParseError> JsonValue::for_each_field(OnField&& on_field) {
+  if (path_->depth() >= max_json_depth) return fail(error("nesting too deep"));
+  simdjson::ondemand::object object;
+  if (auto code = value_.get_object().get(object)) return fail(error(describe(code, "expected an object")));
+  return walk_object(object, *path_, on_field);
+}
+
+template <class OnElement>
+Status<ParseError> JsonValue::for_each_element(OnElement&& on_element) {
+  if (path_->depth() >= max_json_depth) return fail(error("nesting too deep"));
+  simdjson::ondemand::array array;
+  if (auto code = value_.get_array().get(array)) return fail(error(describe(code, "expected an array")));
+  std::size_t index = 0;
+  for (auto element : array) {
+    simdjson::ondemand::value item;
+    if (auto code = std::move(element).get(item)) return fail(error(describe(code, "an element")));
+    const JsonPath child_path(*path_, index++);
+    JsonValue child(item, child_path);
+    if (auto status = on_element(child); !status) return status;
+  }
+  return {};
+}
+
+/// A whole JSON document whose root must be an object, parsed with this thread's parser from a
+/// padded copy of the input. At most one document per thread is open at a time: opening another
+/// invalidates the first and every JsonValue and key taken from it.
+class JsonDocument {
+ public:
+  /// Checks that `body` is valid UTF-8, copies it once into this thread's padded buffer and starts
+  /// parsing it.
+  [[nodiscard]] static Result<JsonDocument, ParseError> open(std::string_view body);
+
+  /// Calls `on_field(key, value)` for each member of the root object, then refuses anything
+  /// after the object ("trailing bytes after the document").
+  template <class OnField>
+  [[nodiscard]] Status<ParseError> for_each_field(OnField&& on_field);
+  /// Goes back to the start of the document for another pass.
+  void rewind() noexcept { document_.rewind(); }
+
+ private:
+  explicit JsonDocument(simdjson::ondemand::document document) noexcept : document_(std::move(document)) {}
+
+  [[nodiscard]] ParseError root_error(std::string_view message) const { return {root_.to_string(), std::string(message)}; }
+
+  simdjson::ondemand::document document_;
+  JsonPath root_;
+};
+
+template <class OnField>
+Status<ParseError> JsonDocument::for_each_field(OnField&& on_field) {
+  simdjson::ondemand::object object;
+  if (auto code = document_.get_object().get(object)) return fail(root_error(describe(code, "expected a JSON object")));
+  if (auto status = walk_object(object, root_, on_field); !status) return status;
+  // current_location() is out of bounds exactly when every token has been consumed.
+  const char* rest = nullptr;
+  if (document_.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
+    return fail(root_error("trailing bytes after the document"));
+  }
+  return {};
+}
+
+}  // namespace hookline::detail

@@ -1,0 +1,532 @@
+#include "hookline/vrio.hpp"
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "detail/json_reader.hpp"
+#include "detail/json_writer.hpp"
+
+namespace hookline::vrio {
+
+namespace {
+
+using detail::JsonValue;
+using detail::JsonWriter;
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// An object or null (none) read member by member by `read_member(key, value, out)`.
+template <class T, class ReadMember>
+Status<ParseError> read_optional_object(JsonValue& value, std::optional<T>& out, ReadMember&& read_member) {
+  auto null = value.is_null();
+  if (!null) return fail(null.error());
+  if (*null) {
+    out.reset();
+    return {};
+  }
+  T object;
+  auto status = value.for_each_field(
+      [&](std::string_view key, JsonValue& member) -> Status<ParseError> { return read_member(key, member, object); });
+  if (!status) return status;
+  out = std::move(object);
+  return {};
+}
+
+Status<ParseError> read_address(JsonValue& value, std::optional<Address>& out) {
+  return read_optional_object(value, out, [](std::string_view key, JsonValue& member, Address& address) {
+    if (key == "fname") return member.read(address.fname);
+    if (key == "lname") return member.read(address.lname);
+    if (key == "address1") return member.read(address.address1);
+    if (key == "address2") return member.read(address.address2);
+    if (key == "city") return member.read(address.city);
+    if (key == "state") return member.read(address.state);
+    if (key == "zipcode") return member.read(address.zipcode);
+    if (key == "country") return member.read(address.country);
+    return member.skip();
+  });
+}
+
+/// A string where null means "" (an item's name or SKU).
+Status<ParseError> read_text_or_null(JsonValue& value, std::string& out) {
+  std::optional<std::string> text;
+  if (auto status = value.read(text); !status) return status;
+  out = text ? std::move(*text) : std::string();
+  return {};
+}
+
+Status<ParseError> read_shipment_item(JsonValue& value, ShipmentItem& item) {
+  bool has_line_id = false;
+  bool has_quantity = false;
+  bool has_item_id = false;
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key == "shipment_item_id") {
+      has_line_id = true;
+      return member.read(item.shipment_item_id);
+    }
+    if (key == "quantity") {
+      has_quantity = true;
+      return member.read(item.quantity);
+    }
+    if (key == "item_id") {
+      has_item_id = true;
+      return member.read(item.item_id);
+    }
+    if (key == "item_name") return read_text_or_null(member, item.item_name);
+    if (key == "item_sku") return read_text_or_null(member, item.item_sku);
+    return member.skip();
+  });
+  if (!status) return status;
+  if (!has_line_id) return fail(value.member_error("shipment_item_id", "missing"));
+  if (!has_quantity) return fail(value.member_error("quantity", "missing"));
+  if (!has_item_id) return fail(value.member_error("item_id", "missing"));
+  return {};
+}
+
+Status<ParseError> read_shipment_items(JsonValue& value, std::optional<std::vector<ShipmentItem>>& out) {
+  auto null = value.is_null();
+  if (!null) return fail(null.error());
+  if (*null) {
+    out.reset();
+    return {};
+  }
+  std::vector<ShipmentItem> items;
+  auto status = value.for_each_element([&](JsonValue& element) -> Status<ParseError> {
+    return read_shipment_item(element, items.emplace_back());
+  });
+  if (!status) return status;
+  out = std::move(items);
+  return {};
+}
+
+Status<ParseError> read_shipment(JsonValue& value, const ParseOptions& options, Shipment& shipment) {
+  bool has_id = false;
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key == "shipment_id") {
+      has_id = true;
+      return member.read(shipment.shipment_id);
+    }
+    if (key == "customer_id") return member.read(shipment.customer_id);
+    if (key == "order_id") return member.read(shipment.order_id);
+    if (key == "shipment_status_id") return member.read(shipment.shipment_status_id);
+    if (key == "date_scheduled") return member.read_date(shipment.date_scheduled, options.zone);
+    if (key == "date_cancel") return member.read_date(shipment.date_cancel, options.zone);
+    if (key == "shipment_items") return read_shipment_items(member, shipment.shipment_items);
+    if (key == "customer_address_shipping") return read_address(member, shipment.customer_address_shipping);
+    if (key == "shipment_tracking_id") return member.read(shipment.shipment_tracking_id);
+    if (key == "carrier_id") return member.read(shipment.carrier_id);
+    if (key == "shipment_notes") return member.read(shipment.shipment_notes);
+    return member.skip();
+  });
+  if (!status) return status;
+  if (!has_id) return fail(value.member_error("shipment_id", "missing"));
+  return {};
+}
+
+Status<ParseError> read_transaction(JsonValue& value, const ParseOptions& options, Transaction& transaction) {
+  bool has_id = false;
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key == "transaction_id" || (key == "id" && !has_id)) {
+      has_id = true;
+      return member.read(transaction.transaction_id);
+    }
+    if (key == "order_id") return member.read(transaction.order_id);
+    if (key == "customer_id") return member.read(transaction.customer_id);
+    if (key == "merchant_id") return member.read(transaction.merchant_id);
+    if (key == "transaction_type") return member.read(transaction.transaction_type);
+    if (key == "response_type") return member.read(transaction.response_type);
+    if (key == "transaction_total") return member.read_decimal(transaction.transaction_total);
+    if (key == "date_complete") return member.read_date(transaction.date_complete, options.zone);
+    if (key == "date_next_attempt") return member.read_date(transaction.date_next_attempt, options.zone);
+    return member.skip();
+  });
+  if (!status) return status;
+  if (!has_id) return fail(value.member_error("transaction_id", "missing"));
+  return {};
+}
+
+Status<ParseError> read_order(JsonValue& value, const ParseOptions& options, Order& order) {
+  bool has_id = false;
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key == "id") {
+      has_id = true;
+      return member.read(order.id);
+    }
+    if (key == "customer_id") return member.read(order.customer_id);
+    if (key == "campaign_id") return member.read(order.campaign_id);
+    if (key == "customers_address_billing_id") return member.read(order.customers_address_billing_id);
+    if (key == "customers_address_shipping_id") return member.read(order.customers_address_shipping_id);
+    if (key == "order_notes") return member.read(order.order_notes);
+    if (key == "is_test") return member.read(order.is_test);
+    if (key == "date_created") return member.read_date(order.date_created, options.zone);
+    if (key == "date_modified") return member.read_date(order.date_modified, options.zone);
+    return member.skip();
+  });
+  if (!status) return status;
+  if (!has_id) return fail(value.member_error("id", "missing"));
+  return {};
+}
+
+Status<ParseError> read_order_offer(JsonValue& value, const ParseOptions& options, OrderOffer& offer) {
+  bool has_id = false;
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key == "id") {
+      has_id = true;
+      return member.read(offer.id);
+    }
+    if (key == "order_id") return member.read(offer.order_id);
+    if (key == "customer_id") return member.read(offer.customer_id);
+    if (key == "offer_id") return member.read(offer.offer_id);
+    if (key == "offer_name") return member.read(offer.offer_name);
+    if (key == "order_offer_quantity") return member.read(offer.order_offer_quantity);
+    if (key == "order_offer_price") return member.read_decimal(offer.order_offer_price);
+    if (key == "is_recurring") return member.read(offer.is_recurring);
+    if (key == "status_type_id") return member.read(offer.status_type_id);
+    if (key == "charge_timeframe_name") return member.read(offer.charge_timeframe_name);
+    if (key == "date_next_rebill") return member.read_date(offer.date_next_rebill, options.zone);
+    if (key == "date_expiration") return member.read_date(offer.date_expiration, options.zone);
+    if (key == "date_cancel") return member.read_date(offer.date_cancel, options.zone);
+    if (key == "customer_address_billing") return read_address(member, offer.customer_address_billing);
+    if (key == "customer_address_shipping") return read_address(member, offer.customer_address_shipping);
+    return member.skip();
+  });
+  if (!status) return status;
+  if (!has_id) return fail(value.member_error("id", "missing"));
+  return {};
+}
+
+/// Reads `webhook_data.<entity_key>` with `read_entity`; other members of webhook_data are ignored.
+template <class Entity>
+Status<ParseError> read_data(JsonValue& data, std::string_view entity_key,
+                             Status<ParseError> (*read_entity)(JsonValue&, const ParseOptions&, Entity&),
+                             const ParseOptions& options, Entity& out) {
+  bool found = false;
+  auto status = data.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+    if (key != entity_key || found) return member.skip();
+    found = true;
+    return read_entity(member, options, out);
+  });
+  if (!status) return status;
+  if (!found) return fail(data.member_error(entity_key, "missing"));
+  return {};
+}
+
+template <class Event>
+Status<ParseError> read_event(JsonValue& data, const ParseOptions& options, Payload& out) {
+  Event event;
+  Status<ParseError> status;
+  if constexpr (requires { event.shipment; }) {
+    status = read_data(data, "shipment", &read_shipment, options, event.shipment);
+  } else if constexpr (requires { event.order_offer; }) {
+    status = read_data(data, "order_offer", &read_order_offer, options, event.order_offer);
+  } else if constexpr (requires { event.order; }) {
+    status = read_data(data, "order", &read_order, options, event.order);
+  } else {
+    status = read_data(data, "transaction", &read_transaction, options, event.transaction);
+  }
+  if (!status) return status;
+  out = std::move(event);
+  return {};
+}
+
+using ReadEvent = Status<ParseError> (*)(JsonValue&, const ParseOptions&, Payload&);
+
+struct KnownEvent {
+  std::string_view name;
+  ReadEvent read;
+};
+
+template <class Event>
+constexpr KnownEvent known(std::string_view name = Event::name) {
+  return {name, &read_event<Event>};
+}
+
+constexpr std::array known_events{
+    known<ShipmentScheduled>(),      known<ShipmentCancelled>(),   known<ShipmentAddressUpdated>(),
+    known<ShipmentItemUpdated>(),    known<ShipmentSkipped>(),     known<ShipmentShipped>(),
+    known<ShipmentFulfilled>(),      known<ShipmentError>(),       known<ShipmentRma>(),
+    known<TransactionCompleted>(),   known<TransactionSkipped>(),  known<TransactionUnskipped>(),
+    known<OrderUpdated>(),           known<OrderAbandoned>(),      known<OrderAbandoned>("order_abandonned"),
+    known<OrderOfferUpdated>(),      known<OrderOfferCancelled>(),
+};
+
+/// The reader for this event name, or null for an event this SDK does not know.
+ReadEvent find_reader(std::string_view event_name) noexcept {
+  for (const auto& event : known_events) {
+    if (event.name == event_name) return event.read;
+  }
+  return nullptr;
+}
+
+/// Reads `webhook_data` as the payload of the event `event_name`.
+Status<ParseError> read_payload(std::string_view event_name, JsonValue& data, const ParseOptions& options,
+                                Payload& out) {
+  if (const ReadEvent read = find_reader(event_name)) return read(data, options, out);
+  Unknown unknown{std::string(event_name), {}};
+  if (auto status = data.read_raw(unknown.webhook_data); !status) return status;
+  out = std::move(unknown);
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void write_address(JsonWriter& out, std::string_view name, const std::optional<Address>& address) {
+  out.key(name);
+  if (!address) {
+    out.null();
+    return;
+  }
+  out.begin_object();
+  out.member("fname", address->fname);
+  out.member("lname", address->lname);
+  out.member("address1", address->address1);
+  out.member("address2", address->address2);
+  out.member("city", address->city);
+  out.member("state", address->state);
+  out.member("zipcode", address->zipcode);
+  out.member("country", address->country);
+  out.end_object();
+}
+
+void write_decimal(JsonWriter& out, std::string_view name, const std::optional<std::string>& decimal) {
+  out.key(name);
+  if (decimal) {
+    out.raw(*decimal);
+  } else {
+    out.null();
+  }
+}
+
+void write_entity(JsonWriter& out, const Shipment& shipment) {
+  out.key("shipment");
+  out.begin_object();
+  out.key("shipment_id");
+  out.integer(shipment.shipment_id);
+  out.member("customer_id", shipment.customer_id);
+  out.member("order_id", shipment.order_id);
+  out.member("shipment_status_id", shipment.shipment_status_id);
+  out.member("date_scheduled", shipment.date_scheduled);
+  out.member("date_cancel", shipment.date_cancel);
+  out.key("shipment_items");
+  if (shipment.shipment_items) {
+    out.begin_array();
+    for (const ShipmentItem& item : *shipment.shipment_items) {
+      out.begin_object();
+      out.key("shipment_item_id");
+      out.integer(item.shipment_item_id);
+      out.key("quantity");
+      out.integer(item.quantity);
+      out.key("item_id");
+      out.integer(item.item_id);
+      out.key("item_name");
+      out.string(item.item_name);
+      out.key("item_sku");
+      out.string(item.item_sku);
+      out.end_object();
+    }
+    out.end_array();
+  } else {
+    out.null();
+  }
+  write_address(out, "customer_address_shipping", shipment.customer_address_shipping);
+  out.member("shipment_tracking_id", shipment.shipment_tracking_id);
+  out.member("carrier_id", shipment.carrier_id);
+  out.member("shipment_notes", shipment.shipment_notes);
+  out.end_object();
+}
+
+void write_entity(JsonWriter& out, const Transaction& transaction) {
+  out.key("transaction");
+  out.begin_object();
+  out.key("transaction_id");
+  out.integer(transaction.transaction_id);
+  out.member("order_id", transaction.order_id);
+  out.member("customer_id", transaction.customer_id);
+  out.member("merchant_id", transaction.merchant_id);
+  out.member("transaction_type", transaction.transaction_type);
+  out.member("response_type", transaction.response_type);
+  write_decimal(out, "transaction_total", transaction.transaction_total);
+  out.member("date_complete", transaction.date_complete);
+  out.member("date_next_attempt", transaction.date_next_attempt);
+  out.end_object();
+}
+
+void write_entity(JsonWriter& out, const Order& order) {
+  out.key("order");
+  out.begin_object();
+  out.key("id");
+  out.integer(order.id);
+  out.member("customer_id", order.customer_id);
+  out.member("campaign_id", order.campaign_id);
+  out.member("customers_address_billing_id", order.customers_address_billing_id);
+  out.member("customers_address_shipping_id", order.customers_address_shipping_id);
+  out.member("order_notes", order.order_notes);
+  out.member("is_test", order.is_test);
+  out.member("date_created", order.date_created);
+  out.member("date_modified", order.date_modified);
+  out.end_object();
+}
+
+void write_entity(JsonWriter& out, const OrderOffer& offer) {
+  out.key("order_offer");
+  out.begin_object();
+  out.key("id");
+  out.integer(offer.id);
+  out.member("order_id", offer.order_id);
+  out.member("customer_id", offer.customer_id);
+  out.member("offer_id", offer.offer_id);
+  out.member("offer_name", offer.offer_name);
+  out.member("order_offer_quantity", offer.order_offer_quantity);
+  write_decimal(out, "order_offer_price", offer.order_offer_price);
+  out.member("is_recurring", offer.is_recurring);
+  out.member("status_type_id", offer.status_type_id);
+  out.member("charge_timeframe_name", offer.charge_timeframe_name);
+  out.member("date_next_rebill", offer.date_next_rebill);
+  out.member("date_expiration", offer.date_expiration);
+  out.member("date_cancel", offer.date_cancel);
+  write_address(out, "customer_address_billing", offer.customer_address_billing);
+  write_address(out, "customer_address_shipping", offer.customer_address_shipping);
+  out.end_object();
+}
+
+/// "shipment:251606", "order:122685", ...; empty for an Unknown event.
+std::string entity_of(const Payload& payload) {
+  return std::visit(
+      [](const auto& event) -> std::string {
+        if constexpr (requires { event.shipment; }) {
+          return "shipment:" + std::to_string(event.shipment.shipment_id);
+        } else if constexpr (requires { event.order_offer; }) {
+          return "order_offer:" + std::to_string(event.order_offer.id);
+        } else if constexpr (requires { event.order; }) {
+          return "order:" + std::to_string(event.order.id);
+        } else if constexpr (requires { event.transaction; }) {
+          return "transaction:" + std::to_string(event.transaction.transaction_id);
+        } else {
+          return {};
+        }
+      },
+      payload);
+}
+
+}  // namespace
+
+Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options) {
+  auto document = detail::JsonDocument::open(body);
+  if (!document) return fail(document.error());
+
+  Event event{};
+  Envelope& envelope = event.envelope;
+  bool seen_type = false;
+  bool seen_event = false;
+  bool seen_id = false;
+  bool seen_date = false;
+  bool seen_data = false;
+  bool data_read = false;
+  const auto read_once = [](bool& seen, JsonValue& value, auto&& read) -> Status<ParseError> {
+    if (seen) return fail(value.error("duplicated key"));
+    seen = true;
+    return read();
+  };
+
+  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> Status<ParseError> {
+    if (key == "webhook_event") {
+      return read_once(seen_event, value, [&]() -> Status<ParseError> {
+        if (auto read = value.read(envelope.webhook_event); !read) return read;
+        if (envelope.webhook_event.empty()) return fail(value.error("expected a non-empty string"));
+        return {};
+      });
+    }
+    if (key == "webhook_event_id") {
+      return read_once(seen_id, value, [&] { return value.read_id(envelope.webhook_event_id); });
+    }
+    if (key == "webhook_event_date") {
+      return read_once(seen_date, value, [&] { return value.read_date(envelope.webhook_event_date, options.zone); });
+    }
+    if (key == "webhook_type") {
+      return read_once(seen_type, value, [&]() -> Status<ParseError> {
+        std::optional<std::string> type;
+        if (auto read = value.read(type); !read) return read;
+        envelope.webhook_type = type.value_or(std::string());
+        return {};
+      });
+    }
+    if (key == "webhook_data") {
+      return read_once(seen_data, value, [&]() -> Status<ParseError> {
+        // The data is typed by webhook_event: when that comes later, read the data in a second pass.
+        if (!seen_event) return {};
+        data_read = true;
+        return read_payload(envelope.webhook_event, value, options, event.payload);
+      });
+    }
+    return value.skip();
+  });
+  if (!status) return fail(status.error());
+  if (!seen_event) return fail(ParseError{"webhook_event", "missing"});
+  if (!seen_id) return fail(ParseError{"webhook_event_id", "missing"});
+
+  if (seen_data && !data_read) {
+    document->rewind();
+    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> Status<ParseError> {
+      if (key != "webhook_data") return {};
+      return read_payload(envelope.webhook_event, value, options, event.payload);
+    });
+    if (!status) return fail(status.error());
+  } else if (!seen_data) {
+    if (find_reader(envelope.webhook_event) != nullptr) return fail(ParseError{"webhook_data", "missing"});
+    event.payload = Unknown{envelope.webhook_event, {}};
+  }
+  return event;
+}
+
+EventMeta Event::meta() const {
+  return EventMeta{Platform::vrio, envelope.webhook_event, envelope.webhook_event_id,
+                   envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), entity_of(payload)};
+}
+
+std::string to_json(const Event& event) {
+  JsonWriter out;
+  out.begin_object();
+  out.key("platform");
+  out.string(to_string(Platform::vrio));
+  out.key("event");
+  out.string(event.envelope.webhook_event);
+  out.key("event_id");
+  out.string(event.envelope.webhook_event_id);
+  out.member("event_date", event.envelope.webhook_event_date);
+  out.key("webhook_type");
+  if (event.envelope.webhook_type.empty()) {
+    out.null();
+  } else {
+    out.string(event.envelope.webhook_type);
+  }
+  out.key("webhook_data");
+  std::visit(
+      [&out](const auto& typed) {
+        if constexpr (requires { typed.webhook_data; }) {
+          if (typed.webhook_data.empty()) {
+            out.null();
+          } else {
+            out.raw(typed.webhook_data);
+          }
+        } else {
+          out.begin_object();
+          if constexpr (requires { typed.shipment; }) {
+            write_entity(out, typed.shipment);
+          } else if constexpr (requires { typed.order_offer; }) {
+            write_entity(out, typed.order_offer);
+          } else if constexpr (requires { typed.order; }) {
+            write_entity(out, typed.order);
+          } else {
+            write_entity(out, typed.transaction);
+          }
+          out.end_object();
+        }
+      },
+      event.payload);
+  out.end_object();
+  return std::move(out).take();
+}
+
+}  // namespace hookline::vrio
