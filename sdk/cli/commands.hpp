@@ -11,4 +11,7 @@ enum ExitCode : int { exit_ok = 0, exit_failed = 1, exit_usage = 2 };
 /// `hookline inspect`: prints a webhook body as typed JSON; stores its exit code in exit_code.
 void add_inspect_command(CLI::App& app, int& exit_code);
 
+/// `hookline verify` and `hookline sign`: check or produce signature headers; the one run stores its exit code in exit_code.
+void add_verify_commands(CLI::App& app, int& exit_code);
+
 }  // namespace hookline::cli

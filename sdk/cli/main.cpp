@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hookline 0.1.0");
   int exit_code = hookline::cli::exit_ok;
   hookline::cli::add_inspect_command(app, exit_code);
+  hookline::cli::add_verify_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);
