@@ -1,0 +1,343 @@
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hookline/dispatcher.hpp"
+#include "hookline/inbox.hpp"
+#include "printing.hpp"
+
+using namespace std::chrono_literals;
+using hookline::Dispatcher;
+using hookline::DispatcherOptions;
+using hookline::EntryState;
+using hookline::HandlerFailure;
+using hookline::HandlerStatus;
+using hookline::InboxEntry;
+
+namespace {
+
+constexpr auto idle_timeout = 20s;  // a correctness bound for a hung dispatcher, not a timing target
+
+std::chrono::sys_seconds at(long long seconds) {
+  return std::chrono::sys_seconds{std::chrono::seconds{1774189800LL + seconds}};
+}
+
+/// A clock the test moves by hand.
+struct FakeClock {
+  std::atomic<long long> offset{0};
+  hookline::Clock clock() {
+    return [this] { return at(offset.load()); };
+  }
+};
+
+hookline::EventMeta meta(std::string id, std::string type = "shipment_scheduled", std::string entity = "") {
+  hookline::EventMeta event;
+  event.type = std::move(type);
+  event.id = std::move(id);
+  event.occurred_at = at(0);
+  event.entity = std::move(entity);
+  return event;
+}
+
+HandlerStatus succeed(const InboxEntry&) { return {}; }
+
+void claim(hookline::InboxStore& store, const hookline::EventMeta& event, std::chrono::sys_seconds now,
+           std::string_view body = "{}") {
+  auto outcome = store.claim(event, body, now);
+  BOOST_TEST_REQUIRE(outcome.ok());
+}
+
+InboxEntry entry_for(hookline::InboxStore& store, hookline::EntryId id) {
+  auto found = store.find(id);
+  BOOST_TEST_REQUIRE(found.ok());
+  BOOST_TEST_REQUIRE(found->has_value());
+  return **found;
+}
+
+/// Builds options with the fake clock, a fixed jitter and a long poll (so only notifications wake workers).
+DispatcherOptions options_with(FakeClock& clock, double jitter, std::size_t workers = 2) {
+  DispatcherOptions options;
+  options.workers = workers;
+  options.clock = clock.clock();
+  options.random = [jitter] { return jitter; };
+  options.poll_interval = 1h;
+  return options;
+}
+
+// The sample shipment_scheduled payload of VRIO's fulfillment guide.
+constexpr std::string_view scheduled_body = R"({
+  "webhook_type": "shipment", "webhook_event": "shipment_scheduled", "webhook_event_id": 10001,
+  "webhook_event_date": "2026-03-22 14:30:00",
+  "webhook_data": {"shipment": {"shipment_id": 251606, "customer_id": 71135, "order_id": 135123,
+    "shipment_status_id": "Pending Post", "date_scheduled": "2026-03-22 14:30:00",
+    "shipment_items": [{"shipment_item_id": 270243, "quantity": 1, "item_id": 1282,
+                        "item_name": "Monthly Supplement Box", "item_sku": "SUP-001"}],
+    "customer_address_shipping": {"fname": "John", "lname": "Doe", "address1": "123 Main St", "address2": null,
+                                  "city": "Denver", "country": "US", "state": "CO", "zipcode": "80014"}}}})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(dispatcher)
+
+BOOST_AUTO_TEST_CASE(a_fallback_is_required) {
+  hookline::MemoryInbox inbox;
+  BOOST_CHECK_THROW(Dispatcher(inbox, hookline::Handler{}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(routes_by_type_name_and_unknown_types_reach_the_fallback_off_the_caller_thread) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::mutex mutex;
+  std::map<std::string, std::string> handled_by;  // event id -> handler
+  std::vector<std::thread::id> threads;
+  auto record = [&](const char* name) {
+    return [&, name](const InboxEntry& entry) -> HandlerStatus {
+      const std::lock_guard lock(mutex);
+      handled_by[entry.meta.id] = name;
+      threads.push_back(std::this_thread::get_id());
+      return {};
+    };
+  };
+  Dispatcher dispatcher(inbox, record("fallback"), options_with(clock, 0.0));
+  dispatcher.on("shipment_scheduled", record("scheduled")).on("shipment_cancelled", record("cancelled"));
+  dispatcher.start();
+  claim(inbox, meta("1", "shipment_scheduled"), at(0));
+  claim(inbox, meta("2", "shipment_cancelled"), at(0));
+  claim(inbox, meta("3", "shipment_teleported"), at(0));
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  const std::lock_guard lock(mutex);
+  BOOST_TEST(handled_by["1"] == "scheduled");
+  BOOST_TEST(handled_by["2"] == "cancelled");
+  BOOST_TEST(handled_by["3"] == "fallback");
+  for (const auto& thread : threads) {
+    BOOST_TEST((thread != std::this_thread::get_id()));
+  }
+  BOOST_TEST(dispatcher.counters().handled == 3u);
+  auto counts = inbox.counts();
+  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST(counts->handled == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(handlers_cannot_be_added_once_started) {
+  hookline::MemoryInbox inbox;
+  Dispatcher dispatcher(inbox, succeed);
+  dispatcher.start();
+  BOOST_CHECK_THROW(dispatcher.on("shipment_scheduled", succeed), std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(typed_vrio_handlers_get_the_parsed_event) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::promise<std::int64_t> shipment_id;
+  Dispatcher dispatcher(inbox, succeed, options_with(clock, 0.0));
+  dispatcher.on<hookline::vrio::ShipmentScheduled>([&](const hookline::vrio::ShipmentScheduled& event) -> HandlerStatus {
+    shipment_id.set_value(event.shipment.shipment_id);
+    return {};
+  });
+  dispatcher.start();
+  claim(inbox, meta("10001", "shipment_scheduled", "shipment:251606"), at(0), scheduled_body);
+  auto got = shipment_id.get_future();
+  BOOST_TEST_REQUIRE((got.wait_for(idle_timeout) == std::future_status::ready));
+  BOOST_TEST(got.get() == 251606);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_a_typed_handler_cannot_parse_is_dead_at_once) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  Dispatcher dispatcher(inbox, succeed, options_with(clock, 0.0));
+  dispatcher.on<hookline::vrio::ShipmentScheduled>([](const hookline::vrio::ShipmentScheduled&,
+                                                      const InboxEntry&) -> HandlerStatus { return {}; });
+  dispatcher.start();
+  claim(inbox, meta("1", "shipment_scheduled"), at(0), "{\"webhook_event\": ");
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  auto dead = inbox.dead_letters(10);
+  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST_REQUIRE(dead->size() == 1u);
+  BOOST_TEST(dead->front().attempts == 1);
+  BOOST_TEST(dead->front().last_error.find("does not parse") != std::string::npos, dead->front().last_error);
+}
+
+BOOST_AUTO_TEST_CASE(failures_are_retried_on_the_full_jitter_schedule_then_dead_lettered) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  auto options = options_with(clock, 0.5);
+  options.retry.base_delay = 2s;
+  options.retry.max_delay = 6s;
+  options.retry.max_attempts = 5;
+  std::atomic<int> calls{0};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    ++calls;
+    return hookline::fail(HandlerFailure{"warehouse down"});
+  }, options);
+  dispatcher.start();
+  claim(inbox, meta("1"), at(0));
+  // Ceilings 2, 4, 6 (capped), 6 seconds; jitter 0.5 picks floor(0.5 * (ceiling + 1)): 1, 2, 3, 3.
+  const std::vector<long long> retry_at = {1, 3, 6, 9};
+  for (std::size_t attempt = 0; attempt < retry_at.size(); ++attempt) {
+    BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+    const auto entry = entry_for(inbox, 1);
+    BOOST_TEST((entry.state == EntryState::pending));
+    BOOST_TEST(entry.attempts == static_cast<int>(attempt) + 1);
+    BOOST_TEST((entry.next_attempt_at == at(retry_at[attempt])));
+    BOOST_TEST(entry.last_error == "warehouse down");
+    clock.offset = retry_at[attempt] - 1;  // not yet due: nothing runs
+    BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+    BOOST_TEST(calls.load() == static_cast<int>(attempt) + 1);
+    clock.offset = retry_at[attempt];
+  }
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST(calls.load() == 5);
+  const auto entry = entry_for(inbox, 1);
+  BOOST_TEST((entry.state == EntryState::dead));
+  BOOST_TEST(entry.attempts == 5);
+  const auto counters = dispatcher.counters();
+  BOOST_TEST(counters.retried == 4u);
+  BOOST_TEST(counters.dead == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_past_its_maximum_age_is_not_retried) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  auto options = options_with(clock, 0.99);
+  options.retry.base_delay = 4s;
+  options.retry.max_attempts = 100;
+  options.retry.max_age = 10s;
+  std::atomic<int> calls{0};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    ++calls;
+    throw std::runtime_error("boom");
+  }, options);
+  dispatcher.start();
+  claim(inbox, meta("1"), at(0));
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  auto entry = entry_for(inbox, 1);
+  BOOST_TEST((entry.next_attempt_at == at(4)));  // 4 s after reception: within the 10 s
+  BOOST_TEST(entry.last_error == "handler threw: boom");
+  clock.offset = 4;
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  entry = entry_for(inbox, 1);  // the next try would be 12 s after reception: too old
+  BOOST_TEST((entry.state == EntryState::dead));
+  BOOST_TEST(entry.attempts == 2);
+  BOOST_TEST(calls.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_replayed_dead_letter_is_handled_again) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::atomic<bool> healthy{false};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    if (healthy) {
+      return {};
+    }
+    return hookline::fail(HandlerFailure{"bad data", false});
+  }, options_with(clock, 0.0));
+  dispatcher.start();
+  claim(inbox, meta("1"), at(0));
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST((entry_for(inbox, 1).state == EntryState::dead));
+  healthy = true;
+  clock.offset = 1;
+  auto replayed = inbox.replay(1, at(1));
+  BOOST_TEST_REQUIRE(replayed.ok());
+  BOOST_TEST_REQUIRE(*replayed);
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST((entry_for(inbox, 1).state == EntryState::handled));
+}
+
+BOOST_AUTO_TEST_CASE(events_of_one_entity_never_overlap_and_keep_arrival_order) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  constexpr int entities = 3;
+  constexpr int per_entity = 20;
+  std::mutex mutex;
+  std::map<std::string, int> running;               // entity -> handlers running now
+  std::map<std::string, std::vector<int>> order;    // entity -> sequence numbers as handled
+  std::atomic<int> overlaps{0};
+  std::atomic<int> max_parallel{0};
+  std::atomic<int> parallel{0};
+  auto handler = [&](const InboxEntry& entry) -> HandlerStatus {
+    {
+      const std::lock_guard lock(mutex);
+      if (running[entry.meta.entity]++ != 0) {
+        ++overlaps;
+      }
+      order[entry.meta.entity].push_back(std::stoi(entry.body));
+    }
+    const int now_parallel = ++parallel;
+    int seen = max_parallel.load();
+    while (now_parallel > seen && !max_parallel.compare_exchange_weak(seen, now_parallel)) {
+    }
+    std::this_thread::sleep_for(1ms);
+    --parallel;
+    const std::lock_guard lock(mutex);
+    --running[entry.meta.entity];
+    return {};
+  };
+  Dispatcher dispatcher(inbox, handler, options_with(clock, 0.0, 4));
+  dispatcher.start();
+  for (int i = 0; i < per_entity; ++i) {
+    for (int e = 0; e < entities; ++e) {
+      claim(inbox, meta(std::to_string(e) + "-" + std::to_string(i), "t", "shipment:" + std::to_string(e)), at(0),
+            std::to_string(i));
+    }
+  }
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST(overlaps.load() == 0);
+  std::vector<int> expected(per_entity);
+  for (int i = 0; i < per_entity; ++i) {
+    expected[static_cast<std::size_t>(i)] = i;
+  }
+  for (int e = 0; e < entities; ++e) {
+    BOOST_TEST(order["shipment:" + std::to_string(e)] == expected, "entity " << e);
+  }
+  BOOST_TEST_MESSAGE("most handlers running at once: " << max_parallel.load());
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_wakes_an_idle_worker_without_polling) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::promise<void> handled;
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    handled.set_value();
+    return {};
+  }, options_with(clock, 0.0));  // polls once an hour
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  claim(inbox, meta("1"), at(0));
+  BOOST_TEST((handled.get_future().wait_for(idle_timeout) == std::future_status::ready));
+}
+
+BOOST_AUTO_TEST_CASE(stopping_waits_for_running_handlers_and_leaves_the_rest_pending) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::promise<void> started;
+  std::atomic<bool> finished{false};
+  {
+    Dispatcher dispatcher(inbox, [&](const InboxEntry& entry) -> HandlerStatus {
+      if (entry.meta.id == "1") {
+        started.set_value();
+        std::this_thread::sleep_for(50ms);
+        finished = true;
+      }
+      return {};
+    }, options_with(clock, 0.0, 1));
+    dispatcher.start();
+    claim(inbox, meta("1", "t", "shipment:1"), at(0));
+    claim(inbox, meta("2", "t", "shipment:1"), at(0));
+    started.get_future().wait();
+  }
+  BOOST_TEST(finished.load());
+  BOOST_TEST((entry_for(inbox, 1).state == EntryState::handled));
+  const auto second = entry_for(inbox, 2);
+  BOOST_TEST((second.state == EntryState::pending || second.state == EntryState::handled));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
