@@ -9,12 +9,21 @@
 #include "detail/base64.hpp"
 #include "detail/constant_time.hpp"
 #include "detail/hex.hpp"
+#include "detail/hmac.hpp"
 
 using hookline::detail::constant_time_equals;
 using hookline::detail::decode_base64;
 using hookline::detail::decode_hex;
 using hookline::detail::encode_base64;
 using hookline::detail::encode_hex;
+
+namespace {
+// The digest of the concatenated parts under `key`, as hex.
+std::string hmac_hex(std::string_view key, std::initializer_list<std::string_view> parts) {
+  const auto digest = hookline::detail::HmacKey(key).digest(parts);
+  return encode_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(verify_encoding)
 
@@ -65,6 +74,21 @@ BOOST_AUTO_TEST_CASE(constant_time_equality) {
   BOOST_TEST(!constant_time_equals("", "a"));
   BOOST_TEST(constant_time_equals(std::string("a\0b", 3), std::string("a\0b", 3)));
   BOOST_TEST(!constant_time_equals(std::string("a\0b", 3), std::string("a\0c", 3)));
+}
+
+// RFC 4231 cases 1 and 6, and keys of exactly one block and one byte more (from `openssl dgst -hmac`).
+BOOST_AUTO_TEST_CASE(hmac_sha256_vectors) {
+  BOOST_TEST(hmac_hex(std::string(20, '\x0b'), {"Hi There"}) ==
+             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  BOOST_TEST(hmac_hex(std::string(131, '\xaa'), {"Test Using Larger Than Block-Size Key - Hash Key First"}) ==
+             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  BOOST_TEST(hmac_hex(std::string(64, 'k'), {"abc"}) == "ae0c0e4a2340cf50185eb46aaa8723f4769153661612e212fb0d1fa3170c6202");
+  BOOST_TEST(hmac_hex(std::string(65, 'k'), {"abc"}) == "ed378e5dfa30dc98814ba09b2e610d9b6af66054922ceef9480da094a3f11b2d");
+  // Parts are hashed as their concatenation, empty parts included.
+  BOOST_TEST(hmac_hex(std::string(65, 'k'), {"a", "", "bc"}) == hmac_hex(std::string(65, 'k'), {"abc"}));
+  const hookline::detail::HmacKey key("reused");
+  BOOST_TEST((key.digest({"one"}) == key.digest({"one"})));
+  BOOST_TEST((key.digest({"one"}) != key.digest({"two"})));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 #pragma once
-// HMAC-SHA256 with a key set up once and a cheap per-message copy of the keyed context.
+// HMAC-SHA256 (RFC 2104) with the key set up once: the SHA-256 states after the key's inner and outer
+// pads are computed when keying, and each message starts from a copy of them.
 
 #include <array>
 #include <cstddef>
@@ -14,11 +15,12 @@ inline constexpr std::size_t hmac_sha256_size = 32;
 /// An HMAC-SHA256 digest.
 using HmacDigest = std::array<unsigned char, hmac_sha256_size>;
 
-/// An HMAC-SHA256 key whose OpenSSL context is keyed once; digest() copies that context per message, so
-/// one HmacKey may be used from several threads at once. OpenSSL failures throw std::runtime_error.
+/// An HMAC-SHA256 key whose keyed OpenSSL digest contexts are computed once; digest() only reads them
+/// (copying them into a context of its own), so one HmacKey may be used from several threads at once.
+/// OpenSSL failures throw std::runtime_error.
 class HmacKey {
  public:
-  /// Keys a context with `key` (which must not be empty).
+  /// Keys the contexts with `key` (any length; keys longer than a SHA-256 block are hashed first).
   explicit HmacKey(std::string_view key);
   HmacKey(HmacKey&& other) noexcept;
   HmacKey& operator=(HmacKey&& other) noexcept;
@@ -30,8 +32,8 @@ class HmacKey {
   [[nodiscard]] HmacDigest digest(std::initializer_list<std::string_view> parts) const;
 
  private:
-  struct Context;
-  std::unique_ptr<Context> keyed_;
+  struct Contexts;
+  std::unique_ptr<Contexts> keyed_;
 };
 
 }  // namespace hookline::detail
