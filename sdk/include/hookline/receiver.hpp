@@ -1,0 +1,160 @@
+#pragma once
+/// @file
+/// The receiver: one HTTP request in, one response out, apart from sockets (like Beast's
+/// handle_request), so that every status is tested without a network. The HTTP adapter
+/// (hookline/http_server.hpp) only moves bytes; every error→status decision is made here.
+///
+/// Status mapping, the only one in hookline (see http_status()):
+/// | outcome              | status | when |
+/// |----------------------|--------|------|
+/// | accepted / duplicate | 200    | claim() returned: the event is durable (`{"status":"accepted"}` / `"duplicate"`) |
+/// | method_not_allowed   | 405    | not POST (with `Allow: POST`) |
+/// | length_required      | 411    | a body-carrying request without Content-Length, or with any Transfer-Encoding: by RFC 9112 §6.3 a transfer coding, not Content-Length, then frames the body, so the length is not defined in advance |
+/// | unsupported_encoding | 415    | any Content-Encoding (RFC 9110 §15.5.16: 415 covers a content coding the server refuses); hookline never decompresses |
+/// | bad_framing          | 400    | a Content-Length that is not one decimal number, or several that disagree, or a body of another length |
+/// | headers_too_large    | 431    | more header fields, or a longer field, than ReceiverLimits allows |
+/// | too_large            | 413    | Content-Length (or the body) over ReceiverLimits::max_body_bytes (1 MiB by default) |
+/// | bad_signature        | 401    | the Verifier refused; the body names the reason kind and header, never a secret |
+/// | bad_payload          | 400    | the meta parser refused the verified body; the body names the JSON path and the problem |
+/// | store_unavailable    | 503    | the InboxStore failed: nothing was acknowledged, so the platform may retry (`Retry-After: 1`) |
+///
+/// Checks run in that order: method, framing, size, signature, payload, store. An unauthenticated
+/// body is never parsed. Refusals of framing, headers and size also ask for the connection to be
+/// closed, since the body may still be on the wire.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hookline/event.hpp"
+#include "hookline/headers.hpp"
+#include "hookline/inbox.hpp"
+#include "hookline/result.hpp"
+#include "hookline/verify.hpp"
+#include "hookline/vrio.hpp"
+
+namespace hookline {
+
+/// One HTTP request as the adapter received it; nothing in it refers to a socket.
+struct HttpRequest {
+  /// The method, e.g. "POST".
+  std::string method;
+  /// The path without the query, e.g. "/webhooks/vrio".
+  std::string path;
+  /// The header fields as received (the adapter drops cpp-httplib's pseudo headers).
+  Headers headers;
+  /// The raw body, byte for byte.
+  std::string body;
+  /// The peer's IP address, taken from the socket (never from a header).
+  std::string peer;
+  /// Query parameters in arrival order.
+  std::vector<std::pair<std::string, std::string>> query;
+  /// The route pattern's capture groups; [0] is the whole path (application routes only).
+  std::vector<std::string> matches;
+
+  /// The first query parameter with this name, if any.
+  [[nodiscard]] std::optional<std::string_view> query_value(std::string_view name) const noexcept;
+};
+
+/// One HTTP response; the adapter adds Content-Length and the connection headers.
+struct HttpResponse {
+  /// The status code.
+  int status = 200;
+  /// The Content-Type of the body.
+  std::string content_type = "application/json";
+  /// The body.
+  std::string body;
+  /// Extra header fields, e.g. `Allow` or `Retry-After`.
+  Headers headers;
+  /// True when the connection must be closed after this response (an unread body may follow).
+  bool close_connection = false;
+};
+
+/// What the receiver decided for a request, for metrics and logs; http_status() maps it to a status.
+enum class ReceiveOutcome {
+  accepted,              ///< 200: new event, durably claimed
+  duplicate,             ///< 200: already claimed earlier, nothing new will run
+  method_not_allowed,    ///< 405
+  length_required,       ///< 411: no Content-Length, or a Transfer-Encoding
+  unsupported_encoding,  ///< 415: a Content-Encoding
+  bad_framing,           ///< 400: an unusable Content-Length
+  headers_too_large,     ///< 431: too many or too long header fields
+  too_large,             ///< 413: over the body limit
+  bad_signature,         ///< 401
+  bad_payload,           ///< 400
+  store_unavailable,     ///< 503
+};
+
+/// The outcome's name in snake_case, e.g. "bad_signature" (the `error` member of refusal bodies).
+[[nodiscard]] std::string_view to_string(ReceiveOutcome outcome) noexcept;
+/// The HTTP status for an outcome: the one error→status mapping (see the table above).
+[[nodiscard]] int http_status(ReceiveOutcome outcome) noexcept;
+
+/// Limits applied before a body is read and again on the request as received.
+struct ReceiverLimits {
+  /// Largest accepted body (and Content-Length).
+  std::size_t max_body_bytes = std::size_t{1} << 20;
+  /// Most header fields in a request.
+  std::size_t max_header_count = 64;
+  /// Longest header field, name and value together.
+  std::size_t max_header_bytes = 8 * 1024;
+};
+
+/// The receiver's decision: the response to send and what it means.
+struct ReceiveResult {
+  /// What happened, for metrics and logs.
+  ReceiveOutcome outcome = ReceiveOutcome::accepted;
+  /// What to send back.
+  HttpResponse response;
+  /// The event's platform-neutral facts, when the body was verified and parsed.
+  std::optional<EventMeta> meta;
+  /// More detail for logs only, never sent (e.g. the store's error message); may be empty.
+  std::string log_detail;
+};
+
+/// Builds the response for an outcome: status from http_status(), a small JSON body
+/// `{"error":"<outcome>",...}` (or `{"status":"accepted"|"duplicate"}`), and its headers.
+/// `fields` are extra string members of the body, in order.
+[[nodiscard]] ReceiveResult make_result(ReceiveOutcome outcome,
+                                        std::vector<std::pair<std::string, std::string>> fields = {});
+
+/// Screens a request on its method-independent framing and headers alone, before any body byte is
+/// read: header count and size, Transfer-Encoding, Content-Encoding, Content-Length (missing for
+/// POST, PUT and PATCH; malformed; over the limit). The refusal, or nullopt when acceptable.
+[[nodiscard]] std::optional<ReceiveResult> screen_headers(std::string_view method, const Headers& headers,
+                                                          const ReceiverLimits& limits);
+
+/// Extracts the platform-neutral facts from a verified body; one per platform.
+using MetaParser = std::function<Result<EventMeta, ParseError>(std::string_view body)>;
+
+/// The MetaParser for VRIO webhooks (vrio::parse(body, options).meta()).
+[[nodiscard]] MetaParser vrio_meta_parser(vrio::ParseOptions options = {});
+
+/// Turns webhook requests of one platform into durable claims and responses. Thread-safe: handle()
+/// may run on any number of threads at once.
+class Receiver {
+ public:
+  /// A receiver that verifies with `verifier`, reads the facts with `parser` and claims into
+  /// `store`, which must outlive it.
+  Receiver(Verifier verifier, MetaParser parser, InboxStore& store, ReceiverLimits limits = {});
+
+  /// Decides the response to `request` at time `now` (for timestamped signatures). Returns 2xx
+  /// only after the store's claim() returned.
+  [[nodiscard]] ReceiveResult handle(const HttpRequest& request, std::chrono::sys_seconds now) const;
+
+  /// The limits this receiver enforces.
+  [[nodiscard]] const ReceiverLimits& limits() const noexcept { return limits_; }
+
+ private:
+  Verifier verifier_;
+  MetaParser parser_;
+  InboxStore* store_;
+  ReceiverLimits limits_;
+};
+
+}  // namespace hookline
