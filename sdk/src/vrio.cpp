@@ -12,6 +12,8 @@ namespace hookline::vrio {
 namespace {
 
 using detail::JsonValue;
+using detail::key_is;
+using detail::ReadStatus;
 using detail::JsonWriter;
 
 // ---------------------------------------------------------------------------------------------
@@ -19,62 +21,59 @@ using detail::JsonWriter;
 
 /// An object or null (none) read member by member by `read_member(key, value, out)`.
 template <class T, class ReadMember>
-Status<ParseError> read_optional_object(JsonValue& value, std::optional<T>& out, ReadMember&& read_member) {
+ReadStatus read_optional_object(JsonValue& value, std::optional<T>& out, ReadMember&& read_member) {
   auto null = value.is_null();
   if (!null) return fail(null.error());
   if (*null) {
     out.reset();
     return {};
   }
-  T object;
-  auto status = value.for_each_field(
-      [&](std::string_view key, JsonValue& member) -> Status<ParseError> { return read_member(key, member, object); });
-  if (!status) return status;
-  out = std::move(object);
-  return {};
+  T& object = out.emplace();
+  return value.for_each_field(
+      [&](std::string_view key, JsonValue& member) -> ReadStatus { return read_member(key, member, object); });
 }
 
-Status<ParseError> read_address(JsonValue& value, std::optional<Address>& out) {
+ReadStatus read_address(JsonValue& value, std::optional<Address>& out) {
   return read_optional_object(value, out, [](std::string_view key, JsonValue& member, Address& address) {
-    if (key == "fname") return member.read(address.fname);
-    if (key == "lname") return member.read(address.lname);
-    if (key == "address1") return member.read(address.address1);
-    if (key == "address2") return member.read(address.address2);
-    if (key == "city") return member.read(address.city);
-    if (key == "state") return member.read(address.state);
-    if (key == "zipcode") return member.read(address.zipcode);
-    if (key == "country") return member.read(address.country);
+    if (key_is(key, "fname")) return member.read(address.fname);
+    if (key_is(key, "lname")) return member.read(address.lname);
+    if (key_is(key, "address1")) return member.read(address.address1);
+    if (key_is(key, "address2")) return member.read(address.address2);
+    if (key_is(key, "city")) return member.read(address.city);
+    if (key_is(key, "state")) return member.read(address.state);
+    if (key_is(key, "zipcode")) return member.read(address.zipcode);
+    if (key_is(key, "country")) return member.read(address.country);
     return member.skip();
   });
 }
 
 /// A string where null means "" (an item's name or SKU).
-Status<ParseError> read_text_or_null(JsonValue& value, std::string& out) {
+ReadStatus read_text_or_null(JsonValue& value, std::string& out) {
   std::optional<std::string> text;
   if (auto status = value.read(text); !status) return status;
   out = text ? std::move(*text) : std::string();
   return {};
 }
 
-Status<ParseError> read_shipment_item(JsonValue& value, ShipmentItem& item) {
+ReadStatus read_shipment_item(JsonValue& value, ShipmentItem& item) {
   bool has_line_id = false;
   bool has_quantity = false;
   bool has_item_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
-    if (key == "shipment_item_id") {
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+    if (key_is(key, "shipment_item_id")) {
       has_line_id = true;
       return member.read(item.shipment_item_id);
     }
-    if (key == "quantity") {
+    if (key_is(key, "quantity")) {
       has_quantity = true;
       return member.read(item.quantity);
     }
-    if (key == "item_id") {
+    if (key_is(key, "item_id")) {
       has_item_id = true;
       return member.read(item.item_id);
     }
-    if (key == "item_name") return read_text_or_null(member, item.item_name);
-    if (key == "item_sku") return read_text_or_null(member, item.item_sku);
+    if (key_is(key, "item_name")) return read_text_or_null(member, item.item_name);
+    if (key_is(key, "item_sku")) return read_text_or_null(member, item.item_sku);
     return member.skip();
   });
   if (!status) return status;
@@ -84,39 +83,35 @@ Status<ParseError> read_shipment_item(JsonValue& value, ShipmentItem& item) {
   return {};
 }
 
-Status<ParseError> read_shipment_items(JsonValue& value, std::optional<std::vector<ShipmentItem>>& out) {
+ReadStatus read_shipment_items(JsonValue& value, std::optional<std::vector<ShipmentItem>>& out) {
   auto null = value.is_null();
   if (!null) return fail(null.error());
   if (*null) {
     out.reset();
     return {};
   }
-  std::vector<ShipmentItem> items;
-  auto status = value.for_each_element([&](JsonValue& element) -> Status<ParseError> {
-    return read_shipment_item(element, items.emplace_back());
-  });
-  if (!status) return status;
-  out = std::move(items);
-  return {};
+  std::vector<ShipmentItem>& items = out.emplace();
+  return value.for_each_element(
+      [&](JsonValue& element) -> ReadStatus { return read_shipment_item(element, items.emplace_back()); });
 }
 
-Status<ParseError> read_shipment(JsonValue& value, const ParseOptions& options, Shipment& shipment) {
+ReadStatus read_shipment(JsonValue& value, const ParseOptions& options, Shipment& shipment) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
-    if (key == "shipment_id") {
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+    if (key_is(key, "shipment_id")) {
       has_id = true;
       return member.read(shipment.shipment_id);
     }
-    if (key == "customer_id") return member.read(shipment.customer_id);
-    if (key == "order_id") return member.read(shipment.order_id);
-    if (key == "shipment_status_id") return member.read(shipment.shipment_status_id);
-    if (key == "date_scheduled") return member.read_date(shipment.date_scheduled, options.zone);
-    if (key == "date_cancel") return member.read_date(shipment.date_cancel, options.zone);
-    if (key == "shipment_items") return read_shipment_items(member, shipment.shipment_items);
-    if (key == "customer_address_shipping") return read_address(member, shipment.customer_address_shipping);
-    if (key == "shipment_tracking_id") return member.read(shipment.shipment_tracking_id);
-    if (key == "carrier_id") return member.read(shipment.carrier_id);
-    if (key == "shipment_notes") return member.read(shipment.shipment_notes);
+    if (key_is(key, "customer_id")) return member.read(shipment.customer_id);
+    if (key_is(key, "order_id")) return member.read(shipment.order_id);
+    if (key_is(key, "shipment_status_id")) return member.read(shipment.shipment_status_id);
+    if (key_is(key, "date_scheduled")) return member.read_date(shipment.date_scheduled, options.zone);
+    if (key_is(key, "date_cancel")) return member.read_date(shipment.date_cancel, options.zone);
+    if (key_is(key, "shipment_items")) return read_shipment_items(member, shipment.shipment_items);
+    if (key_is(key, "customer_address_shipping")) return read_address(member, shipment.customer_address_shipping);
+    if (key_is(key, "shipment_tracking_id")) return member.read(shipment.shipment_tracking_id);
+    if (key_is(key, "carrier_id")) return member.read(shipment.carrier_id);
+    if (key_is(key, "shipment_notes")) return member.read(shipment.shipment_notes);
     return member.skip();
   });
   if (!status) return status;
@@ -124,21 +119,21 @@ Status<ParseError> read_shipment(JsonValue& value, const ParseOptions& options, 
   return {};
 }
 
-Status<ParseError> read_transaction(JsonValue& value, const ParseOptions& options, Transaction& transaction) {
+ReadStatus read_transaction(JsonValue& value, const ParseOptions& options, Transaction& transaction) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
-    if (key == "transaction_id" || (key == "id" && !has_id)) {
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+    if (key_is(key, "transaction_id") || (key_is(key, "id") && !has_id)) {
       has_id = true;
       return member.read(transaction.transaction_id);
     }
-    if (key == "order_id") return member.read(transaction.order_id);
-    if (key == "customer_id") return member.read(transaction.customer_id);
-    if (key == "merchant_id") return member.read(transaction.merchant_id);
-    if (key == "transaction_type") return member.read(transaction.transaction_type);
-    if (key == "response_type") return member.read(transaction.response_type);
-    if (key == "transaction_total") return member.read_decimal(transaction.transaction_total);
-    if (key == "date_complete") return member.read_date(transaction.date_complete, options.zone);
-    if (key == "date_next_attempt") return member.read_date(transaction.date_next_attempt, options.zone);
+    if (key_is(key, "order_id")) return member.read(transaction.order_id);
+    if (key_is(key, "customer_id")) return member.read(transaction.customer_id);
+    if (key_is(key, "merchant_id")) return member.read(transaction.merchant_id);
+    if (key_is(key, "transaction_type")) return member.read(transaction.transaction_type);
+    if (key_is(key, "response_type")) return member.read(transaction.response_type);
+    if (key_is(key, "transaction_total")) return member.read_decimal(transaction.transaction_total);
+    if (key_is(key, "date_complete")) return member.read_date(transaction.date_complete, options.zone);
+    if (key_is(key, "date_next_attempt")) return member.read_date(transaction.date_next_attempt, options.zone);
     return member.skip();
   });
   if (!status) return status;
@@ -146,21 +141,21 @@ Status<ParseError> read_transaction(JsonValue& value, const ParseOptions& option
   return {};
 }
 
-Status<ParseError> read_order(JsonValue& value, const ParseOptions& options, Order& order) {
+ReadStatus read_order(JsonValue& value, const ParseOptions& options, Order& order) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
-    if (key == "id") {
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+    if (key_is(key, "id")) {
       has_id = true;
       return member.read(order.id);
     }
-    if (key == "customer_id") return member.read(order.customer_id);
-    if (key == "campaign_id") return member.read(order.campaign_id);
-    if (key == "customers_address_billing_id") return member.read(order.customers_address_billing_id);
-    if (key == "customers_address_shipping_id") return member.read(order.customers_address_shipping_id);
-    if (key == "order_notes") return member.read(order.order_notes);
-    if (key == "is_test") return member.read(order.is_test);
-    if (key == "date_created") return member.read_date(order.date_created, options.zone);
-    if (key == "date_modified") return member.read_date(order.date_modified, options.zone);
+    if (key_is(key, "customer_id")) return member.read(order.customer_id);
+    if (key_is(key, "campaign_id")) return member.read(order.campaign_id);
+    if (key_is(key, "customers_address_billing_id")) return member.read(order.customers_address_billing_id);
+    if (key_is(key, "customers_address_shipping_id")) return member.read(order.customers_address_shipping_id);
+    if (key_is(key, "order_notes")) return member.read(order.order_notes);
+    if (key_is(key, "is_test")) return member.read(order.is_test);
+    if (key_is(key, "date_created")) return member.read_date(order.date_created, options.zone);
+    if (key_is(key, "date_modified")) return member.read_date(order.date_modified, options.zone);
     return member.skip();
   });
   if (!status) return status;
@@ -168,27 +163,27 @@ Status<ParseError> read_order(JsonValue& value, const ParseOptions& options, Ord
   return {};
 }
 
-Status<ParseError> read_order_offer(JsonValue& value, const ParseOptions& options, OrderOffer& offer) {
+ReadStatus read_order_offer(JsonValue& value, const ParseOptions& options, OrderOffer& offer) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
-    if (key == "id") {
+  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+    if (key_is(key, "id")) {
       has_id = true;
       return member.read(offer.id);
     }
-    if (key == "order_id") return member.read(offer.order_id);
-    if (key == "customer_id") return member.read(offer.customer_id);
-    if (key == "offer_id") return member.read(offer.offer_id);
-    if (key == "offer_name") return member.read(offer.offer_name);
-    if (key == "order_offer_quantity") return member.read(offer.order_offer_quantity);
-    if (key == "order_offer_price") return member.read_decimal(offer.order_offer_price);
-    if (key == "is_recurring") return member.read(offer.is_recurring);
-    if (key == "status_type_id") return member.read(offer.status_type_id);
-    if (key == "charge_timeframe_name") return member.read(offer.charge_timeframe_name);
-    if (key == "date_next_rebill") return member.read_date(offer.date_next_rebill, options.zone);
-    if (key == "date_expiration") return member.read_date(offer.date_expiration, options.zone);
-    if (key == "date_cancel") return member.read_date(offer.date_cancel, options.zone);
-    if (key == "customer_address_billing") return read_address(member, offer.customer_address_billing);
-    if (key == "customer_address_shipping") return read_address(member, offer.customer_address_shipping);
+    if (key_is(key, "order_id")) return member.read(offer.order_id);
+    if (key_is(key, "customer_id")) return member.read(offer.customer_id);
+    if (key_is(key, "offer_id")) return member.read(offer.offer_id);
+    if (key_is(key, "offer_name")) return member.read(offer.offer_name);
+    if (key_is(key, "order_offer_quantity")) return member.read(offer.order_offer_quantity);
+    if (key_is(key, "order_offer_price")) return member.read_decimal(offer.order_offer_price);
+    if (key_is(key, "is_recurring")) return member.read(offer.is_recurring);
+    if (key_is(key, "status_type_id")) return member.read(offer.status_type_id);
+    if (key_is(key, "charge_timeframe_name")) return member.read(offer.charge_timeframe_name);
+    if (key_is(key, "date_next_rebill")) return member.read_date(offer.date_next_rebill, options.zone);
+    if (key_is(key, "date_expiration")) return member.read_date(offer.date_expiration, options.zone);
+    if (key_is(key, "date_cancel")) return member.read_date(offer.date_cancel, options.zone);
+    if (key_is(key, "customer_address_billing")) return read_address(member, offer.customer_address_billing);
+    if (key_is(key, "customer_address_shipping")) return read_address(member, offer.customer_address_shipping);
     return member.skip();
   });
   if (!status) return status;
@@ -198,11 +193,11 @@ Status<ParseError> read_order_offer(JsonValue& value, const ParseOptions& option
 
 /// Reads `webhook_data.<entity_key>` with `read_entity`; other members of webhook_data are ignored.
 template <class Entity>
-Status<ParseError> read_data(JsonValue& data, std::string_view entity_key,
-                             Status<ParseError> (*read_entity)(JsonValue&, const ParseOptions&, Entity&),
+ReadStatus read_data(JsonValue& data, std::string_view entity_key,
+                             ReadStatus (*read_entity)(JsonValue&, const ParseOptions&, Entity&),
                              const ParseOptions& options, Entity& out) {
   bool found = false;
-  auto status = data.for_each_field([&](std::string_view key, JsonValue& member) -> Status<ParseError> {
+  auto status = data.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
     if (key != entity_key || found) return member.skip();
     found = true;
     return read_entity(member, options, out);
@@ -213,24 +208,20 @@ Status<ParseError> read_data(JsonValue& data, std::string_view entity_key,
 }
 
 template <class Event>
-Status<ParseError> read_event(JsonValue& data, const ParseOptions& options, Payload& out) {
-  Event event;
-  Status<ParseError> status;
+ReadStatus read_event(JsonValue& data, const ParseOptions& options, Payload& out) {
+  Event& event = out.emplace<Event>();
   if constexpr (requires { event.shipment; }) {
-    status = read_data(data, "shipment", &read_shipment, options, event.shipment);
+    return read_data(data, "shipment", &read_shipment, options, event.shipment);
   } else if constexpr (requires { event.order_offer; }) {
-    status = read_data(data, "order_offer", &read_order_offer, options, event.order_offer);
+    return read_data(data, "order_offer", &read_order_offer, options, event.order_offer);
   } else if constexpr (requires { event.order; }) {
-    status = read_data(data, "order", &read_order, options, event.order);
+    return read_data(data, "order", &read_order, options, event.order);
   } else {
-    status = read_data(data, "transaction", &read_transaction, options, event.transaction);
+    return read_data(data, "transaction", &read_transaction, options, event.transaction);
   }
-  if (!status) return status;
-  out = std::move(event);
-  return {};
 }
 
-using ReadEvent = Status<ParseError> (*)(JsonValue&, const ParseOptions&, Payload&);
+using ReadEvent = ReadStatus (*)(JsonValue&, const ParseOptions&, Payload&);
 
 struct KnownEvent {
   std::string_view name;
@@ -260,7 +251,7 @@ ReadEvent find_reader(std::string_view event_name) noexcept {
 }
 
 /// Reads `webhook_data` as the payload of the event `event_name`.
-Status<ParseError> read_payload(std::string_view event_name, JsonValue& data, const ParseOptions& options,
+ReadStatus read_payload(std::string_view event_name, JsonValue& data, const ParseOptions& options,
                                 Payload& out) {
   if (const ReadEvent read = find_reader(event_name)) return read(data, options, out);
   Unknown unknown{std::string(event_name), {}};
@@ -424,36 +415,36 @@ Result<Event, ParseError> parse(std::string_view body, const ParseOptions& optio
   bool seen_date = false;
   bool seen_data = false;
   bool data_read = false;
-  const auto read_once = [](bool& seen, JsonValue& value, auto&& read) -> Status<ParseError> {
+  const auto read_once = [](bool& seen, JsonValue& value, auto&& read) -> ReadStatus {
     if (seen) return fail(value.error("duplicated key"));
     seen = true;
     return read();
   };
 
-  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> Status<ParseError> {
-    if (key == "webhook_event") {
-      return read_once(seen_event, value, [&]() -> Status<ParseError> {
+  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
+    if (key_is(key, "webhook_event")) {
+      return read_once(seen_event, value, [&]() -> ReadStatus {
         if (auto read = value.read(envelope.webhook_event); !read) return read;
         if (envelope.webhook_event.empty()) return fail(value.error("expected a non-empty string"));
         return {};
       });
     }
-    if (key == "webhook_event_id") {
+    if (key_is(key, "webhook_event_id")) {
       return read_once(seen_id, value, [&] { return value.read_id(envelope.webhook_event_id); });
     }
-    if (key == "webhook_event_date") {
+    if (key_is(key, "webhook_event_date")) {
       return read_once(seen_date, value, [&] { return value.read_date(envelope.webhook_event_date, options.zone); });
     }
-    if (key == "webhook_type") {
-      return read_once(seen_type, value, [&]() -> Status<ParseError> {
+    if (key_is(key, "webhook_type")) {
+      return read_once(seen_type, value, [&]() -> ReadStatus {
         std::optional<std::string> type;
         if (auto read = value.read(type); !read) return read;
         envelope.webhook_type = type.value_or(std::string());
         return {};
       });
     }
-    if (key == "webhook_data") {
-      return read_once(seen_data, value, [&]() -> Status<ParseError> {
+    if (key_is(key, "webhook_data")) {
+      return read_once(seen_data, value, [&]() -> ReadStatus {
         // The data is typed by webhook_event: when that comes later, read the data in a second pass.
         if (!seen_event) return {};
         data_read = true;
@@ -468,7 +459,7 @@ Result<Event, ParseError> parse(std::string_view body, const ParseOptions& optio
 
   if (seen_data && !data_read) {
     document->rewind();
-    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> Status<ParseError> {
+    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
       if (key != "webhook_data") return {};
       return read_payload(envelope.webhook_event, value, options, event.payload);
     });

@@ -148,7 +148,7 @@ Result<bool, ParseError> JsonValue::is_null() {
   return true;
 }
 
-Status<ParseError> JsonValue::read(std::int64_t& out) {
+ReadStatus JsonValue::read(std::int64_t& out) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::number) {
@@ -166,20 +166,24 @@ Status<ParseError> JsonValue::read(std::int64_t& out) {
   return fail(error("expected an integer"));
 }
 
-Status<ParseError> JsonValue::read(std::optional<std::int64_t>& out) {
+ReadStatus JsonValue::read(std::optional<std::int64_t>& out) {
+  std::int64_t value = 0;
+  if (value_.get_int64().get(value) == simdjson::SUCCESS) {  // the common case, one step
+    out = value;
+    return {};
+  }
   auto null = is_null();
   if (!null) return fail(null.error());
   if (*null) {
     out.reset();
     return {};
   }
-  std::int64_t value = 0;
   if (auto status = read(value); !status) return status;
   out = value;
   return {};
 }
 
-Status<ParseError> JsonValue::read(std::string& out) {
+ReadStatus JsonValue::read(std::string& out) {
   std::string_view text;
   if (auto code = value_.get_string().get(text)) {
     return fail(error(describe(code, "expected a string")));
@@ -188,18 +192,22 @@ Status<ParseError> JsonValue::read(std::string& out) {
   return {};
 }
 
-Status<ParseError> JsonValue::read(std::optional<std::string>& out) {
-  auto null = is_null();
-  if (!null) return fail(null.error());
-  if (*null) {
-    out.reset();
+ReadStatus JsonValue::read(std::optional<std::string>& out) {
+  std::string_view text;
+  const auto code = value_.get_string().get(text);
+  if (code == simdjson::SUCCESS) {
+    out.emplace(text);
     return {};
   }
-  if (!out) out.emplace();
-  return read(*out);
+  if (code != simdjson::INCORRECT_TYPE) return fail(error(describe(code, "expected a string")));
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  if (!*null) return fail(error("expected a string"));
+  out.reset();
+  return {};
 }
 
-Status<ParseError> JsonValue::read(std::optional<bool>& out) {
+ReadStatus JsonValue::read(std::optional<bool>& out) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   switch (type) {
@@ -232,7 +240,7 @@ Status<ParseError> JsonValue::read(std::optional<bool>& out) {
   }
 }
 
-Status<ParseError> JsonValue::read_decimal(std::optional<std::string>& out) {
+ReadStatus JsonValue::read_decimal(std::optional<std::string>& out) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::null) {
@@ -257,7 +265,7 @@ Status<ParseError> JsonValue::read_decimal(std::optional<std::string>& out) {
   return fail(error("expected a decimal number"));
 }
 
-Status<ParseError> JsonValue::read_id(std::string& out) {
+ReadStatus JsonValue::read_id(std::string& out) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::number) {
@@ -278,18 +286,18 @@ Status<ParseError> JsonValue::read_id(std::string& out) {
   return fail(error("expected a string or an integer"));
 }
 
-Status<ParseError> JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) {
+ReadStatus JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) {
   constexpr std::string_view expected = "expected a date \"YYYY-MM-DD HH:MM:SS\"";
-  auto null = is_null();
-  if (!null) return fail(null.error());
-  if (*null) {
+  std::string_view text;
+  const auto code = value_.get_string().get(text);
+  if (code == simdjson::INCORRECT_TYPE) {
+    auto null = is_null();
+    if (!null) return fail(null.error());
+    if (!*null) return fail(error(expected));
     out.reset();
     return {};
   }
-  std::string_view text;
-  if (auto code = value_.get_string().get(text)) {
-    return fail(error(describe(code, expected)));
-  }
+  if (code != simdjson::SUCCESS) return fail(error(describe(code, expected)));
   if (text.empty() || text == "0000-00-00 00:00:00") {
     out.reset();
     return {};
@@ -300,7 +308,7 @@ Status<ParseError> JsonValue::read_date(std::optional<std::chrono::sys_seconds>&
   return {};
 }
 
-Status<ParseError> JsonValue::read_raw(std::string& out) {
+ReadStatus JsonValue::read_raw(std::string& out) {
   const char* start = nullptr;
   if (auto code = value_.current_location().get(start)) return fail(error(describe(code, "malformed JSON")));
   if (auto status = skip(); !status) return status;
@@ -310,7 +318,7 @@ Status<ParseError> JsonValue::read_raw(std::string& out) {
   return {};
 }
 
-Status<ParseError> JsonValue::skip() {
+ReadStatus JsonValue::skip() {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   switch (type) {

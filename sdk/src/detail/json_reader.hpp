@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,37 @@
 #include "hookline/time_zone.hpp"
 
 namespace hookline::detail {
+
+/// The outcome of one read: success, or the error. Cheaper than Status<ParseError> on the
+/// success path that every value takes (the error is allocated only on failure).
+class [[nodiscard]] ReadStatus {
+ public:
+  /// Success.
+  ReadStatus() = default;
+  /// Failure, from fail(ParseError{...}).
+  ReadStatus(Failure<ParseError> failure)  // NOLINT(google-explicit-constructor)
+      : error_(std::make_unique<ParseError>(std::move(failure.error))) {}
+
+  /// True on success.
+  [[nodiscard]] bool ok() const noexcept { return error_ == nullptr; }
+  /// True on success.
+  explicit operator bool() const noexcept { return ok(); }
+  /// The error; only valid when !ok().
+  [[nodiscard]] const ParseError& error() const noexcept { return *error_; }
+
+ private:
+  std::unique_ptr<ParseError> error_;
+};
+
+/// True when `key` is exactly `name`; compares inline, the length being known at compile time.
+template <std::size_t N>
+[[nodiscard]] constexpr bool key_is(std::string_view key, const char (&name)[N]) noexcept {
+  if (key.size() != N - 1) return false;
+  for (std::size_t i = 0; i < N - 1; ++i) {
+    if (key[i] != name[i]) return false;
+  }
+  return true;
+}
 
 /// Objects and arrays nested deeper than this are refused ("nesting too deep").
 inline constexpr std::size_t max_json_depth = 64;
@@ -71,33 +103,33 @@ class JsonValue {
   [[nodiscard]] Result<bool, ParseError> is_null();
 
   /// An integer from a JSON integer or a string of one ("4806").
-  [[nodiscard]] Status<ParseError> read(std::int64_t& out);
+  [[nodiscard]] ReadStatus read(std::int64_t& out);
   /// As read(std::int64_t&), null meaning none.
-  [[nodiscard]] Status<ParseError> read(std::optional<std::int64_t>& out);
+  [[nodiscard]] ReadStatus read(std::optional<std::int64_t>& out);
   /// A string.
-  [[nodiscard]] Status<ParseError> read(std::string& out);
+  [[nodiscard]] ReadStatus read(std::string& out);
   /// A string, null meaning none.
-  [[nodiscard]] Status<ParseError> read(std::optional<std::string>& out);
+  [[nodiscard]] ReadStatus read(std::optional<std::string>& out);
   /// A flag from true/false, 0/1 or "0"/"1"; null means none.
-  [[nodiscard]] Status<ParseError> read(std::optional<bool>& out);
+  [[nodiscard]] ReadStatus read(std::optional<bool>& out);
   /// A decimal amount from a JSON number or a numeric string, kept as its exact text ("39.95").
-  [[nodiscard]] Status<ParseError> read_decimal(std::optional<std::string>& out);
+  [[nodiscard]] ReadStatus read_decimal(std::optional<std::string>& out);
   /// An identifier that may be sent as a non-empty string or an integer, as text.
-  [[nodiscard]] Status<ParseError> read_id(std::string& out);
+  [[nodiscard]] ReadStatus read_id(std::string& out);
   /// A zone-less "YYYY-MM-DD HH:MM:SS" read in `zone`; null, "" and "0000-00-00 00:00:00" mean none.
-  [[nodiscard]] Status<ParseError> read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone);
+  [[nodiscard]] ReadStatus read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone);
   /// The exact JSON text of the value (validated), e.g. to keep an unknown event's data.
-  [[nodiscard]] Status<ParseError> read_raw(std::string& out);
+  [[nodiscard]] ReadStatus read_raw(std::string& out);
   /// Validates the value, whatever it is, and discards it.
-  [[nodiscard]] Status<ParseError> skip();
+  [[nodiscard]] ReadStatus skip();
 
-  /// Calls `on_field(std::string_view key, JsonValue& value) -> Status<ParseError>` for each member
+  /// Calls `on_field(std::string_view key, JsonValue& value) -> ReadStatus` for each member
   /// of this object, stopping at the first error; a member not read by on_field must be skip()ped.
   template <class OnField>
-  [[nodiscard]] Status<ParseError> for_each_field(OnField&& on_field);
-  /// Calls `on_element(JsonValue& value) -> Status<ParseError>` for each element of this array.
+  [[nodiscard]] ReadStatus for_each_field(OnField&& on_field);
+  /// Calls `on_element(JsonValue& value) -> ReadStatus` for each element of this array.
   template <class OnElement>
-  [[nodiscard]] Status<ParseError> for_each_element(OnElement&& on_element);
+  [[nodiscard]] ReadStatus for_each_element(OnElement&& on_element);
 
  private:
   /// The scalar's text without the whitespace that follows it.
@@ -109,7 +141,7 @@ class JsonValue {
 
 /// Calls on_field for each member of `object` at `path`.
 template <class OnField>
-[[nodiscard]] Status<ParseError> walk_object(simdjson::ondemand::object& object, const JsonPath& path,
+[[nodiscard]] ReadStatus walk_object(simdjson::ondemand::object& object, const JsonPath& path,
                                              OnField& on_field) {
   for (auto member : object) {
     simdjson::ondemand::field field;
@@ -124,7 +156,7 @@ template <class OnField>
 }
 
 template <class OnField>
-Status<ParseError> JsonValue::for_each_field(OnField&& on_field) {
+ReadStatus JsonValue::for_each_field(OnField&& on_field) {
   if (path_->depth() >= max_json_depth) return fail(error("nesting too deep"));
   simdjson::ondemand::object object;
   if (auto code = value_.get_object().get(object)) return fail(error(describe(code, "expected an object")));
@@ -132,7 +164,7 @@ Status<ParseError> JsonValue::for_each_field(OnField&& on_field) {
 }
 
 template <class OnElement>
-Status<ParseError> JsonValue::for_each_element(OnElement&& on_element) {
+ReadStatus JsonValue::for_each_element(OnElement&& on_element) {
   if (path_->depth() >= max_json_depth) return fail(error("nesting too deep"));
   simdjson::ondemand::array array;
   if (auto code = value_.get_array().get(array)) return fail(error(describe(code, "expected an array")));
@@ -159,7 +191,7 @@ class JsonDocument {
   /// Calls `on_field(key, value)` for each member of the root object, then refuses anything
   /// after the object ("trailing bytes after the document").
   template <class OnField>
-  [[nodiscard]] Status<ParseError> for_each_field(OnField&& on_field);
+  [[nodiscard]] ReadStatus for_each_field(OnField&& on_field);
   /// Goes back to the start of the document for another pass.
   void rewind() noexcept { document_.rewind(); }
 
@@ -173,7 +205,7 @@ class JsonDocument {
 };
 
 template <class OnField>
-Status<ParseError> JsonDocument::for_each_field(OnField&& on_field) {
+ReadStatus JsonDocument::for_each_field(OnField&& on_field) {
   simdjson::ondemand::object object;
   if (auto code = document_.get_object().get(object)) return fail(root_error(describe(code, "expected a JSON object")));
   if (auto status = walk_object(object, root_, on_field); !status) return status;

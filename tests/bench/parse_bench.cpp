@@ -1,0 +1,96 @@
+// Parse cost of VRIO webhooks: the shipment_scheduled sample (seed 001 as sent), the same payload
+// padded to exactly 1 KB, and verify + parse of that 1 KB body (the issue's target: <= 1.5 us).
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hookline/sign.hpp"
+#include "hookline/verify.hpp"
+#include "hookline/vrio.hpp"
+
+namespace {
+
+constexpr std::chrono::sys_seconds now{std::chrono::seconds{1700000000}};
+
+std::string shipment_scheduled_sample() {
+  std::ifstream file(HOOKLINE_SAMPLES_DIR "/vrio/shipment_scheduled.json", std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return std::move(content).str();
+}
+
+/// The sample with shipment_notes grown until the body is exactly 1024 bytes.
+std::string kilobyte_sample() {
+  std::string body = shipment_scheduled_sample();
+  const std::string marker = R"("shipment_id": 251606,)";
+  const std::string notes_start = "\n      \"shipment_notes\": \"";
+  const std::string notes_end = "\",";
+  const std::size_t at = body.find(marker) + marker.size();
+  const std::size_t fill = 1024 - body.size() - notes_start.size() - notes_end.size();
+  body.insert(at, notes_start + std::string(fill, 'n') + notes_end);
+  return body;
+}
+
+void parse_body(benchmark::State& state, const std::string& body) {
+  if (!hookline::vrio::parse(body)) {
+    state.SkipWithError("the body does not parse");
+    return;
+  }
+  for (auto _ : state) {
+    auto event = hookline::vrio::parse(body);
+    benchmark::DoNotOptimize(event);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.counters["bytes"] = static_cast<double>(body.size());
+}
+
+void BM_vrio_parse_shipment_scheduled_sample(benchmark::State& state) { parse_body(state, shipment_scheduled_sample()); }
+BENCHMARK(BM_vrio_parse_shipment_scheduled_sample);
+
+void BM_vrio_parse_shipment_1kb(benchmark::State& state) { parse_body(state, kilobyte_sample()); }
+BENCHMARK(BM_vrio_parse_shipment_1kb);
+
+void BM_vrio_verify_and_parse_shipment_1kb(benchmark::State& state) {
+  const std::string body = kilobyte_sample();
+  const std::vector<hookline::Secret> secrets{hookline::Secret("bench-secret")};
+  const auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
+  const auto signer = hookline::Signer::create(hookline::Scheme::vrio, secrets);
+  if (!verifier || !signer || body.size() != 1024) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  const hookline::Headers headers = signer->sign(body, "10001", now);
+  if (!verifier->verify(body, headers, now) || !hookline::vrio::parse(body)) {
+    state.SkipWithError("the signed body does not verify and parse");
+    return;
+  }
+  for (auto _ : state) {
+    auto verified = verifier->verify(body, headers, now);
+    auto event = hookline::vrio::parse(body);
+    benchmark::DoNotOptimize(verified);
+    benchmark::DoNotOptimize(event);
+  }
+}
+BENCHMARK(BM_vrio_verify_and_parse_shipment_1kb);
+
+void BM_vrio_to_json_shipment_scheduled(benchmark::State& state) {
+  const auto event = hookline::vrio::parse(shipment_scheduled_sample());
+  if (!event) {
+    state.SkipWithError("the sample does not parse");
+    return;
+  }
+  for (auto _ : state) {
+    auto json = hookline::vrio::to_json(*event);
+    benchmark::DoNotOptimize(json);
+  }
+}
+BENCHMARK(BM_vrio_to_json_shipment_scheduled);
+
+}  // namespace
+
+BENCHMARK_MAIN();
