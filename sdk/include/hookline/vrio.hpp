@@ -44,7 +44,8 @@ struct Address {
   bool operator==(const Address&) const = default;
 };
 
-/// One line of a shipment (`shipment_items[]`).
+/// One line of a shipment (`shipment_items[]`); the three ids are required, a null name or SKU
+/// reads as "".
 struct ShipmentItem {
   std::int64_t shipment_item_id = 0;  ///< The line's id.
   std::int64_t quantity = 0;          ///< How many to ship.
@@ -214,7 +215,8 @@ struct ShipmentRma {
   Shipment shipment;
   bool operator==(const ShipmentRma&) const = default;
 };
-/// An event this SDK does not know yet: kept, never an error.
+/// An event this SDK does not know yet: kept, never an error (its data is still checked to be
+/// well-formed JSON).
 struct Unknown {
   std::string name;          ///< The `webhook_event` as sent.
   std::string webhook_data;  ///< The raw JSON text of `webhook_data`; empty when absent.
