@@ -1,0 +1,217 @@
+#include "hookline/receiver.hpp"
+
+#include <charconv>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "detail/json_writer.hpp"
+
+namespace hookline {
+namespace {
+
+/// Methods whose requests carry a body framed by Content-Length (cpp-httplib reads one for these).
+bool carries_body(std::string_view method) noexcept {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+/// Methods that must say how long their body is.
+bool requires_length(std::string_view method) noexcept {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+/// A Content-Length value: one or more ASCII digits, nothing else (no sign, no spaces, no list).
+std::optional<std::size_t> parse_content_length(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 19) {
+    return std::nullopt;
+  }
+  std::size_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool is_ok(ReceiveOutcome outcome) noexcept {
+  return outcome == ReceiveOutcome::accepted || outcome == ReceiveOutcome::duplicate;
+}
+
+/// Refusals decided before the body was trusted to be fully read: the connection must close.
+bool closes_connection(ReceiveOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReceiveOutcome::length_required:
+    case ReceiveOutcome::unsupported_encoding:
+    case ReceiveOutcome::bad_framing:
+    case ReceiveOutcome::headers_too_large:
+    case ReceiveOutcome::too_large:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string_view> HttpRequest::query_value(std::string_view name) const noexcept {
+  for (const auto& [key, value] : query) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(ReceiveOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReceiveOutcome::accepted: return "accepted";
+    case ReceiveOutcome::duplicate: return "duplicate";
+    case ReceiveOutcome::method_not_allowed: return "method_not_allowed";
+    case ReceiveOutcome::length_required: return "length_required";
+    case ReceiveOutcome::unsupported_encoding: return "unsupported_encoding";
+    case ReceiveOutcome::bad_framing: return "bad_framing";
+    case ReceiveOutcome::headers_too_large: return "headers_too_large";
+    case ReceiveOutcome::too_large: return "too_large";
+    case ReceiveOutcome::bad_signature: return "bad_signature";
+    case ReceiveOutcome::bad_payload: return "bad_payload";
+    case ReceiveOutcome::store_unavailable: return "store_unavailable";
+  }
+  return "unknown";
+}
+
+int http_status(ReceiveOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReceiveOutcome::accepted: return 200;
+    case ReceiveOutcome::duplicate: return 200;
+    case ReceiveOutcome::method_not_allowed: return 405;
+    case ReceiveOutcome::length_required: return 411;
+    case ReceiveOutcome::unsupported_encoding: return 415;
+    case ReceiveOutcome::bad_framing: return 400;
+    case ReceiveOutcome::headers_too_large: return 431;
+    case ReceiveOutcome::too_large: return 413;
+    case ReceiveOutcome::bad_signature: return 401;
+    case ReceiveOutcome::bad_payload: return 400;
+    case ReceiveOutcome::store_unavailable: return 503;
+  }
+  return 500;
+}
+
+ReceiveResult make_result(ReceiveOutcome outcome, std::vector<std::pair<std::string, std::string>> fields) {
+  ReceiveResult result;
+  result.outcome = outcome;
+  result.response.status = http_status(outcome);
+  detail::JsonWriter json;
+  json.begin_object();
+  json.key(is_ok(outcome) ? "status" : "error");
+  json.string(to_string(outcome));
+  for (const auto& [name, value] : fields) {
+    json.key(name);
+    json.string(value);
+  }
+  json.end_object();
+  result.response.body = std::move(json).take();
+  result.response.close_connection = closes_connection(outcome);
+  if (outcome == ReceiveOutcome::method_not_allowed) {
+    result.response.headers.set("Allow", "POST");
+  } else if (outcome == ReceiveOutcome::store_unavailable) {
+    result.response.headers.set("Retry-After", "1");
+  }
+  return result;
+}
+
+std::optional<ReceiveResult> screen_headers(std::string_view method, const Headers& headers,
+                                            const ReceiverLimits& limits) {
+  if (headers.size() > limits.max_header_count) {
+    return make_result(ReceiveOutcome::headers_too_large, {{"limit", std::to_string(limits.max_header_count) + " fields"}});
+  }
+  for (const auto& field : headers.fields()) {
+    if (field.name.size() + field.value.size() > limits.max_header_bytes) {
+      return make_result(ReceiveOutcome::headers_too_large,
+                         {{"limit", std::to_string(limits.max_header_bytes) + " bytes per field"}});
+    }
+  }
+  if (headers.get("Transfer-Encoding")) {
+    return make_result(ReceiveOutcome::length_required, {{"reason", "Transfer-Encoding is refused: send Content-Length"}});
+  }
+  if (headers.get("Content-Encoding")) {
+    return make_result(ReceiveOutcome::unsupported_encoding, {{"reason", "Content-Encoding is refused: send the body as is"}});
+  }
+  const auto lengths = headers.get_all("Content-Length");
+  if (lengths.empty()) {
+    if (requires_length(method)) {
+      return make_result(ReceiveOutcome::length_required, {{"reason", "Content-Length is required"}});
+    }
+    return std::nullopt;
+  }
+  std::optional<std::size_t> length;
+  for (const auto text : lengths) {
+    const auto value = parse_content_length(text);
+    if (!value || (length && *length != *value)) {
+      return make_result(ReceiveOutcome::bad_framing, {{"reason", "Content-Length is not one decimal number"}});
+    }
+    length = value;
+  }
+  if (*length > 0 && !carries_body(method)) {
+    return make_result(ReceiveOutcome::bad_framing, {{"reason", "a body is refused on " + std::string(method)}});
+  }
+  if (*length > limits.max_body_bytes) {
+    return make_result(ReceiveOutcome::too_large, {{"limit", std::to_string(limits.max_body_bytes) + " bytes"}});
+  }
+  return std::nullopt;
+}
+
+MetaParser vrio_meta_parser(vrio::ParseOptions options) {
+  return [options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
+    auto event = vrio::parse(body, options);
+    if (!event) {
+      return fail(event.error());
+    }
+    return event->meta();
+  };
+}
+
+Receiver::Receiver(Verifier verifier, MetaParser parser, InboxStore& store, ReceiverLimits limits)
+    : verifier_(std::move(verifier)), parser_(std::move(parser)), store_(&store), limits_(limits) {}
+
+ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seconds now) const {
+  if (request.method != "POST") {
+    return make_result(ReceiveOutcome::method_not_allowed);
+  }
+  if (auto refusal = screen_headers(request.method, request.headers, limits_)) {
+    return std::move(*refusal);
+  }
+  if (request.body.size() > limits_.max_body_bytes) {
+    return make_result(ReceiveOutcome::too_large, {{"limit", std::to_string(limits_.max_body_bytes) + " bytes"}});
+  }
+  const auto declared = parse_content_length(request.headers.get("Content-Length").value_or(""));
+  if (!declared || *declared != request.body.size()) {
+    return make_result(ReceiveOutcome::bad_framing, {{"reason", "the body's length differs from Content-Length"}});
+  }
+
+  const auto verified = verifier_.verify(request.body, request.headers, now);
+  if (!verified) {
+    std::vector<std::pair<std::string, std::string>> fields{{"reason", std::string(to_string(verified.error().kind))}};
+    if (!verified.error().header.empty()) {
+      fields.emplace_back("header", verified.error().header);
+    }
+    return make_result(ReceiveOutcome::bad_signature, std::move(fields));
+  }
+
+  auto meta = parser_(request.body);
+  if (!meta) {
+    return make_result(ReceiveOutcome::bad_payload, {{"path", meta.error().path}, {"message", meta.error().message}});
+  }
+
+  const auto claimed = store_->claim(*meta, request.body, now);
+  if (!claimed) {
+    auto result = make_result(ReceiveOutcome::store_unavailable);
+    result.meta = std::move(*meta);
+    result.log_detail = claimed.error().message;
+    return result;
+  }
+  auto result = make_result(*claimed == ClaimOutcome::accepted ? ReceiveOutcome::accepted : ReceiveOutcome::duplicate);
+  result.meta = std::move(*meta);
+  return result;
+}
+
+}  // namespace hookline
