@@ -217,4 +217,34 @@ BOOST_AUTO_TEST_CASE(a_refused_body_does_not_spoil_the_next_parse) {
   BOOST_TEST(event.ok());
 }
 
+BOOST_AUTO_TEST_CASE(every_truncation_of_a_sample_is_refused) {
+  // Cut the sample at every byte before its closing brace: each prefix must be an error, never a
+  // crash or a half-read event.
+  const std::string body = read_file(std::string(HOOKLINE_SAMPLES_DIR) + "/vrio/shipment_scheduled.json");
+  const std::size_t end = body.rfind('}');
+  for (std::size_t size = 0; size < end; ++size) {
+    const auto event = hookline::vrio::parse(std::string_view(body).substr(0, size));
+    BOOST_TEST(!event.ok(), "prefix of " << size << " bytes was accepted");
+  }
+  BOOST_TEST(hookline::vrio::parse(std::string_view(body).substr(0, end + 1)).ok());
+}
+
+BOOST_AUTO_TEST_CASE(every_single_byte_change_of_a_sample_is_handled) {
+  // Replace each byte by characters that break JSON in different ways; whatever the outcome, the
+  // parser must return (an event or an error with a message), never crash.
+  const std::string body = read_file(std::string(HOOKLINE_SAMPLES_DIR) + "/vrio/shipment_item_updated.json");
+  for (const char replacement : {'"', '{', ']', ',', ':', '\\', 'x', '\0', '\xff'}) {
+    for (std::size_t at = 0; at < body.size(); ++at) {
+      std::string changed = body;
+      changed[at] = replacement;
+      const auto event = hookline::vrio::parse(changed);
+      if (event.ok()) {
+        BOOST_TEST(!hookline::vrio::to_json(*event).empty());
+      } else {
+        BOOST_TEST(!event.error().message.empty());
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
