@@ -200,7 +200,8 @@ void add_verify_commands(CLI::App& app, int& exit_code) {
   verify->callback([verify_arguments, &exit_code] { exit_code = run_verify(*verify_arguments); });
 
   auto sign_arguments = std::make_shared<SignArguments>();
-  CLI::App* sign = app.add_subcommand("sign", "Print the 'Name: value' headers that make a body verify");
+  CLI::App* sign = app.add_subcommand(
+      "sign", "Print the 'Name: value' headers that make a body verify (for store: the token header itself)");
   add_common_options(*sign, sign_arguments->common);
   sign->add_option("--id", sign_arguments->id, "Standard Webhooks message id (default: a random msg_ id)");
   sign->add_option("--timestamp", sign_arguments->timestamp, "Unix time to sign with (default: the clock)");
