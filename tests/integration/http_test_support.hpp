@@ -1,0 +1,225 @@
+#pragma once
+// Helpers shared by the HTTP suites: VRIO bodies with chosen ids, signed raw requests, and a
+// plain-socket HTTP/1.1 client on 127.0.0.1 that can also misbehave (chunked, floods, dribbling).
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hookline/headers.hpp"
+#include "hookline/secret.hpp"
+#include "hookline/sign.hpp"
+
+namespace hookline::test {
+
+/// The VRIO secret every HTTP suite signs with (a test value, not a real secret).
+inline constexpr std::string_view http_test_secret = "whsec-http-suite-secret";
+
+/// The shipment_scheduled sample with `event_id` as its webhook_event_id and `shipment_id` as its
+/// shipment (so that events of different shipments are handled independently).
+inline std::string vrio_body(std::string_view event_id, long long shipment_id = 251606) {
+  static const std::string sample = [] {
+    std::ifstream in(std::string(HOOKLINE_SAMPLES_DIR) + "/vrio/shipment_scheduled.json", std::ios::binary);
+    if (!in) {
+      throw std::runtime_error("cannot read the shipment_scheduled sample");
+    }
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  std::string body = sample;
+  auto replace = [&body](std::string_view from, const std::string& to) {
+    const auto at = body.find(from);
+    if (at == std::string::npos) {
+      throw std::runtime_error("sample changed: no " + std::string(from));
+    }
+    body.replace(at, from.size(), to);
+  };
+  replace("\"webhook_event_id\": 10001", "\"webhook_event_id\": \"" + std::string(event_id) + "\"");
+  replace("\"shipment_id\": 251606", "\"shipment_id\": " + std::to_string(shipment_id));
+  return body;
+}
+
+/// A VRIO signer with http_test_secret.
+inline const Signer& vrio_signer() {
+  static const Signer signer = [] {
+    const std::vector<Secret> secrets{Secret(std::string(http_test_secret))};
+    auto created = Signer::create(Scheme::vrio, secrets);
+    if (!created) {
+      throw std::runtime_error("cannot create the signer");
+    }
+    return std::move(*created);
+  }();
+  return signer;
+}
+
+/// A complete HTTP/1.1 POST with Content-Length, the VRIO signature and `extra` header lines
+/// (each ending in CRLF).
+inline std::string signed_post(std::string_view path, std::string_view body, std::string_view extra = {}) {
+  const auto headers = vrio_signer().sign(body, "", std::chrono::sys_seconds{});
+  std::string request = "POST " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  for (const auto& field : headers.fields()) {
+    request += field.name + ": " + field.value + "\r\n";
+  }
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += extra;
+  request += "\r\n";
+  request += body;
+  return request;
+}
+
+/// One parsed HTTP response.
+struct RawResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+/// A plain TCP connection to 127.0.0.1, speaking just enough HTTP/1.1 for the tests.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (socket_ < 0) {
+      throw std::runtime_error("socket failed");
+    }
+    const int on = 1;
+    ::setsockopt(socket_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(socket_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+      ::close(socket_);
+      throw std::runtime_error("connect failed");
+    }
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  RawConnection(RawConnection&& other) noexcept
+      : socket_(std::exchange(other.socket_, -1)), pending_(std::move(other.pending_)) {}
+  ~RawConnection() {
+    if (socket_ >= 0) {
+      ::close(socket_);
+    }
+  }
+
+  /// Sends every byte; false when the peer is gone.
+  bool send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) {
+          continue;
+        }
+        return false;
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Reads one response (Content-Length framed), or nullopt on EOF, reset or timeout.
+  std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t header_end = std::string::npos;
+    while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (!receive(deadline)) {
+        return std::nullopt;
+      }
+    }
+    RawResponse response;
+    std::istringstream head(pending_.substr(0, header_end));
+    std::string line;
+    std::getline(head, line);
+    if (line.rfind("HTTP/1.1 ", 0) != 0 || line.size() < 12) {
+      return std::nullopt;
+    }
+    response.status = std::stoi(line.substr(9, 3));
+    while (std::getline(head, line)) {
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        const auto value_at = line.find_first_not_of(' ', colon + 1);
+        response.headers.add(line.substr(0, colon), value_at == std::string::npos ? "" : line.substr(value_at));
+      }
+    }
+    const auto length = std::stoul(std::string(response.headers.get("Content-Length").value_or("0")));
+    const auto body_at = header_end + 4;
+    while (pending_.size() < body_at + length) {
+      if (!receive(deadline)) {
+        return std::nullopt;
+      }
+    }
+    response.body = pending_.substr(body_at, length);
+    pending_.erase(0, body_at + length);
+    if (response.status == 100) {
+      return read_response(timeout);
+    }
+    return response;
+  }
+
+  /// Sends a request and reads its response.
+  std::optional<RawResponse> exchange(std::string_view request,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    if (!send(request)) {
+      return std::nullopt;
+    }
+    return read_response(timeout);
+  }
+
+  /// True when the server closed the connection (EOF or reset) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd descriptor{socket_, POLLIN, 0};
+      if (::poll(&descriptor, 1, 50) > 0) {
+        char sink[4096];
+        const auto n = ::recv(socket_, sink, sizeof(sink), 0);
+        if (n <= 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool receive(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return false;
+    }
+    pollfd descriptor{socket_, POLLIN, 0};
+    if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) {
+      return false;
+    }
+    char buffer[16384];
+    const auto n = ::recv(socket_, buffer, sizeof(buffer), 0);
+    if (n <= 0) {
+      return false;
+    }
+    pending_.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int socket_;
+  std::string pending_;
+};
+
+}  // namespace hookline::test
