@@ -322,6 +322,19 @@ BOOST_AUTO_TEST_CASE(unknown_data_before_webhook_event_is_kept_too) {
   BOOST_TEST(as<Unknown>(event).webhook_data == "[1,2]");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_event_keeps_scalar_data_as_its_json_text) {
+  const auto data_of = [](const std::string& data) {
+    const Event event = parse_ok(R"({"webhook_event":"new","webhook_event_id":"1","webhook_data":)" + data + " }");
+    return as<Unknown>(event).webhook_data;
+  };
+  BOOST_TEST(data_of("5") == "5");
+  BOOST_TEST(data_of("-1.5e3") == "-1.5e3");
+  BOOST_TEST(data_of(R"("a\"b")") == R"("a\"b")");
+  BOOST_TEST(data_of("true") == "true");
+  BOOST_TEST(data_of("null") == "null");
+  BOOST_TEST(data_of("[ 1 , {} ]") == "[ 1 , {} ]");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_event_without_data) {
   const Event event = parse_ok(R"({"webhook_event":"ping","webhook_event_id":"1"})");
   BOOST_TEST(as<Unknown>(event).webhook_data.empty());

@@ -309,6 +309,13 @@ ReadStatus JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, co
 }
 
 ReadStatus JsonValue::read_raw(std::string& out) {
+  simdjson::ondemand::json_type type;
+  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
+  if (type != simdjson::ondemand::json_type::object && type != simdjson::ondemand::json_type::array) {
+    out.assign(token());
+    return skip();
+  }
+  // A container's text runs from its first token to the token after it (a ',' or a '}').
   const char* start = nullptr;
   if (auto code = value_.current_location().get(start)) return fail(error(describe(code, "malformed JSON")));
   if (auto status = skip(); !status) return status;
