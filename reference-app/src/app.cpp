@@ -1,0 +1,204 @@
+#include "app.hpp"
+
+#include <iostream>
+
+#include "admin_api.hpp"
+#include "fulfillment_store.hpp"
+#include "hookline/dispatcher.hpp"
+#include "hookline/receiver.hpp"
+#include "hookline/sqlite_inbox.hpp"
+#include "hookline/verify.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "scheduler.hpp"
+#include "shipment_handlers.hpp"
+#include "tracking_client.hpp"
+#include "warehouse.hpp"
+
+namespace fulfillment {
+
+std::filesystem::path inbox_path_for(const std::filesystem::path& database) {
+  return database.parent_path() / (database.stem().string() + ".inbox" + database.extension().string());
+}
+
+struct App::Parts {
+  AppConfig config;
+  Logger logger{std::clog};
+  Metrics metrics;
+  std::unique_ptr<hookline::SqliteInbox> inbox;
+  std::unique_ptr<FulfillmentStore> store;
+  std::unique_ptr<SimulatedWarehouse> warehouse;
+  std::unique_ptr<HttpTrackingClient> client;
+  std::unique_ptr<TrackingOutbox> outbox;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<ShipmentHandlers> handlers;
+  std::unique_ptr<hookline::Dispatcher> dispatcher;
+  std::unique_ptr<hookline::Receiver> receiver;
+  std::unique_ptr<AdminApi> admin;
+  std::unique_ptr<hookline::WebhookServer> server;
+  std::atomic<bool> ready{false};
+  bool running = false;
+
+  explicit Parts(AppConfig app_config)
+      : config(std::move(app_config)), logger(config.log != nullptr ? *config.log : std::clog) {}
+
+  hookline::HttpResponse metrics_page() {
+    MetricsSnapshot snapshot;
+    if (auto states = store->counts_by_state()) snapshot.fulfillments = *states;
+    if (auto outbox_counts = store->outbox_counts()) snapshot.outbox = *outbox_counts;
+    if (auto inbox_counts = inbox->counts()) snapshot.inbox = *inbox_counts;
+    hookline::HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4";
+    response.body = metrics.render(snapshot);
+    return response;
+  }
+
+  hookline::HttpResponse readiness() {
+    hookline::HttpResponse response;
+    const bool stores_answer = store->counts_by_state().ok() && inbox->counts().ok();
+    if (ready.load() && stores_answer) {
+      response.body = R"({"status":"ready"})";
+    } else {
+      response.status = 503;
+      response.body = stores_answer ? R"({"status":"starting or stopping"})" : R"({"status":"store unavailable"})";
+    }
+    return response;
+  }
+};
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+App::~App() { stop(); }
+
+hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config) {
+  auto parts = std::make_unique<Parts>(std::move(config));
+  Parts& p = *parts;
+  const AppConfig& c = p.config;
+
+  auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, c.webhook_secrets);
+  if (!verifier) return hookline::fail("webhook secret (HOOKLINE_SECRET): " + verifier.error().to_string());
+  auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database));
+  if (!inbox) return hookline::fail("inbox: " + inbox.error().message);
+  p.inbox = std::move(*inbox);
+  auto store = FulfillmentStore::open(c.database, c.zone);
+  if (!store) return hookline::fail("fulfillment store: " + store.error().message);
+  p.store = std::move(*store);
+
+  p.warehouse = std::make_unique<SimulatedWarehouse>(c.warehouse_delay);
+  try {
+    p.client = std::make_unique<HttpTrackingClient>(
+        HttpTrackingOptions{c.platform_url, c.api_key_header, c.platform_api_key, std::chrono::seconds(5)});
+  } catch (const std::invalid_argument& bad_url) {
+    return hookline::fail(std::string(bad_url.what()));
+  }
+  OutboxOptions outbox_options = c.outbox;
+  outbox_options.observer = [&p](std::int64_t shipment_id, const PostResult& result) {
+    p.metrics.record_tracking_attempt(result);
+    p.logger.info("tracking attempt", {{"shipment_id", std::to_string(shipment_id)},
+                                       {"outcome", std::string(to_string(result.outcome))},
+                                       {"http_status", std::to_string(result.http_status)},
+                                       {"detail", result.detail}});
+  };
+  p.outbox = std::make_unique<TrackingOutbox>(*p.store, *p.client, outbox_options);
+
+  SchedulerOptions scheduler_options;
+  scheduler_options.shipped = [&p](std::int64_t shipment_id) {
+    p.logger.info("shipped", {{"shipment_id", std::to_string(shipment_id)}});
+    p.outbox->wake();
+  };
+  scheduler_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
+  p.scheduler = std::make_unique<Scheduler>(*p.store, *p.warehouse, hookline::system_now, scheduler_options);
+
+  const hookline::vrio::ParseOptions parse{c.zone};
+  p.handlers = std::make_unique<ShipmentHandlers>(
+      *p.store, parse, hookline::system_now, [&p] { p.scheduler->wake(); },
+      [&p](std::string_view type, std::string_view decision, std::chrono::duration<double> took) {
+        p.metrics.record_handled(type, decision, took);
+        p.logger.info("event handled", {{"event", std::string(type)}, {"decision", std::string(decision)}});
+      });
+  hookline::DispatcherOptions dispatch;
+  dispatch.vrio_parse = parse;
+  p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
+  p.handlers->register_with(*p.dispatcher);
+
+  p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::vrio_meta_parser(parse), *p.inbox);
+  p.admin = std::make_unique<AdminApi>(*p.store, *p.inbox, hookline::system_now,
+                                       AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); },
+                                                  [&p] { p.dispatcher->notify(); }});
+
+  hookline::ServerOptions server_options;
+  server_options.listen = c.listen;
+  server_options.threads = 64;
+  server_options.observer = [&p](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
+    p.metrics.record_receive(result.outcome);
+    if (result.outcome != hookline::ReceiveOutcome::accepted && result.outcome != hookline::ReceiveOutcome::duplicate) {
+      p.logger.warn("webhook refused", {{"path", request.path},
+                                        {"peer", request.peer},
+                                        {"reason", std::string(hookline::to_string(result.outcome))},
+                                        {"detail", result.log_detail}});
+    } else if (result.meta) {
+      p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
+                                         {"event", result.meta->type},
+                                         {"event_id", result.meta->id}});
+    }
+  };
+  p.server = std::make_unique<hookline::WebhookServer>(server_options);
+  p.server->mount("/webhooks/vrio", *p.receiver);
+  p.admin->mount(*p.server);
+  p.server->route("GET", "/healthz", [](const hookline::HttpRequest&) {
+    hookline::HttpResponse response;
+    response.body = R"({"status":"ok"})";
+    return response;
+  });
+  p.server->route("GET", "/readyz", [&p](const hookline::HttpRequest&) { return p.readiness(); });
+  p.server->route("GET", "/metrics", [&p](const hookline::HttpRequest&) { return p.metrics_page(); });
+  return std::unique_ptr<App>(new App(std::move(parts)));
+}
+
+hookline::Status<std::string> App::start() {
+  Parts& p = *parts_;
+  if (p.running) return {};
+  p.dispatcher->start();
+  p.scheduler->start();
+  p.outbox->start();
+  if (auto started = p.server->start(); !started) {
+    p.dispatcher->stop();
+    p.scheduler->stop();
+    p.outbox->stop();
+    return hookline::fail(started.error().message);
+  }
+  p.running = true;
+  p.ready = true;
+  p.logger.info("listening", {{"host", p.config.listen.host},
+                              {"port", std::to_string(p.server->port())},
+                              {"db", p.config.database.string()},
+                              {"platform_url", p.config.platform_url},
+                              {"zone", std::string(p.config.zone.name())}});
+  return {};
+}
+
+void App::stop(std::chrono::milliseconds drain) {
+  Parts& p = *parts_;
+  if (!p.running) return;
+  p.ready = false;
+  p.logger.info("stopping: no new requests, draining");
+  p.server->stop();
+  if (!p.dispatcher->wait_until_idle(drain)) p.logger.warn("drain timed out; unfinished events stay in the inbox");
+  p.dispatcher->stop();
+  p.scheduler->stop();
+  p.outbox->stop();
+  p.running = false;
+  p.logger.info("stopped");
+}
+
+std::uint16_t App::port() const noexcept { return parts_->server->port(); }
+
+bool App::wait_until_idle(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  };
+  return parts_->dispatcher->wait_until_idle(left()) && parts_->scheduler->wait_until_idle(left());
+}
+
+}  // namespace fulfillment

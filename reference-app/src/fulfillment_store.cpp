@@ -1,0 +1,635 @@
+#include "fulfillment_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <date/tz.h>
+
+#include <stdexcept>
+
+#include "json.hpp"
+
+namespace fulfillment {
+namespace {
+
+using hookline::fail;
+using hookline::Result;
+using hookline::Status;
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS fulfillments(
+  shipment_id INTEGER PRIMARY KEY,
+  state TEXT NOT NULL,
+  address TEXT,
+  items TEXT NOT NULL,
+  date_scheduled INTEGER,
+  customer_id INTEGER,
+  order_id INTEGER,
+  tracking_number TEXT,
+  carrier_id INTEGER,
+  shipped_at INTEGER,
+  tracking_source TEXT,
+  attention TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS fulfillments_by_state ON fulfillments(state, date_scheduled);
+CREATE TABLE IF NOT EXISTS shipment_views(
+  shipment_id INTEGER PRIMARY KEY,
+  view TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  shipment_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS history_by_shipment ON history(shipment_id, id);
+CREATE TABLE IF NOT EXISTS event_log(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  event_type TEXT NOT NULL,
+  shipment_id INTEGER,
+  event_date INTEGER NOT NULL,
+  handled_at INTEGER NOT NULL,
+  decision TEXT NOT NULL,
+  explanation TEXT NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_log_by_shipment ON event_log(shipment_id, seq);
+CREATE TABLE IF NOT EXISTS tracking_outbox(
+  shipment_id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL,
+  tracking_number TEXT NOT NULL,
+  carrier_id INTEGER NOT NULL,
+  date_complete TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  sent_ms INTEGER);
+CREATE INDEX IF NOT EXISTS tracking_outbox_due ON tracking_outbox(state, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS tracking_attempts(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  shipment_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tracking_attempts_by_shipment ON tracking_attempts(shipment_id, id);
+)sql";
+
+constexpr const char* fulfillment_columns =
+    "shipment_id, state, address, items, date_scheduled, customer_id, order_id, tracking_number, carrier_id, "
+    "shipped_at, tracking_source, attention, created_at, updated_at";
+
+std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
+std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
+std::int64_t millis_of(Millis when) { return when.time_since_epoch().count(); }
+Millis millis_time_of(std::int64_t millis) { return Millis{std::chrono::milliseconds{millis}}; }
+
+std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getInt64();
+}
+
+void bind_optional(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    statement.bind(index, *value);
+  } else {
+    statement.bind(index);
+  }
+}
+
+Fulfillment fulfillment_from_row(SQLite::Statement& row) {
+  Fulfillment f;
+  f.shipment_id = row.getColumn(0).getInt64();
+  f.state = state_from_string(row.getColumn(1).getString()).value_or(State::error);
+  if (!row.getColumn(2).isNull()) {
+    auto address = json::read_address(row.getColumn(2).getString());
+    if (!address) throw std::runtime_error("stored address: " + address.error());
+    f.address = std::move(*address);
+  }
+  auto items = json::read_items(row.getColumn(3).getString());
+  if (!items) throw std::runtime_error("stored items: " + items.error());
+  f.items = std::move(*items);
+  if (const auto scheduled = optional_int(row.getColumn(4))) f.date_scheduled = time_of(*scheduled);
+  f.customer_id = optional_int(row.getColumn(5));
+  f.order_id = optional_int(row.getColumn(6));
+  if (!row.getColumn(7).isNull()) {
+    Tracking tracking;
+    tracking.tracking_number = row.getColumn(7).getString();
+    tracking.carrier_id = row.getColumn(8).getInt64();
+    tracking.shipped_at = time_of(row.getColumn(9).getInt64());
+    tracking.source = row.getColumn(10).getString();
+    f.tracking = std::move(tracking);
+  }
+  f.attention = row.getColumn(11).getString();
+  f.created_at = time_of(row.getColumn(12).getInt64());
+  f.updated_at = time_of(row.getColumn(13).getInt64());
+  return f;
+}
+
+OutboxState outbox_state_from(const std::string& name) {
+  if (name == "sent") return OutboxState::sent;
+  if (name == "dead") return OutboxState::dead;
+  return OutboxState::pending;
+}
+
+constexpr const char* outbox_columns =
+    "shipment_id, idempotency_key, tracking_number, carrier_id, date_complete, state, attempts, next_attempt_ms, "
+    "last_error";
+
+OutboxEntry outbox_from_row(SQLite::Statement& row) {
+  OutboxEntry entry;
+  entry.shipment_id = row.getColumn(0).getInt64();
+  entry.idempotency_key = row.getColumn(1).getString();
+  entry.tracking_number = row.getColumn(2).getString();
+  entry.carrier_id = row.getColumn(3).getInt64();
+  entry.date_complete = row.getColumn(4).getString();
+  entry.state = outbox_state_from(row.getColumn(5).getString());
+  entry.attempts = row.getColumn(6).getInt();
+  entry.next_attempt_at = millis_time_of(row.getColumn(7).getInt64());
+  entry.last_error = row.getColumn(8).getString();
+  return entry;
+}
+
+void insert_history(SQLite::Database& db, const HistoryEntry& entry) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, "
+                           "to_state, detail) VALUES (?,?,?,?,?,?,?,?,?)");
+  insert.bind(1, entry.shipment_id);
+  insert.bind(2, seconds_of(entry.at));
+  insert.bind(3, std::string(to_string(entry.kind)));
+  insert.bind(4, entry.event_id);
+  insert.bind(5, entry.event_type);
+  insert.bind(6, entry.decision);
+  insert.bind(7, entry.from_state);
+  insert.bind(8, entry.to_state);
+  insert.bind(9, entry.detail);
+  insert.exec();
+}
+
+}  // namespace
+
+std::string_view to_string(OutboxState state) noexcept {
+  switch (state) {
+    case OutboxState::pending: return "pending";
+    case OutboxState::sent: return "sent";
+    case OutboxState::dead: return "dead";
+  }
+  return "pending";
+}
+
+std::string tracking_idempotency_key(std::int64_t shipment_id) {
+  return "hookline-track-" + std::to_string(shipment_id);
+}
+
+std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZone& zone) {
+  if (zone == hookline::TimeZone::utc()) return json::vrio_date(when);
+  const auto* tz = date::locate_zone(std::string(zone.name()));
+  const auto local = tz->to_local(when);
+  return json::vrio_date(std::chrono::sys_seconds{local.time_since_epoch()});
+}
+
+// ---------------------------------------------------------------------------------------------
+// StoreTx
+
+std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
+  SQLite::Statement query(db_, std::string("SELECT ") + fulfillment_columns +
+                                   " FROM fulfillments WHERE shipment_id = ?");
+  query.bind(1, shipment_id);
+  if (!query.executeStep()) return std::nullopt;
+  return fulfillment_from_row(query);
+}
+
+void StoreTx::save(const Fulfillment& f) {
+  SQLite::Statement upsert(db_, std::string("INSERT OR REPLACE INTO fulfillments(") + fulfillment_columns +
+                                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  upsert.bind(1, f.shipment_id);
+  upsert.bind(2, std::string(to_string(f.state)));
+  if (f.address) {
+    json::Writer address;
+    json::write_address(address, *f.address);
+    upsert.bind(3, address.text());
+  } else {
+    upsert.bind(3);
+  }
+  json::Writer items;
+  json::write_items(items, f.items);
+  upsert.bind(4, items.text());
+  bind_optional(upsert, 5,
+                f.date_scheduled ? std::optional<std::int64_t>(seconds_of(*f.date_scheduled)) : std::nullopt);
+  bind_optional(upsert, 6, f.customer_id);
+  bind_optional(upsert, 7, f.order_id);
+  if (f.tracking) {
+    upsert.bind(8, f.tracking->tracking_number);
+    upsert.bind(9, f.tracking->carrier_id);
+    upsert.bind(10, seconds_of(f.tracking->shipped_at));
+    upsert.bind(11, f.tracking->source);
+  } else {
+    upsert.bind(8);
+    upsert.bind(9);
+    upsert.bind(10);
+    upsert.bind(11);
+  }
+  upsert.bind(12, f.attention);
+  upsert.bind(13, seconds_of(f.created_at));
+  upsert.bind(14, seconds_of(f.updated_at));
+  upsert.exec();
+}
+
+void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
+  const State from = f.state;
+  f.state = to;
+  f.updated_at = now;
+  save(f);
+  HistoryEntry entry;
+  entry.shipment_id = f.shipment_id;
+  entry.at = now;
+  entry.kind = HistoryKind::transition;
+  entry.from_state = std::string(to_string(from));
+  entry.to_state = std::string(to_string(to));
+  entry.detail = std::string(reason);
+  insert_history(db_, entry);
+}
+
+hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
+  SQLite::Statement query(db_, "SELECT view FROM shipment_views WHERE shipment_id = ?");
+  query.bind(1, shipment_id);
+  if (!query.executeStep()) {
+    return {};
+  }
+  auto stored = json::decode_view(query.getColumn(0).getString());
+  if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
+  hookline::vrio::ShipmentView view = std::move(stored->view);
+  const hookline::vrio::ParseOptions options{zone_};
+  for (const auto& event_id : stored->held_ids) {
+    SQLite::Statement body(db_, "SELECT body FROM event_log WHERE event_id = ?");
+    body.bind(1, event_id);
+    if (!body.executeStep()) throw std::runtime_error("held event " + event_id + " is missing from the event log");
+    auto event = hookline::vrio::parse(body.getColumn(0).getString(), options);
+    if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
+    view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
+  }
+  return view;
+}
+
+void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
+  SQLite::Statement upsert(db_, "INSERT OR REPLACE INTO shipment_views(shipment_id, view) VALUES (?, ?)");
+  upsert.bind(1, view.shipment_id);
+  upsert.bind(2, json::encode_view(view));
+  upsert.exec();
+}
+
+bool StoreTx::has_event(std::string_view event_id) {
+  SQLite::Statement query(db_, "SELECT 1 FROM event_log WHERE event_id = ?");
+  query.bind(1, std::string(event_id));
+  return query.executeStep();
+}
+
+void StoreTx::record_event(const EventRecord& record) {
+  SQLite::Statement insert(db_,
+                           "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
+                           "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
+  insert.bind(1, record.event_id);
+  insert.bind(2, record.event_type);
+  bind_optional(insert, 3, record.shipment_id);
+  insert.bind(4, seconds_of(record.event_date));
+  insert.bind(5, seconds_of(record.handled_at));
+  insert.bind(6, record.decision);
+  insert.bind(7, record.explanation);
+  insert.bind(8, record.body);
+  insert.exec();
+}
+
+void StoreTx::add_history(const HistoryEntry& entry) { insert_history(db_, entry); }
+
+void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
+  if (!shipped.tracking) throw std::logic_error("enqueue_tracking: the fulfillment has no tracking");
+  SQLite::Statement insert(db_,
+                           "INSERT OR IGNORE INTO tracking_outbox(shipment_id, idempotency_key, tracking_number, "
+                           "carrier_id, date_complete, state, next_attempt_ms, created_ms) VALUES "
+                           "(?,?,?,?,?,'pending',?,?)");
+  insert.bind(1, shipped.shipment_id);
+  insert.bind(2, tracking_idempotency_key(shipped.shipment_id));
+  insert.bind(3, shipped.tracking->tracking_number);
+  insert.bind(4, shipped.tracking->carrier_id);
+  insert.bind(5, vrio_local_date(shipped.tracking->shipped_at, zone_));
+  insert.bind(6, millis_of(now));
+  insert.bind(7, millis_of(now));
+  insert.exec();
+}
+
+// ---------------------------------------------------------------------------------------------
+// FulfillmentStore
+
+FulfillmentStore::FulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
+    : db_(std::move(database)), zone_(zone) {}
+
+FulfillmentStore::~FulfillmentStore() = default;
+
+Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(const std::filesystem::path& path,
+                                                                            hookline::TimeZone zone) {
+  try {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    auto database = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    database->setBusyTimeout(5000);
+    database->exec("PRAGMA journal_mode=WAL");
+    database->exec("PRAGMA synchronous=FULL");
+    database->exec("PRAGMA foreign_keys=ON");
+    database->exec(schema);
+    return std::unique_ptr<FulfillmentStore>(new FulfillmentStore(std::move(database), zone));
+  } catch (const std::exception& error) {
+    return fail(StoreError{"cannot open " + path.string() + ": " + error.what()});
+  }
+}
+
+template <class F>
+auto FulfillmentStore::guarded(F&& read) -> decltype(read()) {
+  const std::lock_guard lock(mutex_);
+  try {
+    return read();
+  } catch (const std::exception& error) {
+    return fail(StoreError{error.what()});
+  }
+}
+
+Status<StoreError> FulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
+  return guarded([&]() -> Status<StoreError> {
+    SQLite::Transaction transaction(*db_);
+    StoreTx tx(*db_, zone_);
+    change(tx);
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<std::optional<Fulfillment>, StoreError> FulfillmentStore::get(std::int64_t shipment_id) {
+  return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {
+    StoreTx tx(*db_, zone_);
+    return tx.find(shipment_id);
+  });
+}
+
+Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optional<State> state, std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<Fulfillment>, StoreError> {
+    SQLite::Statement query(*db_, std::string("SELECT ") + fulfillment_columns + " FROM fulfillments" +
+                                      (state ? " WHERE state = ?" : "") + " ORDER BY shipment_id LIMIT ?");
+    int index = 1;
+    if (state) query.bind(index++, std::string(to_string(*state)));
+    query.bind(index, static_cast<std::int64_t>(limit));
+    std::vector<Fulfillment> found;
+    while (query.executeStep()) found.push_back(fulfillment_from_row(query));
+    return found;
+  });
+}
+
+Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono::sys_seconds now, std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
+    SQLite::Statement query(*db_,
+                            "SELECT shipment_id FROM fulfillments WHERE state = 'waiting' AND (date_scheduled IS NULL "
+                            "OR date_scheduled <= ?) ORDER BY date_scheduled, shipment_id LIMIT ?");
+    query.bind(1, seconds_of(now));
+    query.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::int64_t> ids;
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentStore::next_due_after(
+    std::chrono::sys_seconds now) {
+  return guarded([&]() -> Result<std::optional<std::chrono::sys_seconds>, StoreError> {
+    SQLite::Statement query(*db_,
+                            "SELECT MIN(date_scheduled) FROM fulfillments WHERE state = 'waiting' AND "
+                            "date_scheduled > ?");
+    query.bind(1, seconds_of(now));
+    if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<std::chrono::sys_seconds>{};
+    return std::optional<std::chrono::sys_seconds>{time_of(query.getColumn(0).getInt64())};
+  });
+}
+
+Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
+  return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
+    SQLite::Statement query(*db_,
+                            "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
+                            "shipment_id");
+    std::vector<std::int64_t> ids;
+    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+Result<std::map<State, std::size_t>, StoreError> FulfillmentStore::counts_by_state() {
+  return guarded([&]() -> Result<std::map<State, std::size_t>, StoreError> {
+    std::map<State, std::size_t> counts;
+    for (const State state : all_states()) counts[state] = 0;
+    SQLite::Statement query(*db_, "SELECT state, COUNT(*) FROM fulfillments GROUP BY state");
+    while (query.executeStep()) {
+      if (const auto state = state_from_string(query.getColumn(0).getString())) {
+        counts[*state] = static_cast<std::size_t>(query.getColumn(1).getInt64());
+      }
+    }
+    return counts;
+  });
+}
+
+Result<std::vector<HistoryEntry>, StoreError> FulfillmentStore::history(std::int64_t shipment_id) {
+  return guarded([&]() -> Result<std::vector<HistoryEntry>, StoreError> {
+    SQLite::Statement query(*db_,
+                            "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM "
+                            "history WHERE shipment_id = ? ORDER BY id");
+    query.bind(1, shipment_id);
+    std::vector<HistoryEntry> entries;
+    while (query.executeStep()) {
+      HistoryEntry entry;
+      entry.shipment_id = shipment_id;
+      entry.at = time_of(query.getColumn(0).getInt64());
+      entry.kind = history_kind_from_string(query.getColumn(1).getString()).value_or(HistoryKind::note);
+      entry.event_id = query.getColumn(2).getString();
+      entry.event_type = query.getColumn(3).getString();
+      entry.decision = query.getColumn(4).getString();
+      entry.from_state = query.getColumn(5).getString();
+      entry.to_state = query.getColumn(6).getString();
+      entry.detail = query.getColumn(7).getString();
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  });
+}
+
+Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const EventQuery& filter) {
+  return guarded([&]() -> Result<std::vector<EventRecord>, StoreError> {
+    std::string sql =
+        "SELECT event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body FROM "
+        "event_log WHERE 1=1";
+    if (filter.shipment_id) sql += " AND shipment_id = ?";
+    if (filter.event_type) sql += " AND event_type = ?";
+    sql += " ORDER BY seq DESC LIMIT ?";
+    SQLite::Statement query(*db_, sql);
+    int index = 1;
+    if (filter.shipment_id) query.bind(index++, *filter.shipment_id);
+    if (filter.event_type) query.bind(index++, *filter.event_type);
+    query.bind(index, static_cast<std::int64_t>(filter.limit));
+    std::vector<EventRecord> records;
+    while (query.executeStep()) {
+      EventRecord record;
+      record.event_id = query.getColumn(0).getString();
+      record.event_type = query.getColumn(1).getString();
+      record.shipment_id = optional_int(query.getColumn(2));
+      record.event_date = time_of(query.getColumn(3).getInt64());
+      record.handled_at = time_of(query.getColumn(4).getInt64());
+      record.decision = query.getColumn(5).getString();
+      record.explanation = query.getColumn(6).getString();
+      record.body = query.getColumn(7).getString();
+      records.push_back(std::move(record));
+    }
+    return records;
+  });
+}
+
+Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis now, std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
+    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
+                                      " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
+                                      "ORDER BY next_attempt_ms, shipment_id LIMIT ?");
+    query.bind(1, millis_of(now));
+    query.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<OutboxEntry> entries;
+    while (query.executeStep()) entries.push_back(outbox_from_row(query));
+    return entries;
+  });
+}
+
+Result<std::optional<Millis>, StoreError> FulfillmentStore::outbox_next_attempt() {
+  return guarded([&]() -> Result<std::optional<Millis>, StoreError> {
+    SQLite::Statement query(*db_, "SELECT MIN(next_attempt_ms) FROM tracking_outbox WHERE state = 'pending'");
+    if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<Millis>{};
+    return std::optional<Millis>{millis_time_of(query.getColumn(0).getInt64())};
+  });
+}
+
+Result<std::optional<OutboxEntry>, StoreError> FulfillmentStore::outbox_entry(std::int64_t shipment_id) {
+  return guarded([&]() -> Result<std::optional<OutboxEntry>, StoreError> {
+    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
+                                      " FROM tracking_outbox WHERE shipment_id = ?");
+    query.bind(1, shipment_id);
+    if (!query.executeStep()) return std::optional<OutboxEntry>{};
+    return std::optional<OutboxEntry>{outbox_from_row(query)};
+  });
+}
+
+Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attempt, OutboxState state,
+                                                    Millis next_attempt_at) {
+  return guarded([&]() -> Status<StoreError> {
+    SQLite::Transaction transaction(*db_);
+    SQLite::Statement insert(*db_,
+                             "INSERT INTO tracking_attempts(shipment_id, attempt, at_ms, outcome, http_status, detail) "
+                             "VALUES (?,?,?,?,?,?)");
+    insert.bind(1, attempt.shipment_id);
+    insert.bind(2, attempt.attempt);
+    insert.bind(3, millis_of(attempt.at));
+    insert.bind(4, attempt.outcome);
+    insert.bind(5, attempt.http_status);
+    insert.bind(6, attempt.detail);
+    insert.exec();
+    SQLite::Statement update(*db_,
+                             "UPDATE tracking_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
+                             "sent_ms = CASE WHEN ? = 'sent' THEN ? ELSE sent_ms END WHERE shipment_id = ?");
+    const std::string state_name(to_string(state));
+    update.bind(1, state_name);
+    update.bind(2, attempt.attempt);
+    update.bind(3, millis_of(next_attempt_at));
+    update.bind(4, state == OutboxState::sent ? std::string() : attempt.detail);
+    update.bind(5, state_name);
+    update.bind(6, millis_of(attempt.at));
+    update.bind(7, attempt.shipment_id);
+    update.exec();
+    HistoryEntry entry;
+    entry.shipment_id = attempt.shipment_id;
+    entry.at = std::chrono::time_point_cast<std::chrono::seconds>(attempt.at);
+    entry.kind = HistoryKind::tracking;
+    entry.decision = attempt.outcome;
+    entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
+    insert_history(*db_, entry);
+    transaction.commit();
+    return {};
+  });
+}
+
+Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_dead_letters(std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
+    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
+                                      " FROM tracking_outbox WHERE state = 'dead' ORDER BY shipment_id LIMIT ?");
+    query.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<OutboxEntry> entries;
+    while (query.executeStep()) entries.push_back(outbox_from_row(query));
+    return entries;
+  });
+}
+
+Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipment_id, Millis now) {
+  return guarded([&]() -> Result<bool, StoreError> {
+    SQLite::Transaction transaction(*db_);
+    SQLite::Statement update(*db_,
+                             "UPDATE tracking_outbox SET state = 'pending', next_attempt_ms = ? WHERE shipment_id = ? "
+                             "AND state = 'dead'");
+    update.bind(1, millis_of(now));
+    update.bind(2, shipment_id);
+    const bool changed = update.exec() == 1;
+    if (changed) {
+      HistoryEntry entry;
+      entry.shipment_id = shipment_id;
+      entry.at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+      entry.kind = HistoryKind::tracking;
+      entry.decision = "retry";
+      entry.detail = "dead letter put back in the outbox by an operator";
+      insert_history(*db_, entry);
+    }
+    transaction.commit();
+    return changed;
+  });
+}
+
+Result<std::vector<TrackingAttempt>, StoreError> FulfillmentStore::attempts(std::int64_t shipment_id) {
+  return guarded([&]() -> Result<std::vector<TrackingAttempt>, StoreError> {
+    SQLite::Statement query(*db_,
+                            "SELECT attempt, at_ms, outcome, http_status, detail FROM tracking_attempts WHERE "
+                            "shipment_id = ? ORDER BY id");
+    query.bind(1, shipment_id);
+    std::vector<TrackingAttempt> found;
+    while (query.executeStep()) {
+      TrackingAttempt attempt;
+      attempt.shipment_id = shipment_id;
+      attempt.attempt = query.getColumn(0).getInt();
+      attempt.at = millis_time_of(query.getColumn(1).getInt64());
+      attempt.outcome = query.getColumn(2).getString();
+      attempt.http_status = query.getColumn(3).getInt();
+      attempt.detail = query.getColumn(4).getString();
+      found.push_back(std::move(attempt));
+    }
+    return found;
+  });
+}
+
+Result<OutboxCounts, StoreError> FulfillmentStore::outbox_counts() {
+  return guarded([&]() -> Result<OutboxCounts, StoreError> {
+    OutboxCounts counts;
+    SQLite::Statement query(*db_, "SELECT state, COUNT(*), SUM(attempts) FROM tracking_outbox GROUP BY state");
+    while (query.executeStep()) {
+      const auto count = static_cast<std::size_t>(query.getColumn(1).getInt64());
+      counts.attempts += static_cast<std::uint64_t>(query.getColumn(2).getInt64());
+      switch (outbox_state_from(query.getColumn(0).getString())) {
+        case OutboxState::pending: counts.pending = count; break;
+        case OutboxState::sent: counts.sent = count; break;
+        case OutboxState::dead: counts.dead = count; break;
+      }
+    }
+    return counts;
+  });
+}
+
+}  // namespace fulfillment

@@ -1,0 +1,198 @@
+#pragma once
+/// @file
+/// The fulfillment server's own SQLite database (WAL, synchronous=FULL): fulfillments, shipment
+/// views, history, the event log (which is also the record of applied event ids), the tracking
+/// outbox with its attempts and dead letters. Changes go through write(), one transaction each.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fulfillment.hpp"
+#include "hookline/result.hpp"
+#include "hookline/time_zone.hpp"
+#include "hookline/vrio_shipment.hpp"
+
+namespace SQLite {
+class Database;
+}  // namespace SQLite
+
+namespace fulfillment {
+
+/// Milliseconds since the epoch: the outbox schedules retries below one second.
+using Millis = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// Why the store failed.
+struct StoreError {
+  std::string message;  ///< What failed.
+};
+
+/// One line of the event log: every event the server handled, and what became of it.
+struct EventRecord {
+  std::string event_id;                 ///< webhook_event_id.
+  std::string event_type;               ///< webhook_event.
+  std::optional<std::int64_t> shipment_id;  ///< The shipment, for shipment events.
+  std::chrono::sys_seconds event_date{};    ///< webhook_event_date (the epoch when absent).
+  std::chrono::sys_seconds handled_at{};    ///< When it was handled.
+  std::string decision;                 ///< apply, stale, hold, duplicate, ignore, too_late, conflict, recorded.
+  std::string explanation;              ///< Why.
+  std::string body;                     ///< The raw body as received.
+};
+
+/// Which events to list.
+struct EventQuery {
+  std::optional<std::int64_t> shipment_id;  ///< Only this shipment's.
+  std::optional<std::string> event_type;    ///< Only this type.
+  std::size_t limit = 100;                  ///< At most this many, newest first.
+};
+
+/// Where a tracking post is.
+enum class OutboxState { pending, sent, dead };
+/// "pending", "sent" or "dead".
+[[nodiscard]] std::string_view to_string(OutboxState state) noexcept;
+
+/// A tracking post to make, exactly once per shipment.
+struct OutboxEntry {
+  std::int64_t shipment_id = 0;       ///< The shipment.
+  std::string idempotency_key;        ///< Sent as Idempotency-Key on every attempt.
+  std::string tracking_number;        ///< shipment_tracking_id.
+  std::int64_t carrier_id = 0;        ///< carrier_id.
+  std::string date_complete;          ///< "YYYY-MM-DD HH:MM:SS" in the platform's zone.
+  OutboxState state = OutboxState::pending;  ///< Where it is.
+  int attempts = 0;                   ///< Attempts made.
+  Millis next_attempt_at{};           ///< Not tried before this.
+  std::string last_error;             ///< The last failure, if any.
+};
+
+/// One attempt to post tracking.
+struct TrackingAttempt {
+  std::int64_t shipment_id = 0;  ///< The shipment.
+  int attempt = 0;               ///< 1 for the first.
+  Millis at{};                   ///< When it finished.
+  std::string outcome;           ///< "sent", "retry" or "dead".
+  int http_status = 0;           ///< The answer's status; 0 when there was none.
+  std::string detail;            ///< What happened, e.g. "timeout", "HTTP 503, retry in 1.2 s".
+};
+
+/// Outbox totals, for metrics.
+struct OutboxCounts {
+  std::size_t pending = 0;        ///< Waiting to be posted (the depth).
+  std::size_t sent = 0;           ///< Posted.
+  std::size_t dead = 0;           ///< Dead letters.
+  std::uint64_t attempts = 0;     ///< Attempts made in all.
+};
+
+/// The changes of one transaction; only valid inside FulfillmentStore::write().
+class StoreTx {
+ public:
+  StoreTx(const StoreTx&) = delete;
+  StoreTx& operator=(const StoreTx&) = delete;
+
+  /// The fulfillment of this shipment, if there is one.
+  [[nodiscard]] std::optional<Fulfillment> find(std::int64_t shipment_id);
+  /// Inserts or replaces a fulfillment.
+  void save(const Fulfillment& fulfillment);
+  /// Moves a fulfillment to `to`, saves it and records the transition with `reason`.
+  void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason);
+
+  /// The shipment's view (held events re-read from the event log), or an empty view.
+  [[nodiscard]] hookline::vrio::ShipmentView load_view(std::int64_t shipment_id);
+  /// Stores the shipment's view.
+  void save_view(const hookline::vrio::ShipmentView& view);
+
+  /// True when this event id is in the event log (it was handled before).
+  [[nodiscard]] bool has_event(std::string_view event_id);
+  /// Adds an event to the log.
+  void record_event(const EventRecord& record);
+  /// Adds a line to a shipment's history.
+  void add_history(const HistoryEntry& entry);
+
+  /// Queues the tracking post of a shipped fulfillment (once per shipment; later calls change nothing).
+  void enqueue_tracking(const Fulfillment& shipped, Millis now);
+
+ private:
+  friend class FulfillmentStore;
+  StoreTx(SQLite::Database& database, const hookline::TimeZone& zone) : db_(database), zone_(zone) {}
+  SQLite::Database& db_;
+  const hookline::TimeZone& zone_;
+};
+
+/// The fulfillment database; every method is thread-safe (one connection behind a mutex).
+class FulfillmentStore {
+ public:
+  /// Opens (creating if needed) the database at `path`; `zone` reads held events and writes date_complete.
+  [[nodiscard]] static hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open(
+      const std::filesystem::path& path, hookline::TimeZone zone);
+  ~FulfillmentStore();
+  FulfillmentStore(const FulfillmentStore&) = delete;
+  FulfillmentStore& operator=(const FulfillmentStore&) = delete;
+
+  /// Runs `change` in one transaction: committed when it returns, rolled back when it throws.
+  [[nodiscard]] hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change);
+
+  /// The fulfillment of this shipment, if there is one.
+  [[nodiscard]] hookline::Result<std::optional<Fulfillment>, StoreError> get(std::int64_t shipment_id);
+  /// Fulfillments, optionally only in one state, by shipment id, at most `limit`.
+  [[nodiscard]] hookline::Result<std::vector<Fulfillment>, StoreError> list(std::optional<State> state,
+                                                                           std::size_t limit);
+  /// Ids of waiting fulfillments whose date_scheduled is at or before `now` (or absent), oldest first.
+  [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> due(std::chrono::sys_seconds now,
+                                                                           std::size_t limit);
+  /// The earliest date_scheduled of a waiting fulfillment not yet due at `now`.
+  [[nodiscard]] hookline::Result<std::optional<std::chrono::sys_seconds>, StoreError> next_due_after(
+      std::chrono::sys_seconds now);
+  /// Ids of fulfillments the warehouse was working on (picking, packing): to resume after a restart.
+  [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> in_progress();
+  /// How many fulfillments are in each state.
+  [[nodiscard]] hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state();
+
+  /// A shipment's history, oldest first.
+  [[nodiscard]] hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id);
+  /// The event log, newest first.
+  [[nodiscard]] hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query);
+
+  /// Pending tracking posts due at `now`, oldest first.
+  [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> outbox_due(Millis now, std::size_t limit);
+  /// The earliest next attempt of a pending post.
+  [[nodiscard]] hookline::Result<std::optional<Millis>, StoreError> outbox_next_attempt();
+  /// The outbox entry of a shipment.
+  [[nodiscard]] hookline::Result<std::optional<OutboxEntry>, StoreError> outbox_entry(std::int64_t shipment_id);
+  /// Records an attempt and moves the entry to `state` (pending again with `next_attempt_at` for a
+  /// retry), with a history line, in one transaction.
+  [[nodiscard]] hookline::Status<StoreError> record_attempt(const TrackingAttempt& attempt, OutboxState state,
+                                                            Millis next_attempt_at);
+  /// Outbox dead letters, oldest first.
+  [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> outbox_dead_letters(std::size_t limit);
+  /// Puts a dead letter back to pending, due at `now`; false when it is not a dead letter.
+  [[nodiscard]] hookline::Result<bool, StoreError> retry_dead_letter(std::int64_t shipment_id, Millis now);
+  /// The attempts to post a shipment's tracking, oldest first.
+  [[nodiscard]] hookline::Result<std::vector<TrackingAttempt>, StoreError> attempts(std::int64_t shipment_id);
+  /// Outbox totals.
+  [[nodiscard]] hookline::Result<OutboxCounts, StoreError> outbox_counts();
+
+ private:
+  FulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone);
+
+  template <class F>
+  auto guarded(F&& read) -> decltype(read());
+
+  std::mutex mutex_;
+  std::unique_ptr<SQLite::Database> db_;
+  hookline::TimeZone zone_;
+};
+
+/// The Idempotency-Key of a shipment's tracking post: "hookline-track-<shipment_id>".
+[[nodiscard]] std::string tracking_idempotency_key(std::int64_t shipment_id);
+
+/// A time as VRIO writes it, "YYYY-MM-DD HH:MM:SS", in `zone`.
+[[nodiscard]] std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZone& zone);
+
+}  // namespace fulfillment

@@ -1,0 +1,412 @@
+#include "json.hpp"
+
+#include <simdjson.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace fulfillment::json {
+namespace {
+
+using hookline::fail;
+using hookline::OrderKey;
+using hookline::Result;
+using hookline::vrio::Address;
+using hookline::vrio::ShipmentItem;
+using hookline::vrio::ShipmentStatus;
+using hookline::vrio::ShipmentView;
+
+std::string format_time(std::chrono::sys_seconds when, const char* pattern) {
+  const auto day = std::chrono::floor<std::chrono::days>(when);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{when - day};
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, pattern, static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+  return buffer;
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+/// Reading helpers over a simdjson DOM element; each fails with the member's name.
+struct Reader {
+  simdjson::dom::element element;
+
+  [[nodiscard]] bool has(std::string_view name) const {
+    simdjson::dom::element child;
+    return element[name].get(child) == simdjson::SUCCESS && !child.is_null();
+  }
+  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
+    simdjson::dom::element child;
+    std::string_view value;
+    if (element[name].get(child) != simdjson::SUCCESS || child.get(value) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    return std::string(value);
+  }
+  [[nodiscard]] std::optional<std::int64_t> integer(std::string_view name) const {
+    simdjson::dom::element child;
+    std::int64_t value = 0;
+    if (element[name].get(child) != simdjson::SUCCESS || child.get(value) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    return value;
+  }
+  [[nodiscard]] bool flag(std::string_view name) const {
+    simdjson::dom::element child;
+    bool value = false;
+    return element[name].get(child) == simdjson::SUCCESS && child.get(value) == simdjson::SUCCESS && value;
+  }
+  [[nodiscard]] std::optional<simdjson::dom::element> child(std::string_view name) const {
+    simdjson::dom::element value;
+    if (element[name].get(value) != simdjson::SUCCESS || value.is_null()) {
+      return std::nullopt;
+    }
+    return value;
+  }
+};
+
+void write_key(Writer& out, const std::optional<OrderKey>& key) {
+  if (!key) {
+    out.null();
+    return;
+  }
+  out.begin_object();
+  out.key("date").integer(key->date.time_since_epoch().count());
+  out.key("id").string(key->event_id);
+  out.end_object();
+}
+
+std::optional<OrderKey> read_key(const Reader& parent, std::string_view name) {
+  const auto element = parent.child(name);
+  if (!element) return std::nullopt;
+  const Reader key{*element};
+  return OrderKey{std::chrono::sys_seconds{std::chrono::seconds{key.integer("date").value_or(0)}},
+                  key.text("id").value_or("")};
+}
+
+Address address_of(const Reader& in) {
+  Address address;
+  address.fname = in.text("fname");
+  address.lname = in.text("lname");
+  address.address1 = in.text("address1");
+  address.address2 = in.text("address2");
+  address.city = in.text("city");
+  address.state = in.text("state");
+  address.zipcode = in.text("zipcode");
+  address.country = in.text("country");
+  return address;
+}
+
+Result<std::vector<ShipmentItem>, std::string> items_of(simdjson::dom::element element) {
+  simdjson::dom::array array;
+  if (element.get(array) != simdjson::SUCCESS) {
+    return fail(std::string("items: expected an array"));
+  }
+  std::vector<ShipmentItem> items;
+  for (const auto entry : array) {
+    const Reader in{entry};
+    ShipmentItem item;
+    item.shipment_item_id = in.integer("shipment_item_id").value_or(0);
+    item.quantity = in.integer("quantity").value_or(0);
+    item.item_id = in.integer("item_id").value_or(0);
+    item.item_name = in.text("item_name").value_or("");
+    item.item_sku = in.text("item_sku").value_or("");
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+std::optional<ShipmentStatus> status_from_string(std::string_view name) {
+  for (const auto status : {ShipmentStatus::unknown, ShipmentStatus::scheduled, ShipmentStatus::error,
+                            ShipmentStatus::cancelled, ShipmentStatus::skipped, ShipmentStatus::shipped}) {
+    if (hookline::vrio::to_string(status) == name) return status;
+  }
+  return std::nullopt;
+}
+
+void write_string_array(Writer& out, const std::vector<std::string>& values) {
+  out.begin_array();
+  for (const auto& value : values) out.string(value);
+  out.end_array();
+}
+
+std::vector<std::string> read_string_array(const Reader& parent, std::string_view name) {
+  std::vector<std::string> values;
+  const auto element = parent.child(name);
+  simdjson::dom::array array;
+  if (!element || element->get(array) != simdjson::SUCCESS) return values;
+  for (const auto entry : array) {
+    std::string_view text;
+    if (entry.get(text) == simdjson::SUCCESS) values.emplace_back(text);
+  }
+  return values;
+}
+
+}  // namespace
+
+void Writer::before_value() {
+  if (need_comma_) out_ += ',';
+  need_comma_ = true;
+}
+
+Writer& Writer::begin_object() {
+  before_value();
+  out_ += '{';
+  need_comma_ = false;
+  return *this;
+}
+
+Writer& Writer::end_object() {
+  out_ += '}';
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::begin_array() {
+  before_value();
+  out_ += '[';
+  need_comma_ = false;
+  return *this;
+}
+
+Writer& Writer::end_array() {
+  out_ += ']';
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::key(std::string_view name) {
+  before_value();
+  append_escaped(out_, name);
+  out_ += ':';
+  need_comma_ = false;
+  return *this;
+}
+
+Writer& Writer::string(std::string_view text) {
+  before_value();
+  append_escaped(out_, text);
+  return *this;
+}
+
+Writer& Writer::integer(std::int64_t number) {
+  before_value();
+  out_ += std::to_string(number);
+  return *this;
+}
+
+Writer& Writer::number(double value) {
+  before_value();
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  out_ += buffer;
+  return *this;
+}
+
+Writer& Writer::boolean(bool flag) {
+  before_value();
+  out_ += flag ? "true" : "false";
+  return *this;
+}
+
+Writer& Writer::null() {
+  before_value();
+  out_ += "null";
+  return *this;
+}
+
+Writer& Writer::raw(std::string_view json_text) {
+  before_value();
+  out_ += json_text;
+  return *this;
+}
+
+Writer& Writer::time(std::chrono::sys_seconds when) { return string(iso8601(when)); }
+
+Writer& Writer::optional_string(const std::optional<std::string>& text) { return text ? string(*text) : null(); }
+
+Writer& Writer::optional_integer(const std::optional<std::int64_t>& number) {
+  return number ? integer(*number) : null();
+}
+
+Writer& Writer::optional_time(const std::optional<std::chrono::sys_seconds>& when) {
+  return when ? time(*when) : null();
+}
+
+std::string iso8601(std::chrono::sys_seconds when) { return format_time(when, "%04d-%02u-%02uT%02d:%02d:%02dZ"); }
+
+std::string vrio_date(std::chrono::sys_seconds when) { return format_time(when, "%04d-%02u-%02u %02d:%02d:%02d"); }
+
+void write_address(Writer& out, const Address& address) {
+  out.begin_object();
+  out.key("fname").optional_string(address.fname);
+  out.key("lname").optional_string(address.lname);
+  out.key("address1").optional_string(address.address1);
+  out.key("address2").optional_string(address.address2);
+  out.key("city").optional_string(address.city);
+  out.key("state").optional_string(address.state);
+  out.key("zipcode").optional_string(address.zipcode);
+  out.key("country").optional_string(address.country);
+  out.end_object();
+}
+
+void write_items(Writer& out, const std::vector<ShipmentItem>& items) {
+  out.begin_array();
+  for (const auto& item : items) {
+    out.begin_object();
+    out.key("shipment_item_id").integer(item.shipment_item_id);
+    out.key("quantity").integer(item.quantity);
+    out.key("item_id").integer(item.item_id);
+    out.key("item_name").string(item.item_name);
+    out.key("item_sku").string(item.item_sku);
+    out.end_object();
+  }
+  out.end_array();
+}
+
+Result<Address, std::string> read_address(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(simdjson::padded_string(text)).get(document) != simdjson::SUCCESS) {
+    return fail(std::string("address: not JSON"));
+  }
+  return address_of(Reader{document});
+}
+
+Result<std::vector<ShipmentItem>, std::string> read_items(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(simdjson::padded_string(text)).get(document) != simdjson::SUCCESS) {
+    return fail(std::string("items: not JSON"));
+  }
+  return items_of(document);
+}
+
+std::string encode_view(const ShipmentView& view) {
+  Writer out;
+  out.begin_object();
+  out.key("shipment_id").integer(view.shipment_id);
+  out.key("exists").boolean(view.exists);
+  out.key("status").string(hookline::vrio::to_string(view.status));
+  out.key("status_key");
+  write_key(out, view.status_key);
+  out.key("address");
+  if (view.address) {
+    write_address(out, *view.address);
+  } else {
+    out.null();
+  }
+  out.key("address_key");
+  write_key(out, view.address_key);
+  out.key("items");
+  if (view.items) {
+    write_items(out, *view.items);
+  } else {
+    out.null();
+  }
+  out.key("items_key");
+  write_key(out, view.items_key);
+  out.key("date_scheduled");
+  if (view.date_scheduled) {
+    out.integer(view.date_scheduled->time_since_epoch().count());
+  } else {
+    out.null();
+  }
+  out.key("customer_id").optional_integer(view.customer_id);
+  out.key("order_id").optional_integer(view.order_id);
+  out.key("schedule_key");
+  write_key(out, view.schedule_key);
+  std::vector<std::string> held_ids;
+  for (const auto& held : view.held) held_ids.push_back(held.key.event_id);
+  out.key("held");
+  write_string_array(out, held_ids);
+  out.key("seen");
+  write_string_array(out, view.seen_event_ids);
+  out.end_object();
+  return std::move(out).take();
+}
+
+Result<StoredView, std::string> decode_view(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(simdjson::padded_string(text)).get(document) != simdjson::SUCCESS) {
+    return fail(std::string("view: not JSON"));
+  }
+  const Reader in{document};
+  StoredView stored;
+  ShipmentView& view = stored.view;
+  view.shipment_id = in.integer("shipment_id").value_or(0);
+  view.exists = in.flag("exists");
+  const auto status = status_from_string(in.text("status").value_or(""));
+  if (!status) return fail(std::string("view: unknown status"));
+  view.status = *status;
+  view.status_key = read_key(in, "status_key");
+  if (const auto address = in.child("address")) view.address = address_of(Reader{*address});
+  view.address_key = read_key(in, "address_key");
+  if (const auto items = in.child("items")) {
+    auto read = items_of(*items);
+    if (!read) return fail(read.error());
+    view.items = std::move(*read);
+  }
+  view.items_key = read_key(in, "items_key");
+  if (const auto scheduled = in.integer("date_scheduled")) {
+    view.date_scheduled = std::chrono::sys_seconds{std::chrono::seconds{*scheduled}};
+  }
+  view.customer_id = in.integer("customer_id");
+  view.order_id = in.integer("order_id");
+  view.schedule_key = read_key(in, "schedule_key");
+  stored.held_ids = read_string_array(in, "held");
+  view.seen_event_ids = read_string_array(in, "seen");
+  return stored;
+}
+
+Result<ManualShipment, std::string> read_manual_shipment(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(simdjson::padded_string(text)).get(document) != simdjson::SUCCESS || !document.is_object()) {
+    return fail(std::string("body: expected a JSON object"));
+  }
+  const Reader in{document};
+  ManualShipment shipment;
+  shipment.tracking_number = in.text("tracking").value_or(in.text("shipment_tracking_id").value_or(""));
+  if (shipment.tracking_number.empty()) {
+    return fail(std::string("tracking: required (a non-empty string)"));
+  }
+  if (const auto carrier = in.integer("carrier_id")) {
+    shipment.carrier_id = *carrier;
+  } else if (const auto carrier_text = in.text("carrier_id")) {
+    std::int64_t value = 0;
+    if (std::sscanf(carrier_text->c_str(), "%" SCNd64, &value) != 1) {
+      return fail(std::string("carrier_id: expected an integer"));
+    }
+    shipment.carrier_id = value;
+  }
+  if (shipment.carrier_id <= 0) {
+    return fail(std::string("carrier_id: required (a positive integer, e.g. 1 = USPS, 2 = UPS)"));
+  }
+  return shipment;
+}
+
+}  // namespace fulfillment::json

@@ -1,0 +1,82 @@
+// hookline-fulfillment: the reference fulfillment server. Flags for everything but secrets, which
+// come from the environment (HOOKLINE_SECRET, HOOKLINE_PLATFORM_API_KEY) so they never show in `ps`.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "app.hpp"
+#include "hookline/http_server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"hookline-fulfillment: receives VRIO shipment webhooks, fulfills each shipment when it is due, "
+               "and posts tracking back.\nSecrets from the environment: HOOKLINE_SECRET (webhook signing secret; "
+               "several separated by spaces during a rotation), HOOKLINE_PLATFORM_API_KEY (platform API key)."};
+  std::string listen = "127.0.0.1:8080";
+  std::string database = "var/fulfillment.db";
+  std::string platform_url = "http://127.0.0.1:9090";
+  long long warehouse_delay_ms = 500;
+  std::string zone = "UTC";
+  std::string api_key_header = "X-Api-Key";
+  cli.add_option("--listen", listen, "HOST:PORT to listen on (webhooks at POST /webhooks/vrio, admin API under /api/)")
+      ->capture_default_str();
+  cli.add_option("--db", database, "SQLite database of fulfillments; the inbox is kept next to it (NAME.inbox.db)")
+      ->capture_default_str();
+  cli.add_option("--platform-url", platform_url, "platform API base; tracking goes to POST {url}/shipments/{id}/track")
+      ->capture_default_str();
+  cli.add_option("--warehouse-delay-ms", warehouse_delay_ms, "time each simulated warehouse step (pick, pack, ship) takes")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cli.add_option("--zone", zone, "IANA time zone of VRIO's zone-less dates, e.g. America/Denver")->capture_default_str();
+  cli.add_option("--api-key-header", api_key_header, "header that carries HOOKLINE_PLATFORM_API_KEY")
+      ->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+
+  fulfillment::AppConfig config;
+  auto address = hookline::parse_listen_address(listen);
+  if (!address) {
+    std::cerr << "hookline-fulfillment: --listen: " << address.error() << "\n";
+    return 2;
+  }
+  config.listen = *address;
+  config.database = database;
+  config.platform_url = platform_url;
+  config.warehouse_delay = std::chrono::milliseconds(warehouse_delay_ms);
+  auto time_zone = hookline::TimeZone::named(zone);
+  if (!time_zone) {
+    std::cerr << "hookline-fulfillment: --zone: " << time_zone.error() << "\n";
+    return 2;
+  }
+  config.zone = *time_zone;
+  config.api_key_header = api_key_header;
+  if (const char* secret = std::getenv("HOOKLINE_SECRET")) config.webhook_secrets = hookline::split_secrets(secret);
+  if (config.webhook_secrets.empty()) {
+    std::cerr << "hookline-fulfillment: set HOOKLINE_SECRET to the webhook signing secret\n";
+    return 2;
+  }
+  if (const char* key = std::getenv("HOOKLINE_PLATFORM_API_KEY"); key != nullptr && *key != '\0') {
+    config.platform_api_key = hookline::Secret(key);
+  }
+
+  // Block the stop signals before any thread starts, so that only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto app = fulfillment::App::create(std::move(config));
+  if (!app) {
+    std::cerr << "hookline-fulfillment: " << app.error() << "\n";
+    return 1;
+  }
+  if (auto started = (*app)->start(); !started) {
+    std::cerr << "hookline-fulfillment: " << started.error() << "\n";
+    return 1;
+  }
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  (*app)->stop();
+  return 0;
+}

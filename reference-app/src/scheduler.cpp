@@ -1,0 +1,221 @@
+#include "scheduler.hpp"
+
+#include <algorithm>
+
+namespace fulfillment {
+
+using hookline::fail;
+using hookline::Result;
+using hookline::Status;
+
+Scheduler::Scheduler(FulfillmentStore& store, Warehouse& warehouse, hookline::Clock clock, SchedulerOptions options)
+    : store_(store), warehouse_(warehouse), clock_(std::move(clock)), options_(std::move(options)) {
+  options_.workers = std::max<std::size_t>(options_.workers, 1);
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::warn(std::string_view message) const {
+  if (options_.warn) options_.warn(message);
+}
+
+Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono::sys_seconds now) {
+  auto due = store_.due(now, 256);
+  if (!due) return fail(due.error());
+  std::vector<std::int64_t> released;
+  for (const auto id : *due) {
+    const auto written = store_.write([&](StoreTx& tx) {
+      auto f = tx.find(id);
+      if (!f || f->state != State::waiting) return;
+      if (f->date_scheduled && *f->date_scheduled > now) return;
+      tx.transition(*f, State::picking, now, "released to the warehouse: date_scheduled reached");
+      released.push_back(id);
+    });
+    if (!written) return fail(written.error());
+  }
+  return released;
+}
+
+Status<StoreError> Scheduler::fulfill(std::int64_t shipment_id) {
+  // Each step reads the fulfillment afresh (an address update before the label is printed counts)
+  // and moves it on only if it is still where the step left it (a cancel meanwhile stops it).
+  const auto advance = [&](State from, State to, std::string_view reason) -> Result<bool, StoreError> {
+    bool moved = false;
+    const auto written = store_.write([&](StoreTx& tx) {
+      auto f = tx.find(shipment_id);
+      if (!f || f->state != from) return;
+      tx.transition(*f, to, clock_(), reason);
+      moved = true;
+    });
+    if (!written) return fail(written.error());
+    return moved;
+  };
+  const auto needs_attention = [&](State from, const WarehouseError& error) -> Status<StoreError> {
+    return store_.write([&](StoreTx& tx) {
+      auto f = tx.find(shipment_id);
+      if (!f || f->state != from) return;
+      f->attention = "warehouse: " + error.message;
+      tx.transition(*f, State::error, clock_(), f->attention + "; needs attention, retry from the admin API");
+    });
+  };
+
+  auto current = store_.get(shipment_id);
+  if (!current) return fail(current.error());
+  if (!*current) return {};
+  if ((*current)->state == State::picking) {
+    if (auto picked = warehouse_.pick(**current); !picked) {
+      return needs_attention(State::picking, picked.error());
+    }
+    auto moved = advance(State::picking, State::packing, "picked; packing");
+    if (!moved) return fail(moved.error());
+    if (!*moved) return {};
+    current = store_.get(shipment_id);
+    if (!current) return fail(current.error());
+    if (!*current) return {};
+  }
+  if ((*current)->state != State::packing) return {};
+  if (auto packed = warehouse_.pack(**current); !packed) {
+    return needs_attention(State::packing, packed.error());
+  }
+  current = store_.get(shipment_id);  // the label uses the address as it is now
+  if (!current) return fail(current.error());
+  if (!*current || (*current)->state != State::packing) return {};
+  auto tracking = warehouse_.ship(**current, clock_());
+  if (!tracking) return needs_attention(State::packing, tracking.error());
+  bool shipped = false;
+  const auto written = store_.write([&](StoreTx& tx) {
+    auto f = tx.find(shipment_id);
+    if (!f || f->state != State::packing) return;
+    f->tracking = *tracking;
+    tx.transition(*f, State::shipped, clock_(),
+                  "shipped by carrier " + std::to_string(tracking->carrier_id) + ", tracking " +
+                      tracking->tracking_number + "; tracking queued for the platform");
+    tx.enqueue_tracking(*f, std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+    shipped = true;
+  });
+  if (!written) return fail(written.error());
+  if (shipped && options_.shipped) options_.shipped(shipment_id);
+  return {};
+}
+
+void Scheduler::enqueue(const std::vector<std::int64_t>& ids) {
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto id : ids) {
+      if (queued_or_active_.insert(id).second) queue_.push_back(id);
+    }
+  }
+  work_ready_.notify_all();
+}
+
+void Scheduler::start() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (started_) return;
+    started_ = true;
+    stopping_ = false;
+  }
+  if (auto resumed = store_.in_progress()) {
+    enqueue(*resumed);
+  } else {
+    warn("cannot list fulfillments in progress: " + resumed.error().message);
+  }
+  threads_.emplace_back([this] { run_releaser(); });
+  for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { run_worker(); });
+}
+
+void Scheduler::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!started_) return;
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  release_wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+  const std::lock_guard lock(mutex_);
+  started_ = false;
+  queue_.clear();
+  queued_or_active_.clear();
+}
+
+void Scheduler::wake() {
+  {
+    const std::lock_guard lock(mutex_);
+    wake_requested_ = true;
+  }
+  release_wake_.notify_all();
+}
+
+void Scheduler::run_releaser() {
+  for (;;) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      wake_requested_ = false;
+      releasing_ = true;
+    }
+    const auto now = clock_();
+    auto released = release_due(now);
+    if (released) {
+      enqueue(*released);
+    } else {
+      warn("releasing due fulfillments failed: " + released.error().message);
+    }
+    auto sleep = options_.poll_interval;
+    if (auto next = store_.next_due_after(now); next && *next) {
+      sleep = std::min<std::chrono::milliseconds>(sleep, **next - now);
+    }
+    std::unique_lock lock(mutex_);
+    releasing_ = false;
+    idle_changed_.notify_all();
+    release_wake_.wait_for(lock, sleep, [this] { return stopping_ || wake_requested_; });
+  }
+}
+
+void Scheduler::run_worker() {
+  for (;;) {
+    std::int64_t id = 0;
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      id = queue_.front();
+      queue_.pop_front();
+      ++active_;
+    }
+    if (auto done = fulfill(id); !done) {
+      warn("fulfilling shipment " + std::to_string(id) + " failed: " + done.error().message);
+    }
+    {
+      const std::lock_guard lock(mutex_);
+      --active_;
+      queued_or_active_.erase(id);
+    }
+    idle_changed_.notify_all();
+  }
+}
+
+bool Scheduler::wait_until_idle(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    wake();
+    {
+      std::unique_lock lock(mutex_);
+      const bool quiet = idle_changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
+                                                                               std::chrono::milliseconds(50)),
+                                                  [this] { return queue_.empty() && active_ == 0 && !releasing_; });
+      if (!quiet) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        continue;
+      }
+    }
+    auto due = store_.due(clock_(), 1);
+    if (due && due->empty()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace fulfillment

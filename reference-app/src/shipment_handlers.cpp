@@ -1,0 +1,121 @@
+#include "shipment_handlers.hpp"
+
+#include <optional>
+#include <variant>
+
+#include "reconcile.hpp"
+
+namespace fulfillment {
+namespace {
+
+namespace vrio = hookline::vrio;
+using hookline::fail;
+using hookline::HandlerFailure;
+using hookline::HandlerStatus;
+using hookline::InboxEntry;
+
+std::optional<std::int64_t> shipment_id_of(const vrio::Payload& payload) {
+  return std::visit(
+      [](const auto& typed) -> std::optional<std::int64_t> {
+        if constexpr (requires { typed.shipment; }) {
+          return typed.shipment.shipment_id;
+        } else {
+          return std::nullopt;
+        }
+      },
+      payload);
+}
+
+}  // namespace
+
+ShipmentHandlers::ShipmentHandlers(FulfillmentStore& store, vrio::ParseOptions parse, hookline::Clock clock,
+                                   std::function<void()> changed, HandledObserver observer)
+    : store_(store),
+      parse_(parse),
+      clock_(std::move(clock)),
+      changed_(std::move(changed)),
+      observer_(std::move(observer)) {}
+
+HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
+  const auto started = std::chrono::steady_clock::now();
+  auto event = vrio::parse(entry.body, parse_);
+  if (!event) {
+    return fail(HandlerFailure{"body does not parse: " + event.error().to_string(), false});
+  }
+  const auto shipment_id = shipment_id_of(event->payload);
+  if (!shipment_id) {
+    return record_other(entry);
+  }
+  const auto now = clock_();
+  std::string decision;
+  const auto written = store_.write([&](StoreTx& tx) {
+    if (tx.has_event(event->envelope.webhook_event_id)) {
+      decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
+      return;
+    }
+    const vrio::ShipmentView before = tx.load_view(*shipment_id);
+    const vrio::ShipmentStep step = vrio::apply(before, *event);
+    Reconciled outcome = reconcile(tx.find(*shipment_id), before, step, *event, now);
+    tx.record_event(EventRecord{event->envelope.webhook_event_id, event->envelope.webhook_event, *shipment_id,
+                                event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), now,
+                                outcome.decision, outcome.explanation, entry.body});
+    tx.save_view(step.view);
+    if (outcome.fulfillment) tx.save(*outcome.fulfillment);
+    for (const auto& line : outcome.history) tx.add_history(line);
+    decision = outcome.decision;
+  });
+  if (!written) {
+    return fail(HandlerFailure{"store: " + written.error().message, true});
+  }
+  if (changed_) changed_();
+  if (observer_) observer_(event->envelope.webhook_event, decision, std::chrono::steady_clock::now() - started);
+  return {};
+}
+
+HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto now = clock_();
+  std::string event_id = entry.meta.id;
+  std::string type = entry.meta.type;
+  std::chrono::sys_seconds event_date = entry.meta.occurred_at;
+  if (auto event = vrio::parse(entry.body, parse_)) {
+    event_id = event->envelope.webhook_event_id;
+    type = event->envelope.webhook_event;
+    event_date = event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{});
+  }
+  std::string decision = "recorded";
+  const auto written = store_.write([&](StoreTx& tx) {
+    if (tx.has_event(event_id)) {
+      decision = "duplicate";
+      return;
+    }
+    tx.record_event(EventRecord{event_id, type, std::nullopt, event_date, now, "recorded",
+                                "recorded: " + type + " does not drive fulfillment", entry.body});
+  });
+  if (!written) {
+    return fail(HandlerFailure{"store: " + written.error().message, true});
+  }
+  if (observer_) observer_(type, decision, std::chrono::steady_clock::now() - started);
+  return {};
+}
+
+hookline::Handler ShipmentHandlers::fallback() {
+  return [this](const InboxEntry& entry) { return record_other(entry); };
+}
+
+void ShipmentHandlers::register_with(hookline::Dispatcher& dispatcher) {
+  const auto route = [this, &dispatcher]<class T>() {
+    dispatcher.on<T>([this](const T&, const InboxEntry& entry) { return handle_shipment(entry); });
+  };
+  route.template operator()<vrio::ShipmentScheduled>();
+  route.template operator()<vrio::ShipmentCancelled>();
+  route.template operator()<vrio::ShipmentAddressUpdated>();
+  route.template operator()<vrio::ShipmentItemUpdated>();
+  route.template operator()<vrio::ShipmentSkipped>();
+  route.template operator()<vrio::ShipmentError>();
+  route.template operator()<vrio::ShipmentRma>();
+  route.template operator()<vrio::ShipmentShipped>();
+  route.template operator()<vrio::ShipmentFulfilled>();
+}
+
+}  // namespace fulfillment

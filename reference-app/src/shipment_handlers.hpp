@@ -1,0 +1,46 @@
+#pragma once
+/// @file
+/// The dispatcher handlers: every VRIO shipment event goes through one transaction that loads the
+/// shipment's view, applies the event with vrio::apply, updates the fulfillment and its history, and
+/// records the event id (so that a replayed inbox entry acts once). Other VRIO events are recorded.
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+#include "fulfillment_store.hpp"
+#include "hookline/dispatcher.hpp"
+#include "hookline/vrio.hpp"
+
+namespace fulfillment {
+
+/// Told how each handled event ended: its type, decision and how long handling took.
+using HandledObserver = std::function<void(std::string_view type, std::string_view decision,
+                                           std::chrono::duration<double> took)>;
+
+/// The handlers of the fulfillment server.
+class ShipmentHandlers {
+ public:
+  /// Handlers writing to `store`, parsing with `parse`, timing with `clock`; `changed` is called
+  /// after a change that may release work (e.g. to wake the scheduler); `observer` may be empty.
+  ShipmentHandlers(FulfillmentStore& store, hookline::vrio::ParseOptions parse, hookline::Clock clock,
+                   std::function<void()> changed, HandledObserver observer = {});
+
+  /// Handles one VRIO shipment event (any shipment_* type).
+  [[nodiscard]] hookline::HandlerStatus handle_shipment(const hookline::InboxEntry& entry);
+  /// Records any other event in the event log; it changes no fulfillment.
+  [[nodiscard]] hookline::HandlerStatus record_other(const hookline::InboxEntry& entry);
+  /// A fallback for Dispatcher's constructor: record_other.
+  [[nodiscard]] hookline::Handler fallback();
+  /// Registers a typed handler for each VRIO shipment event.
+  void register_with(hookline::Dispatcher& dispatcher);
+
+ private:
+  FulfillmentStore& store_;
+  hookline::vrio::ParseOptions parse_;
+  hookline::Clock clock_;
+  std::function<void()> changed_;
+  HandledObserver observer_;
+};
+
+}  // namespace fulfillment

@@ -1,0 +1,130 @@
+#include "tracking_outbox.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace fulfillment {
+
+std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures, double unit,
+                                      std::optional<std::chrono::milliseconds> retry_after) {
+  const int doublings = std::clamp(failures - 1, 0, 30);
+  const double ceiling = std::min(static_cast<double>(options.max_delay.count()),
+                                  static_cast<double>(options.base_delay.count()) * std::ldexp(1.0, doublings));
+  auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(std::clamp(unit, 0.0, 1.0) * ceiling));
+  if (retry_after) delay = std::max(delay, std::min(*retry_after, options.max_retry_after));
+  return delay;
+}
+
+TrackingOutbox::TrackingOutbox(FulfillmentStore& store, TrackingClient& client, OutboxOptions options)
+    : store_(store), client_(client), options_(std::move(options)) {
+  if (!options_.random) {
+    options_.random = [engine = std::mt19937_64{std::random_device{}()},
+                       spread = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
+      return spread(engine);
+    };
+  }
+}
+
+TrackingOutbox::~TrackingOutbox() { stop(); }
+
+Millis TrackingOutbox::now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at) {
+  auto due = store_.outbox_due(at, 32);
+  if (!due) return hookline::fail(due.error());
+  std::size_t made = 0;
+  for (const auto& entry : *due) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    const PostResult result = client_.post(TrackingRequest{entry.shipment_id, entry.idempotency_key,
+                                                           entry.tracking_number, entry.carrier_id,
+                                                           entry.date_complete});
+    ++made;
+    const Millis finished = now();
+    TrackingAttempt attempt{entry.shipment_id, entry.attempts + 1, finished, "", result.http_status, result.detail};
+    OutboxState state = OutboxState::pending;
+    Millis next = finished;
+    switch (result.outcome) {
+      case PostOutcome::accepted:
+        attempt.outcome = "sent";
+        state = OutboxState::sent;
+        break;
+      case PostOutcome::rejected:
+        attempt.outcome = "dead";
+        attempt.detail += "; refused by the platform: dead letter (retry from the admin API)";
+        state = OutboxState::dead;
+        break;
+      case PostOutcome::retry:
+        if (attempt.attempt >= options_.max_attempts) {
+          attempt.outcome = "dead";
+          attempt.detail += "; gave up after " + std::to_string(attempt.attempt) + " attempts: dead letter";
+          state = OutboxState::dead;
+        } else {
+          double unit = 0;
+          {
+            const std::lock_guard lock(mutex_);
+            unit = options_.random();
+          }
+          const auto delay = retry_delay(options_, attempt.attempt, unit, result.retry_after);
+          next = finished + delay;
+          attempt.outcome = "retry";
+          attempt.detail += "; retry in " + std::to_string(delay.count()) + " ms";
+        }
+        break;
+    }
+    if (options_.observer) options_.observer(entry.shipment_id, result);
+    if (auto recorded = store_.record_attempt(attempt, state, next); !recorded) {
+      return hookline::fail(recorded.error());
+    }
+  }
+  return made;
+}
+
+void TrackingOutbox::start() {
+  const std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void TrackingOutbox::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TrackingOutbox::wake() {
+  {
+    const std::lock_guard lock(mutex_);
+    wake_requested_ = true;
+  }
+  wake_.notify_all();
+}
+
+void TrackingOutbox::run() {
+  for (;;) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      wake_requested_ = false;
+    }
+    (void)deliver_due(now());
+    auto sleep = options_.poll_interval;
+    if (auto next = store_.outbox_next_attempt(); next && *next) {
+      sleep = std::clamp<std::chrono::milliseconds>(**next - now(), std::chrono::milliseconds(0), sleep);
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, sleep, [this] { return stopping_ || wake_requested_; });
+  }
+}
+
+}  // namespace fulfillment

@@ -1,0 +1,74 @@
+#pragma once
+/// @file
+/// The tracking outbox worker: posts each queued tracking exactly once in effect. Rows are written in
+/// the same transaction as the shipment's move to shipped; an attempt is recorded only after the
+/// platform answered, so a crash in between posts again with the same Idempotency-Key. Retries use
+/// capped exponential backoff with full jitter (and never sooner than the platform's Retry-After);
+/// a 4xx other than 408/429 makes a dead letter at once.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#include "fulfillment_store.hpp"
+#include "tracking_client.hpp"
+
+namespace fulfillment {
+
+/// How the outbox retries.
+struct OutboxOptions {
+  std::chrono::milliseconds base_delay{1000};   ///< Ceiling of the first retry's delay; doubles per failure.
+  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};  ///< Largest ceiling.
+  std::chrono::milliseconds max_retry_after{std::chrono::hours(1)};  ///< A longer Retry-After is cut to this.
+  int max_attempts = 30;                        ///< Attempts in all before a dead letter.
+  std::chrono::milliseconds poll_interval{1000};  ///< Longest sleep between looks for due posts.
+  std::function<Millis()> clock;                ///< The time; the system clock when empty.
+  std::function<double()> random;               ///< Jitter in [0, 1); a seeded generator when empty.
+  /// Told about each attempt (shipment, result), for metrics and logs.
+  std::function<void(std::int64_t shipment_id, const PostResult& result)> observer;
+};
+
+/// The delay before the next attempt after `failures` failed ones: full jitter over
+/// min(max_delay, base_delay * 2^(failures-1)), but at least the platform's Retry-After (capped).
+[[nodiscard]] std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures, double unit,
+                                                    std::optional<std::chrono::milliseconds> retry_after);
+
+/// Posts queued tracking on its own thread.
+class TrackingOutbox {
+ public:
+  /// An outbox reading `store` and posting with `client`.
+  TrackingOutbox(FulfillmentStore& store, TrackingClient& client, OutboxOptions options = {});
+  TrackingOutbox(const TrackingOutbox&) = delete;
+  TrackingOutbox& operator=(const TrackingOutbox&) = delete;
+  /// Stops.
+  ~TrackingOutbox();
+
+  /// Makes one attempt for each entry due at `now`; returns how many attempts were made.
+  [[nodiscard]] hookline::Result<std::size_t, StoreError> deliver_due(Millis now);
+
+  /// Starts the worker thread.
+  void start();
+  /// Stops after the attempt in progress, if any; idempotent.
+  void stop();
+  /// Looks for due entries now.
+  void wake();
+
+ private:
+  void run();
+  [[nodiscard]] Millis now() const;
+
+  FulfillmentStore& store_;
+  TrackingClient& client_;
+  OutboxOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool wake_requested_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace fulfillment
