@@ -206,6 +206,9 @@ struct RequestContext {
   HttpRequest head;
   /// Set when the response asks to close: the loop closes after writing it.
   bool close_after = false;
+  /// Set once the request line and every header parsed; a request refused before that (a bad
+  /// request line, a header line over cpp-httplib's 8 KiB) leaves unread bytes: the loop closes.
+  bool headers_complete = false;
 };
 
 /// The request being served on this pool thread.
@@ -325,6 +328,7 @@ class HardenedServer final : public httplib::Server {
         for (const auto name : pseudo_headers) {
           req.headers.erase(std::string(name));
         }
+        context.headers_complete = true;
         context.head.method = req.method;
         context.head.path = req.path;
         context.head.headers = to_headers(req.headers);
@@ -333,7 +337,7 @@ class HardenedServer final : public httplib::Server {
         stream.begin_body(options_.limits.max_body_bytes);
       });
       current_request = nullptr;
-      refused = context.close_after;
+      refused = context.close_after || !context.headers_complete;
       if (!ok || connection_closed || refused || stream.broken()) {
         break;
       }

@@ -1,0 +1,478 @@
+// The hardened HTTP adapter through real sockets on 127.0.0.1: durable acknowledgements,
+// concurrent duplicates, refused framing before the body is read, header floods, slow senders,
+// spoofed peer addresses, exceptions, application routes.
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hookline/dispatcher.hpp"
+#include "hookline/http_server.hpp"
+#include "hookline/receiver.hpp"
+#include "hookline/sqlite_inbox.hpp"
+#include "http_test_support.hpp"
+#include "inbox_test_support.hpp"
+#include "printing.hpp"
+
+namespace hookline {
+inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
+}  // namespace hookline
+
+namespace {
+
+using namespace hookline;
+using namespace std::chrono_literals;
+using hookline::test::RawConnection;
+using hookline::test::signed_post;
+using hookline::test::vrio_body;
+
+Verifier vrio_verifier() {
+  const std::vector<Secret> secrets{Secret(std::string(hookline::test::http_test_secret))};
+  auto verifier = Verifier::create(Scheme::vrio, secrets);
+  if (!verifier) {
+    throw std::runtime_error("cannot create the verifier");
+  }
+  return std::move(*verifier);
+}
+
+/// A running receiver: SQLite inbox in a temp dir, a dispatcher counting handled events by id,
+/// and a WebhookServer on 127.0.0.1 with a port of its own, plus two application routes.
+struct RunningServer {
+  explicit RunningServer(ServerOptions options = {}) {
+    options.observer = [this](const HttpRequest&, const ReceiveResult& result) {
+      const std::lock_guard lock(mutex);
+      observed.push_back(result.outcome);
+    };
+    server = std::make_unique<WebhookServer>(std::move(options));
+    server->mount("/webhooks/vrio", receiver);
+    server->route("GET", "/peer", [](const HttpRequest& request) {
+      HttpResponse response;
+      response.content_type = "text/plain";
+      response.body = request.peer + "|" + std::to_string(request.headers.get_all("REMOTE_ADDR").size());
+      return response;
+    });
+    server->route("GET", R"(/api/shipments/(\d+))", [](const HttpRequest& request) {
+      HttpResponse response;
+      response.body = R"({"id":")" + request.matches.at(1) + R"(","view":")" +
+                      std::string(request.query_value("view").value_or("none")) + R"("})";
+      return response;
+    });
+    server->route("POST", "/api/echo", [](const HttpRequest& request) {
+      HttpResponse response;
+      response.content_type = "text/plain";
+      response.body = request.body;
+      return response;
+    });
+    server->route("GET", "/throws", [](const HttpRequest&) -> HttpResponse {
+      throw std::runtime_error("secret internals /etc/passwd");
+    });
+    server->route("GET", "/throws-int", [](const HttpRequest&) -> HttpResponse { throw 42; });
+    dispatcher.on<vrio::ShipmentScheduled>([this](const vrio::ShipmentScheduled&, const InboxEntry& entry) -> HandlerStatus {
+      const std::lock_guard lock(mutex);
+      handled.push_back(entry.meta.id);
+      return {};
+    });
+    dispatcher.start();
+    const auto started = server->start();
+    if (!started) {
+      throw std::runtime_error(started.error().message);
+    }
+  }
+
+  [[nodiscard]] std::uint16_t port() const { return server->port(); }
+
+  [[nodiscard]] std::vector<std::string> handled_ids() {
+    BOOST_REQUIRE(dispatcher.wait_until_idle(10s));
+    const std::lock_guard lock(mutex);
+    return handled;
+  }
+
+  [[nodiscard]] std::size_t count(ReceiveOutcome outcome) {
+    const std::lock_guard lock(mutex);
+    return static_cast<std::size_t>(std::count(observed.begin(), observed.end(), outcome));
+  }
+
+  hookline::test::TempDir dir;
+  std::unique_ptr<SqliteInbox> inbox = hookline::test::open_sqlite(dir.path() / "inbox.db");
+  Receiver receiver{vrio_verifier(), vrio_meta_parser(), *inbox};
+  Dispatcher dispatcher{*inbox, [](const InboxEntry&) -> HandlerStatus { return {}; }};
+  std::mutex mutex;
+  std::vector<std::string> handled;
+  std::vector<ReceiveOutcome> observed;
+  std::unique_ptr<WebhookServer> server;
+};
+
+/// A request with raw header lines and no body.
+std::string head_only(std::string_view method, std::string_view path, std::string_view header_lines) {
+  return std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string(header_lines) +
+         "\r\n";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_server)
+
+BOOST_AUTO_TEST_CASE(listen_addresses_parse) {
+  const auto v4 = parse_listen_address("127.0.0.1:8080");
+  BOOST_REQUIRE(v4);
+  BOOST_TEST(v4->host == "127.0.0.1");
+  BOOST_TEST(v4->port == 8080);
+  const auto any = parse_listen_address("0.0.0.0:0");
+  BOOST_REQUIRE(any);
+  BOOST_TEST(any->port == 0);
+  const auto v6 = parse_listen_address("[::1]:9000");
+  BOOST_REQUIRE(v6);
+  BOOST_TEST(v6->host == "::1");
+  for (const auto* bad : {"8080", ":8080", "host:", "host:65536", "host:80x", "[::1:80", "host:-1"}) {
+    BOOST_TEST(!parse_listen_address(bad), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(port_zero_picks_a_port_and_a_taken_port_fails) {
+  RunningServer running;
+  BOOST_TEST(running.port() != 0);
+  ServerOptions options;
+  options.listen = {"127.0.0.1", running.port()};
+  WebhookServer second(options);
+  const auto started = second.start();
+  BOOST_REQUIRE(!started);
+  BOOST_TEST(started.error().message.find("cannot listen on 127.0.0.1:") == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(signed_delivery_is_acknowledged_stored_and_handled_once) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("h-1")));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST(response->body == R"({"status":"accepted"})");
+  BOOST_TEST(response->headers.get("Content-Type") == std::optional<std::string_view>("application/json"));
+  const auto again = connection.exchange(signed_post("/webhooks/vrio", vrio_body("h-1")));
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again->body == R"({"status":"duplicate"})");
+  BOOST_TEST(running.handled_ids() == std::vector<std::string>{"h-1"});
+  BOOST_TEST(running.count(ReceiveOutcome::accepted) == 1U);
+  BOOST_TEST(running.count(ReceiveOutcome::duplicate) == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(fifty_simultaneous_duplicates_make_one_row_and_one_handler_run) {
+  RunningServer running;
+  constexpr int senders = 50;
+  const auto request = signed_post("/webhooks/vrio", vrio_body("dup-50"));
+  std::vector<RawConnection> connections;
+  for (int i = 0; i < senders; ++i) {
+    connections.emplace_back(running.port());
+  }
+  std::mutex mutex;
+  std::condition_variable go;
+  bool ready = false;
+  std::vector<int> statuses(senders, 0);
+  std::vector<std::string> bodies(senders);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < senders; ++i) {
+    threads.emplace_back([&, i] {
+      {
+        std::unique_lock lock(mutex);
+        go.wait(lock, [&] { return ready; });
+      }
+      if (const auto response = connections[i].exchange(request, 10s)) {
+        statuses[i] = response->status;
+        bodies[i] = response->body;
+      }
+    });
+  }
+  {
+    const std::lock_guard lock(mutex);
+    ready = true;
+  }
+  go.notify_all();
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  BOOST_TEST(std::count(statuses.begin(), statuses.end(), 200) == senders);
+  BOOST_TEST(std::count(bodies.begin(), bodies.end(), R"({"status":"accepted"})") == 1);
+  BOOST_TEST(std::count(bodies.begin(), bodies.end(), R"({"status":"duplicate"})") == senders - 1);
+  BOOST_TEST(running.handled_ids() == std::vector<std::string>{"dup-50"});
+  const auto counts = running.inbox->counts();
+  BOOST_REQUIRE(counts);
+  BOOST_TEST(counts->handled + counts->pending + counts->in_flight + counts->dead == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(chunked_body_is_refused_before_it_is_read_and_the_connection_closes) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const std::string body = vrio_body("chunk-1");
+  std::string request = head_only("POST", "/webhooks/vrio", "Transfer-Encoding: chunked\r\n");
+  char size[32];
+  std::snprintf(size, sizeof(size), "%zx\r\n", body.size());
+  request += size + body + "\r\n0\r\n\r\n";
+  const auto response = connection.exchange(request);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 411);
+  BOOST_TEST(response->headers.get("Connection") == std::optional<std::string_view>("close"));
+  BOOST_TEST(connection.closed_by_peer());
+  BOOST_TEST(running.count(ReceiveOutcome::length_required) == 1U);
+  BOOST_TEST(running.handled_ids().empty());
+}
+
+BOOST_AUTO_TEST_CASE(chunked_body_is_refused_on_application_routes_too) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(head_only("POST", "/api/echo", "Transfer-Encoding: chunked\r\n") + "5\r\nhello\r\n0\r\n\r\n");
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 411);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_body_is_refused_with_415_and_never_inflated) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  // A gzip bomb would be small on the wire; the body here is not even valid gzip: it must not matter.
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("gz-1"), "Content-Encoding: gzip\r\n"));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 415);
+  BOOST_TEST(response->body.find("unsupported_encoding") != std::string::npos);
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(oversized_content_length_is_answered_without_waiting_for_the_body) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  // Only the head is sent: an answer proves the refusal came before any body byte was read.
+  const auto response = connection.exchange(head_only("POST", "/webhooks/vrio", "Content-Length: 1048577\r\n"), 2s);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 413);
+  BOOST_TEST(response->body == R"({"error":"too_large","limit":"1048576 bytes"})");
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_instead_of_100) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  BOOST_REQUIRE(connection.send(head_only("POST", "/webhooks/vrio", "Content-Length: 5000000\r\nExpect: 100-continue\r\n")));
+  const auto response = connection.read_response(2s);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 413);
+}
+
+BOOST_AUTO_TEST_CASE(missing_content_length_is_411) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(head_only("POST", "/webhooks/vrio", ""), 2s);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 411);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_on_get_is_refused_and_never_read_as_the_next_request) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const std::string smuggled = "GET /peer HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto response = connection.exchange(
+      head_only("GET", "/peer", "Content-Length: " + std::to_string(smuggled.size()) + "\r\n") + smuggled);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 400);
+  BOOST_TEST(!connection.read_response(500ms));
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(many_headers_are_refused_with_431) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  std::string flood;
+  for (int i = 0; i < 500; ++i) {
+    flood += "X-Flood-" + std::to_string(i) + ": " + std::string(100, 'x') + "\r\n";
+  }
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("flood-1"), flood));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 431);
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(a_long_header_line_is_refused_and_the_rest_never_read_as_a_request) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  // cpp-httplib 0.11.4 itself refuses a header line over 8 KiB (CPPHTTPLIB_HEADER_MAX_LENGTH) with
+  // 400 in the middle of the header block; what follows must not be parsed as the next request.
+  const auto response = connection.exchange("POST /api/echo HTTP/1.1\r\nX-Long: " + std::string(100'000, 'y') +
+                                            "\r\nContent-Length: 31\r\n\r\nGET /peer HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 400);
+  BOOST_TEST(!connection.read_response(500ms));
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(a_header_line_just_over_the_field_limit_is_431) {
+  ServerOptions options;
+  options.limits.max_header_bytes = 1024;
+  RunningServer running(options);
+  RawConnection connection(running.port());
+  const auto response =
+      connection.exchange(signed_post("/webhooks/vrio", vrio_body("long-1"), "X-Long: " + std::string(2000, 'y') + "\r\n"));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 431);
+}
+
+BOOST_AUTO_TEST_CASE(an_endless_header_block_is_cut_off_at_its_budget) {
+  RunningServer running;
+  RawConnection flooder(running.port());
+  BOOST_REQUIRE(flooder.send("POST /webhooks/vrio HTTP/1.1\r\nX-Endless: "));
+  const std::string chunk(64 * 1024, 'z');
+  bool cut = false;
+  // 64 MiB of one header line at most; the budget is 512 KiB.
+  for (int i = 0; i < 1024 && !cut; ++i) {
+    cut = !flooder.send(chunk);
+  }
+  BOOST_TEST((cut || flooder.closed_by_peer()));
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("after-flood")));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(slow_senders_do_not_delay_a_signed_delivery) {
+  ServerOptions options;
+  options.request_timeout = 3s;
+  RunningServer running(options);
+  constexpr int dribblers = 64;
+  std::vector<RawConnection> slow;
+  for (int i = 0; i < dribblers; ++i) {
+    slow.emplace_back(running.port());
+  }
+  std::atomic<bool> done{false};
+  std::thread dribble([&] {
+    const std::string request = signed_post("/webhooks/vrio", vrio_body("slow"));
+    for (std::size_t at = 0; at < request.size() && !done; ++at) {
+      for (auto& connection : slow) {
+        connection.send(request.substr(at, 1));
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  std::this_thread::sleep_for(500ms);
+  RawConnection connection(running.port());
+  const auto started = std::chrono::steady_clock::now();
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("fast-1")), 2s);
+  const auto took = std::chrono::steady_clock::now() - started;
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST((took < 2s));
+  // The dribblers are cut off once their request takes longer than request_timeout.
+  BOOST_TEST(slow.front().closed_by_peer(5s));
+  done = true;
+  dribble.join();
+  BOOST_TEST(running.handled_ids() == std::vector<std::string>{"fast-1"});
+}
+
+BOOST_AUTO_TEST_CASE(the_peer_address_comes_from_the_socket_not_from_headers) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(head_only("GET", "/peer", "REMOTE_ADDR: 6.6.6.6\r\nremote_port: 1\r\n"));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST(response->body == "127.0.0.1|0");
+}
+
+BOOST_AUTO_TEST_CASE(exceptions_become_a_plain_500) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  for (const auto* path : {"/throws", "/throws-int"}) {
+    const auto response = connection.exchange(head_only("GET", path, ""));
+    BOOST_REQUIRE(response);
+    BOOST_TEST(response->status == 500);
+    BOOST_TEST(response->body == R"({"error":"internal"})");
+    BOOST_TEST(!response->headers.get("EXCEPTION_WHAT"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(application_routes_get_captures_query_and_body) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto shipment = connection.exchange(head_only("GET", "/api/shipments/42?view=full", ""));
+  BOOST_REQUIRE(shipment);
+  BOOST_TEST(shipment->body == R"({"id":"42","view":"full"})");
+  const auto echo = connection.exchange("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  BOOST_REQUIRE(echo);
+  BOOST_TEST(echo->body == "hello");
+  const auto missing = connection.exchange(head_only("GET", "/nothing", ""));
+  BOOST_REQUIRE(missing);
+  BOOST_TEST(missing->status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(other_methods_on_a_webhook_path_get_405) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(head_only("GET", "/webhooks/vrio", ""));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 405);
+  BOOST_TEST(response->headers.get("Allow") == std::optional<std::string_view>("POST"));
+}
+
+BOOST_AUTO_TEST_CASE(routes_cannot_be_added_after_start) {
+  RunningServer running;
+  BOOST_CHECK_THROW(running.server->route("GET", "/late", [](const HttpRequest&) { return HttpResponse{}; }),
+                    std::logic_error);
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_serves_many_requests_on_one_connection) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  for (int i = 0; i < 100; ++i) {
+    const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("ka-" + std::to_string(i), 1000 + i)));
+    BOOST_REQUIRE(response);
+    BOOST_TEST(response->status == 200);
+  }
+  BOOST_TEST(running.handled_ids().size() == 100U);
+}
+
+BOOST_AUTO_TEST_CASE(two_hundred_fifty_six_concurrent_keep_alive_senders_are_all_answered) {
+  RunningServer running;
+  constexpr int senders = 256;
+  constexpr int rounds = 3;
+  std::atomic<int> answered{0};
+  std::atomic<int> waiting{senders};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < senders; ++i) {
+    threads.emplace_back([&, i] {
+      RawConnection connection(running.port());
+      --waiting;
+      while (waiting > 0) {
+        std::this_thread::sleep_for(1ms);
+      }
+      for (int round = 0; round < rounds; ++round) {
+        const auto id = "c256-" + std::to_string(i) + "-" + std::to_string(round);
+        const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body(id, i)), 10s);
+        if (response && response->status == 200) {
+          ++answered;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  BOOST_TEST(answered == senders * rounds);
+}
+
+BOOST_AUTO_TEST_CASE(stop_is_prompt_with_idle_keep_alive_connections) {
+  auto running = std::make_unique<RunningServer>();
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < 16; ++i) {
+    idle.emplace_back(running->port());
+    BOOST_REQUIRE(idle.back().exchange(signed_post("/webhooks/vrio", vrio_body("idle-" + std::to_string(i), i))));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  running->server->stop();
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 1s));
+  BOOST_TEST(idle.front().closed_by_peer());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
