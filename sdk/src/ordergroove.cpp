@@ -296,7 +296,7 @@ ReadResult read_object(JsonValue& value, std::string_view type, Event& event) {
   if (family == "subscription") return read_subscription(value, event.object.emplace<Subscription>(), &event.object_type);
   if (family == "order") return read_order(value, event.object.emplace<Order>(), &event.object_type);
   if (family == "item") return read_item(value, event.object.emplace<Item>(), &event.object_type);
-  return value.read_raw(event.object.emplace<OtherObject>().json);
+  return detail::read_compact_raw(value, event.object.emplace<OtherObject>().json);
 }
 
 /// Reads `data`: its object (required) and its snapshot, unless `snapshot_seen` (read beside data).

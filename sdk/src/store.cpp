@@ -293,7 +293,7 @@ ReadResult read_data(JsonValue& value, const std::string& resource, Data& data) 
   if (resource == "shipping") return read_shipment(value, data.emplace<Shipment>());
   OtherResource& other = data.emplace<OtherResource>();
   other.resource = resource;
-  return value.read_raw(other.json);
+  return detail::read_compact_raw(value, other.json);
 }
 
 // ---------------------------------------------------------------------------------------------

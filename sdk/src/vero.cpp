@@ -49,7 +49,7 @@ struct Fields {
 /// Appends `key` and the raw JSON of `value` to `attributes`.
 ReadResult read_attribute(std::string_view key, JsonValue& value, Attributes& attributes) {
   std::string raw;
-  if (auto status = value.read_raw(raw); !status) return status;
+  if (auto status = detail::read_compact_raw(value, raw); !status) return status;
   attributes.emplace_back(std::string(key), std::move(raw));
   return {};
 }
@@ -172,7 +172,7 @@ Payload build_payload(std::string_view type, Fields&& f, std::string_view body) 
   if (type == UserUpdated::name) {
     return UserUpdated{std::move(f.action), std::move(f.user), std::move(f.id), std::move(f.email), std::move(f.changes)};
   }
-  return Unknown{std::string(type), std::move(f.user), std::string(body)};
+  return Unknown{std::string(type), std::move(f.user), detail::compact_json(body)};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,14 +306,6 @@ bool is_integer_text(std::string_view text) noexcept {
   if (!text.empty() && text.front() == '-') text.remove_prefix(1);
   if (text.empty() || (text.size() > 1 && text.front() == '0')) return false;
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-/// The body without the whitespace around it.
-std::string_view trim(std::string_view text) noexcept {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
 }
 
 void write_attributes(JsonWriter& out, const Attributes& attributes) {
@@ -501,7 +493,7 @@ std::string to_json(const Event& event) {
   out.member("event_date", occurred_at(event.payload));
   if (const auto* unknown = std::get_if<Unknown>(&event.payload)) {
     out.key("body");
-    out.raw(trim(unknown->body));
+    out.raw(unknown->body);
   } else {
     write_payload(out, event.payload);
   }

@@ -14,7 +14,8 @@
 ///
 /// Ordergroove sends its record dates as zone-less text ("2022-12-20 14:00:55") and some as epoch
 /// numbers: they are kept as text (`Timestamp`), exactly as sent. Decimal amounts are kept as their
-/// exact text ("20.00"). `extra_data` and `context` are kept as raw JSON.
+/// exact text ("20.00"). `extra_data` and `context` are kept as raw JSON, without the whitespace
+/// between tokens.
 ///
 /// An event type this SDK does not know is never an error: a known family with a new action still
 /// reads the typed object (EventType::unknown); a new family keeps the object as raw JSON.

@@ -35,7 +35,7 @@ using OptionalTime = std::optional<std::chrono::sys_seconds>;
 struct User {
   std::optional<std::string> id;     ///< The user's id, as text even when sent as a number.
   std::optional<std::string> email;  ///< The user's email.
-  /// Every other member as name and raw JSON value, in arrival order (user_created's profile:
+  /// Every other member as name and compact raw JSON value, in arrival order (user_created's profile:
   /// `firstname`, `company`, ...).
   std::vector<std::pair<std::string, std::string>> attributes;
   bool operator==(const User&) const = default;
@@ -82,7 +82,7 @@ struct TriggerEvent {
 struct Changes {
   std::vector<std::string> tags_added;    ///< `_tags.add`.
   std::vector<std::string> tags_removed;  ///< `_tags.remove`.
-  /// Every other changed attribute as name and raw JSON value, in arrival order.
+  /// Every other changed attribute as name and compact raw JSON value, in arrival order.
   std::vector<std::pair<std::string, std::string>> attributes;
   bool operator==(const Changes&) const = default;
 };
@@ -198,7 +198,7 @@ struct UserUpdated {
 struct Unknown {
   std::string type;  ///< `type` as sent.
   User user;         ///< `user`, when sent (empty otherwise).
-  std::string body;  ///< The whole body as received.
+  std::string body;  ///< The whole body, without the whitespace between its tokens.
   bool operator==(const Unknown&) const = default;
 };
 

@@ -18,6 +18,40 @@ namespace hookline::detail {
 /// What every JsonValue read returns (success, or the ParseError with its path).
 using ReadResult = decltype(std::declval<JsonValue&>().skip());
 
+/// Valid JSON text without the whitespace between its tokens (strings are kept as they are), so
+/// that kept fragments print on one line and compare alike whatever their layout.
+inline std::string compact_json(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : json) {
+    if (in_string) {
+      out += c;
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '"') in_string = true;
+    out += c;
+  }
+  return out;
+}
+
+/// Any JSON value kept as its compact text (see compact_json).
+inline ReadResult read_compact_raw(JsonValue& value, std::string& out) {
+  std::string raw;
+  if (auto status = value.read_raw(raw); !status) return status;
+  out = compact_json(raw);
+  return {};
+}
+
 /// An identifier sent as a non-empty string or an integer, as text; null means none.
 inline ReadResult read_optional_id(JsonValue& value, std::optional<std::string>& out) {
   auto null = value.is_null();
@@ -52,7 +86,7 @@ inline ReadResult read_optional_epoch(JsonValue& value, std::optional<std::chron
   return {};
 }
 
-/// Any JSON value kept as its exact text; null means none.
+/// Any JSON value kept as its compact text (see compact_json); null means none.
 inline ReadResult read_optional_raw(JsonValue& value, std::optional<std::string>& out) {
   auto null = value.is_null();
   if (!null) return fail(null.error());
@@ -61,7 +95,7 @@ inline ReadResult read_optional_raw(JsonValue& value, std::optional<std::string>
     return {};
   }
   std::string text;
-  if (auto status = value.read_raw(text); !status) return status;
+  if (auto status = read_compact_raw(value, text); !status) return status;
   out = std::move(text);
   return {};
 }

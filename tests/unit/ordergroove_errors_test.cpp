@@ -1,0 +1,114 @@
+// Every bad Ordergroove payload is refused with the exact error (JSON path and message) it must
+// give: a table of inline bodies and every file of samples/ordergroove/malformed.
+
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hookline/ordergroove.hpp"
+#include "parse_test_support.hpp"
+#include "printing.hpp"
+
+namespace og = hookline::ordergroove;
+namespace bdata = boost::unit_test::data;
+
+namespace {
+
+struct BadInput {
+  std::string name;
+  std::string body;
+  std::string error;
+};
+
+std::ostream& operator<<(std::ostream& out, const BadInput& input) { return out << input.name; }
+
+/// An envelope of `type` whose data.object is `object`.
+std::string with_object(const std::string& type, const std::string& object) {
+  return R"({"id":"e1","type":")" + type + R"(","created":1774190400,"data":{"object":)" + object + "}}";
+}
+
+/// An order.create envelope whose data.snapshot is `snapshot`.
+std::string with_snapshot(const std::string& snapshot) {
+  return R"({"id":"e1","type":"order.create","created":1,"data":{"object":{"public_id":"o1"},"snapshot":)" + snapshot + "}}";
+}
+
+const std::vector<BadInput> bad_inputs{
+    {"empty", "", "empty document"},
+    {"an_array", "[]", "expected a JSON object"},
+    {"truncated", R"({"id":"e1","type":"order.create")", "malformed JSON"},
+    {"trailing_object", with_object("order.create", R"({"public_id":"o1"})") + "{}", "trailing bytes after the document"},
+    {"invalid_utf8", "{\"id\":\"e\xff\",\"type\":\"order.create\"}", "invalid UTF-8"},
+    {"id_missing", R"({"type":"order.create","created":1,"data":{"object":{"public_id":"o1"}}})", "id: missing"},
+    {"id_empty", R"({"id":"","type":"order.create","created":1,"data":{}})", "id: expected a non-empty string"},
+    {"id_a_boolean", R"({"id":true,"type":"order.create","created":1,"data":{}})", "id: expected a string or an integer"},
+    {"id_twice", R"({"id":"a","id":"b","type":"order.create","created":1,"data":{}})", "id: duplicated key"},
+    {"type_missing", R"({"id":"e1","created":1,"data":{}})", "type: missing"},
+    {"type_empty", R"({"id":"e1","type":"","created":1,"data":{}})", "type: expected a non-empty string"},
+    {"type_a_number", R"({"id":"e1","type":3,"created":1,"data":{}})", "type: expected a string"},
+    {"type_twice", R"({"id":"e1","type":"order.create","type":"order.cancel","created":1,"data":{}})", "type: duplicated key"},
+    {"created_missing", R"({"id":"e1","type":"order.create","data":{}})", "created: missing"},
+    {"created_a_float", R"({"id":"e1","type":"order.create","created":1.5,"data":{}})", "created: expected an integer"},
+    {"created_a_date", R"({"id":"e1","type":"order.create","created":"2026-03-22","data":{}})", "created: expected an integer"},
+    {"data_missing", R"({"id":"e1","type":"order.create","created":1})", "data: missing"},
+    {"data_null", R"({"id":"e1","type":"order.create","created":1,"data":null})", "data: expected an object"},
+    {"data_twice", R"({"id":"e1","type":"order.create","created":1,"data":{},"data":{}})", "data: duplicated key"},
+    {"object_missing", R"({"id":"e1","type":"order.create","created":1,"data":{}})", "data.object: missing"},
+    {"object_twice", R"({"id":"e1","type":"order.create","created":1,"data":{"object":{"public_id":"a"},"object":{"public_id":"b"}}})",
+     "data.object: duplicated key"},
+    {"object_a_string", with_object("order.create", R"("o1")"), "data.object: expected an object"},
+    {"order_without_public_id", with_object("order.cancel", R"({"total":"1.00"})"), "data.object.public_id: missing"},
+    {"item_without_public_id", with_object("item.create", "{}"), "data.object.public_id: missing"},
+    {"subscriber_without_customer", with_object("subscriber.cancel", R"({"merchant":"m"})"), "data.object.customer: missing"},
+    {"total_not_a_decimal", with_object("order.success", R"({"public_id":"o1","total":"25 USD"})"),
+     "data.object.total: expected a decimal number"},
+    {"status_a_word", with_object("order.success", R"({"public_id":"o1","status":"success"})"), "data.object.status: expected an integer"},
+    {"live_a_word", with_object("subscription.cancel", R"({"public_id":"s1","live":"yes"})"), "data.object.live: expected a boolean"},
+    {"components_an_object", with_object("subscription.change_components", R"({"public_id":"s1","components":{}})"),
+     "data.object.components: expected an array"},
+    {"component_quantity_text", with_object("item.create", R"({"public_id":"i1","components":[{"quantity":"x"}]})"),
+     "data.object.components[0].quantity: expected an integer"},
+    {"subscriptions_of_objects", with_object("subscriber.cancel", R"({"customer":"c","subscriptions":[{}]})"),
+     "data.object.subscriptions[0]: expected a string or an integer"},
+    {"snapshot_a_list", with_snapshot("[]"), "data.snapshot: expected an object"},
+    {"snapshot_order_without_id", with_snapshot(R"({"orders":[{"public_id":"a"},{"total":"1.00"}]})"),
+     "data.snapshot.orders[1].public_id: missing"},
+    {"snapshot_customer_a_string", with_snapshot(R"({"customer":"c1"})"), "data.snapshot.customer: expected an object"},
+    {"snapshot_payment_cc_type_text", with_snapshot(R"({"payments":[{"cc_type":"visa"}]})"),
+     "data.snapshot.payments[0].cc_type: expected an integer"},
+    {"unknown_field_malformed", R"({"id":"e1","type":"order.create","created":1,"extra":tru,"data":{}})", "extra: malformed JSON"},
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ordergroove_errors)
+
+BOOST_DATA_TEST_CASE(bad_input_gives_its_exact_error, bdata::make(bad_inputs), input) {
+  auto event = og::parse(input.body);
+  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST(event.error().to_string() == input.error);
+}
+
+BOOST_DATA_TEST_CASE(every_malformed_sample_gives_its_documented_error,
+                     bdata::make(platform_tests::malformed_samples("ordergroove")), sample) {
+  auto event = og::parse(platform_tests::slurp(platform_tests::samples_dir("ordergroove") / "malformed" / sample.file));
+  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST(event.error().to_string() == sample.error);
+}
+
+BOOST_AUTO_TEST_CASE(the_readme_lists_every_malformed_file) {
+  std::set<std::string> listed;
+  for (const auto& sample : platform_tests::malformed_samples("ordergroove")) listed.insert(sample.file);
+  std::set<std::string> files;
+  for (const auto& path : platform_tests::json_files(platform_tests::samples_dir("ordergroove") / "malformed")) {
+    files.insert(path.filename().string());
+  }
+  BOOST_TEST(listed == files, boost::test_tools::per_element());
+  BOOST_TEST(files.size() >= 10U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
