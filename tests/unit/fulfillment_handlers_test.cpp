@@ -1,0 +1,323 @@
+// The fulfillment server's domain without a network: shipment events through ShipmentHandlers into
+// the store, the scheduler releasing due fulfillments, the simulated warehouse shipping them, and the
+// tracking outbox entry written with the state change.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin_api.hpp"
+#include "fulfillment_events.hpp"
+#include "fulfillment_store.hpp"
+#include "hookline/inbox.hpp"
+#include "hookline/vrio.hpp"
+#include "printing.hpp"
+#include "scheduler.hpp"
+#include "shipment_handlers.hpp"
+#include "warehouse.hpp"
+
+using namespace std::chrono_literals;
+using fulfillment::State;
+using fulfillment_test::address_fields;
+using fulfillment_test::item_fields;
+using fulfillment_test::scheduled;
+using fulfillment_test::shipment_event;
+
+namespace fulfillment {
+std::ostream& operator<<(std::ostream& out, State state) { return out << to_string(state); }
+std::ostream& operator<<(std::ostream& out, OutboxState state) { return out << to_string(state); }
+}  // namespace fulfillment
+
+namespace {
+
+std::chrono::sys_seconds utc(std::chrono::year_month_day day, std::chrono::seconds time = 0s) {
+  return std::chrono::sys_days{day} + time;
+}
+
+const auto march_22 = utc(std::chrono::year{2026} / 3 / 22, 15h);  // "2026-03-22 15:00:00"
+
+
+/// A store, the handlers and a scheduler over a warehouse that takes no time, with a clock the test sets.
+struct Domain {
+  fulfillment_test::TempDir dir;
+  std::chrono::sys_seconds now = march_22;
+  std::unique_ptr<fulfillment::FulfillmentStore> store = open();
+  fulfillment::SimulatedWarehouse warehouse{0ms};
+  std::unique_ptr<fulfillment::ShipmentHandlers> handlers = make_handlers();
+  std::unique_ptr<fulfillment::Scheduler> scheduler = make_scheduler();
+
+  std::unique_ptr<fulfillment::FulfillmentStore> open() {
+    auto opened = fulfillment::FulfillmentStore::open(dir.path() / "fulfillment.db", hookline::TimeZone::utc());
+    BOOST_TEST_REQUIRE(opened.ok());
+    return std::move(*opened);
+  }
+  std::unique_ptr<fulfillment::ShipmentHandlers> make_handlers() {
+    return std::make_unique<fulfillment::ShipmentHandlers>(*store, hookline::vrio::ParseOptions{},
+                                                           [this] { return now; }, std::function<void()>{});
+  }
+  std::unique_ptr<fulfillment::Scheduler> make_scheduler() {
+    return std::make_unique<fulfillment::Scheduler>(*store, warehouse, [this] { return now; });
+  }
+  /// Closes and reopens the database, as a restart does.
+  void restart() {
+    scheduler.reset();
+    handlers.reset();
+    store.reset();
+    store = open();
+    handlers = make_handlers();
+    scheduler = make_scheduler();
+  }
+
+  void deliver(const std::string& body) {
+    auto event = hookline::vrio::parse(body);
+    BOOST_TEST_REQUIRE(event.ok());
+    hookline::InboxEntry entry;
+    entry.meta = event->meta();
+    entry.body = body;
+    const auto handled = handlers->handle_shipment(entry);
+    BOOST_TEST_REQUIRE(handled.ok());
+  }
+  /// Releases what is due and runs the warehouse for it; returns the released ids.
+  std::vector<std::int64_t> run_due() {
+    auto released = scheduler->release_due(now);
+    BOOST_TEST_REQUIRE(released.ok());
+    for (const auto id : *released) BOOST_TEST_REQUIRE(scheduler->fulfill(id).ok());
+    return *released;
+  }
+  fulfillment::Fulfillment get(std::int64_t id) {
+    auto found = store->get(id);
+    BOOST_TEST_REQUIRE(found.ok());
+    BOOST_TEST_REQUIRE(found->has_value());
+    return **found;
+  }
+  bool exists(std::int64_t id) {
+    auto found = store->get(id);
+    BOOST_TEST_REQUIRE(found.ok());
+    return found->has_value();
+  }
+  std::vector<fulfillment::HistoryEntry> history(std::int64_t id) {
+    auto lines = store->history(id);
+    BOOST_TEST_REQUIRE(lines.ok());
+    return *lines;
+  }
+  std::optional<fulfillment::OutboxEntry> outbox(std::int64_t id) {
+    auto entry = store->outbox_entry(id);
+    BOOST_TEST_REQUIRE(entry.ok());
+    return *entry;
+  }
+  /// The decision recorded for an event in the shipment's history.
+  std::string decision_of(std::int64_t id, const std::string& event_id) {
+    std::string found;
+    for (const auto& line : history(id)) {
+      if (line.kind == fulfillment::HistoryKind::event && line.event_id == event_id) found = line.decision;
+    }
+    return found;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fulfillment_handlers)
+
+BOOST_AUTO_TEST_CASE(due_shipment_ships_and_queues_one_tracking_post) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00"));
+  BOOST_TEST(domain.get(251606).state == State::waiting);
+  BOOST_TEST(domain.run_due() == std::vector<std::int64_t>{251606});
+  const auto shipped = domain.get(251606);
+  BOOST_TEST(shipped.state == State::shipped);
+  BOOST_TEST_REQUIRE(shipped.tracking.has_value());
+  BOOST_TEST(shipped.tracking->tracking_number.substr(0, 2) == "1Z");  // even shipment ids go by UPS
+  BOOST_TEST(shipped.tracking->carrier_id == fulfillment::carrier_ups);
+  const auto post = domain.outbox(251606);
+  BOOST_TEST_REQUIRE(post.has_value());
+  BOOST_TEST(post->idempotency_key == "hookline-track-251606");
+  BOOST_TEST(post->tracking_number == shipped.tracking->tracking_number);
+  BOOST_TEST(post->date_complete == "2026-03-22 15:00:00");
+  BOOST_TEST(post->state == fulfillment::OutboxState::pending);
+  BOOST_TEST(domain.run_due().empty());  // released once only
+}
+
+BOOST_AUTO_TEST_CASE(future_shipments_wait_for_their_date_also_across_a_restart) {
+  Domain domain;
+  // A prepaid cycle: three shipments created at once, one a month.
+  domain.deliver(scheduled("1", "2026-03-22 14:00:00", 1001, "2026-03-22 14:00:00"));
+  domain.deliver(scheduled("2", "2026-03-22 14:00:00", 1002, "2026-04-22 14:00:00"));
+  domain.deliver(scheduled("3", "2026-03-22 14:00:00", 1003, "2026-05-22 14:00:00"));
+  BOOST_TEST(domain.run_due() == std::vector<std::int64_t>{1001});
+  BOOST_TEST(domain.get(1002).state == State::waiting);
+  BOOST_TEST(domain.get(1003).state == State::waiting);
+  auto next = domain.store->next_due_after(domain.now);
+  BOOST_TEST_REQUIRE(next.ok());
+  BOOST_TEST((*next == std::optional{utc(std::chrono::year{2026} / 4 / 22, 14h)}));
+
+  domain.restart();
+  domain.now = utc(std::chrono::year{2026} / 4 / 22, 14h);
+  BOOST_TEST(domain.run_due() == std::vector<std::int64_t>{1002});
+  BOOST_TEST(domain.get(1002).state == State::shipped);
+  BOOST_TEST(domain.get(1003).state == State::waiting);
+}
+
+BOOST_AUTO_TEST_CASE(cancel_before_its_schedule_never_ships_even_across_a_restart) {
+  Domain domain;
+  domain.deliver(shipment_event("shipment_cancelled", "10002", "2026-03-22 14:31:00", 251606,
+                                R"("shipment_status_id":"Cancelled")"));
+  BOOST_TEST(!domain.exists(251606));
+  domain.restart();  // the held cancel lives in the stored view
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00"));
+  BOOST_TEST(domain.get(251606).state == State::cancelled);
+  BOOST_TEST(domain.run_due().empty());
+  BOOST_TEST(!domain.outbox(251606).has_value());
+  BOOST_TEST(domain.decision_of(251606, "10002") == "apply");
+}
+
+BOOST_AUTO_TEST_CASE(cancel_stops_a_waiting_fulfillment) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
+  domain.deliver(shipment_event("shipment_cancelled", "10002", "2026-03-22 16:00:00", 251606));
+  BOOST_TEST(domain.get(251606).state == State::cancelled);
+  domain.now = utc(std::chrono::year{2026} / 5 / 1);
+  BOOST_TEST(domain.run_due().empty());
+}
+
+BOOST_AUTO_TEST_CASE(newer_address_wins_whatever_the_arrival_order) {
+  std::vector<std::string> events{
+      scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"),
+      shipment_event("shipment_address_updated", "10003", "2026-03-22 15:00:00", 251606, address_fields("1 Old Rd")),
+      shipment_event("shipment_address_updated", "10004", "2026-03-22 15:05:00", 251606,
+                     address_fields("456 Oak Ave", "Boulder")),
+  };
+  std::vector<std::size_t> order{0, 1, 2};
+  do {
+    Domain domain;
+    for (const auto index : order) domain.deliver(events[index]);
+    const auto f = domain.get(251606);
+    BOOST_TEST(f.state == State::waiting);
+    BOOST_TEST_REQUIRE(f.address.has_value());
+    BOOST_TEST(f.address->address1 == std::optional<std::string>("456 Oak Ave"));
+    BOOST_TEST(f.address->city == std::optional<std::string>("Boulder"));
+  } while (std::next_permutation(order.begin(), order.end()));
+}
+
+BOOST_AUTO_TEST_CASE(a_stale_update_is_ignored_and_says_why) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
+  domain.deliver(shipment_event("shipment_item_updated", "10006", "2026-03-22 15:10:00", 251606, item_fields("VIT-D-001", 2)));
+  domain.deliver(shipment_event("shipment_item_updated", "10005", "2026-03-22 15:00:00", 251606, item_fields("OLD-001")));
+  const auto f = domain.get(251606);
+  BOOST_TEST_REQUIRE(f.items.size() == 1u);
+  BOOST_TEST(f.items[0].item_sku == "VIT-D-001");
+  BOOST_TEST(f.items[0].quantity == 2);
+  BOOST_TEST(domain.decision_of(251606, "10006") == "apply");
+  BOOST_TEST(domain.decision_of(251606, "10005") == "stale");
+}
+
+BOOST_AUTO_TEST_CASE(duplicates_act_once) {
+  Domain domain;
+  const auto body = scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00");
+  domain.deliver(body);
+  domain.deliver(body);  // e.g. the inbox replayed it after a crash before mark_handled
+  const auto lines = domain.history(251606);
+  BOOST_TEST(std::count_if(lines.begin(), lines.end(), [](const auto& line) {
+               return line.kind == fulfillment::HistoryKind::event;
+             }) == 1);
+  auto log = domain.store->events({});
+  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST(log->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(changes_after_shipping_are_too_late_and_a_late_cancel_is_a_visible_conflict) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00"));
+  domain.run_due();
+  domain.deliver(shipment_event("shipment_address_updated", "10003", "2026-03-22 15:30:00", 251606,
+                                address_fields("456 Oak Ave", "Boulder")));
+  domain.deliver(shipment_event("shipment_cancelled", "10004", "2026-03-22 15:40:00", 251606));
+  const auto f = domain.get(251606);
+  BOOST_TEST(f.state == State::shipped);
+  BOOST_TEST(f.address->address1 == std::optional<std::string>("123 Main St"));
+  BOOST_TEST(domain.decision_of(251606, "10003") == "too_late");
+  BOOST_TEST(domain.decision_of(251606, "10004") == "conflict");
+  const auto lines = domain.history(251606);
+  BOOST_TEST(std::any_of(lines.begin(), lines.end(),
+                         [](const auto& line) { return line.kind == fulfillment::HistoryKind::conflict; }));
+}
+
+BOOST_AUTO_TEST_CASE(skip_error_retry_and_return) {
+  Domain domain;
+  domain.deliver(scheduled("1", "2026-03-22 14:00:00", 1001, "2026-04-22 14:00:00"));
+  domain.deliver(shipment_event("shipment_skipped", "2", "2026-03-22 14:10:00", 1001));
+  BOOST_TEST(domain.get(1001).state == State::skipped);
+
+  domain.deliver(scheduled("3", "2026-03-22 14:00:00", 1002, "2026-03-22 14:00:00"));
+  domain.deliver(shipment_event("shipment_error", "4", "2026-03-22 14:10:00", 1002,
+                                R"("shipment_notes":"label printer jammed")"));
+  auto failed = domain.get(1002);
+  BOOST_TEST(failed.state == State::error);
+  BOOST_TEST(failed.attention.find("label printer jammed") != std::string::npos);
+  BOOST_TEST(domain.run_due().empty());
+
+  hookline::MemoryInbox inbox;
+  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  hookline::HttpRequest retry;
+  retry.method = "POST";
+  retry.matches = {"/api/fulfillments/1002/retry", "1002"};
+  BOOST_TEST(admin.retry(retry).status == 200);
+  BOOST_TEST(admin.retry(retry).status == 409);  // no longer in error
+  BOOST_TEST(domain.run_due() == std::vector<std::int64_t>{1002});
+  BOOST_TEST(domain.get(1002).state == State::shipped);
+
+  domain.deliver(shipment_event("shipment_rma", "5", "2026-03-25 10:00:00", 1002));
+  BOOST_TEST(domain.get(1002).state == State::returned);
+}
+
+BOOST_AUTO_TEST_CASE(a_v1_shipped_event_records_platform_tracking_and_posts_nothing) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
+  domain.deliver(shipment_event("shipment_shipped", "10008", "2026-03-23 10:00:00", 251606,
+                                R"("shipment_tracking_id":"1Z999AA10123456784","carrier_id":2)"));
+  const auto f = domain.get(251606);
+  BOOST_TEST(f.state == State::shipped);
+  BOOST_TEST_REQUIRE(f.tracking.has_value());
+  BOOST_TEST(f.tracking->source == "platform");
+  BOOST_TEST(!domain.outbox(251606).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(manual_shipping_queues_tracking_and_refuses_a_closed_fulfillment) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
+  hookline::MemoryInbox inbox;
+  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  hookline::HttpRequest ship;
+  ship.method = "POST";
+  ship.matches = {"/api/fulfillments/251606/ship", "251606"};
+  ship.body = R"({"tracking":"9400111899223197428490","carrier_id":1})";
+  BOOST_TEST(admin.ship(ship).status == 200);
+  const auto f = domain.get(251606);
+  BOOST_TEST(f.state == State::shipped);
+  BOOST_TEST(f.tracking->source == "manual");
+  BOOST_TEST(domain.outbox(251606)->tracking_number == "9400111899223197428490");
+  BOOST_TEST(admin.ship(ship).status == 409);
+  ship.body = R"({"carrier_id":1})";
+  BOOST_TEST(admin.ship(ship).status == 400);
+  ship.matches = {"/api/fulfillments/9/ship", "9"};
+  ship.body = R"({"tracking":"X","carrier_id":1})";
+  BOOST_TEST(admin.ship(ship).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_during_the_warehouse_steps_stops_before_the_label) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00"));
+  auto released = domain.scheduler->release_due(domain.now);
+  BOOST_TEST_REQUIRE(released.ok());
+  BOOST_TEST(domain.get(251606).state == State::picking);
+  domain.deliver(shipment_event("shipment_cancelled", "10002", "2026-03-22 14:40:00", 251606));
+  BOOST_TEST_REQUIRE(domain.scheduler->fulfill(251606).ok());
+  BOOST_TEST(domain.get(251606).state == State::cancelled);
+  BOOST_TEST(!domain.outbox(251606).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
