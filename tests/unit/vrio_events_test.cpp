@@ -428,4 +428,15 @@ BOOST_AUTO_TEST_CASE(parse_is_repeatable_on_one_thread) {
   BOOST_TEST(as<Unknown>(second).name == "x");
 }
 
+BOOST_AUTO_TEST_CASE(a_body_over_a_megabyte_then_small_ones) {
+  // The thread's buffers grow for the large body and are given back for the next small one.
+  const std::string notes(2U << 20, 'n');
+  const Event large = parse_ok(R"({"webhook_event":"shipment_error","webhook_event_id":"1",)"
+                               R"("webhook_data":{"shipment":{"shipment_id":1,"shipment_notes":")" + notes + R"("}}})");
+  BOOST_TEST(as<ShipmentError>(large).shipment.shipment_notes == notes);
+  const Event small = parse_sample("shipment_cancelled");
+  BOOST_TEST(as<ShipmentCancelled>(small).shipment.shipment_id == 251606);
+  BOOST_TEST((parse_sample("shipment_cancelled") == small));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

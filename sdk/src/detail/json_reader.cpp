@@ -355,9 +355,16 @@ ReadStatus JsonValue::skip() {
 
 Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
   if (!simdjson::validate_utf8(body.data(), body.size())) return fail(ParseError{"", "invalid UTF-8"});
+  // Buffers grown for a large body are given back once bodies are small again.
+  constexpr std::size_t retained_bytes = std::size_t{1} << 20;
   thread_local simdjson::ondemand::parser parser;
   thread_local std::string padded;
-  if (padded.size() < body.size() + simdjson::SIMDJSON_PADDING) padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  const std::size_t needed = body.size() + simdjson::SIMDJSON_PADDING;
+  if (padded.size() > retained_bytes && needed <= retained_bytes) {
+    padded = std::string();
+    parser = simdjson::ondemand::parser();
+  }
+  if (padded.size() < needed) padded.resize(needed);
   std::memcpy(padded.data(), body.data(), body.size());
   std::memset(padded.data() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::document document;
