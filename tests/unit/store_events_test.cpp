@@ -1,0 +1,148 @@
+// The generic store admin: every event type the seed lists has a sample that parses to its type;
+// the envelope, typed data per resource, related records, ISO 8601 times; meta(); to_json().
+
+#include <boost/test/unit_test.hpp>
+
+#include <ostream>
+#include <set>
+#include <string>
+
+#include "hookline/store.hpp"
+#include "parse_test_support.hpp"
+#include "printing.hpp"
+
+namespace hookline::store {
+inline std::ostream& operator<<(std::ostream& out, EventType type) { return out << to_string(type); }
+}  // namespace hookline::store
+
+namespace store = hookline::store;
+using platform_tests::error_of;
+using platform_tests::json_files;
+using platform_tests::samples_dir;
+using platform_tests::slurp;
+
+namespace {
+
+store::Event parse_sample(const std::string& type) {
+  auto event = store::parse(slurp(samples_dir("store") / (type + ".json")));
+  BOOST_TEST_REQUIRE(event.ok(), type << ": " << error_of(event));
+  return *event;
+}
+
+std::int64_t epoch(std::optional<std::chrono::sys_seconds> when) { return when.value().time_since_epoch().count(); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_events)
+
+BOOST_AUTO_TEST_CASE(every_sample_parses_to_the_type_of_its_file_name) {
+  std::set<std::string> seen;
+  for (const auto& path : json_files(samples_dir("store"))) {
+    const std::string type = path.stem().string();
+    auto event = store::parse(slurp(path));
+    BOOST_TEST_REQUIRE(event.ok(), type << ": " << error_of(event));
+    BOOST_TEST(event->event_type == type);
+    BOOST_TEST(store::to_string(event->type) == type);
+    BOOST_TEST(!std::holds_alternative<store::OtherResource>(event->data), type);
+    BOOST_TEST(event->meta().entity.rfind(event->resource + ":", 0) == 0U, type);
+    seen.insert(type);
+  }
+  for (store::EventType type : store::known_event_types()) {
+    BOOST_TEST(seen.count(std::string(store::to_string(type))) == 1U, "no sample for " << store::to_string(type));
+  }
+  BOOST_TEST(seen.size() == 17U);
+}
+
+BOOST_AUTO_TEST_CASE(order_created_reads_the_order_and_its_customer) {
+  const store::Event event = parse_sample("order.created");
+  BOOST_TEST(event.event_id == "evt_9001");
+  BOOST_TEST(event.resource == "order");
+  const auto& order = std::get<store::Order>(event.data);
+  BOOST_TEST(order.id == "1001");
+  BOOST_TEST(order.total == std::optional<std::string>("53.06"));
+  BOOST_TEST_REQUIRE(order.line_items.size() == 2U);
+  BOOST_TEST(order.line_items[0].quantity == 2);
+  BOOST_TEST(order.line_items[1].unit_price == std::optional<std::string>("4.50"));
+  BOOST_TEST(order.shipping_address.value().postal_code == std::optional<std::string>("11201"));
+  BOOST_TEST(epoch(order.created_at) == 1774189800);
+  BOOST_TEST_REQUIRE(event.related.customer.has_value());
+  BOOST_TEST(event.related.customer->email == std::optional<std::string>("ada@example.com"));
+
+  const hookline::EventMeta meta = event.meta();
+  BOOST_TEST(meta.platform == hookline::Platform::store);
+  BOOST_TEST(meta.type == "order.created");
+  BOOST_TEST(meta.id == "evt_9001");
+  BOOST_TEST(meta.occurred_at.time_since_epoch().count() == 1774188000);  // 14:00:00Z
+  BOOST_TEST(meta.entity == "order:1001");
+}
+
+BOOST_AUTO_TEST_CASE(each_resource_reads_its_own_data) {
+  const auto product = std::get<store::Product>(parse_sample("product.inventory_updated").data);
+  BOOST_TEST(product.inventory_quantity == std::optional<std::int64_t>(118));
+  BOOST_TEST(product.previous_inventory_quantity == std::optional<std::int64_t>(120));
+  BOOST_TEST(std::get<store::Product>(parse_sample("product.deleted").data).id == "prod_499");
+  BOOST_TEST(std::get<store::Customer>(parse_sample("customer.deleted").data).id == "cus_1999");
+
+  const store::Event failed = parse_sample("payment.failed");
+  const auto& payment = std::get<store::Payment>(failed.data);
+  BOOST_TEST(payment.failure_code == std::optional<std::string>("card_declined"));
+  BOOST_TEST(!payment.completed_at.has_value());
+  BOOST_TEST(failed.related.order.value().status == std::optional<std::string>("pending"));
+  BOOST_TEST(failed.meta().entity == "payment:pay_7002");
+
+  const store::Event delivered = parse_sample("shipping.delivered");
+  const auto& shipment = std::get<store::Shipment>(delivered.data);
+  BOOST_TEST(shipment.tracking_number == std::optional<std::string>("1Z999AA10123456784"));
+  BOOST_TEST(epoch(shipment.delivered_at) == 1774460520);
+  BOOST_TEST(delivered.meta().entity == "shipping:shp_3001");
+}
+
+BOOST_AUTO_TEST_CASE(times_with_an_offset_or_a_fraction_are_converted_to_utc) {
+  // shipping.delivered is stamped 13:42 at UTC-4, i.e. 17:42Z.
+  BOOST_TEST(parse_sample("shipping.delivered").created_at.time_since_epoch().count() == 1774460520);
+  auto event = store::parse(R"({"event_id":1,"event_type":"customer.updated","created_at":"2026-03-22T16:30:00.250+02:00",)"
+                            R"("data":{"id":7}})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  BOOST_TEST(event->created_at.time_since_epoch().count() == 1774189800);
+  BOOST_TEST(event->event_id == "1");
+  BOOST_TEST(event->resource == "customer");
+  BOOST_TEST(std::get<store::Customer>(event->data).id == "7");
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_event_of_a_known_resource_keeps_the_typed_data) {
+  auto event = store::parse(R"({"event_id":"e","event_type":"order.archived","created_at":"2026-03-22T14:30:00Z","data":{"id":"9"}})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  BOOST_TEST(event->type == store::EventType::unknown);
+  BOOST_TEST(std::get<store::Order>(event->data).id == "9");
+  BOOST_TEST(event->meta().entity == "order:9");
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_resource_keeps_its_data_as_raw_json) {
+  auto event = store::parse(R"({"event_id":"e","event_type":"coupon.created","created_at":"2026-03-22T14:30:00Z",)"
+                            R"("data":{"code": "SPRING"}})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  const auto& other = std::get<store::OtherResource>(event->data);
+  BOOST_TEST(other.resource == "coupon");
+  BOOST_TEST(other.json == R"({"code":"SPRING"})");
+  BOOST_TEST(event->meta().entity.empty());
+}
+
+BOOST_AUTO_TEST_CASE(type_names_round_trip) {
+  for (store::EventType type : store::known_event_types()) {
+    BOOST_TEST(store::event_type_from_string(store::to_string(type)) == type);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(to_json_prints_the_envelope_data_and_related) {
+  auto event = store::parse(R"({"event_id":"evt_1","event_type":"product.deleted","resource":"product",)"
+                            R"("created_at":"2026-03-22T14:45:00Z","data":{"id":"prod_499","price":19.5}})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  BOOST_TEST(store::to_json(*event) ==
+             R"({"platform":"store","event":"product.deleted","event_id":"evt_1","event_date":"2026-03-22T14:45:00Z",)"
+             R"("resource":"product","data":{"id":"prod_499","sku":null,"name":null,"status":null,"price":19.5,)"
+             R"("currency":null,"inventory_quantity":null,"previous_inventory_quantity":null,"created_at":null,)"
+             R"("updated_at":null,"deleted_at":null},"related":{"order":null,"customer":null,"product":null,)"
+             R"("payment":null,"shipment":null}})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
