@@ -1,0 +1,172 @@
+#pragma once
+// Test helpers of the fulfillment server's end-to-end suites: a stand-in platform API that records
+// tracking posts (and can fail on purpose), signed webhook delivery, and small HTTP calls. All
+// traffic stays on 127.0.0.1.
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hookline/secret.hpp"
+#include "hookline/sign.hpp"
+
+namespace fulfillment_test {
+
+/// One POST /shipments/{id}/track the stand-in received.
+struct RecordedPost {
+  std::int64_t shipment_id = 0;
+  std::string idempotency_key;
+  std::string api_key;
+  std::string body;
+  int answered = 0;
+  std::chrono::steady_clock::time_point at;
+};
+
+/// A scripted answer: a status and an optional Retry-After.
+struct ScriptedAnswer {
+  int status = 200;
+  std::string retry_after;
+};
+
+/// The platform API in tests: POST /shipments/{id}/track answered from a script (200 when it is
+/// empty); an accepted Idempotency-Key seen again is answered 200 without a second effect.
+class StandInPlatform {
+ public:
+  explicit StandInPlatform(std::string api_key_header = "X-Api-Key") : api_key_header_(std::move(api_key_header)) {
+    server_.Post(R"(/shipments/(\d+)/track)", [this](const httplib::Request& request, httplib::Response& response) {
+      RecordedPost post;
+      post.shipment_id = std::stoll(request.matches[1]);
+      post.idempotency_key = request.get_header_value("Idempotency-Key");
+      post.api_key = request.get_header_value(api_key_header_);
+      post.body = request.body;
+      post.at = std::chrono::steady_clock::now();
+      ScriptedAnswer answer;
+      {
+        const std::lock_guard lock(mutex_);
+        if (!script_.empty()) {
+          answer = script_.front();
+          script_.pop_front();
+        }
+        post.answered = answer.status;
+        if (answer.status >= 200 && answer.status < 300) effects_.insert(post.idempotency_key);
+        posts_.push_back(post);
+      }
+      changed_.notify_all();
+      response.status = answer.status;
+      if (!answer.retry_after.empty()) response.set_header("Retry-After", answer.retry_after);
+      response.set_content(answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})",
+                           "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~StandInPlatform() {
+    server_.stop();
+    thread_.join();
+  }
+  StandInPlatform(const StandInPlatform&) = delete;
+  StandInPlatform& operator=(const StandInPlatform&) = delete;
+
+  /// The base URL to give as --platform-url.
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  /// Answers the next posts with these, in order.
+  void script(std::vector<ScriptedAnswer> answers) {
+    const std::lock_guard lock(mutex_);
+    script_.insert(script_.end(), answers.begin(), answers.end());
+  }
+  /// Every post so far.
+  [[nodiscard]] std::vector<RecordedPost> posts() const {
+    const std::lock_guard lock(mutex_);
+    return posts_;
+  }
+  /// Distinct Idempotency-Keys accepted: the tracking effects.
+  [[nodiscard]] std::set<std::string> effects() const {
+    const std::lock_guard lock(mutex_);
+    return effects_;
+  }
+  /// Waits until at least `count` posts arrived; false on timeout.
+  bool wait_for_posts(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return posts_.size() >= count; });
+  }
+  /// Waits until at least `count` distinct effects happened; false on timeout.
+  bool wait_for_effects(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return effects_.size() >= count; });
+  }
+
+ private:
+  std::string api_key_header_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<ScriptedAnswer> script_;
+  std::vector<RecordedPost> posts_;
+  std::set<std::string> effects_;
+};
+
+/// POSTs a VRIO webhook signed with `secret` to 127.0.0.1:`port`/webhooks/vrio; the status, or 0 when none came.
+inline int send_webhook(int port, const std::string& body, const std::string& secret) {
+  const std::vector<hookline::Secret> secrets{hookline::Secret(secret)};
+  auto signer = hookline::Signer::create(hookline::Scheme::vrio, secrets);
+  if (!signer) return -1;
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  httplib::Headers headers;
+  const hookline::Headers signature = signer->sign(body, "", now);
+  for (const auto& field : signature.fields()) headers.emplace(field.name, field.value);
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(5, 0);
+  auto answer = client.Post("/webhooks/vrio", headers, body, "application/json");
+  return answer ? answer->status : 0;
+}
+
+/// An HTTP answer in tests.
+struct Answer {
+  int status = 0;
+  std::string body;
+};
+
+/// GET or POST (with a JSON body) on 127.0.0.1:`port`.
+inline Answer call(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(5, 0);
+  auto answer = method == "GET" ? client.Get(path.c_str()) : client.Post(path.c_str(), body, "application/json");
+  if (!answer) return {};
+  return {answer->status, answer->body};
+}
+
+/// Polls `condition` every 20 ms until it holds; false after `timeout`.
+inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+/// The value of `"name":"value"` in a JSON text (the first occurrence), for quick checks.
+inline std::string json_string(const std::string& text, const std::string& name) {
+  const std::string needle = "\"" + name + "\":\"";
+  const auto start = text.find(needle);
+  if (start == std::string::npos) return "";
+  const auto end = text.find('"', start + needle.size());
+  return text.substr(start + needle.size(), end - start - needle.size());
+}
+
+}  // namespace fulfillment_test
