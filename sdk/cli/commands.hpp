@@ -14,4 +14,10 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 /// `hookline verify` and `hookline sign`: check or produce signature headers; the one run stores its exit code in exit_code.
 void add_verify_commands(CLI::App& app, int& exit_code);
 
+/// `hookline simulate`: the platform simulator; stores its exit code in exit_code.
+void add_simulate_command(CLI::App& app, int& exit_code);
+
+/// `hookline replay`: sends saved payloads to an endpoint; stores its exit code in exit_code.
+void add_replay_command(CLI::App& app, int& exit_code);
+
 }  // namespace hookline::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   int exit_code = hookline::cli::exit_ok;
   hookline::cli::add_inspect_command(app, exit_code);
   hookline::cli::add_verify_commands(app, exit_code);
+  hookline::cli::add_simulate_command(app, exit_code);
+  hookline::cli::add_replay_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

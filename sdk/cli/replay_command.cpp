@@ -1,0 +1,291 @@
+// `hookline replay`: sends saved payloads (files, folders searched recursively, JSON-lines captures)
+// to an endpoint, signed, with bounded concurrency and an optional rate, then prints a summary.
+// Exit 0 when every delivery got a 2xx, 1 when any did not, 2 on bad usage.
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands.hpp"
+#include "hookline/secret.hpp"
+#include "hookline/sender.hpp"
+#include "hookline/sign.hpp"
+#include "hookline/verify.hpp"
+
+namespace hookline::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReplayArguments {
+  std::vector<std::string> inputs;
+  std::string to;
+  std::string scheme;
+  std::string secret_env;
+  std::size_t concurrency = 4;
+  double rate = 0;
+  std::size_t repeat = 1;
+  bool fresh_ids = false;
+  double timeout = 10;
+};
+
+/// One payload to send, and where its event id sits in it.
+struct Payload {
+  std::string body;
+  std::string origin;  // "file" or "file:line", for messages
+  std::optional<std::string> event_id;
+  std::size_t id_offset = 0;  // the id's JSON token in body, when found
+  std::size_t id_length = 0;
+};
+
+/// What happened to one send.
+struct Outcome {
+  int status = 0;
+  std::optional<SendError> error;
+  std::chrono::microseconds duration{};
+};
+
+bool is_lines_file(const fs::path& path) {
+  const auto extension = path.extension();
+  return extension == ".jsonl" || extension == ".ndjson";
+}
+
+/// Finds the top-level webhook_event_id (VRIO) or id (Ordergroove, Standard Webhooks bodies).
+void locate_event_id(Payload& payload) {
+  simdjson::ondemand::parser parser;
+  const simdjson::padded_string padded(payload.body);
+  simdjson::ondemand::document document;
+  if (parser.iterate(padded).get(document) != simdjson::SUCCESS) return;
+  simdjson::ondemand::object object;
+  if (document.get_object().get(object) != simdjson::SUCCESS) return;
+  bool found_vrio_id = false;
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return;
+    const bool vrio_id = key == "webhook_event_id";
+    if (!vrio_id && (key != "id" || found_vrio_id)) continue;
+    std::string_view token;
+    if (field.value().raw_json_token().get(token) != simdjson::SUCCESS) return;
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t')) {
+      token.remove_suffix(1);
+    }
+    if (token.empty() || (token.front() != '"' && (token.front() < '0' || token.front() > '9'))) continue;
+    payload.id_offset = static_cast<std::size_t>(token.data() - padded.data());
+    payload.id_length = token.size();
+    payload.event_id = token.front() == '"' ? std::string(token.substr(1, token.size() - 2)) : std::string(token);
+    found_vrio_id = found_vrio_id || vrio_id;
+  }
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return std::nullopt;
+  std::ostringstream content;
+  content << file.rdbuf();
+  return std::move(content).str();
+}
+
+/// Adds the payloads of one file; false when it cannot be read.
+bool load_file(const fs::path& path, std::vector<Payload>& out) {
+  auto text = read_file(path);
+  if (!text) return false;
+  if (!is_lines_file(path)) {
+    out.push_back(Payload{std::move(*text), path.string(), std::nullopt, 0, 0});
+    return true;
+  }
+  std::istringstream lines(*text);
+  std::size_t number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    out.push_back(Payload{std::move(line), path.string() + ":" + std::to_string(number), std::nullopt, 0, 0});
+  }
+  return true;
+}
+
+/// Loads every input; folders are searched recursively for .json, .jsonl and .ndjson files, in name order.
+std::optional<std::string> load_inputs(const std::vector<std::string>& inputs, std::vector<Payload>& out) {
+  for (const auto& input : inputs) {
+    std::error_code error;
+    if (fs::is_directory(input, error)) {
+      std::vector<fs::path> files;
+      for (const auto& entry : fs::recursive_directory_iterator(input, error)) {
+        const auto extension = entry.path().extension();
+        if (entry.is_regular_file() && (extension == ".json" || is_lines_file(entry.path()))) files.push_back(entry.path());
+      }
+      if (error) return "cannot read folder " + input;
+      std::sort(files.begin(), files.end());
+      for (const auto& file : files) {
+        if (!load_file(file, out)) return "cannot read " + file.string();
+      }
+    } else if (!load_file(input, out)) {
+      return "cannot read " + input;
+    }
+  }
+  for (auto& payload : out) locate_event_id(payload);
+  return std::nullopt;
+}
+
+/// The body to send for the n-th send of a payload: with --fresh-ids, its id becomes "<id>-r<n>".
+std::string body_for(const Payload& payload, std::size_t send_index, bool fresh_ids, std::string& event_id) {
+  event_id = payload.event_id.value_or("replay-" + std::to_string(send_index));
+  if (!fresh_ids || !payload.event_id) return payload.body;
+  event_id = *payload.event_id + "-r" + std::to_string(send_index);
+  std::string body = payload.body;
+  body.replace(payload.id_offset, payload.id_length, "\"" + event_id + "\"");
+  return body;
+}
+
+double percentile_ms(std::vector<std::chrono::microseconds>& sorted, double fraction) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
+  return static_cast<double>(sorted[std::min(rank, sorted.size() - 1)].count()) / 1000.0;
+}
+
+int usage(const std::string& message) {
+  std::cerr << "hookline replay: " << message << "\n";
+  return exit_usage;
+}
+
+int run_replay(const ReplayArguments& arguments) {
+  if (!arguments.to.starts_with("http://") && !arguments.to.starts_with("https://")) {
+    return usage("--to must be an http:// or https:// URL");
+  }
+  if (arguments.concurrency == 0) return usage("--concurrency must be at least 1");
+  if (arguments.repeat == 0) return usage("--repeat must be at least 1");
+  if (arguments.rate < 0) return usage("--rate must not be negative");
+  if (arguments.timeout <= 0) return usage("--timeout must be positive");
+  if (arguments.scheme.empty() != arguments.secret_env.empty()) {
+    return usage("give --scheme and --secret-env together (or neither, to send unsigned)");
+  }
+
+  SenderOptions options;
+  options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(arguments.timeout * 1000));
+  options.user_agent = "hookline-replay/0.1";
+  std::optional<Sender> sender;
+  if (!arguments.scheme.empty()) {
+    const auto scheme = scheme_from_string(arguments.scheme);
+    if (!scheme) return usage("unknown scheme \"" + arguments.scheme + "\"");
+    const char* value = std::getenv(arguments.secret_env.c_str());
+    if (value == nullptr) return usage("environment variable " + arguments.secret_env + " is not set");
+    const auto secrets = split_secrets(value);
+    if (secrets.empty()) return usage("environment variable " + arguments.secret_env + " holds no secret");
+    auto signer = Signer::create(*scheme, secrets);
+    if (!signer) return usage(signer.error().to_string());
+    sender.emplace(std::move(*signer), options);
+  } else {
+    sender.emplace(options);
+  }
+
+  std::vector<Payload> payloads;
+  if (const auto error = load_inputs(arguments.inputs, payloads)) return usage(*error);
+  if (payloads.empty()) return usage("no payloads found in the inputs");
+
+  const std::size_t total = payloads.size() * arguments.repeat;
+  std::vector<Outcome> outcomes(total);
+  std::atomic<std::size_t> next{0}, done{0}, succeeded{0};
+  std::mutex pace_mutex;
+  auto next_slot = std::chrono::steady_clock::now();
+  const auto interval = arguments.rate > 0 ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                 std::chrono::duration<double>(1.0 / arguments.rate))
+                                           : std::chrono::steady_clock::duration::zero();
+
+  const auto work = [&] {
+    for (auto index = next++; index < total; index = next++) {
+      if (interval.count() > 0) {
+        std::chrono::steady_clock::time_point slot;
+        {
+          const std::lock_guard lock(pace_mutex);
+          slot = std::max(next_slot, std::chrono::steady_clock::now());
+          next_slot = slot + interval;
+        }
+        std::this_thread::sleep_until(slot);
+      }
+      const auto& payload = payloads[index % payloads.size()];
+      Outgoing outgoing;
+      outgoing.url = arguments.to;
+      outgoing.body = body_for(payload, index, arguments.fresh_ids, outgoing.event_id);
+      const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      const auto attempt = sender->send(outgoing, now);
+      outcomes[index] = Outcome{attempt.status, attempt.error, attempt.duration};
+      if (attempt.succeeded()) ++succeeded;
+      ++done;
+    }
+  };
+
+  const bool show_progress = ::isatty(STDERR_FILENO) == 1;
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t i = 0; i < std::min(arguments.concurrency, total); ++i) workers.emplace_back(work);
+    while (show_progress && done.load() < total) {
+      std::cerr << "\rsent " << done.load() << "/" << total << ", 2xx " << succeeded.load() << std::flush;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  if (show_progress) std::cerr << "\r\033[K";
+
+  std::map<std::string, std::size_t> failures;
+  std::vector<std::chrono::microseconds> latencies;
+  for (const auto& outcome : outcomes) {
+    if (outcome.error) {
+      ++failures[std::string(to_string(*outcome.error))];
+      continue;
+    }
+    latencies.push_back(outcome.duration);
+    if (outcome.status < 200 || outcome.status > 299) ++failures[std::to_string(outcome.status)];
+  }
+  std::sort(latencies.begin(), latencies.end());
+  const auto ok = succeeded.load();
+  std::cout << "sent " << total << ", 2xx " << ok << ", failed " << (total - ok) << "\n";
+  if (!failures.empty()) {
+    std::cout << "failures:";
+    for (const auto& [reason, count] : failures) std::cout << " " << reason << " x" << count;
+    std::cout << "\n";
+  }
+  std::cout << std::fixed << std::setprecision(2) << "latency ms: p50 " << percentile_ms(latencies, 0.50) << ", p99 "
+            << percentile_ms(latencies, 0.99) << ", max " << percentile_ms(latencies, 1.0) << "\n";
+  return ok == total ? exit_ok : exit_failed;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, int& exit_code) {
+  auto arguments = std::make_shared<ReplayArguments>();
+  auto& a = *arguments;
+  CLI::App* command = app.add_subcommand(
+      "replay",
+      "Send saved payloads (files, folders searched recursively for .json/.jsonl/.ndjson, JSON-lines captures) to "
+      "an endpoint, signed; prints a summary and exits 1 when any delivery did not get a 2xx");
+  command->add_option("inputs", a.inputs, "Files and folders to send")->required();
+  command->add_option("--to", a.to, "Destination URL, e.g. http://127.0.0.1:8080/webhooks/vrio")->required();
+  command->add_option("--scheme", a.scheme, "Signature scheme (vrio, standard, ordergroove, ...); unsigned without it");
+  command->add_option("--secret-env", a.secret_env, "Environment variable holding the signing secret(s)");
+  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")->capture_default_str();
+  command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")->capture_default_str();
+  command->add_option("--repeat", a.repeat, "Send every payload this many times")->capture_default_str();
+  command->add_flag("--fresh-ids", a.fresh_ids,
+                    "Give each send a new event id (webhook_event_id or id becomes \"<id>-r<n>\"), so repeats are "
+                    "not duplicates");
+  command->add_option("--timeout", a.timeout, "Seconds to wait for each response")->capture_default_str();
+  command->callback([arguments, &exit_code] { exit_code = run_replay(*arguments); });
+}
+
+}  // namespace hookline::cli

@@ -1,0 +1,256 @@
+#include "payload.hpp"
+
+#include <simdjson.h>
+
+#include "json.hpp"
+
+namespace hookline::simulator {
+
+namespace {
+
+ApiError bad(int status, std::string code, std::string message, std::string field = {}) {
+  return ApiError{status, std::move(code), std::move(message), std::move(field)};
+}
+
+/// Inserts `"name":value,` right after the opening brace of an object text.
+void insert_member(std::string& body, std::string_view name, std::string_view json_value) {
+  const auto brace = body.find('{');
+  std::string member = json::quote(name) + ":" + std::string(json_value);
+  // An empty object gets no comma.
+  const auto next = body.find_first_not_of(" \t\r\n", brace + 1);
+  if (next == std::string::npos || body[next] != '}') member += ',';
+  body.insert(brace + 1, member);
+}
+
+bool has_member(simdjson::dom::object object, std::string_view name) {
+  simdjson::dom::element value;
+  return object[name].get(value) == simdjson::SUCCESS && !value.is_null();
+}
+
+/// The VRIO webhook type an event name belongs to.
+std::string vrio_type_of(std::string_view name) {
+  for (const std::string_view type : {"order_offer", "transaction", "shipment", "order"}) {
+    if (name.starts_with(type) && name.size() > type.size() && name[type.size()] == '_') return std::string(type);
+  }
+  return {};
+}
+
+Result<Classified, ApiError> classify_vrio(simdjson::dom::object root, std::string body,
+                                           const std::function<std::int64_t()>& next_id,
+                                           std::chrono::sys_seconds now) {
+  Classified out;
+  const auto name = json::text_of(root, "webhook_event");
+  if (!name || name->empty()) return fail(bad(422, "missing_field", "webhook_event is required", "webhook_event"));
+  out.name = *name;
+  out.type = json::text_of(root, "webhook_type").value_or(vrio_type_of(out.name));
+  if (out.type.empty()) {
+    return fail(bad(422, "missing_field", "webhook_type is required for event " + out.name, "webhook_type"));
+  }
+  if (const auto id = json::text_of(root, "webhook_event_id"); id && !id->empty()) {
+    out.event_id = *id;
+  } else if (has_member(root, "webhook_event_id")) {
+    return fail(bad(422, "invalid_field", "webhook_event_id must be a string or an integer", "webhook_event_id"));
+  } else {
+    out.event_id = std::to_string(next_id());
+    insert_member(body, "webhook_event_id", out.event_id);
+  }
+  if (!has_member(root, "webhook_event_date")) insert_member(body, "webhook_event_date", json::quote(json::format_date(now)));
+
+  simdjson::dom::object entity;
+  if (root["webhook_data"][out.type].get(entity) == simdjson::SUCCESS) {
+    out.campaign_id = json::integer_of(entity, "campaign_id");
+    const std::string_view id_field = out.type == "shipment" ? "shipment_id" : out.type == "transaction" ? "transaction_id" : "id";
+    auto id = json::text_of(entity, id_field);
+    if (!id && out.type == "transaction") id = json::text_of(entity, "id");
+    if (id) out.entity = out.type + ":" + *id;
+    if (out.type == "shipment") {
+      const auto shipment_id = json::integer_of(entity, "shipment_id");
+      if (!shipment_id) {
+        return fail(bad(422, "missing_field", "webhook_data.shipment.shipment_id is required",
+                        "webhook_data.shipment.shipment_id"));
+      }
+      ShipmentChange change;
+      change.shipment_id = *shipment_id;
+      change.campaign_id = out.campaign_id;
+      if (const auto date = json::text_of(entity, "date_scheduled")) change.date_scheduled = json::parse_date(*date);
+      if (out.name == "shipment_cancelled") change.new_status = "Cancelled";
+      if (out.name == "shipment_skipped") change.new_status = "Skipped";
+      if (out.name == "shipment_shipped" || out.name == "shipment_fulfilled") change.new_status = "Shipped";
+      out.shipment = change;
+    }
+  }
+  out.body = std::move(body);
+  return out;
+}
+
+Result<Classified, ApiError> classify_ordergroove(simdjson::dom::object root, std::string body,
+                                                  const std::function<std::int64_t()>& next_id,
+                                                  std::chrono::sys_seconds now) {
+  Classified out;
+  const auto type = json::text_of(root, "type");
+  if (!type || type->empty()) return fail(bad(422, "missing_field", "type is required", "type"));
+  out.name = *type;
+  out.type = type->substr(0, type->find('.'));
+  if (const auto id = json::text_of(root, "id"); id && !id->empty()) {
+    out.event_id = *id;
+  } else {
+    out.event_id = std::to_string(next_id());
+    insert_member(body, "id", json::quote(out.event_id));
+  }
+  if (!has_member(root, "created")) insert_member(body, "created", std::to_string(now.time_since_epoch().count()));
+  simdjson::dom::object object;
+  if (root["data"]["object"].get(object) == simdjson::SUCCESS) {
+    auto id = json::text_of(object, "public_id");
+    if (!id && out.type == "subscriber") id = json::text_of(object, "customer");
+    if (id) out.entity = out.type + ":" + *id;
+  }
+  out.body = std::move(body);
+  return out;
+}
+
+Result<Classified, ApiError> classify_vero(simdjson::dom::object root, std::string body,
+                                           const std::function<std::int64_t()>& next_id) {
+  Classified out;
+  const auto type = json::text_of(root, "type");
+  if (!type || type->empty()) return fail(bad(422, "missing_field", "type is required", "type"));
+  out.name = *type;
+  out.type = *type;
+  // Vero sends no event id: the simulator numbers its events for the log only, the body is unchanged.
+  out.event_id = std::to_string(next_id());
+  simdjson::dom::object user;
+  if (root["user"].get(user) == simdjson::SUCCESS) {
+    if (auto id = json::text_of(user, "id")) {
+      out.entity = "user:" + *id;
+    } else if (auto email = json::text_of(user, "email")) {
+      out.entity = "user:" + *email;
+    }
+  }
+  out.body = std::move(body);
+  return out;
+}
+
+}  // namespace
+
+Result<Classified, ApiError> classify(Mode mode, std::string_view body, const std::function<std::int64_t()>& next_id,
+                                      std::chrono::sys_seconds now) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(simdjson::padded_string(body)).get(root) != simdjson::SUCCESS) {
+    return fail(bad(400, "invalid_json", "the body is not valid JSON"));
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) {
+    return fail(bad(400, "invalid_json", "the body must be a JSON object"));
+  }
+  std::string text(body);
+  switch (mode) {
+    case Mode::vrio: return classify_vrio(object, std::move(text), next_id, now);
+    case Mode::ordergroove: return classify_ordergroove(object, std::move(text), next_id, now);
+    case Mode::vero: return classify_vero(object, std::move(text), next_id);
+  }
+  return fail(bad(400, "invalid_mode", "unknown mode"));
+}
+
+std::string sample_payload(Mode mode, std::string_view destination, std::int64_t event_id,
+                           std::chrono::sys_seconds now) {
+  const auto date = json::format_date(now);
+  if (mode == Mode::vero) {
+    return json::Object()
+        .add("sent_at", static_cast<std::int64_t>(now.time_since_epoch().count()))
+        .add("type", "sent")
+        .raw("user", json::Object().add("id", 123).add("email", "steve@getvero.com").close())
+        .raw("campaign", json::Object()
+                             .add("id", 987)
+                             .add("type", "transactional")
+                             .add("name", "Order confirmation")
+                             .add("channel", "email")
+                             .add("subject", "Your order is being processed!")
+                             .add("trigger-event", "purchased item")
+                             .close())
+        .add("message_id", "20190730123456.1.1B72E094173067F0F@veromail.com")
+        .close();
+  }
+  if (mode == Mode::ordergroove) {
+    return json::Object()
+        .add("id", std::to_string(event_id))
+        .add("type", "subscription.create")
+        .add("created", static_cast<std::int64_t>(now.time_since_epoch().count()))
+        .raw("data", json::Object()
+                         .raw("object", json::Object()
+                                            .add("public_id", "a1b2c3d4e5f6")
+                                            .add("merchant", "abc12345")
+                                            .add("customer", "71135")
+                                            .add("product", "SUP-001")
+                                            .add("quantity", 1)
+                                            .add("frequency_days", 30)
+                                            .add("live", true)
+                                            .close())
+                         .close())
+        .close();
+  }
+  std::string name;
+  std::string data;
+  if (destination == "transaction") {
+    name = "transaction_completed";
+    data = json::Object()
+               .add("transaction_id", 488120)
+               .add("order_id", 135123)
+               .add("customer_id", 71135)
+               .add("transaction_type", "Sale")
+               .add("response_type", "Approved")
+               .add("transaction_total", "39.95")
+               .add("date_complete", date)
+               .close();
+  } else if (destination == "order") {
+    name = "order_updated";
+    data = json::Object().add("id", 135123).add("customer_id", 71135).add("campaign_id", 1).add("date_modified", date).close();
+  } else if (destination == "order_offer") {
+    name = "order_offer_updated";
+    data = json::Object()
+               .add("id", 98765)
+               .add("order_id", 135123)
+               .add("customer_id", 71135)
+               .add("offer_name", "Monthly Supplement Box")
+               .add("status_type_id", "Active")
+               .add("charge_timeframe_name", "Monthly")
+               .close();
+  } else {
+    name = "shipment_scheduled";
+    data = json::Object()
+               .add("shipment_id", 251606)
+               .add("customer_id", 71135)
+               .add("order_id", 135123)
+               .add("shipment_status_id", "Pending Post")
+               .add("date_scheduled", date)
+               .raw("shipment_items", "[" + json::Object()
+                                               .add("shipment_item_id", 270243)
+                                               .add("quantity", 1)
+                                               .add("item_id", 1282)
+                                               .add("item_name", "Monthly Supplement Box")
+                                               .add("item_sku", "SUP-001")
+                                               .close() + "]")
+               .raw("customer_address_shipping", json::Object()
+                                                     .add("fname", "John")
+                                                     .add("lname", "Doe")
+                                                     .add("address1", "123 Main St")
+                                                     .raw("address2", "null")
+                                                     .add("city", "Denver")
+                                                     .add("country", "US")
+                                                     .add("state", "CO")
+                                                     .add("zipcode", "80014")
+                                                     .close())
+               .close();
+  }
+  const std::string type = destination == "transaction" || destination == "order" || destination == "order_offer"
+                               ? std::string(destination)
+                               : std::string("shipment");
+  return json::Object()
+      .add("webhook_type", type)
+      .add("webhook_event", name)
+      .add("webhook_event_id", event_id)
+      .add("webhook_event_date", date)
+      .raw("webhook_data", json::Object().raw(type, data).close())
+      .close();
+}
+
+}  // namespace hookline::simulator

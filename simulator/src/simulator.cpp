@@ -1,0 +1,562 @@
+#include "simulator/simulator.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "hookline/http_server.hpp"
+#include "hookline/sender.hpp"
+#include "hookline/sign.hpp"
+#include "json.hpp"
+#include "payload.hpp"
+#include "store.hpp"
+
+namespace hookline::simulator {
+
+std::string_view to_string(Mode mode) noexcept {
+  switch (mode) {
+    case Mode::vrio: return "vrio";
+    case Mode::ordergroove: return "ordergroove";
+    case Mode::vero: return "vero";
+  }
+  return "vrio";
+}
+
+std::optional<Mode> mode_from_string(std::string_view name) noexcept {
+  for (const auto mode : {Mode::vrio, Mode::ordergroove, Mode::vero}) {
+    if (to_string(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(EventStatus status) noexcept {
+  switch (status) {
+    case EventStatus::pending: return "pending";
+    case EventStatus::retrying: return "retrying";
+    case EventStatus::succeeded: return "succeeded";
+    case EventStatus::failed: return "failed";
+    case EventStatus::filtered: return "filtered";
+    case EventStatus::inactive: return "inactive";
+    case EventStatus::no_destination: return "no_destination";
+  }
+  return "failed";
+}
+
+std::optional<EventStatus> event_status_from_string(std::string_view name) noexcept {
+  for (const auto status : {EventStatus::pending, EventStatus::retrying, EventStatus::succeeded, EventStatus::failed,
+                            EventStatus::filtered, EventStatus::inactive, EventStatus::no_destination}) {
+    if (to_string(status) == name) return status;
+  }
+  return std::nullopt;
+}
+
+Clock system_clock() {
+  return [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
+}
+
+namespace {
+
+using std::chrono::sys_seconds;
+
+std::chrono::milliseconds default_timeout(Mode mode) {
+  switch (mode) {
+    case Mode::vrio: return std::chrono::milliseconds(2000);
+    case Mode::vero: return std::chrono::milliseconds(5000);
+    case Mode::ordergroove: return std::chrono::milliseconds(10000);
+  }
+  return std::chrono::milliseconds(2000);
+}
+
+/// The signature scheme of a mode when none is configured; Vero signs nothing.
+std::optional<Scheme> default_scheme(Mode mode) {
+  switch (mode) {
+    case Mode::vrio: return Scheme::vrio;
+    case Mode::ordergroove: return Scheme::ordergroove;
+    case Mode::vero: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Sender make_sender(const Config& config) {
+  SenderOptions options;
+  options.timeout = config.timeout.value_or(default_timeout(config.mode));
+  options.user_agent = "hookline-simulator/0.1 (" + std::string(to_string(config.mode)) + ")";
+  const auto scheme = config.scheme ? config.scheme : default_scheme(config.mode);
+  if (config.secrets.empty() || !scheme) return Sender(options);
+  auto signer = Signer::create(*scheme, config.secrets);
+  if (!signer) throw std::invalid_argument("simulator: unusable signing secret: " + signer.error().to_string());
+  return Sender(std::move(*signer), options);
+}
+
+std::string time_json(std::optional<sys_seconds> when) {
+  return when ? json::quote(json::format_date(*when)) : std::string("null");
+}
+
+std::string to_json(const EventRecord& event) {
+  return json::Object()
+      .add("sequence", event.sequence)
+      .add("event_id", event.event_id)
+      .add("type", event.type)
+      .add("event", event.name)
+      .add("entity", event.entity)
+      .add("campaign_id", event.campaign_id)
+      .add("status", to_string(event.status))
+      .add("attempts", event.attempts)
+      .raw("queued_at", time_json(event.queued_at))
+      .raw("next_attempt_at", time_json(event.next_attempt_at))
+      .raw("payload", event.body)
+      .close();
+}
+
+std::string to_json(const DeliveryRecord& delivery) {
+  return json::Object()
+      .add("id", delivery.id)
+      .add("event_id", delivery.event_id)
+      .add("event", delivery.event_name)
+      .add("attempt", delivery.attempt)
+      .add("request_url", delivery.url)
+      .raw("request_payload", delivery.request_body)
+      .add("response_code", delivery.response_code)
+      .add("response_body", delivery.response_body)
+      .add("error", delivery.error)
+      .raw("timestamp", time_json(delivery.sent_at))
+      .add("duration_ms", static_cast<std::int64_t>(delivery.duration_us / 1000))
+      .add("duration_us", delivery.duration_us)
+      .add("status", to_string(delivery.status))
+      .add("test", delivery.test)
+      .close();
+}
+
+std::string to_json(const ShipmentRecord& shipment) {
+  return json::Object()
+      .add("shipment_id", shipment.shipment_id)
+      .add("shipment_status_id", shipment.status)
+      .raw("date_scheduled", time_json(shipment.date_scheduled))
+      .add("campaign_id", shipment.campaign_id)
+      .add("shipment_tracking_id", shipment.tracking_id)
+      .add("carrier_id", shipment.carrier_id)
+      .add("date_complete", shipment.date_complete)
+      .add("tracking_posts", shipment.tracking_calls)
+      .add("tracking_posts_effective", shipment.tracking_effective)
+      .close();
+}
+
+HttpResponse answer(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse answer(const ApiError& error) {
+  return answer(error.status, json::error(error.code, error.message, error.field));
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || failure != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+/// "/shipments/123" or "/shipments/123/track" → the id and whether it is the track action.
+struct ShipmentPath {
+  std::string id;
+  bool track = false;
+};
+std::optional<ShipmentPath> shipment_path(std::string_view path) {
+  constexpr std::string_view prefix = "/shipments/";
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  ShipmentPath out;
+  if (path.ends_with("/track")) {
+    out.track = true;
+    path.remove_suffix(std::string_view("/track").size());
+  }
+  if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
+  out.id = std::string(path);
+  return out;
+}
+
+/// The validated body of a tracking post.
+struct TrackingPost {
+  std::string tracking_id;
+  std::optional<std::int64_t> carrier_id;
+  std::optional<std::string> date_complete;
+};
+
+Result<TrackingPost, ApiError> read_tracking_post(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(simdjson::padded_string(body)).get(root) != simdjson::SUCCESS) {
+    return fail(ApiError{400, "invalid_json", "the body is not valid JSON", ""});
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) {
+    return fail(ApiError{400, "invalid_json", "the body must be a JSON object", ""});
+  }
+  TrackingPost post;
+  simdjson::dom::element value;
+  if (object["shipment_tracking_id"].get(value) != simdjson::SUCCESS || value.is_null()) {
+    return fail(ApiError{422, "missing_field", "shipment_tracking_id is required", "shipment_tracking_id"});
+  }
+  std::string_view tracking;
+  if (value.get_string().get(tracking) != simdjson::SUCCESS ||
+      tracking.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return fail(ApiError{422, "invalid_field", "shipment_tracking_id must be a non-empty string", "shipment_tracking_id"});
+  }
+  post.tracking_id = std::string(tracking);
+  if (object["carrier_id"].get(value) == simdjson::SUCCESS && !value.is_null()) {
+    post.carrier_id = json::integer_of(object, "carrier_id");
+    if (!post.carrier_id || *post.carrier_id <= 0) {
+      return fail(ApiError{422, "invalid_field", "carrier_id must be a positive integer", "carrier_id"});
+    }
+  }
+  if (object["date_complete"].get(value) == simdjson::SUCCESS && !value.is_null()) {
+    std::string_view date;
+    if (value.get_string().get(date) != simdjson::SUCCESS || !json::parse_date(date)) {
+      return fail(ApiError{422, "invalid_field", "date_complete must be a date \"YYYY-MM-DD HH:MM:SS\"", "date_complete"});
+    }
+    post.date_complete = std::string(date);
+  }
+  return post;
+}
+
+}  // namespace
+
+struct Simulator::Impl {
+  Config config;
+  Clock clock;
+  Store store;
+  Sender sender;
+  std::mutex enqueue_mutex;  // id assignment and insertion are one step
+  std::mutex batch_mutex;    // one batch at a time
+  std::mutex track_mutex;    // one tracking post at a time (idempotency keys, status changes)
+
+  Impl(Config configured, Clock clock_in)
+      : config(std::move(configured)), clock(std::move(clock_in)), store(config.db_path), sender(make_sender(config)) {
+    if (config.concurrency == 0) config.concurrency = 1;
+  }
+
+  std::string destination_for(std::string_view type) const {
+    if (config.mode != Mode::vrio) return config.target_url;
+    if (type == "transaction") return config.vrio_urls.transaction;
+    if (type == "order") return config.vrio_urls.order;
+    if (type == "order_offer") return config.vrio_urls.order_offer;
+    if (type == "shipment") return config.vrio_urls.shipment;
+    return {};
+  }
+
+  EventStatus initial_status(const Classified& event) const {
+    if (config.mode == Mode::vrio) {
+      if (!config.active) return EventStatus::inactive;
+      if (!config.campaigns.empty() && (!event.campaign_id || !config.campaigns.contains(*event.campaign_id))) {
+        return EventStatus::filtered;
+      }
+    }
+    if (destination_for(event.type).empty()) return EventStatus::no_destination;
+    return EventStatus::pending;
+  }
+
+  std::chrono::seconds retry_delay(int attempts) const {
+    auto delay = config.retry.first_delay;
+    for (int i = 1; i < attempts && delay < config.retry.max_delay; ++i) delay *= 2;
+    return std::min(delay, config.retry.max_delay);
+  }
+
+  /// Attempts one event once and records the outcome.
+  DeliveryRecord deliver(EventRecord& event, sys_seconds now, bool test) {
+    Outgoing outgoing;
+    outgoing.url = destination_for(event.type);
+    outgoing.body = event.body;
+    outgoing.event_id = event.event_id;
+    const auto attempt = sender.send(outgoing, now);
+    ++event.attempts;
+    if (attempt.succeeded()) {
+      event.status = EventStatus::succeeded;
+    } else if (config.mode == Mode::ordergroove && !test && event.attempts < config.retry.max_attempts) {
+      event.status = EventStatus::retrying;
+      event.next_attempt_at = now + retry_delay(event.attempts);
+    } else {
+      event.status = EventStatus::failed;
+    }
+    DeliveryRecord record;
+    record.event_id = event.event_id;
+    record.event_name = event.name;
+    record.attempt = event.attempts;
+    record.url = attempt.url;
+    record.request_body = attempt.request_body;
+    record.response_code = attempt.status;
+    record.response_body = attempt.response_body;
+    if (attempt.error) record.error = std::string(to_string(*attempt.error));
+    record.sent_at = attempt.sent_at;
+    record.duration_us = attempt.duration.count();
+    record.status = event.status;
+    record.test = test;
+    store.update_event(event);
+    store.insert_delivery(record);
+    return record;
+  }
+};
+
+Simulator::Simulator(Config config, Clock clock) : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
+Simulator::~Simulator() = default;
+
+const Config& Simulator::config() const noexcept { return impl_->config; }
+
+Result<EventRecord, ApiError> Simulator::enqueue(std::string_view body) {
+  const std::lock_guard lock(impl_->enqueue_mutex);
+  const auto now = impl_->clock();
+  const auto next_id = [this] { return impl_->store.next_event_id(1); };
+  auto classified = classify(impl_->config.mode, body, next_id, now);
+  if (!classified) return fail(classified.error());
+  if (classified->shipment) {
+    const auto& change = *classified->shipment;
+    impl_->store.apply_shipment_event(change.shipment_id, change.new_status, change.date_scheduled, change.campaign_id);
+  }
+  EventRecord event;
+  event.event_id = classified->event_id;
+  event.type = classified->type;
+  event.name = classified->name;
+  event.entity = classified->entity;
+  event.campaign_id = classified->campaign_id;
+  event.body = std::move(classified->body);
+  event.status = impl_->initial_status(*classified);
+  event.queued_at = now;
+  event.next_attempt_at = now;
+  impl_->store.insert_event(event);
+  return event;
+}
+
+BatchReport Simulator::run_batch() {
+  const std::lock_guard lock(impl_->batch_mutex);
+  const auto now = impl_->clock();
+  auto due = impl_->store.due_events(now);
+
+  // Lanes: the events of one entity, in queue order; an event without an entity is a lane of its own.
+  std::vector<std::vector<EventRecord*>> lanes;
+  std::unordered_map<std::string, std::size_t> lane_of;
+  for (auto& event : due) {
+    if (event.entity.empty()) {
+      lanes.push_back({&event});
+      continue;
+    }
+    const auto [it, inserted] = lane_of.emplace(event.entity, lanes.size());
+    if (inserted) lanes.emplace_back();
+    lanes[it->second].push_back(&event);
+  }
+
+  std::atomic<std::size_t> next_lane{0};
+  std::atomic<std::size_t> attempted{0}, succeeded{0}, retrying{0}, failed{0};
+  const auto work = [&] {
+    for (auto lane = next_lane++; lane < lanes.size(); lane = next_lane++) {
+      for (auto* event : lanes[lane]) {
+        const auto record = impl_->deliver(*event, now, false);
+        ++attempted;
+        if (record.status == EventStatus::succeeded) ++succeeded;
+        if (record.status == EventStatus::retrying) ++retrying;
+        if (record.status == EventStatus::failed) ++failed;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    const auto count = std::min(impl_->config.concurrency, lanes.size());
+    for (std::size_t i = 0; i < count; ++i) workers.emplace_back(work);
+  }
+  return BatchReport{attempted.load(), succeeded.load(), retrying.load(), failed.load()};
+}
+
+Result<DeliveryRecord, ApiError> Simulator::send_test(std::string_view destination) {
+  const auto& config = impl_->config;
+  if (config.mode == Mode::vrio) {
+    if (destination != "transaction" && destination != "order" && destination != "order_offer" &&
+        destination != "shipment") {
+      return fail(ApiError{422, "invalid_field", "destination must be transaction, order, order_offer or shipment",
+                           "destination"});
+    }
+  } else if (destination != "target") {
+    return fail(ApiError{422, "invalid_field", "destination must be target", "destination"});
+  }
+  const auto type = config.mode == Mode::vrio ? std::string(destination) : std::string();
+  if (impl_->destination_for(type.empty() ? "target" : type).empty()) {
+    return fail(ApiError{422, "no_destination", "no URL is configured for " + std::string(destination), "destination"});
+  }
+  const auto now = impl_->clock();
+  EventRecord event;
+  {
+    const std::lock_guard lock(impl_->enqueue_mutex);
+    const auto id = impl_->store.next_event_id(1);
+    event.body = sample_payload(config.mode, destination, id, now);
+    auto classified = classify(config.mode, event.body, [id] { return id; }, now);
+    if (!classified) return fail(classified.error());
+    event.event_id = classified->event_id;
+    event.type = classified->type;
+    event.name = classified->name;
+    event.entity = classified->entity;
+    event.queued_at = now;
+    event.next_attempt_at = now;
+    event.status = EventStatus::failed;  // not for a batch: the test is sent here and now
+    impl_->store.insert_event(event);
+  }
+  return impl_->deliver(event, now, true);
+}
+
+std::vector<DeliveryRecord> Simulator::deliveries(const DeliveryFilter& filter) const {
+  return impl_->store.deliveries(filter);
+}
+std::vector<EventRecord> Simulator::events() const { return impl_->store.events(); }
+std::vector<ShipmentRecord> Simulator::shipments() const { return impl_->store.shipments(); }
+std::optional<ShipmentRecord> Simulator::shipment(std::int64_t shipment_id) const {
+  return impl_->store.shipment(shipment_id);
+}
+std::int64_t Simulator::next_event_id() const { return impl_->store.next_event_id(1); }
+std::int64_t Simulator::next_shipment_id() const { return impl_->store.next_shipment_id(1); }
+
+HttpResponse Simulator::handle(const HttpRequest& request) {
+  const auto& path = request.path;
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  const auto method_not_allowed = [](std::string_view allowed) {
+    auto response = answer(405, json::error("method_not_allowed", "use " + std::string(allowed)));
+    response.headers.set("Allow", std::string(allowed));
+    return response;
+  };
+
+  if (path == "/api/events") {
+    if (get) {
+      json::Array list;
+      for (const auto& event : events()) list.push(to_json(event));
+      return answer(200, std::move(list).close());
+    }
+    if (!post) return method_not_allowed("GET, POST");
+    auto queued = enqueue(request.body);
+    if (!queued) return answer(queued.error());
+    if (request.query_value("deliver") == std::optional<std::string_view>("now")) {
+      static_cast<void>(run_batch());
+      json::Array attempts;
+      for (const auto& delivery : deliveries({queued->event_id, std::nullopt})) attempts.push(to_json(delivery));
+      auto latest = *queued;
+      for (const auto& event : events()) {
+        if (event.sequence == queued->sequence) latest = event;
+      }
+      return answer(200, json::Object().raw("event", to_json(latest)).raw("deliveries", std::move(attempts).close()).close());
+    }
+    return answer(202, json::Object().raw("event", to_json(*queued)).close());
+  }
+  if (path == "/api/batches") {
+    if (!post) return method_not_allowed("POST");
+    const auto report = run_batch();
+    return answer(200, json::Object()
+                           .add("attempted", static_cast<std::int64_t>(report.attempted))
+                           .add("succeeded", static_cast<std::int64_t>(report.succeeded))
+                           .add("retrying", static_cast<std::int64_t>(report.retrying))
+                           .add("failed", static_cast<std::int64_t>(report.failed))
+                           .close());
+  }
+  if (path == "/api/deliveries") {
+    if (!get) return method_not_allowed("GET");
+    DeliveryFilter filter;
+    if (const auto id = request.query_value("event_id")) filter.event_id = std::string(*id);
+    if (const auto status = request.query_value("status")) {
+      filter.status = event_status_from_string(*status);
+      if (!filter.status) {
+        return answer(ApiError{400, "invalid_parameter",
+                               "status must be pending, retrying, succeeded, failed, filtered, inactive or no_destination",
+                               "status"});
+      }
+    }
+    json::Array list;
+    for (const auto& delivery : deliveries(filter)) list.push(to_json(delivery));
+    return answer(200, std::move(list).close());
+  }
+  if (path == "/api/test") {
+    if (!post) return method_not_allowed("POST");
+    const auto destination =
+        request.query_value("destination").value_or(impl_->config.mode == Mode::vrio ? "shipment" : "target");
+    auto sent = send_test(destination);
+    if (!sent) return answer(sent.error());
+    return answer(200, to_json(*sent));
+  }
+  if (path == "/api/shipments") {
+    if (!get) return method_not_allowed("GET");
+    json::Array list;
+    for (const auto& shipment : shipments()) list.push(to_json(shipment));
+    return answer(200, std::move(list).close());
+  }
+  if (const auto target = shipment_path(path)) {
+    const auto id = parse_id(target->id);
+    if (target->track) {
+      if (!post) return method_not_allowed("POST");
+      const std::lock_guard lock(impl_->track_mutex);
+      TrackingCall call;
+      call.shipment_id = id.value_or(0);
+      call.request_body = request.body;
+      call.received_at = impl_->clock();
+      if (const auto key = request.headers.get("Idempotency-Key")) call.idempotency_key = std::string(*key);
+      const auto fingerprint = request.method + " " + path + "\n" + request.body;
+
+      HttpResponse response;
+      const auto stored = call.idempotency_key ? impl_->store.answer_for(*call.idempotency_key) : std::nullopt;
+      if (stored && stored->fingerprint == fingerprint) {
+        response = answer(stored->status, stored->body);
+        response.headers.set("Idempotent-Replayed", "true");
+      } else if (stored) {
+        response = answer(ApiError{422, "idempotency_key_reused",
+                                   "this Idempotency-Key was used with a different request", "Idempotency-Key"});
+      } else {
+        const auto shipment = id ? impl_->store.shipment(*id) : std::nullopt;
+        auto post_body = read_tracking_post(request.body);
+        if (!shipment) {
+          response = answer(ApiError{404, "not_found", "no shipment " + target->id, ""});
+        } else if (!post_body) {
+          response = answer(post_body.error());
+        } else if (shipment->status == "Cancelled" || shipment->status == "Skipped") {
+          response = answer(ApiError{409, "not_shippable", "shipment " + target->id + " is " + shipment->status, ""});
+        } else if (shipment->status == "Shipped") {
+          if (shipment->tracking_id == post_body->tracking_id) {
+            response = answer(200, to_json(*shipment));  // the same tracking again: nothing changes
+          } else {
+            response = answer(ApiError{409, "already_shipped",
+                                       "shipment " + target->id + " already shipped with another tracking id", ""});
+          }
+        } else {
+          const auto date = post_body->date_complete.value_or(json::format_date(call.received_at));
+          impl_->store.mark_shipped(*id, post_body->tracking_id, post_body->carrier_id, date);
+          call.effective = true;
+          auto updated = *impl_->store.shipment(*id);
+          ++updated.tracking_calls;
+          ++updated.tracking_effective;
+          response = answer(200, to_json(updated));
+        }
+        if (call.idempotency_key) {
+          impl_->store.keep_answer(*call.idempotency_key, StoredAnswer{fingerprint, response.status, response.body});
+        }
+      }
+      call.response_code = response.status;
+      call.response_body = response.body;
+      impl_->store.record_tracking_call(call);
+      return response;
+    }
+    if (!get) return method_not_allowed("GET");
+    const auto shipment = id ? impl_->store.shipment(*id) : std::nullopt;
+    if (!shipment) return answer(ApiError{404, "not_found", "no shipment " + target->id, ""});
+    return answer(200, to_json(*shipment));
+  }
+  return answer(ApiError{404, "not_found", "no route " + request.method + " " + path, ""});
+}
+
+void add_routes(WebhookServer& server, Simulator& simulator) {
+  const auto forward = [&simulator](const HttpRequest& request) { return simulator.handle(request); };
+  for (const char* method : {"GET", "POST"}) {
+    server.route(method, "/api/.*", forward);
+    server.route(method, "/shipments/.*", forward);
+  }
+}
+
+}  // namespace hookline::simulator

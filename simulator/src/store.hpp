@@ -1,0 +1,86 @@
+#pragma once
+// Private: the simulator's SQLite database (events, the delivery log, shipments, tracking calls and
+// idempotency keys). One connection guarded by a mutex; every method is one statement or one
+// transaction.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simulator/simulator.hpp"
+
+namespace hookline::simulator {
+
+/// An answer kept under an Idempotency-Key.
+struct StoredAnswer {
+  std::string fingerprint;  ///< What the first request was (method, path and body).
+  int status = 0;           ///< The status answered.
+  std::string body;         ///< The body answered.
+};
+
+/// One POST /shipments/{id}/track call, as recorded.
+struct TrackingCall {
+  std::int64_t shipment_id = 0;
+  std::optional<std::string> idempotency_key;
+  std::string request_body;
+  int response_code = 0;
+  std::string response_body;
+  bool effective = false;
+  std::chrono::sys_seconds received_at{};
+};
+
+class Store {
+ public:
+  /// Opens or creates the database and its tables.
+  explicit Store(const std::string& path);
+
+  /// Inserts `event` and sets its sequence.
+  void insert_event(EventRecord& event);
+  /// Events pending, or retrying with next_attempt_at <= now, in queue order.
+  [[nodiscard]] std::vector<EventRecord> due_events(std::chrono::sys_seconds now);
+  /// Records an event's new status after an attempt.
+  void update_event(const EventRecord& event);
+  /// Every event in queue order.
+  [[nodiscard]] std::vector<EventRecord> events();
+  /// One past the largest all-digit event id (at least `floor`).
+  [[nodiscard]] std::int64_t next_event_id(std::int64_t floor);
+
+  /// Appends an attempt to the log and sets its id.
+  void insert_delivery(DeliveryRecord& delivery);
+  /// The log, oldest first.
+  [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter);
+
+  /// Applies a shipment event to the platform's shipment: creates it when new, moves "Pending Post"
+  /// to a terminal status ("Cancelled", "Skipped", "Shipped") when the event says so; terminal
+  /// statuses stay. A date_scheduled or campaign given is recorded.
+  void apply_shipment_event(std::int64_t shipment_id, const std::optional<std::string>& new_status,
+                            std::optional<std::chrono::sys_seconds> date_scheduled,
+                            std::optional<std::int64_t> campaign_id);
+  /// One shipment.
+  [[nodiscard]] std::optional<ShipmentRecord> shipment(std::int64_t shipment_id);
+  /// Every shipment by id.
+  [[nodiscard]] std::vector<ShipmentRecord> shipments();
+  /// One past the largest shipment id (at least `floor`).
+  [[nodiscard]] std::int64_t next_shipment_id(std::int64_t floor);
+  /// Marks a shipment Shipped with its tracking.
+  void mark_shipped(std::int64_t shipment_id, const std::string& tracking_id, std::optional<std::int64_t> carrier_id,
+                    const std::string& date_complete);
+
+  /// Records a tracking call (and counts it on its shipment, when the shipment exists).
+  void record_tracking_call(const TrackingCall& call);
+  /// The answer kept under `key`, if any.
+  [[nodiscard]] std::optional<StoredAnswer> answer_for(const std::string& key);
+  /// Keeps the answer to a request under `key`.
+  void keep_answer(const std::string& key, const StoredAnswer& answer);
+
+ private:
+  std::mutex mutex_;
+  SQLite::Database db_;
+};
+
+}  // namespace hookline::simulator
