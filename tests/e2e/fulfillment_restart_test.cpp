@@ -1,0 +1,162 @@
+// The real hookline-fulfillment binary across restarts: a clean SIGTERM stop, a future shipment
+// that comes due while the server is down, and kill -9 right after the acks (nothing acknowledged is
+// lost, nothing ships or posts tracking twice).
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "fulfillment_events.hpp"
+#include "fulfillment_platform.hpp"
+#include "fulfillment_process.hpp"
+
+using namespace std::chrono_literals;
+using fulfillment_test::call;
+using fulfillment_test::ChildServer;
+using fulfillment_test::eventually;
+using fulfillment_test::json_string;
+using fulfillment_test::scheduled;
+using fulfillment_test::send_webhook;
+using fulfillment_test::shipment_event;
+using fulfillment_test::StandInPlatform;
+
+namespace {
+
+constexpr auto bound = 20s;  // a correctness bound for a stuck server, not a timing target
+const std::string secret = "whsec-test-fulfillment-restart";
+const std::string api_key = "pk_test_restart_91c2";
+
+std::chrono::sys_seconds now_seconds() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+/// The binary on one database, started and restarted by the test.
+struct Deployment {
+  fulfillment_test::TempDir dir;
+  StandInPlatform platform;
+  std::filesystem::path log = dir.path() / "server.log";
+  std::unique_ptr<ChildServer> server;
+  int port = 0;
+
+  void start() {
+    const auto skip = fulfillment_test::line_count(log);
+    server = std::make_unique<ChildServer>(
+        std::vector<std::string>{"--listen", "127.0.0.1:0", "--db", (dir.path() / "fulfillment.db").string(),
+                                 "--platform-url", platform.url(), "--warehouse-delay-ms", "0"},
+        std::vector<std::string>{"HOOKLINE_SECRET=" + secret, "HOOKLINE_PLATFORM_API_KEY=" + api_key}, log);
+    port = server->wait_for_port(bound, skip);
+    BOOST_TEST_REQUIRE(port != 0, "the server did not start; log:\n" << fulfillment_test::file_text(log));
+  }
+  std::string state_of(std::int64_t id) const {
+    const auto answer = call(port, "GET", "/api/fulfillments/" + std::to_string(id));
+    return answer.status == 200 ? json_string(answer.body, "state") : "";
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fulfillment_restart)
+
+BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
+  fulfillment_test::TempDir dir;
+  const std::string command = fulfillment_test::fulfillment_binary().string() + " --help";
+  std::FILE* pipe = popen(command.c_str(), "r");
+  BOOST_TEST_REQUIRE(pipe != nullptr);
+  std::string text;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) text += buffer;
+  BOOST_TEST(pclose(pipe) == 0);
+  for (const char* flag : {"--listen", "--db", "--platform-url", "--warehouse-delay-ms", "--zone", "--api-key-header",
+                           "--help", "HOOKLINE_SECRET", "HOOKLINE_PLATFORM_API_KEY"}) {
+    BOOST_TEST(text.find(flag) != std::string::npos, flag);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_future_shipment_waits_across_a_clean_restart_then_ships_once) {
+  Deployment deployment;
+  deployment.start();
+  const auto due = now_seconds() + 4s;
+  BOOST_TEST(send_webhook(deployment.port, scheduled("30001", fulfillment_test::vrio_date(now_seconds()), 7001,
+                                                     fulfillment_test::vrio_date(due)),
+                          secret) == 200);
+  BOOST_TEST(eventually([&] { return deployment.state_of(7001) == "waiting"; }, bound));
+  deployment.server->signal(SIGTERM);
+  const auto status = deployment.server->wait_exit(bound);
+  BOOST_TEST_REQUIRE(status.has_value());
+  BOOST_TEST(WIFEXITED(*status));
+  BOOST_TEST(WEXITSTATUS(*status) == 0);
+  BOOST_TEST(fulfillment_test::file_text(deployment.log).find("\"msg\":\"stopped\"") != std::string::npos);
+  BOOST_TEST(deployment.platform.posts().empty());
+
+  deployment.start();
+  BOOST_TEST(deployment.state_of(7001) == "waiting");
+  BOOST_TEST_REQUIRE(deployment.platform.wait_for_effects(1, bound));
+  BOOST_TEST((std::chrono::system_clock::now() >= due));
+  BOOST_TEST(eventually([&] { return deployment.state_of(7001) == "shipped"; }, bound));
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(deployment.platform.posts().size() == 1u);
+  const auto log = fulfillment_test::file_text(deployment.log);
+  BOOST_TEST(log.find(secret) == std::string::npos);
+  BOOST_TEST(log.find(api_key) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(kill_9_right_after_the_acks_loses_nothing_and_ships_nothing_twice) {
+  Deployment deployment;
+  deployment.start();
+  const std::string today = fulfillment_test::vrio_date(now_seconds());
+  const std::string next_month = fulfillment_test::vrio_date(now_seconds() + 24h * 30);
+  int event = 40000;
+  std::set<std::int64_t> due_now;
+  for (std::int64_t id = 5000; id < 5020; ++id) {
+    const auto body = scheduled(std::to_string(++event), today, id, today);
+    BOOST_TEST_REQUIRE(send_webhook(deployment.port, body, secret) == 200);
+    if (id % 4 == 0) BOOST_TEST_REQUIRE(send_webhook(deployment.port, body, secret) == 200);  // duplicates
+    due_now.insert(id);
+  }
+  for (std::int64_t id = 6000; id < 6005; ++id) {
+    if (id < 6003) {  // cancelled before their shipment_scheduled arrives
+      BOOST_TEST_REQUIRE(send_webhook(deployment.port, shipment_event("shipment_cancelled", std::to_string(++event), today, id),
+                                      secret) == 200);
+    }
+    BOOST_TEST_REQUIRE(send_webhook(deployment.port, scheduled(std::to_string(++event), today, id, next_month), secret) ==
+                       200);
+  }
+  deployment.server->signal(SIGKILL);  // right after the last ack
+  BOOST_TEST_REQUIRE(deployment.server->wait_exit(bound).has_value());
+
+  deployment.start();
+  BOOST_TEST_REQUIRE(deployment.platform.wait_for_effects(due_now.size(), bound));
+  BOOST_TEST(eventually([&] {
+    for (const auto id : due_now) {
+      if (deployment.state_of(id) != "shipped") return false;
+    }
+    return true;
+  }, bound));
+  for (std::int64_t id = 6000; id < 6005; ++id) {
+    BOOST_TEST(deployment.state_of(id) == (id < 6003 ? "cancelled" : "waiting"), "shipment " << id);
+  }
+  std::this_thread::sleep_for(500ms);
+  // Every post of a shipment carries one tracking number and one key; one effect per due shipment.
+  std::map<std::int64_t, std::set<std::string>> bodies;
+  for (const auto& post : deployment.platform.posts()) {
+    bodies[post.shipment_id].insert(post.body);
+    BOOST_TEST(post.idempotency_key == "hookline-track-" + std::to_string(post.shipment_id));
+    BOOST_TEST(post.api_key == api_key);
+  }
+  BOOST_TEST(bodies.size() == due_now.size());
+  for (const auto& [id, distinct] : bodies) {
+    BOOST_TEST(due_now.count(id) == 1u, "shipment " << id);
+    BOOST_TEST(distinct.size() == 1u, "shipment " << id);
+  }
+  BOOST_TEST(deployment.platform.effects().size() == due_now.size());
+  const auto events = call(deployment.port, "GET", "/api/events?limit=1000").body;
+  std::size_t logged = 0;
+  for (auto at = events.find("\"event_id\""); at != std::string::npos; at = events.find("\"event_id\"", at + 1)) ++logged;
+  BOOST_TEST(logged == static_cast<std::size_t>(event - 40000));  // every acknowledged event, once
+}
+
+BOOST_AUTO_TEST_SUITE_END()
