@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the SDK from a build tree to a temporary prefix, builds samples/receiver-example against
+# it with find_package(hookline), runs it on 127.0.0.1, and sends it one signed VRIO webhook with
+# curl (signed by openssl): the receiver must answer 200 and print `handled <event> <id>`.
+# Usage: receiver_example_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build_dir=$1
+source_dir=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/hookline-example-XXXXXX")
+receiver_pid=
+cleanup() {
+  if [[ -n $receiver_pid ]]; then kill "$receiver_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cmake --install "$build_dir" --prefix "$work/prefix" >"$work/install.log"
+cmake -S "$source_dir/samples/receiver-example" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_BUILD_TYPE=Release >"$work/configure.log"
+cmake --build "$work/build" -j2 >"$work/build.log"
+
+export HOOKLINE_SECRET=example-test-secret
+"$work/build/receiver-example" --listen 127.0.0.1:0 --db "$work/inbox.db" >"$work/stdout" 2>"$work/stderr" &
+receiver_pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/stderr" 2>/dev/null || true)
+  [[ -n $port ]] && break
+  sleep 0.1
+done
+[[ -n $port ]] || { echo "the receiver did not report its port"; cat "$work/stderr"; exit 1; }
+
+body=$(cat "$source_dir/samples/vrio/shipment_scheduled.json")
+signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$HOOKLINE_SECRET" -hex | sed 's/^.*= //')
+post() {
+  curl -sS -o "$work/response" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H "X-Webhook-Signature: $signature" --data-binary "$body" "http://127.0.0.1:$port/webhooks/vrio"
+}
+status=$(post)
+[[ $status == 200 ]] || { echo "expected 200, got $status: $(cat "$work/response")"; exit 1; }
+grep -qx '{"status":"accepted"}' "$work/response" || { echo "unexpected body: $(cat "$work/response")"; exit 1; }
+status=$(post)
+grep -qx '{"status":"duplicate"}' "$work/response" || { echo "redelivery: $status $(cat "$work/response")"; exit 1; }
+
+signature=0000
+status=$(post)
+[[ $status == 401 ]] || { echo "a bad signature got $status"; exit 1; }
+
+for _ in $(seq 100); do
+  grep -qx 'handled shipment_scheduled 10001' "$work/stdout" && break
+  sleep 0.1
+done
+kill -TERM "$receiver_pid"
+wait "$receiver_pid"
+receiver_pid=
+lines=$(cat "$work/stdout")
+[[ $lines == 'handled shipment_scheduled 10001' ]] || { echo "stdout was: $lines"; exit 1; }
+echo "receiver-example: built against the installed package, acknowledged, handled once"
