@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "hookline/event.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/time_zone.hpp"
 #include "hookline/vrio.hpp"
 
@@ -41,8 +42,26 @@ Result<std::string, ParseError> inspect_vrio(std::string_view body, const Inspec
   return vrio::to_json(*event);
 }
 
+/// True when hookline::detect_platform recognises the body as `platform`'s.
+template <Platform platform>
+bool detected_as(std::string_view body) {
+  const auto detected = detect_platform(body);
+  return detected && *detected == platform;
+}
+
+/// Any platform but VRIO, through hookline/parse.hpp.
+template <Platform platform>
+Result<std::string, ParseError> inspect_platform(std::string_view body, const InspectOptions& options) {
+  auto event = parse_any(platform, body, AnyParseOptions{options.zone});
+  if (!event) return fail(event.error());
+  return to_json(*event);
+}
+
 /// Tried in order by --platform auto; the last one is used when none recognises the body.
 constexpr std::array inspectors{
+    Inspector{Platform::ordergroove, &detected_as<Platform::ordergroove>, &inspect_platform<Platform::ordergroove>},
+    Inspector{Platform::vero, &detected_as<Platform::vero>, &inspect_platform<Platform::vero>},
+    Inspector{Platform::store, &detected_as<Platform::store>, &inspect_platform<Platform::store>},
     Inspector{Platform::vrio, &looks_like_vrio, &inspect_vrio},
 };
 
@@ -105,7 +124,7 @@ int run_inspect(const InspectArguments& arguments) {
 void add_inspect_command(CLI::App& app, int& exit_code) {
   auto arguments = std::make_shared<InspectArguments>();
   CLI::App* command = app.add_subcommand("inspect", "Print a webhook body as typed JSON (exit 1 when it is refused)");
-  command->add_option("--platform", arguments->platform, "Platform of the body: auto or vrio")
+  command->add_option("--platform", arguments->platform, "Platform of the body: auto (detected from the body), vrio, ordergroove, vero or store")
       ->capture_default_str();
   command->add_option("--zone", arguments->zone, "IANA time zone of VRIO's zone-less dates")->capture_default_str();
   command->add_option("input", arguments->input, "JSON file, or - for standard input")->required();
