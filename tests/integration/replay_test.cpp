@@ -1,0 +1,177 @@
+// `hookline replay` as a user runs it: the built binary sends files, folders and JSON-lines captures
+// to a loopback receiver; the summary, the signatures, --repeat, --fresh-ids and the exit codes.
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hookline/verify.hpp"
+#include "printing.hpp"
+#include "sender_loopback.hpp"
+
+using hookline::HttpRequest;
+using hookline::testing::LoopbackReceiver;
+using hookline::testing::respond;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+std::string vrio_body(int id) {
+  return R"({"webhook_type":"shipment","webhook_event":"shipment_scheduled","webhook_event_id":)" + std::to_string(id) +
+         R"(,"webhook_event_date":"2026-03-22 14:30:00","webhook_data":{"shipment":{"shipment_id":)" +
+         std::to_string(250000 + id) + "}}}";
+}
+
+/// A folder of captures: two JSON files in nested folders, a JSON-lines file of three, and a README.
+struct Captures {
+  fs::path dir;
+
+  Captures() {
+    dir = fs::temp_directory_path() / ("hookline_replay_" + std::to_string(::getpid()));
+    fs::create_directories(dir / "nested" / "deeper");
+    std::ofstream(dir / "a.json") << vrio_body(1);
+    std::ofstream(dir / "nested" / "deeper" / "b.json") << vrio_body(2);
+    std::ofstream(dir / "nested" / "capture.jsonl") << vrio_body(3) << "\n\n" << vrio_body(4) << "\r\n" << vrio_body(5) << "\n";
+    std::ofstream(dir / "README.md") << "not a payload";
+  }
+  ~Captures() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+  Captures(const Captures&) = delete;
+  Captures& operator=(const Captures&) = delete;
+
+  [[nodiscard]] Run run(const std::string& arguments) const {
+    const auto out = dir / "out.txt";
+    const auto err = dir / "err.txt";
+    const std::string command = "REPLAY_SECRET=replay-secret '" + binary + "' replay " + arguments + " >'" +
+                                out.string() + "' 2>'" + err.string() + "'";
+    const int status = std::system(command.c_str());
+    Run result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = slurp(out);
+    result.err = slurp(err);
+    return result;
+  }
+};
+
+/// Answers 200 to bodies signed with "replay-secret" by the vrio scheme, 401 to others.
+LoopbackReceiver::Behaviour verifying() {
+  return [](const HttpRequest& request) {
+    const std::vector<hookline::Secret> keys{hookline::Secret("replay-secret")};
+    const auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, keys);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return verifier->verify(request.body, request.headers, now).ok() ? respond(200) : respond(401);
+  };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(replay)
+
+BOOST_AUTO_TEST_CASE(files_folders_and_json_lines_are_sent_signed_and_summarised) {
+  Captures captures;
+  LoopbackReceiver receiver(verifying());
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url("/webhooks/vrio") +
+                                " --scheme vrio --secret-env REPLAY_SECRET --concurrency 3 --repeat 2");
+  BOOST_TEST(run.exit_code == 0, run.err);
+  BOOST_TEST(run.out.find("sent 10, 2xx 10, failed 0\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("latency ms: p50 ") != std::string::npos);
+  BOOST_TEST(run.err.empty(), run.err);  // no progress line when stderr is not a terminal
+  BOOST_TEST(receiver.received().size() == 10U);
+  BOOST_TEST(run.out.find("replay-secret") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(failures_are_counted_by_status_and_exit_one) {
+  Captures captures;
+  LoopbackReceiver receiver([](const HttpRequest& request) {
+    return request.body.find("\"webhook_event_id\":2,") != std::string::npos ? respond(500) : respond(200);
+  });
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() + " --repeat 3");
+  BOOST_TEST(run.exit_code == 1);
+  BOOST_TEST(run.out.find("sent 15, 2xx 12, failed 3\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("failures: 500 x3\n") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsigned_replay_is_refused_by_a_verifying_receiver) {
+  Captures captures;
+  LoopbackReceiver receiver(verifying());
+  const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + receiver.url());
+  BOOST_TEST(run.exit_code == 1);
+  BOOST_TEST(run.out.find("failures: 401 x1\n") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_connection_is_a_failure) {
+  Captures captures;
+  std::string url;
+  {
+    LoopbackReceiver gone;
+    url = gone.url();
+  }
+  const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + url);
+  BOOST_TEST(run.exit_code == 1);
+  BOOST_TEST(run.out.find("failures: connection_refused x1\n") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(fresh_ids_make_every_repeat_a_new_event) {
+  Captures captures;
+  LoopbackReceiver receiver(verifying());
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() +
+                                " --scheme vrio --secret-env REPLAY_SECRET --repeat 3 --fresh-ids --rate 200");
+  BOOST_TEST(run.exit_code == 0, run.out + run.err);
+  std::set<std::string> ids;
+  for (const auto& received : receiver.received()) {
+    const auto at = received.body.find("\"webhook_event_id\":");
+    BOOST_REQUIRE(at != std::string::npos);
+    ids.insert(received.body.substr(at, received.body.find(',', at) - at));
+  }
+  BOOST_TEST(ids.size() == 15U);
+  BOOST_TEST(ids.count(R"("webhook_event_id":"1-r0")") == 1U);
+}
+
+BOOST_DATA_TEST_CASE(bad_usage_exits_two,
+                     boost::unit_test::data::make({std::string("DIR --to http://127.0.0.1:1/ --scheme vrio"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --secret-env REPLAY_SECRET"),
+                                                   std::string("DIR --to ftp://127.0.0.1/"),
+                                                   std::string("DIR/missing.json --to http://127.0.0.1:1/"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --scheme nope --secret-env REPLAY_SECRET"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --scheme vrio --secret-env UNSET_VARIABLE_X"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --concurrency 0"),
+                                                   std::string("DIR")}),
+                     arguments) {
+  Captures captures;
+  auto line = arguments;
+  for (auto at = line.find("DIR"); at != std::string::npos; at = line.find("DIR")) line.replace(at, 3, captures.dir.string());
+  const auto run = captures.run(line);
+  BOOST_TEST(run.exit_code == 2, run.err);
+  BOOST_TEST(!run.err.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,188 @@
+// The webhook sender against a loopback receiver: what an attempt records, signatures that verify,
+// non-2xx answers, timeouts, refused connections, bad URLs and many threads at once.
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hookline/sender.hpp"
+#include "hookline/sign.hpp"
+#include "hookline/verify.hpp"
+#include "printing.hpp"
+#include "sender_loopback.hpp"
+
+using namespace std::chrono_literals;
+using hookline::Attempt;
+using hookline::Outgoing;
+using hookline::Sender;
+using hookline::SenderOptions;
+using hookline::testing::LoopbackReceiver;
+using hookline::testing::respond;
+
+namespace {
+
+const std::chrono::sys_seconds now{std::chrono::seconds{1774189800}};
+const std::string body = R"({"webhook_event":"shipment_scheduled","webhook_event_id":"4806"})";
+
+std::vector<hookline::Secret> secrets() { return {hookline::Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")}; }
+
+Sender signing_sender(hookline::Scheme scheme, SenderOptions options = {}) {
+  const auto keys = secrets();
+  auto signer = hookline::Signer::create(scheme, keys);
+  BOOST_REQUIRE(signer.ok());
+  return Sender(std::move(*signer), std::move(options));
+}
+
+std::string error_name(const Attempt& attempt) {
+  return attempt.error ? std::string(hookline::to_string(*attempt.error)) : std::string("none");
+}
+
+/// A port nothing listens on: a receiver's, after it stopped.
+std::string refused_url() {
+  LoopbackReceiver receiver;
+  const auto url = receiver.url();
+  receiver.stop();
+  return url;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sender)
+
+BOOST_AUTO_TEST_CASE(an_attempt_records_what_a_platform_log_shows) {
+  LoopbackReceiver receiver([](const hookline::HttpRequest&) { return respond(200, R"({"received":true})"); });
+  const auto sender = signing_sender(hookline::Scheme::vrio);
+  Outgoing outgoing{receiver.url("/webhooks/vrio"), body, "4806", {}};
+  outgoing.headers.add("Idempotency-Key", "abc");
+
+  const auto attempt = sender.send(outgoing, now);
+
+  BOOST_TEST(attempt.succeeded());
+  BOOST_TEST(error_name(attempt) == "none");
+  BOOST_TEST(attempt.url == receiver.url("/webhooks/vrio"));
+  BOOST_TEST(attempt.event_id == "4806");
+  BOOST_TEST(attempt.request_body == body);
+  BOOST_TEST(attempt.status == 200);
+  BOOST_TEST(attempt.response_body == R"({"received":true})");
+  BOOST_TEST((attempt.sent_at == now));
+  BOOST_TEST(attempt.duration.count() > 0);
+  BOOST_TEST(attempt.request_headers.get("X-Webhook-Signature").has_value());
+
+  const auto received = receiver.received();
+  BOOST_REQUIRE_EQUAL(received.size(), 1U);
+  BOOST_TEST(received[0].path == "/webhooks/vrio");
+  BOOST_TEST(received[0].body == body);
+  BOOST_TEST(received[0].headers.get("Idempotency-Key").value_or("") == "abc");
+  BOOST_TEST(received[0].headers.get("Content-Type").value_or("") == "application/json");
+}
+
+BOOST_DATA_TEST_CASE(what_it_sends_verifies_for_every_scheme,
+                     boost::unit_test::data::make(std::vector<hookline::Scheme>(hookline::all_schemes().begin(),
+                                                                                hookline::all_schemes().end())),
+                     scheme) {
+  LoopbackReceiver receiver;
+  const auto sender = signing_sender(scheme);
+  const auto attempt = sender.send(Outgoing{receiver.url(), body, "msg_4806", {}}, now);
+  BOOST_REQUIRE(attempt.succeeded());
+
+  const auto received = receiver.received();
+  BOOST_REQUIRE_EQUAL(received.size(), 1U);
+  const auto keys = secrets();
+  const auto verifier = hookline::Verifier::create(scheme, keys);
+  BOOST_REQUIRE(verifier.ok());
+  const auto verified = verifier->verify(received[0].body, received[0].headers, now);
+  BOOST_TEST(verified.ok(), (verified.ok() ? std::string() : verified.error().to_string()));
+}
+
+BOOST_AUTO_TEST_CASE(an_unsigned_sender_adds_no_signature) {
+  LoopbackReceiver receiver;
+  const Sender sender;
+  const auto attempt = sender.send(Outgoing{receiver.url(), body, "1", {}}, now);
+  BOOST_TEST(attempt.succeeded());
+  BOOST_TEST(!attempt.request_headers.get("X-Webhook-Signature").has_value());
+  BOOST_TEST(attempt.request_headers.size() == 2U);  // Content-Type and User-Agent
+}
+
+BOOST_AUTO_TEST_CASE(a_non_2xx_answer_is_recorded_as_a_response_not_an_error) {
+  LoopbackReceiver receiver([](const hookline::HttpRequest&) { return respond(503, R"({"error":"busy"})"); });
+  const Sender sender;
+  const auto attempt = sender.send(Outgoing{receiver.url(), body, "1", {}}, now);
+  BOOST_TEST(!attempt.succeeded());
+  BOOST_TEST(error_name(attempt) == "none");
+  BOOST_TEST(attempt.status == 503);
+  BOOST_TEST(attempt.response_body == R"({"error":"busy"})");
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_receiver_is_a_timeout) {
+  LoopbackReceiver receiver([](const hookline::HttpRequest&) {
+    std::this_thread::sleep_for(1500ms);
+    return respond(200);
+  });
+  SenderOptions options;
+  options.timeout = 300ms;
+  const Sender sender(options);
+  const auto attempt = sender.send(Outgoing{receiver.url(), body, "1", {}}, now);
+  BOOST_TEST(!attempt.succeeded());
+  BOOST_TEST(error_name(attempt) == "timeout");
+  BOOST_TEST(attempt.status == 0);
+  BOOST_TEST(attempt.duration >= std::chrono::microseconds(250ms));
+  BOOST_TEST(attempt.duration < std::chrono::microseconds(1500ms));
+}
+
+BOOST_AUTO_TEST_CASE(nothing_listening_is_connection_refused) {
+  const Sender sender;
+  const auto attempt = sender.send(Outgoing{refused_url(), body, "1", {}}, now);
+  BOOST_TEST(!attempt.succeeded());
+  BOOST_TEST(error_name(attempt) == "connection_refused");
+  BOOST_TEST(attempt.status == 0);
+  BOOST_TEST(attempt.request_body == body);
+}
+
+BOOST_DATA_TEST_CASE(bad_urls_are_refused_before_any_connection,
+                     boost::unit_test::data::make({"ftp://127.0.0.1/hook", "http://", "127.0.0.1:8080/hook",
+                                                   "http://127.0.0.1:99999/hook", "http://127.0.0.1:port/",
+                                                   "http://user@127.0.0.1/hook", ""}),
+                     url) {
+  const Sender sender;
+  const auto attempt = sender.send(Outgoing{url, body, "1", {}}, now);
+  BOOST_TEST(error_name(attempt) == "invalid_url");
+  BOOST_TEST(attempt.url == url);
+}
+
+BOOST_AUTO_TEST_CASE(many_threads_share_one_sender) {
+  LoopbackReceiver receiver;
+  const auto sender = signing_sender(hookline::Scheme::standard);
+  constexpr int threads = 8;
+  constexpr int per_thread = 25;
+  std::atomic<int> succeeded{0};
+  {
+    std::vector<std::jthread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          const auto id = "msg_" + std::to_string(t) + "_" + std::to_string(i);
+          if (sender.send(Outgoing{receiver.url(), body, id, {}}, now).succeeded()) ++succeeded;
+        }
+      });
+    }
+  }
+  BOOST_TEST(succeeded.load() == threads * per_thread);
+  BOOST_TEST(receiver.received().size() == static_cast<std::size_t>(threads * per_thread));
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_receiver_is_reached_again_after_idle_connections_are_closed) {
+  const Sender sender;
+  {
+    LoopbackReceiver first;
+    BOOST_TEST(sender.send(Outgoing{first.url(), body, "1", {}}, now).succeeded());
+  }
+  sender.close_idle_connections();
+  LoopbackReceiver second;
+  BOOST_TEST(sender.send(Outgoing{second.url(), body, "2", {}}, now).succeeded());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
