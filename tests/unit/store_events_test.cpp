@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(order_created_reads_the_order_and_its_customer) {
   BOOST_TEST(meta.platform == hookline::Platform::store);
   BOOST_TEST(meta.type == "order.created");
   BOOST_TEST(meta.id == "evt_9001");
-  BOOST_TEST(meta.occurred_at.time_since_epoch().count() == 1774188000);  // 14:00:00Z
+  BOOST_TEST(meta.occurred_at.time_since_epoch().count() == 1774189800);
   BOOST_TEST(meta.entity == "order:1001");
 }
 

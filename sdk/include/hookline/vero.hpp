@@ -233,9 +233,9 @@ struct Event {
 ///   tells two events of one user and message apart: bounce type, code and message (failed,
 ///   bounced), the trigger event's name and time (complained), the user's attributes
 ///   (user_created), the changes (user_updated); for an Unknown event, the whole body.
-/// These fields name one occurrence: the same delivery parsed twice gives the same key, whatever
-/// the order of its keys or its whitespace; a different message, user, time or change gives
-/// another. Fields that vary between copies of one occurrence (user_agent, campaign names) are
+/// These fields name one occurrence: the same delivery parsed twice gives the same key, and so
+/// does a copy whose members come in another order or with other whitespace (ids compare as text,
+/// 123 and "123" alike); a different message, user, time or change gives another. Fields that vary between copies of one occurrence (user_agent, campaign names) are
 /// left out. Events without a timestamp (converted, failed, resubscribed, user_created,
 /// user_updated) repeated with identical content share a key: harmless, as handling one twice
 /// changes nothing.
