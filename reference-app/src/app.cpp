@@ -99,6 +99,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
                                        {"http_status", std::to_string(result.http_status)},
                                        {"detail", result.detail}});
   };
+  outbox_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
   p.outbox = std::make_unique<TrackingOutbox>(*p.store, *p.client, outbox_options);
 
   SchedulerOptions scheduler_options;
@@ -158,6 +159,10 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
 hookline::Status<std::string> App::start() {
   Parts& p = *parts_;
   if (p.running) return {};
+  // Handled inbox entries are kept for duplicate detection for a while; older ones go at each start.
+  if (auto pruned = p.inbox->prune_handled(hookline::system_now(), hookline::default_retention); !pruned) {
+    p.logger.warn("inbox prune failed", {{"detail", pruned.error().message}});
+  }
   p.dispatcher->start();
   p.scheduler->start();
   p.outbox->start();

@@ -117,7 +117,9 @@ void TrackingOutbox::run() {
       if (stopping_) return;
       wake_requested_ = false;
     }
-    (void)deliver_due(now());
+    if (auto delivered = deliver_due(now()); !delivered && options_.warn) {
+      options_.warn("tracking outbox: " + delivered.error().message);
+    }
     auto sleep = options_.poll_interval;
     if (auto next = store_.outbox_next_attempt(); next && *next) {
       sleep = std::clamp<std::chrono::milliseconds>(**next - now(), std::chrono::milliseconds(0), sleep);

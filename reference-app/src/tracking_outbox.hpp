@@ -30,6 +30,8 @@ struct OutboxOptions {
   std::function<double()> random;               ///< Jitter in [0, 1); a seeded generator when empty.
   /// Told about each attempt (shipment, result), for metrics and logs.
   std::function<void(std::int64_t shipment_id, const PostResult& result)> observer;
+  /// Told about store failures of the worker (it keeps going and tries again).
+  std::function<void(std::string_view message)> warn;
 };
 
 /// The delay before the next attempt after `failures` failed ones: full jitter over

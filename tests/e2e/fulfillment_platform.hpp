@@ -62,6 +62,12 @@ class StandInPlatform {
         posts_.push_back(post);
       }
       changed_.notify_all();
+      std::function<void(const RecordedPost&)> hook;
+      {
+        const std::lock_guard lock(mutex_);
+        hook = on_post_;
+      }
+      if (hook) hook(post);
       response.status = answer.status;
       if (!answer.retry_after.empty()) response.set_header("Retry-After", answer.retry_after);
       response.set_content(answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})",
@@ -84,6 +90,11 @@ class StandInPlatform {
   void script(std::vector<ScriptedAnswer> answers) {
     const std::lock_guard lock(mutex_);
     script_.insert(script_.end(), answers.begin(), answers.end());
+  }
+  /// Calls `hook` on each post after recording it and before answering (e.g. to kill the poster).
+  void on_post(std::function<void(const RecordedPost&)> hook) {
+    const std::lock_guard lock(mutex_);
+    on_post_ = std::move(hook);
   }
   /// Every post so far.
   [[nodiscard]] std::vector<RecordedPost> posts() const {
@@ -116,6 +127,7 @@ class StandInPlatform {
   std::deque<ScriptedAnswer> script_;
   std::vector<RecordedPost> posts_;
   std::set<std::string> effects_;
+  std::function<void(const RecordedPost&)> on_post_;
 };
 
 /// POSTs a VRIO webhook signed with `secret` to 127.0.0.1:`port`/webhooks/vrio; the status, or 0 when none came.

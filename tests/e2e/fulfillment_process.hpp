@@ -74,6 +74,8 @@ class ChildServer {
     }
     return 0;
   }
+  /// The process id.
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// Sends a signal.
   void signal(int number) const { kill(pid_, number); }
   /// True while the process has not exited.

@@ -159,4 +159,29 @@ BOOST_AUTO_TEST_CASE(kill_9_right_after_the_acks_loses_nothing_and_ships_nothing
   BOOST_TEST(logged == static_cast<std::size_t>(event - 40000));  // every acknowledged event, once
 }
 
+BOOST_AUTO_TEST_CASE(a_crash_after_the_platform_took_the_post_reposts_with_the_same_key) {
+  Deployment deployment;
+  deployment.start();
+  // The platform applies the first post, then the server dies before it hears the answer.
+  const pid_t first = deployment.server->pid();
+  deployment.platform.on_post([first](const fulfillment_test::RecordedPost&) { kill(first, SIGKILL); });
+  const std::string today = fulfillment_test::vrio_date(now_seconds());
+  BOOST_TEST_REQUIRE(send_webhook(deployment.port, scheduled("50001", today, 8001, today), secret) == 200);
+  BOOST_TEST_REQUIRE(deployment.platform.wait_for_posts(1, bound));
+  BOOST_TEST_REQUIRE(deployment.server->wait_exit(bound).has_value());
+  deployment.platform.on_post({});
+
+  deployment.start();
+  BOOST_TEST_REQUIRE(deployment.platform.wait_for_posts(2, bound));
+  const auto posts = deployment.platform.posts();
+  BOOST_TEST(posts[1].idempotency_key == posts[0].idempotency_key);
+  BOOST_TEST(posts[1].body == posts[0].body);
+  BOOST_TEST(deployment.platform.effects().size() == 1u);
+  BOOST_TEST(eventually([&] {
+    return call(deployment.port, "GET", "/api/fulfillments/8001").body.find(R"("outcome":"sent")") != std::string::npos;
+  }, bound));
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(deployment.platform.posts().size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,327 @@
+// The fulfillment server's parts one by one: tracking numbers, the tracking post (body, answer
+// classification, Retry-After, backoff), the outbox worker against a fake platform client, the
+// stored view codec, time zones of date_complete, metrics text and log lines.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <deque>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fulfillment_events.hpp"
+#include "fulfillment_store.hpp"
+#include "hookline/vrio.hpp"
+#include "hookline/vrio_shipment.hpp"
+#include "json.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "printing.hpp"
+#include "tracking_client.hpp"
+#include "tracking_outbox.hpp"
+#include "warehouse.hpp"
+
+using namespace std::chrono_literals;
+namespace bdata = boost::unit_test::data;
+
+namespace fulfillment {
+std::ostream& operator<<(std::ostream& out, PostOutcome outcome) { return out << to_string(outcome); }
+std::ostream& operator<<(std::ostream& out, OutboxState state) { return out << to_string(state); }
+}  // namespace fulfillment
+
+namespace {
+
+const auto march_22 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 22} + 15h;
+
+/// An HTTP answer and how it must be classified.
+struct AnswerCase {
+  int status;
+  const char* retry_after;
+  fulfillment::PostOutcome expected;
+  long long expected_retry_after_ms;  // -1: none
+};
+
+std::ostream& operator<<(std::ostream& out, const AnswerCase& c) {
+  return out << "HTTP " << c.status << " Retry-After '" << (c.retry_after ? c.retry_after : "") << "'";
+}
+
+const std::vector<AnswerCase> answers{
+    {200, nullptr, fulfillment::PostOutcome::accepted, -1},
+    {201, nullptr, fulfillment::PostOutcome::accepted, -1},
+    {500, nullptr, fulfillment::PostOutcome::retry, -1},
+    {502, nullptr, fulfillment::PostOutcome::retry, -1},
+    {503, "7", fulfillment::PostOutcome::retry, 7000},
+    {429, "2", fulfillment::PostOutcome::retry, 2000},
+    {429, "Sun, 22 Mar 2026 15:00:30 GMT", fulfillment::PostOutcome::retry, 30000},
+    {429, "soon", fulfillment::PostOutcome::retry, -1},
+    {408, nullptr, fulfillment::PostOutcome::retry, -1},
+    {400, nullptr, fulfillment::PostOutcome::rejected, -1},
+    {401, nullptr, fulfillment::PostOutcome::rejected, -1},
+    {404, nullptr, fulfillment::PostOutcome::rejected, -1},
+    {422, "5", fulfillment::PostOutcome::rejected, 5000},
+    {301, nullptr, fulfillment::PostOutcome::rejected, -1},
+};
+
+/// A platform client that answers from a script and records every request.
+struct ScriptedClient final : fulfillment::TrackingClient {
+  std::deque<fulfillment::PostResult> script;
+  std::vector<fulfillment::TrackingRequest> requests;
+  fulfillment::PostResult post(const fulfillment::TrackingRequest& request) override {
+    requests.push_back(request);
+    if (script.empty()) return {fulfillment::PostOutcome::accepted, 200, std::nullopt, "HTTP 200"};
+    auto next = script.front();
+    script.pop_front();
+    return next;
+  }
+};
+
+/// A store with one shipped fulfillment whose tracking is queued.
+struct QueuedTracking {
+  fulfillment_test::TempDir dir;
+  std::unique_ptr<fulfillment::FulfillmentStore> store;
+  fulfillment::Millis now = std::chrono::time_point_cast<std::chrono::milliseconds>(march_22);
+
+  explicit QueuedTracking(hookline::TimeZone zone = hookline::TimeZone::utc()) {
+    auto opened = fulfillment::FulfillmentStore::open(dir.path() / "f.db", zone);
+    BOOST_TEST_REQUIRE(opened.ok());
+    store = std::move(*opened);
+    fulfillment::Fulfillment f;
+    f.shipment_id = 77;
+    f.state = fulfillment::State::shipped;
+    f.tracking = fulfillment::Tracking{"1Z999AA10123456784", fulfillment::carrier_ups, march_22, "warehouse"};
+    BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) {
+                              tx.save(f);
+                              tx.enqueue_tracking(f, now);
+                              tx.enqueue_tracking(f, now);  // once per shipment, whatever happens
+                            }).ok());
+  }
+  fulfillment::OutboxOptions options() {
+    fulfillment::OutboxOptions o;
+    o.clock = [this] { return now; };
+    o.random = [] { return 0.5; };
+    return o;
+  }
+  fulfillment::OutboxEntry entry() {
+    auto found = store->outbox_entry(77);
+    BOOST_TEST_REQUIRE(found.ok());
+    BOOST_TEST_REQUIRE(found->has_value());
+    return **found;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fulfillment_parts)
+
+BOOST_AUTO_TEST_CASE(ups_and_usps_tracking_numbers_carry_valid_check_digits) {
+  BOOST_TEST(fulfillment::ups_check_digit("999AA1012345678") == '4');  // seed 001's 1Z999AA10123456784
+  for (std::uint64_t seed = 1; seed < 200; ++seed) {
+    const auto ups = fulfillment::ups_tracking_number(seed);
+    BOOST_TEST(ups.size() == 18u);
+    BOOST_TEST(ups.substr(0, 2) == "1Z");
+    BOOST_TEST(ups.back() == fulfillment::ups_check_digit(ups.substr(2, 15)));
+    const auto usps = fulfillment::usps_tracking_number(seed);
+    BOOST_TEST(usps.size() == 22u);
+    BOOST_TEST(usps.substr(0, 4) == "9400");
+    BOOST_TEST(usps.back() == fulfillment::usps_check_digit(usps.substr(0, 21)));
+  }
+  BOOST_TEST(fulfillment::usps_check_digit("12") == '3');    // 2*3 + 1*1 = 7, 10 - 7 = 3
+  BOOST_TEST(fulfillment::usps_check_digit("5555") == '0');  // 5*3 + 5 + 5*3 + 5 = 40
+  BOOST_TEST(fulfillment::ups_tracking_number(251606) == fulfillment::ups_tracking_number(251606));
+  BOOST_TEST(fulfillment::ups_tracking_number(251606) != fulfillment::ups_tracking_number(251608));
+}
+
+BOOST_AUTO_TEST_CASE(the_simulated_warehouse_ships_by_ups_or_usps_and_needs_an_address) {
+  fulfillment::SimulatedWarehouse warehouse{0ms};
+  fulfillment::Fulfillment f;
+  f.shipment_id = 251607;
+  BOOST_TEST(!warehouse.ship(f, march_22).ok());
+  f.address = hookline::vrio::Address{};
+  f.address->address1 = "123 Main St";
+  auto usps = warehouse.ship(f, march_22);
+  BOOST_TEST_REQUIRE(usps.ok());
+  BOOST_TEST(usps->carrier_id == fulfillment::carrier_usps);
+  f.shipment_id = 251606;
+  auto ups = warehouse.ship(f, march_22);
+  BOOST_TEST_REQUIRE(ups.ok());
+  BOOST_TEST(ups->carrier_id == fulfillment::carrier_ups);
+  BOOST_TEST((ups->shipped_at == march_22));
+}
+
+BOOST_AUTO_TEST_CASE(the_tracking_body_has_the_three_fields_of_the_track_api) {
+  const fulfillment::TrackingRequest request{251606, "hookline-track-251606", "1Z999AA10123456784", 2,
+                                             "2026-03-23 10:00:00"};
+  BOOST_TEST(fulfillment::tracking_body(request) ==
+             R"({"shipment_tracking_id":"1Z999AA10123456784","carrier_id":2,"date_complete":"2026-03-23 10:00:00"})");
+}
+
+BOOST_DATA_TEST_CASE(answers_are_classified, bdata::make(answers), c) {
+  std::optional<std::string_view> header;
+  if (c.retry_after != nullptr) header = c.retry_after;
+  const auto result = fulfillment::classify_answer(c.status, header, "body", march_22);
+  BOOST_TEST(result.outcome == c.expected);
+  BOOST_TEST(result.http_status == c.status);
+  if (c.expected_retry_after_ms < 0) {
+    BOOST_TEST(!result.retry_after.has_value());
+  } else {
+    BOOST_TEST_REQUIRE(result.retry_after.has_value());
+    BOOST_TEST(result.retry_after->count() == c.expected_retry_after_ms);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(backoff_is_capped_exponential_with_full_jitter_and_honours_retry_after) {
+  fulfillment::OutboxOptions options;
+  options.base_delay = 1000ms;
+  options.max_delay = 8000ms;
+  BOOST_TEST(fulfillment::retry_delay(options, 1, 0.0, std::nullopt).count() == 0);
+  BOOST_TEST(fulfillment::retry_delay(options, 1, 0.999, std::nullopt).count() == 999);  // first retry within 1 s
+  BOOST_TEST(fulfillment::retry_delay(options, 2, 0.5, std::nullopt).count() == 1000);
+  BOOST_TEST(fulfillment::retry_delay(options, 3, 0.5, std::nullopt).count() == 2000);
+  BOOST_TEST(fulfillment::retry_delay(options, 10, 0.5, std::nullopt).count() == 4000);  // ceiling capped at 8 s
+  BOOST_TEST(fulfillment::retry_delay(options, 1, 0.1, 3000ms).count() == 3000);        // never before Retry-After
+  options.max_retry_after = 60000ms;
+  BOOST_TEST(fulfillment::retry_delay(options, 1, 0.1, 3600000ms).count() == 60000);   // an absurd one is cut
+}
+
+BOOST_AUTO_TEST_CASE(the_outbox_retries_failures_and_records_every_attempt_until_sent) {
+  QueuedTracking queued;
+  ScriptedClient client;
+  client.script = {{fulfillment::PostOutcome::retry, 503, std::nullopt, "HTTP 503"},
+                   {fulfillment::PostOutcome::retry, 0, std::nullopt, "no answer: timeout"}};
+  fulfillment::TrackingOutbox outbox(*queued.store, client, queued.options());
+  BOOST_TEST(*outbox.deliver_due(queued.now) == 1u);
+  BOOST_TEST(queued.entry().state == fulfillment::OutboxState::pending);
+  BOOST_TEST((queued.entry().next_attempt_at == queued.now + 500ms));  // jitter 0.5 of a 1 s ceiling
+  BOOST_TEST(*outbox.deliver_due(queued.now) == 0u);                   // not due yet
+  queued.now += 500ms;
+  BOOST_TEST(*outbox.deliver_due(queued.now) == 1u);
+  BOOST_TEST((queued.entry().next_attempt_at == queued.now + 1000ms));
+  queued.now += 1000ms;
+  BOOST_TEST(*outbox.deliver_due(queued.now) == 1u);
+  BOOST_TEST(queued.entry().state == fulfillment::OutboxState::sent);
+  BOOST_TEST(queued.entry().attempts == 3);
+  queued.now += 1h;
+  BOOST_TEST(*outbox.deliver_due(queued.now) == 0u);
+  BOOST_TEST_REQUIRE(client.requests.size() == 3u);
+  for (const auto& request : client.requests) {
+    BOOST_TEST(request.idempotency_key == "hookline-track-77");
+    BOOST_TEST(request.tracking_number == "1Z999AA10123456784");
+    BOOST_TEST(request.date_complete == "2026-03-22 15:00:00");
+  }
+  auto attempts = queued.store->attempts(77);
+  BOOST_TEST_REQUIRE(attempts.ok());
+  BOOST_TEST_REQUIRE(attempts->size() == 3u);
+  BOOST_TEST((*attempts)[0].outcome == "retry");
+  BOOST_TEST((*attempts)[2].outcome == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_after_max_attempts) {
+  QueuedTracking refused;
+  ScriptedClient client;
+  client.script = {{fulfillment::PostOutcome::rejected, 422, std::nullopt, "HTTP 422"}};
+  fulfillment::TrackingOutbox outbox(*refused.store, client, refused.options());
+  BOOST_TEST(*outbox.deliver_due(refused.now) == 1u);
+  BOOST_TEST(refused.entry().state == fulfillment::OutboxState::dead);
+  auto dead = refused.store->outbox_dead_letters(10);
+  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST(dead->size() == 1u);
+  BOOST_TEST(*refused.store->retry_dead_letter(77, refused.now) == true);
+  BOOST_TEST(*refused.store->retry_dead_letter(77, refused.now) == false);
+  BOOST_TEST(*outbox.deliver_due(refused.now) == 1u);
+  BOOST_TEST(refused.entry().state == fulfillment::OutboxState::sent);
+
+  QueuedTracking failing;
+  ScriptedClient down;
+  auto options = failing.options();
+  options.max_attempts = 3;
+  for (int i = 0; i < 3; ++i) down.script.push_back({fulfillment::PostOutcome::retry, 500, std::nullopt, "HTTP 500"});
+  fulfillment::TrackingOutbox stubborn(*failing.store, down, options);
+  for (int i = 0; i < 3; ++i) {
+    BOOST_TEST(*stubborn.deliver_due(failing.now) == 1u);
+    failing.now += 1h;
+  }
+  BOOST_TEST(failing.entry().state == fulfillment::OutboxState::dead);
+  BOOST_TEST(failing.entry().attempts == 3);
+}
+
+BOOST_AUTO_TEST_CASE(date_complete_is_written_in_the_platform_zone) {
+  auto denver = hookline::TimeZone::named("America/Denver");
+  BOOST_TEST_REQUIRE(denver.ok());
+  QueuedTracking queued(*denver);
+  BOOST_TEST(queued.entry().date_complete == "2026-03-22 09:00:00");  // MDT, UTC-6
+  BOOST_TEST(fulfillment::vrio_local_date(march_22, hookline::TimeZone::utc()) == "2026-03-22 15:00:00");
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_view_round_trips_with_its_held_events_as_ids) {
+  using namespace fulfillment_test;
+  std::vector<hookline::vrio::Event> events;
+  for (const auto& body :
+       {shipment_event("shipment_cancelled", "9", "2026-03-22 16:00:00", 5),
+        scheduled("7", "2026-03-22 14:00:00", 5, "2026-04-01 00:00:00"),
+        shipment_event("shipment_address_updated", "8", "2026-03-22 15:00:00", 5, address_fields("456 Oak Ave"))}) {
+    auto event = hookline::vrio::parse(body);
+    BOOST_TEST_REQUIRE(event.ok());
+    events.push_back(*event);
+  }
+  const auto held_only = hookline::vrio::build_view({events[0]});
+  auto decoded_held = fulfillment::json::decode_view(fulfillment::json::encode_view(held_only));
+  BOOST_TEST_REQUIRE(decoded_held.ok());
+  BOOST_TEST(decoded_held->held_ids == std::vector<std::string>{"9"});
+
+  const auto full = hookline::vrio::build_view(events);
+  auto decoded = fulfillment::json::decode_view(fulfillment::json::encode_view(full));
+  BOOST_TEST_REQUIRE(decoded.ok());
+  BOOST_TEST(decoded->held_ids.empty());
+  BOOST_TEST((decoded->view == full));
+}
+
+BOOST_AUTO_TEST_CASE(manual_shipment_bodies_are_checked) {
+  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1","carrier_id":2})").ok());
+  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"shipment_tracking_id":"1Z1","carrier_id":"2"})").ok());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"","carrier_id":2})").ok());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1"})").ok());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"([1,2])").ok());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment("not json").ok());
+}
+
+BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
+  fulfillment::Metrics metrics;
+  metrics.record_receive(hookline::ReceiveOutcome::accepted);
+  metrics.record_receive(hookline::ReceiveOutcome::duplicate);
+  metrics.record_receive(hookline::ReceiveOutcome::bad_signature);
+  metrics.record_handled("shipment_scheduled", "apply", std::chrono::duration<double>(0.002));
+  metrics.record_tracking_attempt({fulfillment::PostOutcome::retry, 503, std::nullopt, ""});
+  fulfillment::MetricsSnapshot snapshot;
+  snapshot.fulfillments[fulfillment::State::waiting] = 3;
+  snapshot.outbox.pending = 2;
+  const auto text = metrics.render(snapshot);
+  for (const char* line : {"hookline_webhooks_received_total{outcome=\"accepted\"} 1",
+                           "hookline_webhooks_duplicates_total 1",
+                           "hookline_webhooks_rejected_total{reason=\"bad_signature\"} 1",
+                           "hookline_events_handled_total{type=\"shipment_scheduled\",decision=\"apply\"} 1",
+                           "hookline_handler_latency_seconds_bucket{le=\"0.0025\"} 1",
+                           "hookline_handler_latency_seconds_bucket{le=\"0.001\"} 0",
+                           "hookline_handler_latency_seconds_count 1",
+                           "hookline_tracking_attempts_total{outcome=\"retry\"} 1",
+                           "hookline_tracking_outbox_depth 2",
+                           "hookline_fulfillments{state=\"waiting\"} 3",
+                           "# TYPE hookline_handler_latency_seconds histogram"}) {
+    BOOST_TEST(text.find(line) != std::string::npos, line);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(log_lines_are_one_json_object_each) {
+  const auto at = std::chrono::system_clock::time_point{march_22.time_since_epoch()} + 250ms;
+  BOOST_TEST(fulfillment::Logger::format(at, "info", "shipped", {{"shipment_id", "7"}, {"note", "a \"quoted\"\nline"}}) ==
+             R"({"ts":"2026-03-22T15:00:00.250Z","level":"info","msg":"shipped","shipment_id":"7","note":"a \"quoted\"\nline"})");
+  std::ostringstream out;
+  fulfillment::Logger logger(out);
+  logger.warn("one");
+  logger.error("two");
+  const std::string lines = out.str();
+  BOOST_TEST(std::count(lines.begin(), lines.end(), '\n') == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
