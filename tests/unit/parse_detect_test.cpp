@@ -98,6 +98,21 @@ BOOST_AUTO_TEST_CASE(every_malformed_sample_of_the_new_platforms_is_still_told_a
   }
 }
 
+BOOST_AUTO_TEST_CASE(every_truncation_of_a_sample_is_refused_without_a_crash) {
+  for (Platform platform : {Platform::ordergroove, Platform::vero, Platform::store}) {
+    for (const auto& path : json_files(samples_dir(hookline::to_string(platform)))) {
+      const std::string body = slurp(path);
+      std::size_t refused = 0;
+      for (std::size_t size = 0; size < body.find_last_of('}'); ++size) {
+        const auto event = hookline::parse_any(platform, std::string_view(body).substr(0, size));
+        if (!event.ok() && !event.error().message.empty()) ++refused;
+        (void)detect_platform(std::string_view(body).substr(0, size));
+      }
+      BOOST_TEST(refused == body.find_last_of('}'), path.filename());
+    }
+  }
+}
+
 BOOST_DATA_TEST_CASE(bodies_are_told_apart_by_their_top_level_keys, bdata::make(body_cases), c) {
   const auto detected = detect_platform(c.body);
   BOOST_TEST_REQUIRE(detected.ok(), error_of(detected));
