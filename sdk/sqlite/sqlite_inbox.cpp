@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -82,12 +83,20 @@ StoreError store_error(std::string_view doing, const std::exception& error) {
   return StoreError{std::string(doing) + ": " + error.what()};
 }
 
-/// Opens one connection with the inbox's durability settings.
-std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options) {
+/// How much a connection's commits are worth waiting for.
+enum class Sync {
+  full,    ///< fsync at every commit: claims, which the sender is told are safe
+  normal,  ///< fsync at checkpoints: handling records, which survive a process crash, and whose loss
+           ///< in a power cut only means an entry is handled again (at least once)
+};
+
+/// Opens one connection in WAL mode.
+std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options,
+                                          Sync sync) {
   auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                static_cast<int>(options.busy_timeout.count()));
   db->exec("PRAGMA journal_mode=WAL");
-  db->exec("PRAGMA synchronous=FULL");
+  db->exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   return db;
 }
 
@@ -115,8 +124,38 @@ struct SqliteInbox::Impl {
   SqliteInboxOptions options;
   std::unique_ptr<SQLite::Database> writer;  // used by the committer thread only
   std::unique_ptr<SQLite::Statement> insert;
-  std::mutex reader_mutex;  // guards `reader`, used by every other operation
+  std::mutex reader_mutex;  // guards `reader` and `statements`, used by every other operation
   std::unique_ptr<SQLite::Database> reader;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements;  // reader's, by SQL
+
+  /// The reader connection for one operation: statements prepared once, reset when the operation ends.
+  class Reader {
+   public:
+    explicit Reader(Impl& impl) : impl_(impl) {}
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    ~Reader() {
+      for (auto* statement : used_) {
+        statement->tryReset();
+      }
+    }
+    /// The statement for `sql`, ready to bind.
+    SQLite::Statement& prepare(const std::string& sql) {
+      auto& slot = impl_.statements[sql];
+      if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(*impl_.reader, sql);
+      }
+      slot->tryReset();
+      used_.push_back(slot.get());
+      return *slot;
+    }
+    /// The connection itself, for transactions and one-off statements.
+    SQLite::Database& database() { return *impl_.reader; }
+
+   private:
+    Impl& impl_;
+    std::vector<SQLite::Statement*> used_;
+  };
 
   std::mutex queue_mutex;
   std::condition_variable work_ready;
@@ -187,7 +226,8 @@ struct SqliteInbox::Impl {
   Result<T, StoreError> with_reader(std::string_view doing, Work&& work) {
     const std::lock_guard lock(reader_mutex);
     try {
-      return work(*reader);
+      Reader connection(*this);
+      return work(connection);
     } catch (const std::exception& error) {
       return fail(store_error(doing, error));
     }
@@ -196,8 +236,8 @@ struct SqliteInbox::Impl {
   /// Moves one in-flight entry on; a StoreError when it is not in flight.
   Status<StoreError> finish(EntryId id, const std::string& assignments,
                             const std::function<void(SQLite::Statement&)>& bind_values) {
-    auto changed = with_reader<int>("updating an inbox entry", [&](SQLite::Database& db) {
-      SQLite::Statement update(db, "UPDATE inbox_entries SET attempts = attempts + 1, " + assignments +
+    auto changed = with_reader<int>("updating an inbox entry", [&](Impl::Reader& db) {
+      auto& update = db.prepare("UPDATE inbox_entries SET attempts = attempts + 1, " + assignments +
                                        " WHERE id = :id AND state = " + std::to_string(in_flight_state));
       update.bind(":id", static_cast<std::int64_t>(id));
       bind_values(update);
@@ -225,14 +265,14 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
   }
   impl->options = options;
   try {
-    impl->writer = connect(path, options);
+    impl->writer = connect(path, options, Sync::full);
     impl->writer->exec(schema);
     apply_size_cap(*impl->writer, options);
     impl->insert = std::make_unique<SQLite::Statement>(
         *impl->writer,
         "INSERT OR IGNORE INTO inbox_entries (platform, event_id, type, occurred_at, entity, body, received_at, "
         "state, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)");
-    impl->reader = connect(path, options);
+    impl->reader = connect(path, options, Sync::normal);
     apply_size_cap(*impl->reader, options);
   } catch (const std::exception& error) {
     return fail(store_error("opening " + path.string(), error));
@@ -273,12 +313,14 @@ Result<ClaimOutcome, StoreError> SqliteInbox::claim(const EventMeta& meta, std::
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t limit, std::chrono::sys_seconds now) {
-  return impl_->with_reader<std::vector<InboxEntry>>("taking due inbox entries", [&](SQLite::Database& db) {
-    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+  return impl_->with_reader<std::vector<InboxEntry>>("taking due inbox entries", [&](Impl::Reader& db) {
+    // Every change of state but a claim goes through this connection under reader_mutex, so nothing
+    // can take the selected entries between the SELECT and the UPDATE (one process per file).
     // Only the oldest unfinished entry of an entity, and only while none of that entity is in flight.
-    SQLite::Statement select(db, std::string("SELECT ") + entry_columns + R"sql(
+    // "state IN (0, 1)" is spelled out so that SQLite scans the partial index of unfinished entries.
+    auto& select = db.prepare(std::string("SELECT ") + entry_columns + R"sql(
         FROM inbox_entries AS e
-        WHERE e.state = 0 AND e.next_attempt_at <= :now
+        WHERE e.state IN (0, 1) AND e.state = 0 AND e.next_attempt_at <= :now
           AND (e.entity = '' OR NOT EXISTS (
                 SELECT 1 FROM inbox_entries AS o
                 WHERE o.entity = e.entity AND o.state IN (0, 1) AND o.id <> e.id
@@ -290,7 +332,12 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t li
     while (select.executeStep()) {
       taken.push_back(read_entry(select));
     }
-    SQLite::Statement mark(db, "UPDATE inbox_entries SET state = 1 WHERE id = ?");
+    select.reset();
+    if (taken.empty()) {
+      return taken;
+    }
+    SQLite::Transaction transaction(db.database(), SQLite::TransactionBehavior::IMMEDIATE);
+    auto& mark = db.prepare("UPDATE inbox_entries SET state = 1 WHERE id = ?");
     for (auto& entry : taken) {
       mark.bind(1, static_cast<std::int64_t>(entry.id));
       mark.exec();
@@ -321,8 +368,8 @@ Status<StoreError> SqliteInbox::mark_dead(EntryId id, std::string_view error, st
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::dead_letters(std::size_t limit) {
-  return impl_->with_reader<std::vector<InboxEntry>>("listing dead letters", [&](SQLite::Database& db) {
-    SQLite::Statement select(db, std::string("SELECT ") + entry_columns +
+  return impl_->with_reader<std::vector<InboxEntry>>("listing dead letters", [&](Impl::Reader& db) {
+    auto& select = db.prepare(std::string("SELECT ") + entry_columns +
                                      " FROM inbox_entries WHERE state = 3 ORDER BY id LIMIT ?");
     select.bind(1, static_cast<std::int64_t>(limit));
     std::vector<InboxEntry> dead;
@@ -334,8 +381,8 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::dead_letters(std::size_
 }
 
 Result<std::optional<InboxEntry>, StoreError> SqliteInbox::find(EntryId id) {
-  return impl_->with_reader<std::optional<InboxEntry>>("finding an inbox entry", [&](SQLite::Database& db) {
-    SQLite::Statement select(db, std::string("SELECT ") + entry_columns + " FROM inbox_entries WHERE id = ?");
+  return impl_->with_reader<std::optional<InboxEntry>>("finding an inbox entry", [&](Impl::Reader& db) {
+    auto& select = db.prepare(std::string("SELECT ") + entry_columns + " FROM inbox_entries WHERE id = ?");
     select.bind(1, static_cast<std::int64_t>(id));
     std::optional<InboxEntry> found;
     if (select.executeStep()) {
@@ -346,9 +393,8 @@ Result<std::optional<InboxEntry>, StoreError> SqliteInbox::find(EntryId id) {
 }
 
 Result<bool, StoreError> SqliteInbox::replay(EntryId id, std::chrono::sys_seconds now) {
-  auto replayed = impl_->with_reader<bool>("replaying a dead letter", [&](SQLite::Database& db) {
-    SQLite::Statement update(db,
-                             "UPDATE inbox_entries SET state = 0, attempts = 0, next_attempt_at = ? "
+  auto replayed = impl_->with_reader<bool>("replaying a dead letter", [&](Impl::Reader& db) {
+    auto& update = db.prepare("UPDATE inbox_entries SET state = 0, attempts = 0, next_attempt_at = ? "
                              "WHERE id = ? AND state = 3");
     update.bind(1, to_unix(now));
     update.bind(2, static_cast<std::int64_t>(id));
@@ -362,16 +408,16 @@ Result<bool, StoreError> SqliteInbox::replay(EntryId id, std::chrono::sys_second
 
 Result<std::size_t, StoreError> SqliteInbox::prune_handled(std::chrono::sys_seconds now,
                                                            std::chrono::seconds retention) {
-  return impl_->with_reader<std::size_t>("pruning handled entries", [&](SQLite::Database& db) {
-    SQLite::Statement prune(db, "DELETE FROM inbox_entries WHERE state = 2 AND received_at < ?");
+  return impl_->with_reader<std::size_t>("pruning handled entries", [&](Impl::Reader& db) {
+    auto& prune = db.prepare("DELETE FROM inbox_entries WHERE state = 2 AND received_at < ?");
     prune.bind(1, to_unix(now - retention));
     return static_cast<std::size_t>(prune.exec());
   });
 }
 
 Result<InboxCounts, StoreError> SqliteInbox::counts() {
-  return impl_->with_reader<InboxCounts>("counting inbox entries", [](SQLite::Database& db) {
-    SQLite::Statement select(db, "SELECT state, COUNT(*) FROM inbox_entries GROUP BY state");
+  return impl_->with_reader<InboxCounts>("counting inbox entries", [](Impl::Reader& db) {
+    auto& select = db.prepare("SELECT state, COUNT(*) FROM inbox_entries GROUP BY state");
     InboxCounts counts;
     while (select.executeStep()) {
       const auto count = static_cast<std::size_t>(select.getColumn(1).getInt64());
@@ -395,8 +441,8 @@ Result<InboxCounts, StoreError> SqliteInbox::counts() {
 }
 
 Result<std::size_t, StoreError> SqliteInbox::recover_in_flight() {
-  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [](SQLite::Database& db) {
-    return static_cast<std::size_t>(db.exec("UPDATE inbox_entries SET state = 0 WHERE state = 1"));
+  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [](Impl::Reader& db) {
+    return static_cast<std::size_t>(db.database().exec("UPDATE inbox_entries SET state = 0 WHERE state = 1"));
   });
   if (recovered && *recovered > 0) {
     notify_accepted();

@@ -45,6 +45,7 @@ void InboxStore::notify_accepted() const {
 struct MemoryInbox::State {
   std::mutex mutex;
   std::map<EntryId, InboxEntry> entries;
+  std::set<EntryId> unfinished;  // pending and in-flight entries, the only ones take_due looks at
   std::map<std::pair<Platform, std::string>, EntryId> keys;
   EntryId next_id = 1;
 
@@ -79,6 +80,7 @@ Result<ClaimOutcome, StoreError> MemoryInbox::claim(const EventMeta& meta, std::
     entry.body = std::string(body);
     entry.received_at = now;
     entry.next_attempt_at = now;
+    state_->unfinished.insert(entry.id);
     state_->entries.emplace(entry.id, std::move(entry));
   }
   notify_accepted();
@@ -88,19 +90,18 @@ Result<ClaimOutcome, StoreError> MemoryInbox::claim(const EventMeta& meta, std::
 Result<std::vector<InboxEntry>, StoreError> MemoryInbox::take_due(std::size_t limit, std::chrono::sys_seconds now) {
   const std::lock_guard lock(state_->mutex);
   std::vector<InboxEntry> taken;
-  std::set<std::string> entities_seen;  // entities with an older unfinished entry, or one in flight
-  for (const auto& [id, entry] : state_->entries) {
+  std::set<std::string_view> entities_seen;  // entities with an older unfinished entry, or one in flight
+  for (const EntryId id : state_->unfinished) {
+    const InboxEntry& entry = state_->entries.at(id);
     if (entry.state == EntryState::in_flight && !entry.meta.entity.empty()) {
       entities_seen.insert(entry.meta.entity);
     }
   }
-  for (auto& [id, entry] : state_->entries) {
+  for (const EntryId id : state_->unfinished) {
     if (taken.size() >= limit) {
       break;
     }
-    if (entry.state != EntryState::pending && entry.state != EntryState::in_flight) {
-      continue;
-    }
+    InboxEntry& entry = state_->entries.at(id);
     if (entry.state == EntryState::in_flight) {
       continue;
     }
@@ -123,6 +124,7 @@ Status<StoreError> MemoryInbox::mark_handled(EntryId id, std::chrono::sys_second
   }
   (*entry)->state = EntryState::handled;
   ++(*entry)->attempts;
+  state_->unfinished.erase(id);
   return {};
 }
 
@@ -148,6 +150,7 @@ Status<StoreError> MemoryInbox::mark_dead(EntryId id, std::string_view error, st
   }
   (*entry)->state = EntryState::dead;
   ++(*entry)->attempts;
+  state_->unfinished.erase(id);
   (*entry)->last_error = std::string(error);
   return {};
 }
@@ -185,6 +188,7 @@ Result<bool, StoreError> MemoryInbox::replay(EntryId id, std::chrono::sys_second
     found->second.state = EntryState::pending;
     found->second.attempts = 0;
     found->second.next_attempt_at = now;
+    state_->unfinished.insert(id);
   }
   notify_accepted();
   return true;
@@ -233,7 +237,8 @@ Result<std::size_t, StoreError> MemoryInbox::recover_in_flight() {
   std::size_t recovered = 0;
   {
     const std::lock_guard lock(state_->mutex);
-    for (auto& [id, entry] : state_->entries) {
+    for (const EntryId id : state_->unfinished) {
+      InboxEntry& entry = state_->entries.at(id);
       if (entry.state == EntryState::in_flight) {
         entry.state = EntryState::pending;
         ++recovered;

@@ -4,6 +4,9 @@
 //   hookline_bench_inbox --benchmark_min_time=2
 //
 // items_per_second is claims/s over all threads; claims_per_commit is the mean batch size.
+//
+// dispatch/*: events/s a Dispatcher (2 workers, no-op handler, 100 entities) takes from a store,
+// hands over and marks handled.
 
 #include <benchmark/benchmark.h>
 
@@ -14,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "hookline/dispatcher.hpp"
 #include "hookline/sqlite_inbox.hpp"
 
 namespace {
@@ -67,7 +71,56 @@ void claims(benchmark::State& state) {
   }
 }
 
+constexpr int events_per_round = 1000;
+
+void dispatch(benchmark::State& state, bool sqlite) {
+  std::unique_ptr<hookline::InboxStore> store;
+  if (sqlite) {
+    store = std::move(inbox);
+  } else {
+    store = std::make_unique<hookline::MemoryInbox>();
+  }
+  hookline::EventMeta meta;
+  meta.type = "shipment_scheduled";
+  meta.occurred_at = std::chrono::sys_seconds{std::chrono::seconds{1774189800}};
+  hookline::DispatcherOptions options;
+  options.clock = [now = meta.occurred_at] { return now; };
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (int i = 0; i < events_per_round; ++i) {
+      const auto id = next_id.fetch_add(1);
+      meta.id = std::to_string(id);
+      meta.entity = "shipment:" + std::to_string(id % 100);
+      if (!store->claim(meta, body, meta.occurred_at)) {
+        state.SkipWithError("claim failed");
+        return;
+      }
+    }
+    hookline::Dispatcher dispatcher(*store, [](const hookline::InboxEntry&) -> hookline::HandlerStatus { return {}; },
+                                    options);
+    state.ResumeTiming();
+    dispatcher.start();
+    if (!dispatcher.wait_until_idle(std::chrono::minutes(5))) {
+      state.SkipWithError("dispatcher did not finish");
+      return;
+    }
+    dispatcher.stop();
+  }
+  state.SetItemsProcessed(state.iterations() * events_per_round);
+  if (sqlite) {
+    inbox.reset(static_cast<hookline::SqliteInbox*>(store.release()));
+  }
+}
+
 }  // namespace
+
+BENCHMARK_CAPTURE(dispatch, memory, false)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(dispatch, sqlite, true)
+    ->Arg(256)
+    ->Setup(open_inbox)
+    ->Teardown(close_inbox)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 BENCHMARK(claims)
     ->Name("sqlite_full/group_commit")
