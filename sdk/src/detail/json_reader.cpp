@@ -140,6 +140,19 @@ ParseError JsonValue::member_error(std::string_view key, std::string_view messag
 
 std::string_view JsonValue::token() { return trim_trailing_space(value_.raw_json_token()); }
 
+simdjson::error_code JsonValue::string_text(std::string_view& out) {
+  const std::string_view raw = value_.raw_json_token();
+  if (!raw.empty() && raw.front() == '"') {
+    // The token runs to the next structural character, so its closing quote is inside it.
+    const std::string_view plain = plain_text(raw.data() + 1);
+    if (plain.data() != nullptr) {
+      out = plain;
+      return simdjson::SUCCESS;
+    }
+  }
+  return value_.get_string().get(out);
+}
+
 Result<bool, ParseError> JsonValue::is_null() {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
@@ -157,7 +170,7 @@ ReadStatus JsonValue::read(std::int64_t& out) {
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
-    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "expected an integer")));
+    if (auto code = string_text(text)) return fail(error(describe(code, "expected an integer")));
     if (const auto value = parse_integer_text(text)) {
       out = *value;
       return {};
@@ -185,7 +198,7 @@ ReadStatus JsonValue::read(std::optional<std::int64_t>& out) {
 
 ReadStatus JsonValue::read(std::string& out) {
   std::string_view text;
-  if (auto code = value_.get_string().get(text)) {
+  if (auto code = string_text(text)) {
     return fail(error(describe(code, "expected a string")));
   }
   out.assign(text);
@@ -194,7 +207,7 @@ ReadStatus JsonValue::read(std::string& out) {
 
 ReadStatus JsonValue::read(std::optional<std::string>& out) {
   std::string_view text;
-  const auto code = value_.get_string().get(text);
+  const auto code = string_text(text);
   if (code == simdjson::SUCCESS) {
     out.emplace(text);
     return {};
@@ -230,7 +243,7 @@ ReadStatus JsonValue::read(std::optional<bool>& out) {
     }
     case simdjson::ondemand::json_type::string: {
       std::string_view text;
-      if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+      if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
       if (text != "0" && text != "1") return fail(error("expected a boolean"));
       out = text == "1";
       return {};
@@ -257,7 +270,7 @@ ReadStatus JsonValue::read_decimal(std::optional<std::string>& out) {
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
-    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+    if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
     if (!is_decimal_text(text)) return fail(error("expected a decimal number"));
     out.emplace(text);
     return {};
@@ -278,7 +291,7 @@ ReadStatus JsonValue::read_id(std::string& out) {
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
-    if (auto code = value_.get_string().get(text)) return fail(error(describe(code, "malformed JSON")));
+    if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
     if (text.empty()) return fail(error("expected a non-empty string"));
     out.assign(text);
     return {};
@@ -289,7 +302,7 @@ ReadStatus JsonValue::read_id(std::string& out) {
 ReadStatus JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) {
   constexpr std::string_view expected = "expected a date \"YYYY-MM-DD HH:MM:SS\"";
   std::string_view text;
-  const auto code = value_.get_string().get(text);
+  const auto code = string_text(text);
   if (code == simdjson::INCORRECT_TYPE) {
     auto null = is_null();
     if (!null) return fail(null.error());
@@ -335,7 +348,7 @@ ReadStatus JsonValue::skip() {
       return for_each_element([](JsonValue& element) { return element.skip(); });
     case simdjson::ondemand::json_type::string: {
       std::string_view ignored;
-      if (auto code = value_.get_string().get(ignored)) return fail(error(describe(code, "malformed JSON")));
+      if (auto code = string_text(ignored)) return fail(error(describe(code, "malformed JSON")));
       return {};
     }
     case simdjson::ondemand::json_type::number:

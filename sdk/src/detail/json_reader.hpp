@@ -134,10 +134,25 @@ class JsonValue {
  private:
   /// The scalar's text without the whitespace that follows it.
   [[nodiscard]] std::string_view token();
+  /// A string value's text: in place when it has no escape (the value is then left to be skipped),
+  /// else unescaped by simdjson; INCORRECT_TYPE when the value is not a string.
+  [[nodiscard]] simdjson::error_code string_text(std::string_view& out);
 
   simdjson::ondemand::value value_;
   const JsonPath* path_;
 };
+
+/// The text of a string token that starts at `raw` (just after its opening quote) when it holds no
+/// escape, read in place; a null view when it needs unescaping.
+[[nodiscard]] inline std::string_view plain_text(const char* raw) noexcept {
+  for (const char* at = raw;; ++at) {
+    if (*at == '"') return {raw, static_cast<std::size_t>(at - raw)};
+    if (*at == '\\') return {};
+  }
+}
+
+/// A member name read in place when it has no escape; a null view otherwise.
+[[nodiscard]] inline std::string_view plain_key(const char* raw) noexcept { return plain_text(raw); }
 
 /// Calls on_field for each member of `object` at `path`.
 template <class OnField>
@@ -146,8 +161,10 @@ template <class OnField>
   for (auto member : object) {
     simdjson::ondemand::field field;
     if (auto code = std::move(member).get(field)) return fail(ParseError{path.to_string(), std::string(describe(code, "a member"))});
-    std::string_view key;
-    if (auto code = field.unescaped_key().get(key)) return fail(ParseError{path.to_string(), std::string(describe(code, "a key"))});
+    std::string_view key = plain_key(field.key().raw());
+    if (key.data() == nullptr) {
+      if (auto code = field.unescaped_key().get(key)) return fail(ParseError{path.to_string(), std::string(describe(code, "a key"))});
+    }
     const JsonPath child_path(path, key);
     JsonValue child(field.value(), child_path);
     if (auto status = on_field(key, child); !status) return status;
