@@ -112,10 +112,12 @@ int exchange(int& sock, std::uint16_t port, const std::string& request, std::str
   return 0;
 }
 
-/// One run: a fresh inbox and server, `connections` senders with `per_connection` events each.
+/// One run: a fresh inbox and server, `connections` senders with `per_connection` events each;
+/// `durable` 0 swaps the SQLite inbox for a MemoryInbox, to show what the HTTP side costs alone.
 void BM_durable_receive_over_http(benchmark::State& state) {
   const auto connections = static_cast<int>(state.range(0));
   const auto per_connection = static_cast<int>(state.range(1));
+  const bool durable = state.range(2) != 0;
   static int run = 0;
   ++run;
 
@@ -123,6 +125,7 @@ void BM_durable_receive_over_http(benchmark::State& state) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto inbox = hookline::SqliteInbox::open(dir / "inbox.db");
+  hookline::MemoryInbox memory;
   const std::vector<hookline::Secret> secrets{hookline::Secret(std::string(secret))};
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
   auto signer = hookline::Signer::create(hookline::Scheme::vrio, secrets);
@@ -130,7 +133,8 @@ void BM_durable_receive_over_http(benchmark::State& state) {
     state.SkipWithError("cannot set up");
     return;
   }
-  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), **inbox);
+  hookline::InboxStore& store = durable ? static_cast<hookline::InboxStore&>(**inbox) : memory;
+  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
   hookline::WebhookServer server;
   server.mount("/webhooks/vrio", receiver);
   if (!server.start()) {
@@ -207,9 +211,10 @@ void BM_durable_receive_over_http(benchmark::State& state) {
 }
 
 BENCHMARK(BM_durable_receive_over_http)
-    ->ArgNames({"connections", "per_connection"})
-    ->Args({32, 2500})
-    ->Args({256, 200})
+    ->ArgNames({"connections", "per_connection", "durable"})
+    ->Args({32, 2500, 1})
+    ->Args({256, 200, 1})
+    ->Args({32, 2500, 0})
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
