@@ -77,6 +77,11 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
 
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, c.webhook_secrets);
   if (!verifier) return hookline::fail("webhook secret (HOOKLINE_SECRET): " + verifier.error().to_string());
+  if (c.database.has_parent_path()) {
+    std::error_code failure;
+    std::filesystem::create_directories(c.database.parent_path(), failure);
+    if (failure) return hookline::fail("cannot create " + c.database.parent_path().string() + ": " + failure.message());
+  }
   auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database));
   if (!inbox) return hookline::fail("inbox: " + inbox.error().message);
   p.inbox = std::move(*inbox);
