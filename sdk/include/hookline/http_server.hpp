@@ -57,17 +57,22 @@ using ReceiveObserver = std::function<void(const HttpRequest& request, const Rec
 /// Answers one application route.
 using RouteHandler = std::function<HttpResponse(const HttpRequest& request)>;
 
-/// How a WebhookServer listens and defends itself. The defaults answer 256 concurrent keep-alive
-/// senders within 2 s on a 2-core machine: cpp-httplib holds one pool thread per connection for as
-/// long as it stays open, so the pool has a thread for each of them plus headroom (threads).
+/// How a WebhookServer listens and defends itself.
+///
+/// Sizing: cpp-httplib gives each accepted connection one pool thread for as long as it stays open,
+/// keep-alive waits included, and queues the rest without limit. 256 concurrent keep-alive senders
+/// answered within 2 s therefore need 256 threads of their own; 64 more keep room for slow senders
+/// (each holds a thread at most request_timeout), health checks and the application's routes.
+/// Idle threads sleep in poll(); each costs a stack mapping, mostly untouched. A connection beyond
+/// the pool waits until another closes: at the latest keep_alive_timeout after that one's last
+/// request (2 s, short for this reason, yet long enough for a sender's next delivery to reuse the
+/// connection), or once it served keep_alive_max_requests.
 struct ServerOptions {
   /// Where to listen.
   ListenAddress listen;
-  /// Pool threads: one per open connection. 256 senders + 64 for slow or idle clients, health checks
-  /// and the application's routes. A connection beyond that waits for a thread to come free.
+  /// Pool threads, one per open connection: 256 senders + 64 (see above).
   std::size_t threads = 320;
-  /// How long an idle keep-alive connection keeps its thread; short, so that idle clients give
-  /// their thread back quickly to waiting connections.
+  /// How long an idle keep-alive connection (or a new one before its first byte) keeps its thread.
   std::chrono::seconds keep_alive_timeout{2};
   /// Requests served on one connection before it is closed, so connections rotate through the pool.
   std::size_t keep_alive_max_requests = 1000;
