@@ -126,11 +126,12 @@ struct Dispatcher::Impl {
     }
   }
 
-  /// Stores an outcome, trying again each poll interval while the store fails (an entry left in
-  /// flight would block its entity until the next restart), then counts it.
+  /// Stores an outcome, trying again a few times a poll interval apart while the store fails (an
+  /// entry left in flight blocks its entity until the store is next opened), then counts it.
   template <class Mark>
   void record(Mark mark, std::uint64_t DispatchCounters::*counter) {
-    for (;;) {
+    constexpr int tries = 5;
+    for (int attempt = 1;; ++attempt) {
       const auto stored = mark();
       std::unique_lock lock(mutex);
       if (stored) {
@@ -138,8 +139,8 @@ struct Dispatcher::Impl {
         return;
       }
       ++counters.store_errors;
-      if (wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
-        return;  // left in flight: recovered when the store is next opened
+      if (attempt == tries || wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
+        return;  // left as the store has it: in flight until recover_in_flight()
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -83,9 +84,96 @@ constexpr std::string_view scheduled_body = R"({
     "customer_address_shipping": {"fname": "John", "lname": "Doe", "address1": "123 Main St", "address2": null,
                                   "city": "Denver", "country": "US", "state": "CO", "zipcode": "80014"}}}})";
 
+/// A MemoryInbox whose mark_handled fails the first `failures` times.
+class FlakyInbox final : public hookline::InboxStore {
+ public:
+  explicit FlakyInbox(int failures) : failures_(failures) {}
+
+  hookline::Result<hookline::ClaimOutcome, hookline::StoreError> claim(const hookline::EventMeta& meta,
+                                                                       std::string_view body,
+                                                                       std::chrono::sys_seconds now) override {
+    auto outcome = inner_.claim(meta, body, now);
+    if (outcome && *outcome == hookline::ClaimOutcome::accepted) {
+      notify_accepted();
+    }
+    return outcome;
+  }
+  hookline::Result<std::vector<InboxEntry>, hookline::StoreError> take_due(std::size_t limit,
+                                                                           std::chrono::sys_seconds now) override {
+    return inner_.take_due(limit, now);
+  }
+  hookline::Status<hookline::StoreError> mark_handled(hookline::EntryId id, std::chrono::sys_seconds now) override {
+    if (failures_-- > 0) {
+      return hookline::fail(hookline::StoreError{"disk on fire"});
+    }
+    return inner_.mark_handled(id, now);
+  }
+  hookline::Status<hookline::StoreError> mark_failed(hookline::EntryId id, std::string_view error,
+                                                     std::chrono::sys_seconds next) override {
+    return inner_.mark_failed(id, error, next);
+  }
+  hookline::Status<hookline::StoreError> mark_dead(hookline::EntryId id, std::string_view error,
+                                                   std::chrono::sys_seconds now) override {
+    return inner_.mark_dead(id, error, now);
+  }
+  hookline::Result<std::vector<InboxEntry>, hookline::StoreError> dead_letters(std::size_t limit) override {
+    return inner_.dead_letters(limit);
+  }
+  hookline::Result<std::optional<InboxEntry>, hookline::StoreError> find(hookline::EntryId id) override {
+    return inner_.find(id);
+  }
+  hookline::Result<bool, hookline::StoreError> replay(hookline::EntryId id, std::chrono::sys_seconds now) override {
+    return inner_.replay(id, now);
+  }
+  hookline::Result<std::size_t, hookline::StoreError> prune_handled(std::chrono::sys_seconds now,
+                                                                    std::chrono::seconds retention) override {
+    return inner_.prune_handled(now, retention);
+  }
+  hookline::Result<hookline::InboxCounts, hookline::StoreError> counts() override { return inner_.counts(); }
+  hookline::Result<std::size_t, hookline::StoreError> recover_in_flight() override {
+    return inner_.recover_in_flight();
+  }
+
+ private:
+  hookline::MemoryInbox inner_;
+  std::atomic<int> failures_;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(dispatcher)
+
+BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_a_few_times_then_left_for_recovery) {
+  FakeClock clock;
+  auto options = options_with(clock, 0.0, 1);
+  options.poll_interval = 1ms;
+  {
+    FlakyInbox flaky(2);
+    std::atomic<int> runs{0};
+    Dispatcher dispatcher(flaky, [&](const InboxEntry&) -> HandlerStatus {
+      ++runs;
+      return {};
+    }, options);
+    dispatcher.start();
+    claim(flaky, meta("1"), at(0));
+    BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+    BOOST_TEST((entry_for(flaky, 1).state == EntryState::handled));
+    BOOST_TEST(runs.load() == 1);
+    BOOST_TEST(dispatcher.counters().store_errors == 2u);
+    BOOST_TEST(dispatcher.counters().handled == 1u);
+  }
+  {
+    FlakyInbox broken(1000);
+    Dispatcher dispatcher(broken, succeed, options);
+    dispatcher.start();
+    claim(broken, meta("1", "t", "shipment:1"), at(0));
+    claim(broken, meta("2", "t", "shipment:2"), at(0));
+    BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+    BOOST_TEST((entry_for(broken, 1).state == EntryState::in_flight));  // given up on: recovered at restart
+    BOOST_TEST((entry_for(broken, 2).state == EntryState::in_flight));  // the worker went on to the next
+    BOOST_TEST(dispatcher.counters().store_errors == 10u);
+  }
+}
 
 BOOST_AUTO_TEST_CASE(a_fallback_is_required) {
   hookline::MemoryInbox inbox;
