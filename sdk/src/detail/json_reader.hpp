@@ -151,9 +151,6 @@ class JsonValue {
   }
 }
 
-/// A member name read in place when it has no escape; a null view otherwise.
-[[nodiscard]] inline std::string_view plain_key(const char* raw) noexcept { return plain_text(raw); }
-
 /// Calls on_field for each member of `object` at `path`.
 template <class OnField>
 [[nodiscard]] ReadStatus walk_object(simdjson::ondemand::object& object, const JsonPath& path,
@@ -161,7 +158,7 @@ template <class OnField>
   for (auto member : object) {
     simdjson::ondemand::field field;
     if (auto code = std::move(member).get(field)) return fail(ParseError{path.to_string(), std::string(describe(code, "a member"))});
-    std::string_view key = plain_key(field.key().raw());
+    std::string_view key = plain_text(field.key().raw());
     if (key.data() == nullptr) {
       if (auto code = field.unescaped_key().get(key)) return fail(ParseError{path.to_string(), std::string(describe(code, "a key"))});
     }
