@@ -2,9 +2,12 @@
 /// @file
 /// The HTTP adapter (target hookline::httplib): serves Receivers and an application's own routes
 /// over cpp-httplib 0.11.4 (Debian's compiled libcpp-httplib), with that version's known risks
-/// closed (see DESIGN.md). What was checked in httplib.h/0.11.4: process_request() reads the request
-/// line and every header, calls `setup_request`, answers `Expect: 100-continue`, then routing() calls
-/// the pre-routing handler first and reads the body (read_content) only after it. So:
+/// closed (see DESIGN.md). What was checked: Debian's httplib.h only declares (the code is compiled
+/// into libcpp-httplib.so, whose build definitions hookline::httplib repeats), so the order was read
+/// in upstream 0.11.x's Server::process_request() and confirmed by tests that get their 413 having
+/// sent only the head: it reads the request line and every header, calls `setup_request`, answers
+/// `Expect: 100-continue`, then routing() calls the pre-routing handler first and reads the body
+/// (read_content) only after it. A header line over 8 KiB is refused by the library itself (400). So:
 /// - every request is screened by screen_headers() before any body byte is read (in the
 ///   Expect: 100-continue handler, so no `100 Continue` goes out for a refused request, and in the
 ///   pre-routing handler): Transfer-Encoding, Content-Encoding, a missing, malformed or too large
