@@ -545,7 +545,9 @@ Result<Event, ParseError> parse(std::string_view body) {
     return read();
   };
 
-  // First pass: the envelope (and a snapshot sent beside data); data is validated, read later.
+  // One pass reads everything; data is typed by the event's family, so when it comes before
+  // `type` it is only validated, and read in a second pass.
+  bool data_read = false;
   auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
     if (key_is(key, "id")) return read_once(seen_id, value, [&] { return value.read_id(event.id); });
     if (key_is(key, "type")) {
@@ -558,7 +560,13 @@ Result<Event, ParseError> parse(std::string_view body) {
     if (key_is(key, "created")) return read_once(seen_created, value, [&] { return detail::read_epoch(value, event.created); });
     if (key_is(key, "context")) return read_once(seen_context, value, [&] { return detail::read_optional_raw(value, event.context); });
     if (key_is(key, "snapshot")) return read_once(seen_snapshot, value, [&] { return read_snapshot(value, event.snapshot); });
-    if (key_is(key, "data")) return read_once(seen_data, value, [&] { return value.skip(); });
+    if (key_is(key, "data")) {
+      return read_once(seen_data, value, [&]() -> ReadResult {
+        if (!seen_type) return value.skip();
+        data_read = true;
+        return read_data(value, event, seen_snapshot);
+      });
+    }
     return value.skip();
   });
   if (!status) return fail(status.error());
@@ -568,13 +576,14 @@ Result<Event, ParseError> parse(std::string_view body) {
   if (!seen_data) return fail(ParseError{"data", "missing"});
   event.event_type = event_type_from_string(event.type);
 
-  // Second pass: data, typed by the event's family.
-  document->rewind();
-  status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
-    if (!key_is(key, "data")) return {};
-    return read_data(value, event, seen_snapshot);
-  });
-  if (!status) return fail(status.error());
+  if (!data_read) {
+    document->rewind();
+    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
+      if (!key_is(key, "data")) return {};
+      return read_data(value, event, seen_snapshot);
+    });
+    if (!status) return fail(status.error());
+  }
   return event;
 }
 

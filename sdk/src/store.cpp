@@ -482,7 +482,10 @@ Result<Event, ParseError> parse(std::string_view body) {
     return {};
   };
 
-  // First pass: the envelope; data and related are validated here and read once the resource is known.
+  // The resource is known once event_type is read: data and related are read then; when they come
+  // before it they are only validated, and read in a second pass.
+  bool records_read = true;
+  const auto resource_of_type = [&] { return std::string(event.event_type.substr(0, event.event_type.find('.'))); };
   auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
     if (key_is(key, "event_id")) return read_once(seen_id, value, [&] { return value.read_id(event.event_id); });
     if (key_is(key, "event_type")) return read_once(seen_type, value, [&] { return read_name(value, event.event_type); });
@@ -496,8 +499,24 @@ Result<Event, ParseError> parse(std::string_view body) {
         return {};
       });
     }
-    if (key_is(key, "data")) return read_once(seen_data, value, [&] { return value.skip(); });
-    if (key_is(key, "related")) return read_once(seen_related, value, [&] { return value.skip(); });
+    if (key_is(key, "data")) {
+      return read_once(seen_data, value, [&]() -> ReadResult {
+        if (!seen_type) {
+          records_read = false;
+          return value.skip();
+        }
+        return read_data(value, resource_of_type(), event.data);
+      });
+    }
+    if (key_is(key, "related")) {
+      return read_once(seen_related, value, [&]() -> ReadResult {
+        if (!seen_type) {
+          records_read = false;
+          return value.skip();
+        }
+        return read_related(value, event.related);
+      });
+    }
     return value.skip();
   });
   if (!status) return fail(status.error());
@@ -506,21 +525,21 @@ Result<Event, ParseError> parse(std::string_view body) {
   if (!seen_created) return fail(ParseError{"created_at", "missing"});
   if (!seen_data) return fail(ParseError{"data", "missing"});
   event.type = event_type_from_string(event.event_type);
-  const std::string_view type_resource = std::string_view(event.event_type).substr(0, event.event_type.find('.'));
   if (!seen_resource) {
-    event.resource = std::string(type_resource);
-  } else if (event.resource != type_resource) {
-    return fail(ParseError{"resource", "expected \"" + std::string(type_resource) + "\", the resource of event_type"});
+    event.resource = resource_of_type();
+  } else if (event.resource != resource_of_type()) {
+    return fail(ParseError{"resource", "expected \"" + resource_of_type() + "\", the resource of event_type"});
   }
 
-  // Second pass: data and related, typed by the resource.
-  document->rewind();
-  status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
-    if (key_is(key, "data")) return read_data(value, event.resource, event.data);
-    if (key_is(key, "related")) return read_related(value, event.related);
-    return {};
-  });
-  if (!status) return fail(status.error());
+  if (!records_read) {
+    document->rewind();
+    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
+      if (key_is(key, "data")) return read_data(value, event.resource, event.data);
+      if (key_is(key, "related")) return read_related(value, event.related);
+      return {};
+    });
+    if (!status) return fail(status.error());
+  }
   return event;
 }
 

@@ -435,28 +435,42 @@ Result<Event, ParseError> parse(std::string_view body) {
   auto document = detail::JsonDocument::open(body);
   if (!document) return fail(document.error());
 
-  // First pass: the type, which decides how the rest reads (unsubscribed's campaign differs).
+  // One pass reads everything. Two members depend on the type (`campaign`, whose fields differ for
+  // unsubscribed, and the event's own `<type>_at`): met before `type`, they are only validated,
+  // and read in a second pass.
   Event event{};
-  bool seen_type = false;
-  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
-    if (!key_is(key, "type")) return value.skip();
-    if (seen_type) return fail(value.error("duplicated key"));
-    seen_type = true;
-    if (auto read = value.read(event.type); !read) return read;
-    if (event.type.empty()) return fail(value.error("expected a non-empty string"));
-    return {};
-  });
-  if (!status) return fail(status.error());
-  if (!seen_type) return fail(ParseError{"type", "missing"});
-
-  // Second pass: every field, typed by the event's type.
   Fields fields;
-  document->rewind();
-  status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
-    if (key_is(key, "type")) return {};
+  bool seen_type = false;
+  bool deferred = false;
+  const auto depends_on_type = [](std::string_view key) {
+    return key_is(key, "campaign") || (key.size() > 3 && key.substr(key.size() - 3) == "_at");
+  };
+  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
+    if (key_is(key, "type")) {
+      if (seen_type) return fail(value.error("duplicated key"));
+      seen_type = true;
+      if (auto read = value.read(event.type); !read) return read;
+      if (event.type.empty()) return fail(value.error("expected a non-empty string"));
+      return {};
+    }
+    if (!seen_type && depends_on_type(key)) {
+      deferred = true;
+      return value.skip();
+    }
     return read_field(event.type, key, value, fields);
   });
   if (!status) return fail(status.error());
+  if (!seen_type) return fail(ParseError{"type", "missing"});
+  if (deferred) {
+    document->rewind();
+    bool type_passed = false;
+    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
+      if (key_is(key, "type")) type_passed = true;
+      if (type_passed || !depends_on_type(key)) return {};
+      return read_field(event.type, key, value, fields);
+    });
+    if (!status) return fail(status.error());
+  }
   const auto& known = known_event_types();
   const bool is_known = std::find(known.begin(), known.end(), event.type) != known.end();
   if (is_known && !fields.has_user) return fail(ParseError{"user", "missing"});

@@ -109,6 +109,14 @@ BOOST_AUTO_TEST_CASE(times_with_an_offset_or_a_fraction_are_converted_to_utc) {
   BOOST_TEST(std::get<store::Customer>(event->data).id == "7");
 }
 
+BOOST_AUTO_TEST_CASE(data_and_related_before_the_type_are_read_by_it) {
+  auto event = store::parse(R"({"related":{"order":{"id":"1001"}},"data":{"id":"pay_1","amount":5},"event_id":"e",)"
+                            R"("created_at":"2026-03-22T14:30:00Z","event_type":"payment.completed"})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  BOOST_TEST(std::get<store::Payment>(event->data).amount == std::optional<std::string>("5"));
+  BOOST_TEST(event->related.order.value().id == "1001");
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_event_of_a_known_resource_keeps_the_typed_data) {
   auto event = store::parse(R"({"event_id":"e","event_type":"order.archived","created_at":"2026-03-22T14:30:00Z","data":{"id":"9"}})");
   BOOST_TEST_REQUIRE(event.ok(), error_of(event));

@@ -106,6 +106,18 @@ BOOST_AUTO_TEST_CASE(the_shapes_that_differ_are_read_as_such) {
   BOOST_TEST(std::get<vero::Resubscribed>(parse_sample("resubscribed").payload).user.id == std::optional<std::string>("123"));
 }
 
+BOOST_AUTO_TEST_CASE(members_before_the_type_are_read_by_the_type) {
+  auto event = vero::parse(R"({"campaign":{"campaign_title":"T","id":9},"unsubscribed_at":5,"sent_at":"x",)"
+                           R"("user":{"id":1},"type":"unsubscribed"})");
+  BOOST_TEST_REQUIRE(event.ok(), error_of(event));
+  const auto& unsubscribed = std::get<vero::Unsubscribed>(event->payload);
+  BOOST_TEST(unsubscribed.campaign.value().campaign_title == std::optional<std::string>("T"));
+  BOOST_TEST(unsubscribed.unsubscribed_at.value().time_since_epoch().count() == 5);
+  auto refused = vero::parse(R"({"campaign":{"campaign_title":7},"user":{"id":1},"type":"unsubscribed"})");
+  BOOST_TEST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().to_string() == "campaign.campaign_title: expected a string");
+}
+
 BOOST_AUTO_TEST_CASE(ids_may_be_numbers_or_strings) {
   auto event = vero::parse(R"({"type":"delivered","delivered_at":"1435016238","user":{"id":"u-9"},"campaign":{"id":"c7"}})");
   BOOST_TEST_REQUIRE(event.ok(), error_of(event));
