@@ -7,6 +7,7 @@ packages=(
   libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   libcpp-httplib-dev libcli11-dev libfmt-dev libhowardhinnant-date-dev
   libboost-test-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   curl procps
 )
 

@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
       const std::vector<char> bytes{std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()};
       // A harness aborts on a broken invariant; the file being fed is the last line printed.
       std::cout << "replay " << file.string() << "\n" << std::flush;
-      LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+      // Like libFuzzer, never a null pointer, even for an empty file.
+      static const char empty = 0;
+      LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.empty() ? &empty : bytes.data()), bytes.size());
       ++replayed;
     }
   }

@@ -74,13 +74,14 @@ std::string message_id(std::string_view line) {
   return plain ? std::string(line) : std::string("msg_fuzz");
 }
 
-/// A signing time between the epoch and 2^40 s (12 digits at most, as verifiers accept).
+/// A signing time from the epoch to 10^12 - 1 s: 12 digits at most, the longest timestamp verifiers accept.
 std::chrono::sys_seconds signing_time(std::string_view body) {
   std::uint64_t seconds = 0;
   for (std::size_t i = 0; i < std::min<std::size_t>(5, body.size()); ++i) {
     seconds = (seconds << 8) | static_cast<unsigned char>(body[i]);
   }
-  return std::chrono::sys_seconds{std::chrono::seconds{static_cast<std::int64_t>(seconds)}};
+  constexpr std::uint64_t twelve_digits = 1'000'000'000'000;
+  return std::chrono::sys_seconds{std::chrono::seconds{static_cast<std::int64_t>(seconds % twelve_digits)}};
 }
 
 hookline::Headers lowercased(const hookline::Headers& headers) {

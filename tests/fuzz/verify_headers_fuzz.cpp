@@ -1,5 +1,6 @@
 // Fuzz harness: Verifier::verify for every scheme with fuzzed headers and body.
-// Input: header lines "Name: value" separated by "\n", then an empty line, then the body.
+// Input: header lines "Name: value" separated by "\n", then an empty line, then the body (an input
+// without an empty line is all body, so payload samples seed it as well as signed requests do).
 // Invariants: verify never crashes; a refusal is never invalid_secret (the secrets are fine) and
 // always explains itself; an accepted timestamp is within the tolerance; and when the fuzzed headers
 // are sent next to a genuine signature of the same body (none of them shadowing a signed header),
@@ -52,19 +53,6 @@ const std::vector<Keyed>& keyed_schemes() {
   return keyed;
 }
 
-/// "Name: value" lines; a line without a colon is a name with an empty value.
-hookline::Headers parse_header_lines(std::string_view text) {
-  hookline::Headers headers;
-  while (!text.empty()) {
-    const auto [line, rest] = hookline::fuzz::split_once(text, "\n");
-    text = rest;
-    auto [name, value] = hookline::fuzz::split_once(line, ":");
-    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    headers.add(std::string(name), std::string(value));
-  }
-  return headers;
-}
-
 bool shadows_any(const hookline::Headers& fuzzed, const hookline::Headers& signed_headers) {
   for (const auto& field : signed_headers.fields()) {
     if (fuzzed.get(field.name)) return true;
@@ -81,8 +69,8 @@ bool timestamped(hookline::Scheme scheme) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using hookline::fuzz::require;
-  const auto [header_text, body] = hookline::fuzz::split_once(hookline::fuzz::as_text(data, size), "\n\n");
-  const auto fuzzed = parse_header_lines(header_text);
+  const auto [header_text, body] = hookline::fuzz::split_head_and_body(hookline::fuzz::as_text(data, size));
+  const auto fuzzed = hookline::fuzz::parse_header_lines(header_text);
 
   for (const auto& [verifier, signer] : keyed_schemes()) {
     const auto result = verifier.verify(body, fuzzed, now);
