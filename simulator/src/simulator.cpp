@@ -146,6 +146,18 @@ std::string to_json(const ShipmentRecord& shipment) {
       .close();
 }
 
+std::string to_json(const TrackingCall& call) {
+  return json::Object()
+      .add("shipment_id", call.shipment_id)
+      .add("idempotency_key", call.idempotency_key)
+      .add("request_body", call.request_body)
+      .add("response_code", call.response_code)
+      .add("response_body", call.response_body)
+      .add("effective", call.effective)
+      .raw("received_at", time_json(call.received_at))
+      .close();
+}
+
 HttpResponse answer(int status, std::string body) {
   HttpResponse response;
   response.status = status;
@@ -415,6 +427,9 @@ std::vector<ShipmentRecord> Simulator::shipments() const { return impl_->store.s
 std::optional<ShipmentRecord> Simulator::shipment(std::int64_t shipment_id) const {
   return impl_->store.shipment(shipment_id);
 }
+std::vector<TrackingCall> Simulator::tracking_calls(std::optional<std::int64_t> shipment_id) const {
+  return impl_->store.tracking_calls(shipment_id);
+}
 std::int64_t Simulator::next_event_id() const { return impl_->store.next_event_id(1); }
 std::int64_t Simulator::next_shipment_id() const { return impl_->store.next_shipment_id(1); }
 
@@ -487,6 +502,17 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
     if (!get) return method_not_allowed("GET");
     json::Array list;
     for (const auto& shipment : shipments()) list.push(to_json(shipment));
+    return answer(200, std::move(list).close());
+  }
+  if (path == "/api/tracking-calls") {
+    if (!get) return method_not_allowed("GET");
+    std::optional<std::int64_t> shipment_id;
+    if (const auto text = request.query_value("shipment_id")) {
+      shipment_id = parse_id(*text);
+      if (!shipment_id) return answer(ApiError{400, "invalid_parameter", "shipment_id must be an integer", "shipment_id"});
+    }
+    json::Array list;
+    for (const auto& call : tracking_calls(shipment_id)) list.push(to_json(call));
     return answer(200, std::move(list).close());
   }
   if (const auto target = shipment_path(path)) {

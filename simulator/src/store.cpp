@@ -330,6 +330,27 @@ void Store::record_tracking_call(const TrackingCall& call) {
   transaction.commit();
 }
 
+std::vector<TrackingCall> Store::tracking_calls(std::optional<std::int64_t> shipment_id) {
+  const std::lock_guard lock(mutex_);
+  SQLite::Statement query(db_,
+                          "SELECT shipment_id, idempotency_key, request_body, response_code, response_body, effective, "
+                          "received_at FROM tracking_calls WHERE (?1 IS NULL OR shipment_id = ?1) ORDER BY id");
+  bind_optional(query, 1, shipment_id);
+  std::vector<TrackingCall> calls;
+  while (query.executeStep()) {
+    TrackingCall call;
+    call.shipment_id = query.getColumn(0).getInt64();
+    call.idempotency_key = optional_text(query.getColumn(1));
+    call.request_body = query.getColumn(2).getString();
+    call.response_code = query.getColumn(3).getInt();
+    call.response_body = query.getColumn(4).getString();
+    call.effective = query.getColumn(5).getInt() != 0;
+    call.received_at = from_seconds(query.getColumn(6).getInt64());
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
 std::optional<StoredAnswer> Store::answer_for(const std::string& key) {
   const std::lock_guard lock(mutex_);
   SQLite::Statement query(db_, "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?");

@@ -23,17 +23,6 @@ struct StoredAnswer {
   std::string body;         ///< The body answered.
 };
 
-/// One POST /shipments/{id}/track call, as recorded.
-struct TrackingCall {
-  std::int64_t shipment_id = 0;
-  std::optional<std::string> idempotency_key;
-  std::string request_body;
-  int response_code = 0;
-  std::string response_body;
-  bool effective = false;
-  std::chrono::sys_seconds received_at{};
-};
-
 class Store {
  public:
   /// Opens or creates the database and its tables.
@@ -73,6 +62,8 @@ class Store {
 
   /// Records a tracking call (and counts it on its shipment, when the shipment exists).
   void record_tracking_call(const TrackingCall& call);
+  /// Every tracking call, oldest first; only those of one shipment when given.
+  [[nodiscard]] std::vector<TrackingCall> tracking_calls(std::optional<std::int64_t> shipment_id);
   /// The answer kept under `key`, if any.
   [[nodiscard]] std::optional<StoredAnswer> answer_for(const std::string& key);
   /// Keeps the answer to a request under `key`.

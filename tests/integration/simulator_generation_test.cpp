@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "hookline/verify.hpp"
+#include "hookline/vrio.hpp"
 #include "printing.hpp"
 #include "simulator/generator.hpp"
 #include "simulator/simulator.hpp"
@@ -99,6 +101,28 @@ BOOST_AUTO_TEST_CASE(a_due_cancellation_is_queued_before_its_schedule_and_a_futu
     BOOST_REQUIRE(scheduled_at > 0U);
     BOOST_TEST((cancel_at < scheduled_at) == shipment.due, "shipment " << shipment.shipment_id);
   }
+}
+
+BOOST_AUTO_TEST_CASE(every_generated_event_is_a_vrio_payload_the_sdk_parses) {
+  hookline::simulator::GenerateOptions options;
+  options.subscriptions = 50;
+  options.cancel_rate = 0.3;
+  options.skip_rate = 0.3;
+  options.address_change_rate = 0.5;
+  options.item_change_rate = 0.5;
+  const auto now = std::chrono::sys_seconds{std::chrono::seconds{start}};
+  const auto scenario = hookline::simulator::generate(options, now);
+  std::set<std::string> names;
+  for (const auto& body : scenario.events) {
+    const auto parsed = hookline::vrio::parse(body);
+    BOOST_REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? std::string() : parsed.error().to_string()) + "\n" + body);
+    BOOST_TEST(parsed->meta().entity.starts_with("shipment:"));
+    BOOST_TEST((parsed->meta().occurred_at <= now));
+    names.insert(parsed->meta().type);
+  }
+  BOOST_TEST(names == (std::set<std::string>{"shipment_address_updated", "shipment_cancelled", "shipment_item_updated",
+                                             "shipment_scheduled", "shipment_skipped"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(generated_events_register_the_platform_shipments) {

@@ -137,6 +137,22 @@ BOOST_AUTO_TEST_CASE(a_repeated_idempotency_key_returns_the_first_answer_and_has
   BOOST_TEST(shipment->tracking_calls == 3);
   BOOST_TEST(shipment->tracking_effective == 1);
   BOOST_TEST(shipment->tracking_id.value_or("") == "1Z");
+
+  // Every call is recorded, the replayed and the refused ones too.
+  const auto calls = sim.tracking_calls(5);
+  BOOST_REQUIRE_EQUAL(calls.size(), 3U);
+  BOOST_TEST(calls[0].effective);
+  BOOST_TEST(!calls[1].effective);
+  BOOST_TEST(!calls[2].effective);
+  BOOST_TEST(calls[1].idempotency_key.value_or("") == "key-1");
+  BOOST_TEST(calls[1].response_body == first.body);
+  BOOST_TEST(calls[2].response_code == 422);
+  BOOST_TEST(sim.tracking_calls().size() == 5U);
+  const auto listed = sim.handle(request("GET", "/api/tracking-calls", "", {{"shipment_id", "6"}}));
+  BOOST_TEST(listed.status == 200);
+  BOOST_TEST(listed.body.find(R"("shipment_id":6)") != std::string::npos);
+  BOOST_TEST(listed.body.find(R"("shipment_id":5)") == std::string::npos);
+  BOOST_TEST(sim.handle(request("GET", "/api/tracking-calls", "", {{"shipment_id", "x"}})).status == 400);
 }
 
 BOOST_AUTO_TEST_CASE(the_log_and_the_platform_state_survive_a_restart) {

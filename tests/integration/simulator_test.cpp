@@ -16,7 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "hookline/ordergroove.hpp"
 #include "hookline/verify.hpp"
+#include "hookline/vero.hpp"
+#include "hookline/vrio.hpp"
 #include "printing.hpp"
 #include "simulator/generator.hpp"
 #include "simulator/simulator.hpp"
@@ -306,6 +309,36 @@ BOOST_AUTO_TEST_CASE(the_test_action_sends_a_sample_at_once) {
   BOOST_TEST(no_url.status == 422);
   BOOST_TEST(error_code(no_url) == "no_destination");
   BOOST_TEST(error_code(sim.handle(request("POST", "/api/test", "", {{"destination", "nope"}}))) == "invalid_field");
+}
+
+BOOST_AUTO_TEST_CASE(test_samples_are_payloads_the_sdk_parses_for_every_mode) {
+  LoopbackReceiver receiver;
+  ManualClock clock;
+  for (const std::string destination : {"transaction", "order", "order_offer", "shipment"}) {
+    Config config;
+    config.vrio_urls = {receiver.url(), receiver.url(), receiver.url(), receiver.url()};
+    Simulator sim(config, clock.clock());
+    const auto sent = sim.send_test(destination);
+    BOOST_REQUIRE(sent.ok());
+    const auto parsed = hookline::vrio::parse(sent->request_body);
+    BOOST_TEST(parsed.ok(), destination << ": " << (parsed.ok() ? "" : parsed.error().to_string()));
+    BOOST_TEST(parsed->meta().entity.starts_with(destination + ":"));
+  }
+  for (const auto mode : {Mode::ordergroove, Mode::vero}) {
+    Config config;
+    config.mode = mode;
+    config.target_url = receiver.url();
+    Simulator sim(config, clock.clock());
+    const auto sent = sim.send_test("target");
+    BOOST_REQUIRE(sent.ok());
+    BOOST_TEST(sent->response_code == 200, hookline::simulator::to_string(mode));
+    if (mode == Mode::ordergroove) {
+      BOOST_TEST(hookline::ordergroove::parse(sent->request_body).ok());
+    } else {
+      BOOST_TEST(hookline::vero::parse(sent->request_body).ok());
+    }
+  }
+  BOOST_TEST(receiver.received().size() == 6U);
 }
 
 BOOST_AUTO_TEST_CASE(the_delivery_log_filters_by_event_and_status) {

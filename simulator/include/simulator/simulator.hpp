@@ -147,6 +147,17 @@ struct ShipmentRecord {
   int tracking_effective = 0;                              ///< Of those, how many changed it.
 };
 
+/// One POST /shipments/{id}/track call, as the platform API recorded it.
+struct TrackingCall {
+  std::int64_t shipment_id = 0;                ///< The shipment in the path (0 when not a number).
+  std::optional<std::string> idempotency_key;  ///< The Idempotency-Key header, if sent.
+  std::string request_body;                    ///< The body as received.
+  int response_code = 0;                       ///< The status answered.
+  std::string response_body;                   ///< The body answered.
+  bool effective = false;                      ///< True when the call changed the shipment.
+  std::chrono::sys_seconds received_at{};      ///< When it came.
+};
+
 /// What one batch did.
 struct BatchReport {
   std::size_t attempted = 0;  ///< Attempts made.
@@ -193,6 +204,9 @@ class Simulator {
   /// One shipment, if known.
   [[nodiscard]] std::optional<ShipmentRecord> shipment(std::int64_t shipment_id) const;
 
+  /// Every tracking post received, oldest first; only those of one shipment when given.
+  [[nodiscard]] std::vector<TrackingCall> tracking_calls(std::optional<std::int64_t> shipment_id = std::nullopt) const;
+
   /// The next event id that enqueue() would assign (one past the largest numeric id queued).
   [[nodiscard]] std::int64_t next_event_id() const;
   /// One past the largest shipment id known (a first id for generated shipments).
@@ -201,6 +215,7 @@ class Simulator {
   /// The control API and the platform API as a pure function of the request (no network needed):
   /// POST /api/events[?deliver=now], POST /api/batches, GET /api/events, GET /api/deliveries
   /// [?event_id=…&status=…], POST /api/test?destination=…, GET /api/shipments,
+  /// GET /api/tracking-calls[?shipment_id=…],
   /// POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id}.
   [[nodiscard]] HttpResponse handle(const HttpRequest& request);
 
