@@ -4,6 +4,12 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -48,6 +54,74 @@ std::string refused_url() {
   receiver.stop();
   return url;
 }
+
+/// A bare HTTP/1.1 keep-alive server on one thread that counts the connections it accepts.
+class CountingServer {
+ public:
+  CountingServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    BOOST_REQUIRE(::listen(listener_, 16) == 0);
+    thread_ = std::jthread([this](std::stop_token stop) { serve(stop); });
+  }
+  ~CountingServer() {
+    thread_.request_stop();
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+  }
+  CountingServer(const CountingServer&) = delete;
+  CountingServer& operator=(const CountingServer&) = delete;
+
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  [[nodiscard]] int connections() const { return connections_.load(); }
+  [[nodiscard]] int requests() const { return requests_.load(); }
+
+ private:
+  void serve(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      const int connection = ::accept(listener_, nullptr, nullptr);
+      if (connection < 0) return;
+      ++connections_;
+      answer_all(connection);
+      ::close(connection);
+    }
+  }
+
+  /// Answers every request on the connection until the client closes it.
+  void answer_all(int connection) {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+      const auto end = buffer.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto at = buffer.find("Content-Length: ");
+        const auto length = at == std::string::npos ? 0 : std::stoul(buffer.substr(at + 16));
+        if (buffer.size() >= end + 4 + length) {
+          buffer.erase(0, end + 4 + length);
+          ++requests_;
+          const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
+          ::send(connection, response.data(), response.size(), MSG_NOSIGNAL);
+          continue;
+        }
+      }
+      const auto got = ::recv(connection, chunk, sizeof chunk, 0);
+      if (got <= 0) return;
+      buffer.append(chunk, static_cast<std::size_t>(got));
+    }
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+  std::jthread thread_;
+};
 
 }  // namespace
 
@@ -172,6 +246,17 @@ BOOST_AUTO_TEST_CASE(many_threads_share_one_sender) {
   }
   BOOST_TEST(succeeded.load() == threads * per_thread);
   BOOST_TEST(receiver.received().size() == static_cast<std::size_t>(threads * per_thread));
+}
+
+BOOST_AUTO_TEST_CASE(sequential_sends_to_one_destination_reuse_one_connection) {
+  CountingServer server;
+  const Sender sender;
+  for (int i = 0; i < 20; ++i) {
+    const auto attempt = sender.send(Outgoing{server.url(), body, std::to_string(i), {}}, now);
+    BOOST_REQUIRE_MESSAGE(attempt.succeeded(), error_name(attempt));
+  }
+  BOOST_TEST(server.requests() == 20);
+  BOOST_TEST(server.connections() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_restarted_receiver_is_reached_again_after_idle_connections_are_closed) {
