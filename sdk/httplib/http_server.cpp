@@ -106,17 +106,18 @@ class ConnectionStream final : public httplib::Stream {
   ssize_t write(const char* data, size_t size) override {
     std::size_t sent = 0;
     const auto deadline = SteadyClock::now() + options_.write_timeout;
+    // Try first, wait only when the socket buffer is full: one system call in the common case.
     while (sent < size) {
-      if (!wait(POLLOUT, deadline, /*stoppable=*/false)) {
+      const auto n = ::send(socket_, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        sent += static_cast<std::size_t>(n);
+        continue;
+      }
+      if ((errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) ||
+          !wait(POLLOUT, deadline, /*stoppable=*/false)) {
         broken_ = true;
         return -1;
       }
-      const auto n = ::send(socket_, data + sent, size - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno != EINTR && errno != EAGAIN) {
-        broken_ = true;
-        return -1;
-      }
-      sent += static_cast<std::size_t>(std::max<ssize_t>(n, 0));
     }
     return static_cast<ssize_t>(size);
   }
@@ -143,19 +144,20 @@ class ConnectionStream final : public httplib::Stream {
   /// Reads what the socket has into the empty buffer, waiting up to the read timeout and the
   /// request deadline.
   bool fill() {
+    // Try first, wait only when nothing is there yet: one system call in the common case.
     const auto deadline = std::min(SteadyClock::now() + options_.read_timeout, deadline_);
     while (true) {
-      if (!wait(POLLIN, deadline)) {
+      if (SteadyClock::now() >= deadline_) {
         broken_ = true;
         return false;
       }
-      const auto n = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
+      const auto n = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
       if (n > 0) {
         begin_ = 0;
         end_ = static_cast<std::size_t>(n);
         return true;
       }
-      if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) || !wait(POLLIN, deadline)) {
         broken_ = true;
         return false;
       }
