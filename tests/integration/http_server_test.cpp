@@ -462,8 +462,10 @@ BOOST_AUTO_TEST_CASE(two_hundred_fifty_six_concurrent_keep_alive_senders_are_all
   BOOST_TEST(answered == senders * rounds);
 }
 
-BOOST_AUTO_TEST_CASE(stop_is_prompt_with_idle_keep_alive_connections) {
-  auto running = std::make_unique<RunningServer>();
+BOOST_AUTO_TEST_CASE(stop_does_not_wait_for_idle_keep_alive_connections) {
+  ServerOptions options;
+  options.keep_alive_timeout = 30s;
+  auto running = std::make_unique<RunningServer>(options);
   std::vector<RawConnection> idle;
   for (int i = 0; i < 16; ++i) {
     idle.emplace_back(running->port());
@@ -471,7 +473,7 @@ BOOST_AUTO_TEST_CASE(stop_is_prompt_with_idle_keep_alive_connections) {
   }
   const auto started = std::chrono::steady_clock::now();
   running->server->stop();
-  BOOST_TEST((std::chrono::steady_clock::now() - started < 1s));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
   BOOST_TEST(idle.front().closed_by_peer());
 }
 
