@@ -14,8 +14,9 @@
 namespace hookline {
 namespace {
 
+// The states stored in the file. "In flight" is not one of them: it lives in memory only, since an
+// entry in flight when the process ends is pending again anyway.
 constexpr int pending_state = 0;
-constexpr int in_flight_state = 1;
 constexpr int handled_state = 2;
 constexpr int dead_state = 3;
 
@@ -35,8 +36,8 @@ CREATE TABLE IF NOT EXISTS inbox_entries (
   last_error      TEXT    NOT NULL DEFAULT '',
   UNIQUE (platform, event_id)
 );
-CREATE INDEX IF NOT EXISTS inbox_unfinished_by_entity ON inbox_entries (entity, id) WHERE state IN (0, 1);
-CREATE INDEX IF NOT EXISTS inbox_unfinished ON inbox_entries (id) WHERE state IN (0, 1);
+CREATE INDEX IF NOT EXISTS inbox_pending_by_entity ON inbox_entries (entity, id) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS inbox_pending ON inbox_entries (id) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS inbox_dead ON inbox_entries (id) WHERE state = 3;
 )sql";
 
@@ -49,8 +50,6 @@ std::chrono::sys_seconds from_unix(std::int64_t seconds) { return std::chrono::s
 
 EntryState state_from_column(int state) {
   switch (state) {
-    case in_flight_state:
-      return EntryState::in_flight;
     case handled_state:
       return EntryState::handled;
     case dead_state:
@@ -127,6 +126,28 @@ struct SqliteInbox::Impl {
   std::mutex reader_mutex;  // guards `reader` and `statements`, used by every other operation
   std::unique_ptr<SQLite::Database> reader;
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements;  // reader's, by SQL
+  std::map<EntryId, std::string> in_flight;               // taken, not finished (pending in the file) -> entity
+  std::map<std::string, int, std::less<>> busy_entities;  // entity -> how many of its entries are in flight
+
+  /// Marks an entry in flight (under reader_mutex).
+  void hold(const InboxEntry& entry) {
+    in_flight.emplace(entry.id, entry.meta.entity);
+    if (!entry.meta.entity.empty()) {
+      ++busy_entities[entry.meta.entity];
+    }
+  }
+
+  /// Ends an entry's flight (under reader_mutex).
+  void release(EntryId id) {
+    const auto found = in_flight.find(id);
+    if (found == in_flight.end()) {
+      return;
+    }
+    if (const auto busy = busy_entities.find(found->second); busy != busy_entities.end() && --busy->second == 0) {
+      busy_entities.erase(busy);
+    }
+    in_flight.erase(found);
+  }
 
   /// The reader connection for one operation: statements prepared once, reset when the operation ends.
   class Reader {
@@ -236,17 +257,24 @@ struct SqliteInbox::Impl {
   /// Moves one in-flight entry on; a StoreError when it is not in flight.
   Status<StoreError> finish(EntryId id, const std::string& assignments,
                             const std::function<void(SQLite::Statement&)>& bind_values) {
-    auto changed = with_reader<int>("updating an inbox entry", [&](Impl::Reader& db) {
+    auto changed = with_reader<bool>("updating an inbox entry", [&](Impl::Reader& db) {
+      if (in_flight.count(id) == 0) {
+        return false;
+      }
       auto& update = db.prepare("UPDATE inbox_entries SET attempts = attempts + 1, " + assignments +
-                                       " WHERE id = :id AND state = " + std::to_string(in_flight_state));
+                                " WHERE id = :id AND state = " + std::to_string(pending_state));
       update.bind(":id", static_cast<std::int64_t>(id));
       bind_values(update);
-      return update.exec();
+      if (update.exec() != 1) {
+        return false;
+      }
+      release(id);
+      return true;
     });
     if (!changed) {
       return fail(changed.error());
     }
-    if (*changed != 1) {
+    if (!*changed) {
       return fail(StoreError{"inbox entry " + std::to_string(id) + " is not in flight"});
     }
     return {};
@@ -277,12 +305,7 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
   } catch (const std::exception& error) {
     return fail(store_error("opening " + path.string(), error));
   }
-  std::unique_ptr<SqliteInbox> inbox(new SqliteInbox(std::move(impl)));
-  auto recovered = inbox->recover_in_flight();
-  if (!recovered) {
-    return fail(recovered.error());
-  }
-  return inbox;
+  return std::unique_ptr<SqliteInbox>(new SqliteInbox(std::move(impl)));
 }
 
 SqliteInbox::~SqliteInbox() {
@@ -314,37 +337,27 @@ Result<ClaimOutcome, StoreError> SqliteInbox::claim(const EventMeta& meta, std::
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t limit, std::chrono::sys_seconds now) {
   return impl_->with_reader<std::vector<InboxEntry>>("taking due inbox entries", [&](Impl::Reader& db) {
-    // Every change of state but a claim goes through this connection under reader_mutex, so nothing
-    // can take the selected entries between the SELECT and the UPDATE (one process per file).
-    // Only the oldest unfinished entry of an entity, and only while none of that entity is in flight.
-    // "state IN (0, 1)" is spelled out so that SQLite scans the partial index of unfinished entries.
+    // The oldest pending entry of each entity, if due. An entry in flight is still pending in the file,
+    // so it holds back the rest of its entity; it, and an older entry of a busy entity (a replayed
+    // dead letter), are skipped here: at most two rows per entry in flight.
     auto& select = db.prepare(std::string("SELECT ") + entry_columns + R"sql(
         FROM inbox_entries AS e
-        WHERE e.state IN (0, 1) AND e.state = 0 AND e.next_attempt_at <= :now
+        WHERE e.state = 0 AND e.next_attempt_at <= :now
           AND (e.entity = '' OR NOT EXISTS (
-                SELECT 1 FROM inbox_entries AS o
-                WHERE o.entity = e.entity AND o.state IN (0, 1) AND o.id <> e.id
-                  AND (o.id < e.id OR o.state = 1)))
+                SELECT 1 FROM inbox_entries AS o WHERE o.entity = e.entity AND o.state = 0 AND o.id < e.id))
         ORDER BY e.id LIMIT :limit)sql");
     select.bind(":now", to_unix(now));
-    select.bind(":limit", static_cast<std::int64_t>(limit));
+    select.bind(":limit", static_cast<std::int64_t>(limit + 2 * impl_->in_flight.size()));
     std::vector<InboxEntry> taken;
-    while (select.executeStep()) {
-      taken.push_back(read_entry(select));
-    }
-    select.reset();
-    if (taken.empty()) {
-      return taken;
-    }
-    SQLite::Transaction transaction(db.database(), SQLite::TransactionBehavior::IMMEDIATE);
-    auto& mark = db.prepare("UPDATE inbox_entries SET state = 1 WHERE id = ?");
-    for (auto& entry : taken) {
-      mark.bind(1, static_cast<std::int64_t>(entry.id));
-      mark.exec();
-      mark.reset();
+    while (taken.size() < limit && select.executeStep()) {
+      auto entry = read_entry(select);
+      if (impl_->in_flight.count(entry.id) != 0 || impl_->busy_entities.count(entry.meta.entity) != 0) {
+        continue;
+      }
       entry.state = EntryState::in_flight;
+      impl_->hold(entry);
+      taken.push_back(std::move(entry));
     }
-    transaction.commit();
     return taken;
   });
 }
@@ -387,6 +400,9 @@ Result<std::optional<InboxEntry>, StoreError> SqliteInbox::find(EntryId id) {
     std::optional<InboxEntry> found;
     if (select.executeStep()) {
       found = read_entry(select);
+      if (impl_->in_flight.count(id) != 0) {
+        found->state = EntryState::in_flight;
+      }
     }
     return found;
   });
@@ -416,7 +432,7 @@ Result<std::size_t, StoreError> SqliteInbox::prune_handled(std::chrono::sys_seco
 }
 
 Result<InboxCounts, StoreError> SqliteInbox::counts() {
-  return impl_->with_reader<InboxCounts>("counting inbox entries", [](Impl::Reader& db) {
+  return impl_->with_reader<InboxCounts>("counting inbox entries", [this](Impl::Reader& db) {
     auto& select = db.prepare("SELECT state, COUNT(*) FROM inbox_entries GROUP BY state");
     InboxCounts counts;
     while (select.executeStep()) {
@@ -426,8 +442,7 @@ Result<InboxCounts, StoreError> SqliteInbox::counts() {
           counts.pending = count;
           break;
         case EntryState::in_flight:
-          counts.in_flight = count;
-          break;
+          break;  // never stored
         case EntryState::handled:
           counts.handled = count;
           break;
@@ -436,13 +451,18 @@ Result<InboxCounts, StoreError> SqliteInbox::counts() {
           break;
       }
     }
+    counts.in_flight = impl_->in_flight.size();
+    counts.pending -= counts.in_flight;  // in flight entries are pending in the file
     return counts;
   });
 }
 
 Result<std::size_t, StoreError> SqliteInbox::recover_in_flight() {
-  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [](Impl::Reader& db) {
-    return static_cast<std::size_t>(db.database().exec("UPDATE inbox_entries SET state = 0 WHERE state = 1"));
+  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [this](Impl::Reader&) {
+    const std::size_t count = impl_->in_flight.size();
+    impl_->in_flight.clear();  // they are pending in the file already
+    impl_->busy_entities.clear();
+    return count;
   });
   if (recovered && *recovered > 0) {
     notify_accepted();

@@ -37,8 +37,8 @@ struct CommitStats {
 /// claim before it closes the file.
 class SqliteInbox final : public InboxStore {
  public:
-  /// Opens (creating if needed) the database at `path` and puts entries left in flight by a previous
-  /// process back to pending.
+  /// Opens (creating if needed) the database at `path`, for this process only. Being in flight is
+  /// kept in memory, so entries a previous process left in flight are simply pending.
   [[nodiscard]] static Result<std::unique_ptr<SqliteInbox>, StoreError> open(const std::filesystem::path& path,
                                                                              SqliteInboxOptions options = {});
   ~SqliteInbox() override;
