@@ -42,7 +42,7 @@ struct Server {
   Server() {
     fulfillment::AppConfig config;
     config.listen = {"127.0.0.1", 0};
-    config.database = dir.path() / "fulfillment.db";
+    config.database = dir.path() / "var" / "fulfillment.db";  // a directory that does not exist yet
     config.platform_url = platform.url();
     config.warehouse_delay = 0ms;
     config.webhook_secrets.emplace_back(secret);
