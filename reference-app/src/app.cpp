@@ -179,6 +179,9 @@ hookline::Status<std::string> App::start() {
   }
   p.running = true;
   p.ready = true;
+  if (!p.config.platform_api_key) {
+    p.logger.warn("HOOKLINE_PLATFORM_API_KEY is not set: tracking posts carry no API key");
+  }
   p.logger.info("listening", {{"host", p.config.listen.host},
                               {"port", std::to_string(p.server->port())},
                               {"db", p.config.database.string()},

@@ -320,4 +320,68 @@ BOOST_AUTO_TEST_CASE(a_cancel_during_the_warehouse_steps_stops_before_the_label)
   BOOST_TEST(!domain.outbox(251606).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(other_vrio_events_are_recorded_only) {
+  Domain domain;
+  const std::string body =
+      R"({"webhook_type":"order","webhook_event":"order_updated","webhook_event_id":"777","webhook_event_date":"2026-03-22 14:00:00","webhook_data":{"order":{"id":135123}}})";
+  auto event = hookline::vrio::parse(body);
+  BOOST_TEST_REQUIRE(event.ok());
+  hookline::InboxEntry entry;
+  entry.meta = event->meta();
+  entry.body = body;
+  BOOST_TEST(domain.handlers->record_other(entry).ok());
+  BOOST_TEST(domain.handlers->fallback()(entry).ok());  // a second delivery is not recorded twice
+  auto log = domain.store->events({});
+  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST_REQUIRE(log->size() == 1u);
+  BOOST_TEST((*log)[0].event_type == "order_updated");
+  BOOST_TEST((*log)[0].decision == "recorded");
+  BOOST_TEST(!(*log)[0].shipment_id.has_value());
+  auto counts = domain.store->counts_by_state();
+  BOOST_TEST_REQUIRE(counts.ok());
+  for (const auto& [state, count] : *counts) BOOST_TEST(count == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_that_does_not_parse_fails_without_retry) {
+  Domain domain;
+  hookline::InboxEntry entry;
+  entry.body = "{not json";
+  const auto handled = domain.handlers->handle_shipment(entry);
+  BOOST_TEST_REQUIRE(!handled.ok());
+  BOOST_TEST(!handled.error().retryable);
+}
+
+BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_api) {
+  Domain domain;
+  hookline::MemoryInbox inbox;
+  hookline::EventMeta meta;
+  meta.type = "shipment_scheduled";
+  meta.id = "10001";
+  meta.entity = "shipment:251606";
+  BOOST_TEST_REQUIRE(inbox.claim(meta, "{}", domain.now).ok());
+  auto taken = inbox.take_due(1, domain.now);
+  BOOST_TEST_REQUIRE(taken.ok());
+  BOOST_TEST_REQUIRE(taken->size() == 1u);
+  BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up", domain.now).ok());
+  bool woken = false;
+  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; },
+                              fulfillment::AdminHooks{{}, {}, [&] { woken = true; }});
+  hookline::HttpRequest list;
+  list.method = "GET";
+  const auto listed = admin.inbox_dead_letters(list);
+  BOOST_TEST(listed.status == 200);
+  BOOST_TEST(listed.body.find(R"("event_id":"10001")") != std::string::npos);
+  BOOST_TEST(listed.body.find("handler gave up") != std::string::npos);
+  hookline::HttpRequest replay;
+  replay.method = "POST";
+  const std::string id = std::to_string(taken->front().id);
+  replay.matches = {"/api/dead-letters/inbox/" + id + "/replay", id};
+  BOOST_TEST(admin.replay_inbox(replay).status == 200);
+  BOOST_TEST(woken);
+  BOOST_TEST(admin.replay_inbox(replay).status == 404);
+  auto counts = inbox.counts();
+  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST(counts->pending == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
