@@ -168,6 +168,9 @@ void follow_status(Fulfillment& f, ShipmentStatus status, const vrio::Event& eve
         f.tracking = platform_tracking(event, now);
         f.attention.clear();
         record.transition(f, State::shipped, type + ": the platform reports it shipped; no tracking to post back");
+      } else if (f.state == State::cancelled || f.state == State::skipped) {
+        conflict = type + ": the platform reports it shipped, but it is " + std::string(to_string(f.state)) +
+                   " here; check with the platform which is true";
       } else {
         record.note(type + ": the platform confirms the shipment" + describe_tracking(f));
       }

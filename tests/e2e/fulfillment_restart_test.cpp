@@ -76,6 +76,29 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(bad_usage_exits_2_before_opening_anything) {
+  fulfillment_test::TempDir dir;
+  const auto log = dir.path() / "usage.log";
+  const auto db = (dir.path() / "var" / "f.db").string();
+  const std::vector<std::vector<std::string>> cases{
+      {"--zone", "Not/AZone", "--db", db},
+      {"--listen", "nonsense", "--db", db},
+      {"--warehouse-delay-ms", "-5", "--db", db},
+  };
+  for (const auto& args : cases) {
+    ChildServer child(args, {"HOOKLINE_SECRET=" + secret}, log);
+    const auto status = child.wait_exit(bound);
+    BOOST_TEST_REQUIRE(status.has_value());
+    BOOST_TEST(WEXITSTATUS(*status) != 0, args[0]);
+  }
+  ChildServer no_secret({"--db", db}, {}, log);
+  const auto status = no_secret.wait_exit(bound);
+  BOOST_TEST_REQUIRE(status.has_value());
+  BOOST_TEST(WEXITSTATUS(*status) == 2);
+  BOOST_TEST(fulfillment_test::file_text(log).find("HOOKLINE_SECRET") != std::string::npos);
+  BOOST_TEST(!std::filesystem::exists(dir.path() / "var"));
+}
+
 BOOST_AUTO_TEST_CASE(a_future_shipment_waits_across_a_clean_restart_then_ships_once) {
   Deployment deployment;
   deployment.start();

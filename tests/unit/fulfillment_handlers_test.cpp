@@ -286,6 +286,16 @@ BOOST_AUTO_TEST_CASE(a_v1_shipped_event_records_platform_tracking_and_posts_noth
   BOOST_TEST(!domain.outbox(251606).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_platform_shipped_event_on_a_cancelled_fulfillment_is_a_conflict) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
+  domain.deliver(shipment_event("shipment_cancelled", "10009", "2026-03-23 12:00:00", 251606));
+  // Shipped before the cancel happened (but arriving after it): the earlier terminal event decides.
+  domain.deliver(shipment_event("shipment_shipped", "10008", "2026-03-23 10:00:00", 251606));
+  BOOST_TEST(domain.get(251606).state == State::cancelled);
+  BOOST_TEST(domain.decision_of(251606, "10008") == "conflict");
+}
+
 BOOST_AUTO_TEST_CASE(manual_shipping_queues_tracking_and_refuses_a_closed_fulfillment) {
   Domain domain;
   domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
