@@ -102,13 +102,15 @@ struct RunningServer {
     return static_cast<std::size_t>(std::count(observed.begin(), observed.end(), outcome));
   }
 
+  // Declared in the order they must outlive each other: the server stops first, then the
+  // dispatcher's workers, before what they write into goes away.
   hookline::test::TempDir dir;
-  std::unique_ptr<SqliteInbox> inbox = hookline::test::open_sqlite(dir.path() / "inbox.db");
-  Receiver receiver{vrio_verifier(), vrio_meta_parser(), *inbox};
-  Dispatcher dispatcher{*inbox, [](const InboxEntry&) -> HandlerStatus { return {}; }};
   std::mutex mutex;
   std::vector<std::string> handled;
   std::vector<ReceiveOutcome> observed;
+  std::unique_ptr<SqliteInbox> inbox = hookline::test::open_sqlite(dir.path() / "inbox.db");
+  Receiver receiver{vrio_verifier(), vrio_meta_parser(), *inbox};
+  Dispatcher dispatcher{*inbox, [](const InboxEntry&) -> HandlerStatus { return {}; }};
   std::unique_ptr<WebhookServer> server;
 };
 
