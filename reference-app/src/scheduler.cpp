@@ -19,8 +19,13 @@ void Scheduler::warn(std::string_view message) const {
   if (options_.warn) options_.warn(message);
 }
 
+namespace {
+/// Most fulfillments released in one pass; a full pass is followed by another at once.
+constexpr std::size_t release_batch = 256;
+}  // namespace
+
 Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono::sys_seconds now) {
-  auto due = store_.due(now, 256);
+  auto due = store_.due(now, release_batch);
   if (!due) return fail(due.error());
   std::vector<std::int64_t> released;
   for (const auto id : *due) {
@@ -158,12 +163,14 @@ void Scheduler::run_releaser() {
     }
     const auto now = clock_();
     auto released = release_due(now);
+    bool more = false;
     if (released) {
       enqueue(*released);
+      more = released->size() >= release_batch;
     } else {
       warn("releasing due fulfillments failed: " + released.error().message);
     }
-    auto sleep = options_.poll_interval;
+    auto sleep = more ? std::chrono::milliseconds(0) : options_.poll_interval;
     if (auto next = store_.next_due_after(now); next && *next) {
       sleep = std::min<std::chrono::milliseconds>(sleep, **next - now);
     }
