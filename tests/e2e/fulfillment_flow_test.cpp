@@ -39,8 +39,9 @@ struct Server {
   std::ofstream log{dir.path() / "server.log"};
   std::unique_ptr<fulfillment::App> app;
 
-  Server() {
+  explicit Server(const std::string& api_key_header = "X-Api-Key") : platform(api_key_header) {
     fulfillment::AppConfig config;
+    config.api_key_header = api_key_header;
     config.listen = {"127.0.0.1", 0};
     config.database = dir.path() / "var" / "fulfillment.db";  // a directory that does not exist yet
     config.platform_url = platform.url();
@@ -190,6 +191,13 @@ BOOST_AUTO_TEST_CASE(manual_shipping_from_the_admin_api_posts_its_tracking) {
   BOOST_TEST(shipped.status == 200);
   BOOST_TEST_REQUIRE(server.platform.wait_for_effects(1, bound));
   BOOST_TEST(server.platform.posts()[0].body.find("9400111899223197428490") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_api_key_goes_in_the_configured_header) {
+  Server server("X-Platform-Token");
+  BOOST_TEST(server.deliver(scheduled("20071", now_date(), 4747, now_date())) == 200);
+  BOOST_TEST_REQUIRE(server.platform.wait_for_effects(1, bound));
+  BOOST_TEST(server.platform.posts()[0].api_key == api_key);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_signature_is_refused_and_counted) {
