@@ -435,6 +435,52 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_many_requests_on_one_connection) {
   BOOST_TEST(running.handled_ids().size() == 100U);
 }
 
+BOOST_AUTO_TEST_CASE(a_connection_closes_after_keep_alive_max_requests) {
+  ServerOptions options;
+  options.keep_alive_max_requests = 3;
+  RunningServer running(options);
+  RawConnection connection(running.port());
+  for (int i = 0; i < 2; ++i) {
+    const auto response = connection.exchange(head_only("GET", "/peer", ""));
+    BOOST_REQUIRE(response);
+    BOOST_TEST(!response->headers.get("Connection"));
+  }
+  const auto last = connection.exchange(head_only("GET", "/peer", ""));
+  BOOST_REQUIRE(last);
+  BOOST_TEST(last->headers.get("Connection") == std::optional<std::string_view>("close"));
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_is_closed_after_its_timeout) {
+  ServerOptions options;
+  options.keep_alive_timeout = 1s;
+  RunningServer running(options);
+  RawConnection connection(running.port());
+  BOOST_REQUIRE(connection.exchange(head_only("GET", "/peer", "")));
+  BOOST_TEST(connection.closed_by_peer(4s));
+}
+
+BOOST_AUTO_TEST_CASE(a_sender_that_stalls_mid_request_is_dropped_after_the_read_timeout) {
+  ServerOptions options;
+  options.read_timeout = 1s;
+  RunningServer running(options);
+  RawConnection connection(running.port());
+  BOOST_REQUIRE(connection.send("POST /webhooks/vrio HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"webhook"));
+  BOOST_TEST(connection.closed_by_peer(4s));
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_responses_do_not_stall_on_nagle) {
+  // Without TCP_NODELAY a response written in two parts waits for the client's delayed ACK, about
+  // 40 ms per request: 50 requests would take 2 s or more.
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50; ++i) {
+    BOOST_REQUIRE(connection.exchange(head_only("GET", "/api/shipments/1", "")));
+  }
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 1500ms));
+}
+
 BOOST_AUTO_TEST_CASE(two_hundred_fifty_six_concurrent_keep_alive_senders_are_all_answered) {
   RunningServer running;
   constexpr int senders = 256;
