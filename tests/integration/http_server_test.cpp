@@ -266,6 +266,15 @@ BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_instead_of_100) {
   BOOST_TEST(response->status == 413);
 }
 
+BOOST_AUTO_TEST_CASE(expect_continue_on_an_acceptable_delivery_gets_100_then_200) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("cont-1"), "Expect: 100-continue\r\n"));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST(response->body == R"({"status":"accepted"})");
+}
+
 BOOST_AUTO_TEST_CASE(missing_content_length_is_411) {
   RunningServer running;
   RawConnection connection(running.port());
