@@ -228,7 +228,12 @@ HttpRequest to_request(const httplib::Request& req) {
   HttpRequest request;
   request.method = req.method;
   request.path = req.path;
-  request.headers = to_headers(req.headers);
+  // The connection loop already converted the headers to screen them: take those.
+  if (current_request != nullptr && current_request->headers_complete) {
+    request.headers = std::move(current_request->head.headers);
+  } else {
+    request.headers = to_headers(req.headers);
+  }
   request.body = req.body;
   request.peer = req.remote_addr;
   for (const auto& [name, value] : req.params) {
