@@ -11,7 +11,7 @@
 /// | method_not_allowed   | 405    | not POST (with `Allow: POST`) |
 /// | length_required      | 411    | a body-carrying request without Content-Length, or with any Transfer-Encoding: by RFC 9112 §6.3 a transfer coding, not Content-Length, then frames the body, so the length is not defined in advance |
 /// | unsupported_encoding | 415    | any Content-Encoding (RFC 9110 §15.5.16: 415 covers a content coding the server refuses); hookline never decompresses |
-/// | bad_framing          | 400    | a Content-Length that is not one decimal number, or several that disagree, or a body of another length |
+/// | bad_framing          | 400    | a Content-Length that is not one decimal number, or several that disagree, a body of another length, or a body on a method other than POST, PUT, PATCH and DELETE (it would be read as the next request) |
 /// | headers_too_large    | 431    | more header fields, or a longer field, than ReceiverLimits allows |
 /// | too_large            | 413    | Content-Length (or the body) over ReceiverLimits::max_body_bytes (1 MiB by default) |
 /// | bad_signature        | 401    | the Verifier refused; the body names the reason kind and header, never a secret |
