@@ -14,6 +14,9 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 /// `hookline verify` and `hookline sign`: check or produce signature headers; the one run stores its exit code in exit_code.
 void add_verify_commands(CLI::App& app, int& exit_code);
 
+/// `hookline bench`: times verify + parse of a body in-process; stores its exit code in exit_code.
+void add_bench_command(CLI::App& app, int& exit_code);
+
 /// `hookline simulate`: the platform simulator; stores its exit code in exit_code.
 void add_simulate_command(CLI::App& app, int& exit_code);
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   hookline::cli::add_verify_commands(app, exit_code);
   hookline::cli::add_simulate_command(app, exit_code);
   hookline::cli::add_replay_command(app, exit_code);
+  hookline::cli::add_bench_command(app, exit_code);
 
   try {
     app.parse(argc, argv);
