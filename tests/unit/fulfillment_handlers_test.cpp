@@ -161,6 +161,28 @@ BOOST_AUTO_TEST_CASE(future_shipments_wait_for_their_date_also_across_a_restart)
   BOOST_TEST(domain.get(1003).state == State::waiting);
 }
 
+BOOST_AUTO_TEST_CASE(many_due_fulfillments_are_released_in_batches_oldest_first) {
+  Domain domain;
+  BOOST_TEST_REQUIRE(domain.store->write([&](fulfillment::StoreTx& tx) {
+                            for (std::int64_t id = 1; id <= 300; ++id) {
+                              fulfillment::Fulfillment f;
+                              f.shipment_id = id;
+                              f.date_scheduled = domain.now - std::chrono::seconds(id);
+                              tx.save(f);
+                            }
+                          }).ok());
+  auto first = domain.scheduler->release_due(domain.now);
+  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST(first->size() == 256u);
+  BOOST_TEST(first->front() == 300);  // the longest overdue first
+  auto second = domain.scheduler->release_due(domain.now);
+  BOOST_TEST_REQUIRE(second.ok());
+  BOOST_TEST(second->size() == 44u);
+  auto in_progress = domain.store->in_progress();
+  BOOST_TEST_REQUIRE(in_progress.ok());
+  BOOST_TEST(in_progress->size() == 300u);
+}
+
 BOOST_AUTO_TEST_CASE(cancel_before_its_schedule_never_ships_even_across_a_restart) {
   Domain domain;
   domain.deliver(shipment_event("shipment_cancelled", "10002", "2026-03-22 14:31:00", 251606,
