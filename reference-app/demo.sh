@@ -43,9 +43,12 @@ done
 sleep 3
 echo "--- fulfillments by state (GET /metrics)"
 curl -fsS http://127.0.0.1:18080/metrics | grep -E '^hookline_(fulfillments|tracking_outbox_entries|webhooks_received_total)'
-echo "--- one shipped fulfillment with its history (GET /api/fulfillments?state=shipped&limit=1)"
-curl -fsS 'http://127.0.0.1:18080/api/fulfillments?state=shipped&limit=1'
-echo
+shipped="$(curl -fsS 'http://127.0.0.1:18080/api/fulfillments?state=shipped&limit=1' | grep -o '"shipment_id":[0-9]*' | head -1 | cut -d: -f2)"
+if [[ -n "$shipped" ]]; then
+  echo "--- one shipped fulfillment with its history (GET /api/fulfillments/$shipped)"
+  curl -fsS "http://127.0.0.1:18080/api/fulfillments/$shipped"
+  echo
+fi
 echo "--- tracking as the platform recorded it (simulator GET /api/shipments)"
 curl -fsS http://127.0.0.1:19090/api/shipments | head -c 1200
 echo
