@@ -412,6 +412,14 @@ BOOST_AUTO_TEST_CASE(to_json_of_an_unknown_event_keeps_its_data_and_escapes_stri
              R"({"platform":"vrio","event":"ping","event_id":"1","event_date":null,"webhook_type":null,"webhook_data":null})");
 }
 
+BOOST_AUTO_TEST_CASE(to_json_stays_on_one_line_for_multi_line_unknown_data) {
+  const Event event = parse_ok("{\"webhook_event\":\"new\",\"webhook_event_id\":\"1\",\"webhook_data\":{\n"
+                               "  \"note\": \"a b\\n c\",\r\n\t\"list\": [ 1, 2 ]\n}}");
+  BOOST_TEST(as<Unknown>(event).webhook_data == "{\n  \"note\": \"a b\\n c\",\r\n\t\"list\": [ 1, 2 ]\n}");
+  BOOST_TEST(to_json(event) == R"({"platform":"vrio","event":"new","event_id":"1","event_date":null,"webhook_type":null,)"
+                               R"("webhook_data":{"note":"a b\n c","list":[1,2]}})");
+}
+
 BOOST_AUTO_TEST_CASE(to_json_output_parses_back_as_an_unknown_event_holding_the_same_data) {
   // The inspect output is valid JSON: feeding its webhook_data back keeps it byte for byte.
   const std::string json = to_json(parse_sample("shipment_rma"));

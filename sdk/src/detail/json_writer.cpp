@@ -86,7 +86,24 @@ void JsonWriter::null() {
 
 void JsonWriter::raw(std::string_view json) {
   before_value();
-  out_ += json;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : json) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      continue;
+    }
+    out_ += c;
+  }
 }
 
 void JsonWriter::time(std::chrono::sys_seconds when) {

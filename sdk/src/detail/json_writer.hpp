@@ -28,7 +28,8 @@ class JsonWriter {
   void integer(std::int64_t number);
   void boolean(bool flag);
   void null();
-  /// Already valid JSON text, written as is (e.g. a decimal number or a kept fragment).
+  /// Already valid JSON text (e.g. a decimal number or a kept fragment), written without the
+  /// whitespace between its tokens so that the output stays on one line.
   void raw(std::string_view json);
   /// A point in time as an ISO 8601 UTC string, e.g. "2026-03-22T14:30:00Z".
   void time(std::chrono::sys_seconds when);
