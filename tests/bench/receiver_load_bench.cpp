@@ -5,8 +5,17 @@
 // Targets on the 2-core machine: 32 connections ≥ 20k events/s with p99 ≤ 10 ms; 256 connections
 // with no request over 2 s. Run a Release build by hand:
 //   hookline_bench_receiver_load [--benchmark_filter=...]
+// or serve alone (secret "bench-secret") and drive it with wrk and receiver_load.lua, whose client
+// costs less CPU than the threads above:
+//   hookline_bench_receiver_load --serve 127.0.0.1:8080 /tmp/bench-inbox.db   (or :memory:)
+//   wrk -t2 -c32 -d10s -s tests/bench/receiver_load.lua URL -- samples/vrio/shipment_scheduled.json
+// with URL http://127.0.0.1:8080/webhooks/vrio.
 
 #include <benchmark/benchmark.h>
+
+#include <csignal>
+#include <iostream>
+#include <string_view>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -219,6 +228,56 @@ BENCHMARK(BM_durable_receive_over_http)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
+/// Serves durable (or, with ":memory:", in-memory) receives until SIGINT or SIGTERM.
+int serve(std::string_view listen, const std::string& db) {
+  const auto address = hookline::parse_listen_address(listen);
+  const std::vector<hookline::Secret> secrets{hookline::Secret(std::string(secret))};
+  auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
+  std::unique_ptr<hookline::SqliteInbox> sqlite;
+  if (db != ":memory:") {
+    if (auto opened = hookline::SqliteInbox::open(db)) {
+      sqlite = std::move(*opened);
+    }
+  }
+  hookline::MemoryInbox memory;
+  if (!address || !verifier || (db != ":memory:" && !sqlite)) {
+    std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|:memory:\n";
+    return 2;
+  }
+  hookline::InboxStore& store = sqlite ? static_cast<hookline::InboxStore&>(*sqlite) : memory;
+  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
+  hookline::ServerOptions options;
+  options.listen = *address;
+  hookline::WebhookServer server(options);
+  server.mount("/webhooks/vrio", receiver);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!server.start()) {
+    std::cerr << "cannot listen\n";
+    return 1;
+  }
+  std::cerr << "listening on " << address->host << ':' << server.port() << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  server.stop();
+  if (sqlite) {
+    std::cerr << "commit batches " << sqlite->commit_stats().batches << ", claims " << sqlite->commit_stats().claims
+              << std::endl;
+  }
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string_view(argv[1]) == "--serve") {
+    return serve(argv[2], argv[3]);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
