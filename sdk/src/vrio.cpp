@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "detail/json_fields.hpp"
 #include "detail/json_reader.hpp"
 #include "detail/json_writer.hpp"
 
@@ -19,22 +20,8 @@ using detail::JsonWriter;
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// An object or null (none) read member by member by `read_member(key, value, out)`.
-template <class T, class ReadMember>
-ReadStatus read_optional_object(JsonValue& value, std::optional<T>& out, ReadMember&& read_member) {
-  auto null = value.is_null();
-  if (!null) return fail(null.error());
-  if (*null) {
-    out.reset();
-    return {};
-  }
-  T& object = out.emplace();
-  return value.for_each_field(
-      [&](std::string_view key, JsonValue& member) -> ReadStatus { return read_member(key, member, object); });
-}
-
 ReadStatus read_address(JsonValue& value, std::optional<Address>& out) {
-  return read_optional_object(value, out, [](std::string_view key, JsonValue& member, Address& address) {
+  return detail::read_optional_object(value, out, [](std::string_view key, JsonValue& member, Address& address) {
     if (key_is(key, "fname")) return member.read(address.fname);
     if (key_is(key, "lname")) return member.read(address.lname);
     if (key_is(key, "address1")) return member.read(address.address1);
@@ -401,13 +388,11 @@ std::string entity_of(const Payload& payload) {
       payload);
 }
 
-}  // namespace
-
-Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options) {
+/// Reads the whole document `body` into `event`.
+ReadStatus read_document(std::string_view body, const ParseOptions& options, Event& event) {
   auto document = detail::JsonDocument::open(body);
   if (!document) return fail(document.error());
 
-  Event event{};
   Envelope& envelope = event.envelope;
   bool seen_type = false;
   bool seen_event = false;
@@ -439,7 +424,7 @@ Result<Event, ParseError> parse(std::string_view body, const ParseOptions& optio
       return read_once(seen_type, value, [&]() -> ReadStatus {
         std::optional<std::string> type;
         if (auto read = value.read(type); !read) return read;
-        envelope.webhook_type = type.value_or(std::string());
+        envelope.webhook_type = std::move(type).value_or(std::string());
         return {};
       });
     }
@@ -453,22 +438,32 @@ Result<Event, ParseError> parse(std::string_view body, const ParseOptions& optio
     }
     return value.skip();
   });
-  if (!status) return fail(status.error());
+  if (!status) return status;
   if (!seen_event) return fail(ParseError{"webhook_event", "missing"});
   if (!seen_id) return fail(ParseError{"webhook_event_id", "missing"});
 
   if (seen_data && !data_read) {
     document->rewind();
-    status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
+    return document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
       if (key != "webhook_data") return {};
       return read_payload(envelope.webhook_event, value, options, event.payload);
     });
-    if (!status) return fail(status.error());
-  } else if (!seen_data) {
+  }
+  if (!seen_data) {
     if (find_reader(envelope.webhook_event) != nullptr) return fail(ParseError{"webhook_data", "missing"});
     event.payload = Unknown{envelope.webhook_event, {}};
   }
-  return event;
+  return {};
+}
+
+}  // namespace
+
+Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options) {
+  // The Event (about 1 KB) is filled where it is returned: built in place in the Result, which is
+  // the only object returned so that it is constructed in the caller's slot (no move at all).
+  Result<Event, ParseError> result(std::in_place);
+  if (auto status = read_document(body, options, *result); !status) result = fail(status.error());
+  return result;
 }
 
 EventMeta Event::meta() const {

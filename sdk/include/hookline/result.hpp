@@ -27,6 +27,10 @@ class [[nodiscard]] Result {
  public:
   /// A successful result.
   Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// A successful result whose value is built in place from `args`, so that a large T is filled
+  /// where it will be returned instead of being moved there.
+  template <class... Args>
+  explicit Result(std::in_place_t, Args&&... args) : state_(std::in_place_index<0>, std::forward<Args>(args)...) {}
   /// A failed result.
   template <class F>
   Result(Failure<F> failure)  // NOLINT(google-explicit-constructor)
