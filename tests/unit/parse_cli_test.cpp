@@ -73,6 +73,16 @@ BOOST_AUTO_TEST_CASE(platform_forces_the_parser) {
   BOOST_TEST(vero.exit_code == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_body_of_no_known_platform_exits_1) {
+  const auto path = std::filesystem::temp_directory_path() / ("hookline_platforms_unknown_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"({"hello":"world"})";
+  const Run result = run_hookline("inspect " + quoted(path));
+  std::filesystem::remove(path);
+  BOOST_TEST(result.exit_code == 1);
+  BOOST_TEST(result.out.empty());
+  BOOST_TEST(result.err == "hookline inspect: not a webhook of a known platform (vrio, ordergroove, vero, store)\n");
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
   BOOST_TEST(run_hookline("inspect --platform shopify " + quoted(samples_dir("vero") / "sent.json")).exit_code == 2);
   BOOST_TEST(run_hookline("inspect --platform").exit_code == 2);
