@@ -147,10 +147,16 @@ simdjson::error_code JsonValue::string_text(std::string_view& out) {
   // string's token ends with its closing quote (an unescaped quote always ends a string's token).
   // When the text between the quotes holds no backslash it is the string itself: find() (memchr)
   // checks that in a few vector steps where a byte loop would take one step per byte of a long note.
+  //
+  // The value is consumed either way: a value left unread is skipped by simdjson without checking
+  // what follows it, and a string followed by ':' would then be taken for a key, so that
+  // {"a":"b":1} was accepted. get_raw_json_string() consumes the token without unescaping it.
   const std::string_view token = trim_trailing_space(value_.raw_json_token());
   if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
     const std::string_view inside = token.substr(1, token.size() - 2);
     if (inside.find('\\') == std::string_view::npos) {
+      simdjson::ondemand::raw_json_string consumed;
+      if (auto code = value_.get_raw_json_string().get(consumed)) return code;
       out = inside;
       return simdjson::SUCCESS;
     }

@@ -141,8 +141,8 @@ class JsonValue {
  private:
   /// The scalar's text without the whitespace that follows it.
   [[nodiscard]] std::string_view token();
-  /// A string value's text: in place when it has no escape (the value is then left to be skipped),
-  /// else unescaped by simdjson; INCORRECT_TYPE when the value is not a string.
+  /// A string value's text, consuming the value: in place when it has no escape, else unescaped by
+  /// simdjson; INCORRECT_TYPE (the value left unread) when the value is not a string.
   [[nodiscard]] simdjson::error_code string_text(std::string_view& out);
 
   simdjson::ondemand::value value_;
