@@ -19,13 +19,16 @@ namespace hookline::detail {
 using ReadResult = decltype(std::declval<JsonValue&>().skip());
 
 /// Valid JSON text without the whitespace between its tokens (strings are kept as they are), so
-/// that kept fragments print on one line and compare alike whatever their layout.
+/// that kept fragments print on one line and compare alike whatever their layout. Tabs and line
+/// breaks are dropped everywhere (valid JSON has none inside strings), so the result is one line
+/// even for text the reader let through.
 inline std::string compact_json(std::string_view json) {
   std::string out;
   out.reserve(json.size());
   bool in_string = false;
   bool escaped = false;
   for (const char c : json) {
+    if (c == '\t' || c == '\n' || c == '\r') continue;
     if (in_string) {
       out += c;
       if (escaped) {
@@ -37,7 +40,7 @@ inline std::string compact_json(std::string_view json) {
       }
       continue;
     }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == ' ') continue;
     if (c == '"') in_string = true;
     out += c;
   }
