@@ -73,6 +73,8 @@ std::string_view to_string(ReceiveOutcome outcome) noexcept {
     case ReceiveOutcome::headers_too_large: return "headers_too_large";
     case ReceiveOutcome::too_large: return "too_large";
     case ReceiveOutcome::bad_signature: return "bad_signature";
+    case ReceiveOutcome::bad_token: return "bad_token";
+    case ReceiveOutcome::source_not_allowed: return "source_not_allowed";
     case ReceiveOutcome::bad_payload: return "bad_payload";
     case ReceiveOutcome::store_unavailable: return "store_unavailable";
   }
@@ -90,6 +92,8 @@ int http_status(ReceiveOutcome outcome) noexcept {
     case ReceiveOutcome::headers_too_large: return 431;
     case ReceiveOutcome::too_large: return 413;
     case ReceiveOutcome::bad_signature: return 401;
+    case ReceiveOutcome::bad_token: return 401;
+    case ReceiveOutcome::source_not_allowed: return 403;
     case ReceiveOutcome::bad_payload: return 400;
     case ReceiveOutcome::store_unavailable: return 503;
   }
@@ -170,8 +174,39 @@ MetaParser vrio_meta_parser(vrio::ParseOptions options) {
   };
 }
 
-Receiver::Receiver(Verifier verifier, MetaParser parser, InboxStore& store, ReceiverLimits limits)
-    : verifier_(std::move(verifier)), parser_(std::move(parser)), store_(&store), limits_(limits) {}
+Authenticator::Authenticator(Verifier verifier) : verifier_(std::move(verifier)) {}
+
+Authenticator::Authenticator(SourceGuard guard) : guard_(std::move(guard)) {}
+
+Authenticator::Authenticator(SourceGuard guard, Verifier verifier)
+    : guard_(std::move(guard)), verifier_(std::move(verifier)) {}
+
+std::optional<ReceiveResult> Authenticator::refusal(const HttpRequest& request, std::chrono::sys_seconds now) const {
+  if (guard_) {
+    const auto guarded = guard_->check(request.peer, request.query_value(guard_->query_parameter()), request.headers);
+    if (!guarded) {
+      const SourceGuardErrorKind kind = guarded.error().kind;
+      const bool token_refused = kind == SourceGuardErrorKind::token_missing || kind == SourceGuardErrorKind::token_mismatch;
+      // The guard's reason names the parameter, the header or the peer address, never a token.
+      return make_result(token_refused ? ReceiveOutcome::bad_token : ReceiveOutcome::source_not_allowed,
+                         {{"reason", std::string(to_string(kind))}, {"detail", guarded.error().reason}});
+    }
+  }
+  if (verifier_) {
+    const auto verified = verifier_->verify(request.body, request.headers, now);
+    if (!verified) {
+      std::vector<std::pair<std::string, std::string>> fields{{"reason", std::string(to_string(verified.error().kind))}};
+      if (!verified.error().header.empty()) {
+        fields.emplace_back("header", verified.error().header);
+      }
+      return make_result(ReceiveOutcome::bad_signature, std::move(fields));
+    }
+  }
+  return std::nullopt;
+}
+
+Receiver::Receiver(Authenticator authenticator, MetaParser parser, InboxStore& store, ReceiverLimits limits)
+    : authenticator_(std::move(authenticator)), parser_(std::move(parser)), store_(&store), limits_(limits) {}
 
 ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seconds now) const {
   if (request.method != "POST") {
@@ -188,13 +223,8 @@ ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seco
     return make_result(ReceiveOutcome::bad_framing, {{"reason", "the body's length differs from Content-Length"}});
   }
 
-  const auto verified = verifier_.verify(request.body, request.headers, now);
-  if (!verified) {
-    std::vector<std::pair<std::string, std::string>> fields{{"reason", std::string(to_string(verified.error().kind))}};
-    if (!verified.error().header.empty()) {
-      fields.emplace_back("header", verified.error().header);
-    }
-    return make_result(ReceiveOutcome::bad_signature, std::move(fields));
+  if (auto refusal = authenticator_.refusal(request, now)) {
+    return std::move(*refusal);
   }
 
   auto meta = parser_(request.body);

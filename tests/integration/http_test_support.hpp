@@ -31,16 +31,19 @@ namespace hookline::test {
 /// The VRIO secret every HTTP suite signs with (a test value, not a real secret).
 inline constexpr std::string_view http_test_secret = "whsec-http-suite-secret";
 
+/// The bytes of a file under samples/, e.g. "vero/opened.json".
+inline std::string sample_body(std::string_view relative) {
+  std::ifstream in(std::string(HOOKLINE_SAMPLES_DIR) + "/" + std::string(relative), std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read the sample " + std::string(relative));
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 /// The shipment_scheduled sample with `event_id` as its webhook_event_id and `shipment_id` as its
 /// shipment (so that events of different shipments are handled independently).
 inline std::string vrio_body(std::string_view event_id, long long shipment_id = 251606) {
-  static const std::string sample = [] {
-    std::ifstream in(std::string(HOOKLINE_SAMPLES_DIR) + "/vrio/shipment_scheduled.json", std::ios::binary);
-    if (!in) {
-      throw std::runtime_error("cannot read the shipment_scheduled sample");
-    }
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }();
+  static const std::string sample = sample_body("vrio/shipment_scheduled.json");
   std::string body = sample;
   auto replace = [&body](std::string_view from, const std::string& to) {
     const auto at = body.find(from);

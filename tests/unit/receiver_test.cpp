@@ -11,7 +11,11 @@
 
 #include "../integration/http_test_support.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
+#include "hookline/sign.hpp"
+#include "hookline/source_guard.hpp"
+#include "hookline/vero.hpp"
 #include "printing.hpp"
 
 namespace hookline {
@@ -22,6 +26,7 @@ namespace {
 
 using namespace hookline;
 using hookline::test::http_test_secret;
+using hookline::test::sample_body;
 using hookline::test::vrio_body;
 
 const std::chrono::sys_seconds now{std::chrono::seconds{1774189800}};
@@ -84,6 +89,68 @@ Headers without(const Headers& headers, std::string_view name) {
     }
   }
   return kept;
+}
+
+/// The Vero token the guard tests accept (a test value, not a real secret).
+constexpr std::string_view vero_token = "vero-url-token-7f3a";
+
+/// A guard for Vero: vero_token in `?token=` or X-Webhook-Token, from 127.0.0.0/8 or ::1 only.
+SourceGuard vero_guard() {
+  SourceGuardConfig config;
+  config.tokens.emplace_back(std::string(vero_token));
+  for (const auto* cidr : {"127.0.0.0/8", "::1"}) {
+    auto network = IpNetwork::parse(cidr);
+    BOOST_REQUIRE(network);
+    config.allowed_networks.push_back(*network);
+  }
+  return SourceGuard(std::move(config));
+}
+
+/// An unsigned POST of `body` from 127.0.0.1 to /webhooks/vero with `token` in the query, if any.
+HttpRequest vero_request(std::string body, std::optional<std::string> token = std::string(vero_token)) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/webhooks/vero";
+  request.peer = "127.0.0.1";
+  if (token) {
+    request.query.emplace_back("token", *token);
+  }
+  request.headers.add("Content-Type", "application/json");
+  request.headers.add("Content-Length", std::to_string(body.size()));
+  request.body = std::move(body);
+  return request;
+}
+
+struct VeroFixture {
+  MemoryInbox inbox;
+  Receiver receiver{vero_guard(), meta_parser(Platform::vero), inbox};
+};
+
+const std::vector<std::string> vero_samples{"bounced",   "clicked",     "complained",   "converted",
+                                            "delivered", "failed",      "opened",       "resubscribed",
+                                            "sent",      "unsubscribed", "user_created", "user_updated"};
+
+/// A verifier for `scheme` with the single secret `secret`.
+Verifier verifier_for(Scheme scheme, std::string_view secret) {
+  const std::vector<Secret> secrets{Secret(std::string(secret))};
+  auto verifier = Verifier::create(scheme, secrets);
+  BOOST_REQUIRE(verifier);
+  return std::move(*verifier);
+}
+
+/// `body` signed for `scheme` with `secret` at `now`, as a POST with the right Content-Length.
+HttpRequest signed_for(Scheme scheme, std::string_view secret, std::string body) {
+  const std::vector<Secret> secrets{Secret(std::string(secret))};
+  const auto signer = Signer::create(scheme, secrets);
+  BOOST_REQUIRE(signer);
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/webhooks/" + std::string(to_string(scheme));
+  request.peer = "127.0.0.1";
+  request.headers = signer->sign(body, "", now);
+  request.headers.add("Content-Length", std::to_string(body.size()));
+  request.body = std::move(body);
+  return request;
 }
 
 /// One malformed request and exactly what it must get.
@@ -257,6 +324,158 @@ BOOST_AUTO_TEST_CASE(screening_applies_to_every_method) {
              ReceiveOutcome::unsupported_encoding);
 }
 
+BOOST_DATA_TEST_CASE_F(VeroFixture, every_vero_sample_is_accepted_with_the_token, boost::unit_test::data::make(vero_samples),
+                       name) {
+  const std::string body = sample_body("vero/" + name + ".json");
+  const auto result = receiver.handle(vero_request(body), now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
+  BOOST_TEST(result.response.status == 200);
+  BOOST_REQUIRE(result.meta);
+  BOOST_TEST(result.meta->platform == Platform::vero);
+  BOOST_TEST(result.meta->type == name);
+  const auto event = vero::parse(body);
+  BOOST_REQUIRE(event);
+  BOOST_TEST(result.meta->id == vero::idempotency_key(*event));
+  BOOST_TEST(inbox.counts()->pending == 1U);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_token_in_the_header_is_accepted_too, VeroFixture) {
+  auto request = vero_request(sample_body("vero/sent.json"), std::nullopt);
+  request.headers.add("X-Webhook-Token", std::string(vero_token));
+  BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::accepted);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_redelivery_is_caught_by_the_derived_key, VeroFixture) {
+  const auto request = vero_request(sample_body("vero/clicked.json"));
+  const auto first = receiver.handle(request, now);
+  BOOST_TEST(first.outcome == ReceiveOutcome::accepted);
+  const auto again = receiver.handle(request, now);
+  BOOST_TEST(again.outcome == ReceiveOutcome::duplicate);
+  BOOST_TEST(again.response.status == 200);
+  BOOST_TEST(again.response.body == R"({"status":"duplicate"})");
+  BOOST_REQUIRE(again.meta);
+  BOOST_TEST(again.meta->id == first.meta->id);
+  BOOST_TEST(receiver.handle(vero_request(sample_body("vero/opened.json")), now).outcome == ReceiveOutcome::accepted);
+  BOOST_TEST(inbox.counts()->pending == 2U);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_without_a_token_is_401, VeroFixture) {
+  const auto result = receiver.handle(vero_request(sample_body("vero/sent.json"), std::nullopt), now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::bad_token);
+  BOOST_TEST(result.response.status == 401);
+  BOOST_TEST(result.response.body ==
+             R"({"error":"bad_token","reason":"token_missing","detail":"no token in the query parameter \"token\" or the header X-Webhook-Token"})");
+  BOOST_TEST(!result.meta);
+  BOOST_TEST(inbox.counts()->pending == 0U);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_with_a_wrong_token_is_401_and_names_no_token, VeroFixture) {
+  const std::string wrong = "vero-url-token-7f3b";
+  auto request = vero_request(sample_body("vero/sent.json"), wrong);
+  request.headers.add("X-Webhook-Token", std::string(vero_token));  // the query's token is the one presented
+  const auto result = receiver.handle(request, now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::bad_token);
+  BOOST_TEST(result.response.status == 401);
+  BOOST_TEST(result.response.body ==
+             R"({"error":"bad_token","reason":"token_mismatch","detail":"the token matches no configured token"})");
+  BOOST_TEST(result.response.body.find(wrong) == std::string::npos);
+  BOOST_TEST(result.response.body.find(vero_token) == std::string::npos);
+  BOOST_TEST(inbox.counts()->pending == 0U);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_from_a_disallowed_address_is_403_whatever_the_headers_claim, VeroFixture) {
+  auto request = vero_request(sample_body("vero/sent.json"));
+  request.peer = "203.0.113.9";
+  request.headers.add("X-Forwarded-For", "127.0.0.1");
+  request.headers.add("X-Real-IP", "127.0.0.1");
+  const auto result = receiver.handle(request, now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::source_not_allowed);
+  BOOST_TEST(result.response.status == 403);
+  BOOST_TEST(result.response.body ==
+             R"({"error":"source_not_allowed","reason":"address_not_allowed","detail":"peer 203.0.113.9 is not in an allowed network"})");
+  BOOST_TEST(result.response.body.find(vero_token) == std::string::npos);
+  request.peer = "::1";
+  BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::accepted);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_from_no_address_is_403, VeroFixture) {
+  auto request = vero_request(sample_body("vero/sent.json"));
+  request.peer = "";
+  const auto result = receiver.handle(request, now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::source_not_allowed);
+  BOOST_TEST(result.response.body.find(R"("reason":"address_invalid")") != std::string::npos, result.response.body);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_framing_is_checked_before_the_token, VeroFixture) {
+  auto request = vero_request(sample_body("vero/sent.json"), std::nullopt);
+  request.headers.add("Transfer-Encoding", "chunked");
+  BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::length_required);
+}
+
+BOOST_FIXTURE_TEST_CASE(vero_bad_json_with_the_token_is_400, VeroFixture) {
+  const auto result = receiver.handle(vero_request(R"({"type":"sent","user":)"), now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::bad_payload);
+  BOOST_TEST(result.response.status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
+  constexpr std::string_view secret = "og-hmac-secret-for-tests";
+  MemoryInbox inbox;
+  const Receiver receiver{verifier_for(Scheme::ordergroove, secret), meta_parser(Platform::ordergroove), inbox};
+  const std::string body = sample_body("ordergroove/subscription.create.json");
+  const auto result = receiver.handle(signed_for(Scheme::ordergroove, secret, body), now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
+  BOOST_REQUIRE(result.meta);
+  BOOST_TEST(result.meta->platform == Platform::ordergroove);
+  BOOST_TEST(result.meta->type == "subscription.create");
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now).outcome == ReceiveOutcome::duplicate);
+
+  auto other_secret = signed_for(Scheme::ordergroove, "another-secret", body);
+  const auto refused = receiver.handle(other_secret, now);
+  BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
+  BOOST_TEST(refused.response.body ==
+             R"({"error":"bad_signature","reason":"no_matching_signature","header":"Ordergroove-Signature"})");
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now + std::chrono::seconds(301)).outcome ==
+             ReceiveOutcome::bad_signature);
+}
+
+BOOST_AUTO_TEST_CASE(store_delivery_is_authenticated_by_its_token_scheme) {
+  constexpr std::string_view token = "store-admin-token-for-tests";
+  MemoryInbox inbox;
+  const Receiver receiver{verifier_for(Scheme::store, token), meta_parser(Platform::store), inbox};
+  const std::string body = sample_body("store/order.created.json");
+  const auto result = receiver.handle(signed_for(Scheme::store, token, body), now);
+  BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
+  BOOST_REQUIRE(result.meta);
+  BOOST_TEST(result.meta->platform == Platform::store);
+  BOOST_TEST(result.meta->type == "order.created");
+
+  auto wrong = signed_for(Scheme::store, token, body);
+  wrong.headers.set("X-Store-Webhook-Token", "store-admin-token-for-tesTs");
+  const auto refused = receiver.handle(wrong, now);
+  BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
+  BOOST_TEST(refused.response.status == 401);
+  BOOST_TEST(refused.response.body.find("store-admin-token") == std::string::npos, refused.response.body);
+}
+
+BOOST_AUTO_TEST_CASE(guard_and_signature_together_need_both) {
+  constexpr std::string_view token = "store-admin-token-for-tests";
+  MemoryInbox inbox;
+  SourceGuardConfig config;
+  auto network = IpNetwork::parse("192.0.2.0/24");
+  BOOST_REQUIRE(network);
+  config.allowed_networks.push_back(*network);
+  const Receiver receiver{Authenticator(SourceGuard(std::move(config)), verifier_for(Scheme::store, token)),
+                          meta_parser(Platform::store), inbox};
+  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"));
+  BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::source_not_allowed);
+  request.peer = "192.0.2.40";
+  auto unsigned_request = request;
+  unsigned_request.headers.set("X-Store-Webhook-Token", "nope");
+  BOOST_TEST(receiver.handle(unsigned_request, now).outcome == ReceiveOutcome::bad_signature);
+  BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::accepted);
+}
+
 BOOST_AUTO_TEST_CASE(every_outcome_has_one_status) {
   const std::vector<std::pair<ReceiveOutcome, int>> table{
       {ReceiveOutcome::accepted, 200},           {ReceiveOutcome::duplicate, 200},
@@ -264,6 +483,7 @@ BOOST_AUTO_TEST_CASE(every_outcome_has_one_status) {
       {ReceiveOutcome::unsupported_encoding, 415}, {ReceiveOutcome::bad_framing, 400},
       {ReceiveOutcome::headers_too_large, 431},  {ReceiveOutcome::too_large, 413},
       {ReceiveOutcome::bad_signature, 401},      {ReceiveOutcome::bad_payload, 400},
+      {ReceiveOutcome::bad_token, 401},          {ReceiveOutcome::source_not_allowed, 403},
       {ReceiveOutcome::store_unavailable, 503},
   };
   for (const auto& [outcome, status] : table) {

@@ -15,12 +15,28 @@
 /// | headers_too_large    | 431    | more header fields, or a longer field, than ReceiverLimits allows |
 /// | too_large            | 413    | Content-Length (or the body) over ReceiverLimits::max_body_bytes (1 MiB by default) |
 /// | bad_signature        | 401    | the Verifier refused; the body names the reason kind and header, never a secret |
+/// | bad_token            | 401    | the SourceGuard found no token, or a wrong one; the body names the reason, never a token |
+/// | source_not_allowed   | 403    | the SourceGuard refused the peer address (from the socket) |
 /// | bad_payload          | 400    | the meta parser refused the verified body; the body names the JSON path and the problem |
 /// | store_unavailable    | 503    | the InboxStore failed: nothing was acknowledged, so the platform may retry (`Retry-After: 1`) |
 ///
-/// Checks run in that order: method, framing, size, signature, payload, store. An unauthenticated
-/// body is never parsed. Refusals of framing, headers and size also ask for the connection to be
+/// Checks run in that order: method, framing, size, authentication (the SourceGuard's address, then
+/// its token, then the signature), payload, store. An unauthenticated body is never parsed. Refusals of framing, headers and size also ask for the connection to be
 /// closed, since the body may still be on the wire.
+///
+/// Authentication is an Authenticator: a Verifier for senders that sign (VRIO, Ordergroove, the
+/// store, Standard Webhooks ...), a SourceGuard for Vero, which signs nothing, or both. Mounting
+/// Vero at `POST /webhooks/vero?token=...`:
+/// @code
+///   hookline::SourceGuardConfig config;                         // token from ?token= or X-Webhook-Token
+///   config.tokens.emplace_back(vero_token);                     // a std::string from your secret store
+///   config.allowed_networks.push_back(*hookline::IpNetwork::parse("203.0.113.0/24"));  // Vero's senders
+///   const hookline::Receiver vero(hookline::SourceGuard(std::move(config)),
+///                                 hookline::meta_parser(hookline::Platform::vero),  // hookline/parse.hpp
+///                                 inbox);  // duplicates: meta().id is vero::idempotency_key()
+///   server.mount("/webhooks/vero", vero);  // a WebhookServer (hookline/http_server.hpp)
+///   // Serve it over HTTPS only and keep the URL (it holds the token) out of access logs.
+/// @endcode
 
 #include <chrono>
 #include <cstddef>
@@ -35,6 +51,7 @@
 #include "hookline/headers.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/result.hpp"
+#include "hookline/source_guard.hpp"
 #include "hookline/verify.hpp"
 #include "hookline/vrio.hpp"
 
@@ -85,7 +102,9 @@ enum class ReceiveOutcome {
   bad_framing,           ///< 400: an unusable Content-Length
   headers_too_large,     ///< 431: too many or too long header fields
   too_large,             ///< 413: over the body limit
-  bad_signature,         ///< 401
+  bad_signature,         ///< 401: the Verifier refused the signature
+  bad_token,             ///< 401: the SourceGuard found no token or a wrong one
+  source_not_allowed,    ///< 403: the SourceGuard refused the peer address
   bad_payload,           ///< 400
   store_unavailable,     ///< 503
 };
@@ -135,13 +154,36 @@ using MetaParser = std::function<Result<EventMeta, ParseError>(std::string_view 
 /// The MetaParser for VRIO webhooks (vrio::parse(body, options).meta()).
 [[nodiscard]] MetaParser vrio_meta_parser(vrio::ParseOptions options = {});
 
+/// How a Receiver authenticates a delivery: by signature (a Verifier), by source (a SourceGuard:
+/// the peer address and a secret token, for Vero, which signs nothing), or by both. Implicitly made
+/// from either, so `Receiver(verifier, ...)` and `Receiver(guard, ...)` both read naturally.
+/// Immutable and thread-safe.
+class Authenticator {
+ public:
+  /// Authenticates by the signature `verifier` checks.
+  Authenticator(Verifier verifier);  // NOLINT(google-explicit-constructor): a Verifier is an Authenticator
+  /// Authenticates by the source `guard` checks (Vero): address from HttpRequest::peer, token from
+  /// the query parameter guard.query_parameter() or the guard's header.
+  Authenticator(SourceGuard guard);  // NOLINT(google-explicit-constructor): a SourceGuard is an Authenticator
+  /// Authenticates by both: the guard first, then the signature.
+  Authenticator(SourceGuard guard, Verifier verifier);
+
+  /// Checks `request` at `now`: the guard's address and token, then the signature. The refusal
+  /// (bad_token, source_not_allowed or bad_signature, with its reason), or nullopt when authentic.
+  [[nodiscard]] std::optional<ReceiveResult> refusal(const HttpRequest& request, std::chrono::sys_seconds now) const;
+
+ private:
+  std::optional<SourceGuard> guard_;
+  std::optional<Verifier> verifier_;
+};
+
 /// Turns webhook requests of one platform into durable claims and responses. Thread-safe: handle()
 /// may run on any number of threads at once.
 class Receiver {
  public:
-  /// A receiver that verifies with `verifier`, reads the facts with `parser` and claims into
-  /// `store`, which must outlive it.
-  Receiver(Verifier verifier, MetaParser parser, InboxStore& store, ReceiverLimits limits = {});
+  /// A receiver that authenticates with `authenticator` (a Verifier, a SourceGuard or both), reads
+  /// the facts with `parser` and claims into `store`, which must outlive it.
+  Receiver(Authenticator authenticator, MetaParser parser, InboxStore& store, ReceiverLimits limits = {});
 
   /// Decides the response to `request` at time `now` (for timestamped signatures). Returns 2xx
   /// only after the store's claim() returned.
@@ -151,7 +193,7 @@ class Receiver {
   [[nodiscard]] const ReceiverLimits& limits() const noexcept { return limits_; }
 
  private:
-  Verifier verifier_;
+  Authenticator authenticator_;
   MetaParser parser_;
   InboxStore* store_;
   ReceiverLimits limits_;
