@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,7 +19,9 @@
 
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
+#include "hookline/source_guard.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "http_test_support.hpp"
 #include "inbox_test_support.hpp"
@@ -113,6 +116,26 @@ struct RunningServer {
   Dispatcher dispatcher{*inbox, [](const InboxEntry&) -> HandlerStatus { return {}; }};
   std::unique_ptr<WebhookServer> server;
 };
+
+/// An unsigned HTTP/1.1 POST of `body` to `target` (path and query) with `extra` header lines.
+std::string unsigned_post(std::string_view target, std::string_view body, std::string_view extra = {}) {
+  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
+}
+
+/// A Vero guard accepting `token` from the networks in `cidrs`.
+SourceGuard vero_guard(std::string_view token, std::initializer_list<const char*> cidrs) {
+  SourceGuardConfig config;
+  config.tokens.emplace_back(std::string(token));
+  for (const char* cidr : cidrs) {
+    auto network = IpNetwork::parse(cidr);
+    if (!network) {
+      throw std::runtime_error(network.error());
+    }
+    config.allowed_networks.push_back(*network);
+  }
+  return SourceGuard(std::move(config));
+}
 
 /// A request with raw header lines and no body.
 std::string head_only(std::string_view method, std::string_view path, std::string_view header_lines) {
@@ -532,6 +555,56 @@ BOOST_AUTO_TEST_CASE(stop_does_not_wait_for_idle_keep_alive_connections) {
   running->server->stop();
   BOOST_TEST((std::chrono::steady_clock::now() - started < 10s));
   BOOST_TEST(idle.front().closed_by_peer());
+}
+
+BOOST_AUTO_TEST_CASE(vero_route_takes_the_token_from_the_query_and_the_peer_from_the_socket) {
+  // A token with characters that must be percent-encoded in a URL: the adapter decodes the query.
+  const std::string token = "vero+tok/en=1";
+  const std::string encoded = "vero%2Btok%2Fen%3D1";
+  hookline::test::TempDir dir;
+  const auto inbox = hookline::test::open_sqlite(dir.path() / "vero.db");
+  const Receiver vero{vero_guard(token, {"127.0.0.0/8"}), meta_parser(Platform::vero), *inbox};
+  // The same token on a route that allows only a documentation network: loopback is refused there
+  // whatever a forwarding header claims.
+  const Receiver vero_elsewhere{vero_guard(token, {"192.0.2.0/24"}), meta_parser(Platform::vero), *inbox};
+  WebhookServer server(ServerOptions{});
+  server.mount("/webhooks/vero", vero);
+  server.mount("/webhooks/vero-elsewhere", vero_elsewhere);
+  const auto started = server.start();
+  if (!started) {
+    BOOST_FAIL(started.error().message);
+  }
+  RawConnection connection(server.port());
+  const std::string body = hookline::test::sample_body("vero/delivered.json");
+
+  const auto accepted = connection.exchange(unsigned_post("/webhooks/vero?token=" + encoded, body));
+  BOOST_REQUIRE(accepted);
+  BOOST_TEST(accepted->status == 200);
+  BOOST_TEST(accepted->body == R"({"status":"accepted"})");
+  const auto again = connection.exchange(unsigned_post("/webhooks/vero?source=vero&token=" + encoded, body));
+  BOOST_REQUIRE(again);
+  BOOST_TEST(again->body == R"({"status":"duplicate"})");
+
+  const auto missing = connection.exchange(unsigned_post("/webhooks/vero", body));
+  BOOST_REQUIRE(missing);
+  BOOST_TEST(missing->status == 401);
+  BOOST_TEST(missing->body.find(R"("reason":"token_missing")") != std::string::npos, missing->body);
+  const auto wrong = connection.exchange(unsigned_post("/webhooks/vero?token=vero%2Btok%2Fen%3D2", body));
+  BOOST_REQUIRE(wrong);
+  BOOST_TEST(wrong->status == 401);
+  BOOST_TEST(wrong->body.find("vero+tok") == std::string::npos, wrong->body);
+  BOOST_TEST(wrong->body.find("vero%2B") == std::string::npos, wrong->body);
+
+  const auto spoofed = connection.exchange(unsigned_post("/webhooks/vero-elsewhere?token=" + encoded, body,
+                                                         "X-Forwarded-For: 192.0.2.7\r\nX-Real-IP: 192.0.2.7\r\n"));
+  BOOST_REQUIRE(spoofed);
+  BOOST_TEST(spoofed->status == 403);
+  BOOST_TEST(spoofed->body ==
+             R"({"error":"source_not_allowed","reason":"address_not_allowed","detail":"peer 127.0.0.1 is not in an allowed network"})");
+
+  const auto counts = inbox->counts();
+  BOOST_REQUIRE(counts);
+  BOOST_TEST(counts->pending == 1U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

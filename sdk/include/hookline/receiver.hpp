@@ -21,8 +21,9 @@
 /// | store_unavailable    | 503    | the InboxStore failed: nothing was acknowledged, so the platform may retry (`Retry-After: 1`) |
 ///
 /// Checks run in that order: method, framing, size, authentication (the SourceGuard's address, then
-/// its token, then the signature), payload, store. An unauthenticated body is never parsed. Refusals of framing, headers and size also ask for the connection to be
-/// closed, since the body may still be on the wire.
+/// its token, then the signature), payload, store. An unauthenticated body is never parsed.
+/// Refusals of framing, headers and size also ask for the connection to be closed, since the body
+/// may still be on the wire.
 ///
 /// Authentication is an Authenticator: a Verifier for senders that sign (VRIO, Ordergroove, the
 /// store, Standard Webhooks ...), a SourceGuard for Vero, which signs nothing, or both. Mounting
@@ -30,7 +31,7 @@
 /// @code
 ///   hookline::SourceGuardConfig config;                         // token from ?token= or X-Webhook-Token
 ///   config.tokens.emplace_back(vero_token);                     // a std::string from your secret store
-///   config.allowed_networks.push_back(*hookline::IpNetwork::parse("203.0.113.0/24"));  // Vero's senders
+///   config.allowed_networks.push_back(*hookline::IpNetwork::parse("203.0.113.0/24"));  // where Vero sends from
 ///   const hookline::Receiver vero(hookline::SourceGuard(std::move(config)),
 ///                                 hookline::meta_parser(hookline::Platform::vero),  // hookline/parse.hpp
 ///                                 inbox);  // duplicates: meta().id is vero::idempotency_key()
