@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The main job: the reference fulfillment server (embedded SQLite) fed by hookline's own platform
+# simulator. Generated VRIO subscriptions arrive as signed webhooks; due shipments are picked,
+# packed and shipped, and their tracking numbers are posted back to the simulator's platform API.
+#
+# Environment: HOOKLINE_DEMO_PORT (server, default 8080), HOOKLINE_DEMO_PLATFORM_PORT (simulator,
+# default 8081), HOOKLINE_DEMO_SUBSCRIPTIONS (default 40), HOOKLINE_DEMO_SECONDS (stop after this
+# many seconds; default: run until Ctrl-C).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target hookline_cli hookline-fulfillment
+
+port=${HOOKLINE_DEMO_PORT:-8080}
+platform_port=${HOOKLINE_DEMO_PLATFORM_PORT:-8081}
+subscriptions=${HOOKLINE_DEMO_SUBSCRIPTIONS:-40}
+state_dir=var/demo
+rm -rf "$state_dir" && mkdir -p "$state_dir"
+
+# A fresh signing secret and API key for this run; both sides read them from the environment.
+HOOKLINE_SECRET="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+HOOKLINE_PLATFORM_API_KEY="demo-api-key"
+export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
+
+bin=build/release
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+"$bin/reference-app/hookline-fulfillment" --listen "127.0.0.1:$port" --db "$state_dir/fulfillment.db" \
+  --platform-url "http://127.0.0.1:$platform_port" --warehouse-delay-ms 200 >"$state_dir/fulfillment.log" 2>&1 &
+pids+=($!)
+"$bin/sdk/cli/hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" --db "$state_dir/simulator.db" \
+  --shipment-url "http://127.0.0.1:$port/webhooks/vrio" --secret-env HOOKLINE_SECRET \
+  --generate "$subscriptions" --batch-interval 5 >"$state_dir/simulator.log" 2>&1 &
+pids+=($!)
+
+echo "hookline demo: server http://127.0.0.1:$port (admin API /api/fulfillments, /metrics)"
+echo "               platform simulator http://127.0.0.1:$platform_port (/api/deliveries, /api/tracking-calls)"
+echo "               logs and databases in $state_dir/"
+
+count() { grep -o "$1" <<<"$2" | wc -l; }
+started=$SECONDS
+while :; do
+  sleep 3
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "hookline demo: a process stopped; see $state_dir/*.log" >&2
+      tail -n 5 "$state_dir"/*.log >&2
+      exit 1
+    fi
+  done
+  fulfillments=$(curl -fsS "http://127.0.0.1:$port/api/fulfillments" 2>/dev/null || true)
+  deliveries=$(curl -fsS "http://127.0.0.1:$platform_port/api/deliveries" 2>/dev/null || true)
+  tracking=$(curl -fsS "http://127.0.0.1:$platform_port/api/tracking-calls" 2>/dev/null || true)
+  printf '[%3ds] webhooks delivered %d | waiting %d picking %d packing %d shipped %d cancelled %d skipped %d | tracking posts %d\n' \
+    $((SECONDS - started)) "$(count '"response_code":2' "$deliveries")" \
+    "$(count '"state":"waiting"' "$fulfillments")" "$(count '"state":"picking"' "$fulfillments")" \
+    "$(count '"state":"packing"' "$fulfillments")" "$(count '"state":"shipped"' "$fulfillments")" \
+    "$(count '"state":"cancelled"' "$fulfillments")" "$(count '"state":"skipped"' "$fulfillments")" \
+    "$(count '"shipment_id"' "$tracking")"
+  if [[ -n ${HOOKLINE_DEMO_SECONDS:-} ]] && ((SECONDS - started >= HOOKLINE_DEMO_SECONDS)); then
+    break
+  fi
+done
