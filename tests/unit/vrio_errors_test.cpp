@@ -210,6 +210,13 @@ BOOST_AUTO_TEST_CASE(error_text_is_path_colon_message) {
   BOOST_TEST(event.error().to_string() == "webhook_data.shipment.shipment_items[1].quantity: expected an integer");
 }
 
+BOOST_AUTO_TEST_CASE(an_empty_body_without_storage_is_refused) {
+  // A default string_view has a null data(): the parser must not copy from it (UBSan: nonnull).
+  const auto event = hookline::vrio::parse(std::string_view{});
+  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST(!event.error().message.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_refused_body_does_not_spoil_the_next_parse) {
   BOOST_TEST(!hookline::vrio::parse(std::string(100000, '[')).ok());
   BOOST_TEST(!hookline::vrio::parse(R"({"webhook_event":"x")").ok());

@@ -388,7 +388,7 @@ Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
     parser = simdjson::ondemand::parser();
   }
   if (padded.size() < needed) padded.resize(needed);
-  std::memcpy(padded.data(), body.data(), body.size());
+  if (!body.empty()) std::memcpy(padded.data(), body.data(), body.size());  // data() may be null when empty
   std::memset(padded.data() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::document document;
   // iterate() runs simdjson's stage 1 over the whole body, which also validates UTF-8 (refused as
