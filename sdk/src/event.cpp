@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "detail/name_table.hpp"
+
 namespace hookline {
 
 namespace {
@@ -14,18 +16,10 @@ constexpr std::array<std::pair<Platform, std::string_view>, 4> platform_names{{
 }};
 }  // namespace
 
-std::string_view to_string(Platform platform) noexcept {
-  for (const auto& [value, name] : platform_names) {
-    if (value == platform) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(Platform platform) noexcept { return detail::name_of(platform_names, platform, "unknown"); }
 
 std::optional<Platform> platform_from_string(std::string_view name) noexcept {
-  for (const auto& [value, known] : platform_names) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
+  return detail::value_of(platform_names, name, std::optional<Platform>{});
 }
 
 std::string ParseError::to_string() const { return path.empty() ? message : path + ": " + message; }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "detail/json_fields.hpp"
+#include "detail/name_table.hpp"
 #include "detail/json_reader.hpp"
 #include "detail/json_writer.hpp"
 
@@ -505,26 +506,14 @@ void write_snapshot(JsonWriter& out, const Snapshot& snapshot) {
 
 }  // namespace
 
-std::string_view to_string(EventType type) noexcept {
-  for (const auto& [value, name] : event_names) {
-    if (value == type) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(EventType type) noexcept { return detail::name_of(event_names, type, "unknown"); }
 
 EventType event_type_from_string(std::string_view name) noexcept {
-  for (const auto& [value, known] : event_names) {
-    if (known == name) return value;
-  }
-  return EventType::unknown;
+  return detail::value_of(event_names, name, EventType::unknown);
 }
 
 const std::vector<EventType>& known_event_types() {
-  static const std::vector<EventType> types = [] {
-    std::vector<EventType> all;
-    for (const auto& entry : event_names) all.push_back(entry.first);
-    return all;
-  }();
+  static const std::vector<EventType> types = detail::values_of(event_names);
   return types;
 }
 

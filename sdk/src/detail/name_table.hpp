@@ -1,0 +1,37 @@
+#pragma once
+// Lookups over a constant table of (enumerator, name) pairs, shared by the platforms' event types.
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookline::detail {
+
+/// The name of `value` in `table`, or `fallback` when it has none.
+template <class Table, class Enum>
+[[nodiscard]] constexpr std::string_view name_of(const Table& table, Enum value, std::string_view fallback) noexcept {
+  for (const auto& [known, name] : table) {
+    if (known == value) return name;
+  }
+  return fallback;
+}
+
+/// The enumerator named `name` in `table`, or `fallback` when none is.
+template <class Table, class Enum>
+[[nodiscard]] constexpr Enum value_of(const Table& table, std::string_view name, Enum fallback) noexcept {
+  for (const auto& [value, known] : table) {
+    if (known == name) return value;
+  }
+  return fallback;
+}
+
+/// Every enumerator of `table`, in table order.
+template <class Table>
+[[nodiscard]] auto values_of(const Table& table) {
+  std::vector<typename Table::value_type::first_type> values;
+  values.reserve(table.size());
+  for (const auto& entry : table) values.push_back(entry.first);
+  return values;
+}
+
+}  // namespace hookline::detail
