@@ -9,43 +9,17 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
+
+#include "run_hookline.hpp"
 
 namespace {
 
-const std::string hookline_binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
 const std::string samples = std::string(HOOKLINE_SAMPLES_DIR) + "/vrio";
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using cli_tests::Run;
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return std::move(content).str();
-}
-
-/// Runs `hookline <arguments>` through the shell, capturing both streams.
-Run run(const std::string& arguments) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto tag = std::to_string(reinterpret_cast<std::uintptr_t>(&dir)) + std::to_string(std::rand());
-  const auto out_path = dir / ("hookline_bench_cli_out_" + tag);
-  const auto err_path = dir / ("hookline_bench_cli_err_" + tag);
-  const std::string command =
-      "'" + hookline_binary + "' " + arguments + " >'" + out_path.string() + "' 2>'" + err_path.string() + "'";
-  const int status = std::system(command.c_str());
-  Run result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
-  std::filesystem::remove(out_path);
-  std::filesystem::remove(err_path);
-  return result;
-}
+/// Runs `hookline <arguments>`, capturing both streams.
+Run run(const std::string& arguments) { return cli_tests::run_hookline(arguments); }
 
 /// The text after "median_ns_per_event: " on the output's last line, or empty when it is not that line.
 std::string last_line_median(const std::string& out) {

@@ -16,7 +16,13 @@
 #include <unistd.h>
 #include <vector>
 
+#include "run_hookline.hpp"
+
 namespace platform_tests {
+
+using cli_tests::Run;
+using cli_tests::run_hookline;
+using cli_tests::slurp;
 
 /// The error text of a failed parse, or "" when it succeeded (safe in assertion messages).
 template <class ParseResult>
@@ -27,14 +33,6 @@ std::string error_of(const ParseResult& result) {
 /// samples/<platform>.
 inline std::filesystem::path samples_dir(std::string_view platform) {
   return std::filesystem::path(HOOKLINE_SAMPLES_DIR) / std::string(platform);
-}
-
-/// The whole file.
-inline std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return std::move(content).str();
 }
 
 /// The `*.json` files directly in `dir`, sorted.
@@ -68,33 +66,6 @@ inline std::vector<MalformedSample> malformed_samples(std::string_view platform)
     rows.push_back({line.substr(3, file_end - 3), line.substr(error_start + 3, error_end - error_start - 3)});
   }
   return rows;
-}
-
-/// What a run of the `hookline` binary gave.
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs `hookline <arguments>` through the shell, capturing both streams.
-inline Run run_hookline(const std::string& arguments) {
-  static int counter = 0;
-  const auto dir = std::filesystem::temp_directory_path();
-  const std::string tag = std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  const auto out_path = dir / ("hookline_platforms_out_" + tag);
-  const auto err_path = dir / ("hookline_platforms_err_" + tag);
-  const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
-  const std::string command =
-      "'" + binary + "' " + arguments + " >'" + out_path.string() + "' 2>'" + err_path.string() + "'";
-  const int status = std::system(command.c_str());
-  Run result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
-  std::filesystem::remove(out_path);
-  std::filesystem::remove(err_path);
-  return result;
 }
 
 }  // namespace platform_tests
