@@ -92,7 +92,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   p.warehouse = std::make_unique<SimulatedWarehouse>(c.warehouse_delay);
   try {
     p.client = std::make_unique<HttpTrackingClient>(
-        HttpTrackingOptions{c.platform_url, c.api_key_header, c.platform_api_key, std::chrono::seconds(5)});
+        HttpTrackingOptions{c.platform_url, c.api_key_header, c.platform_api_key, c.platform_timeout});
   } catch (const std::invalid_argument& bad_url) {
     return hookline::fail(std::string(bad_url.what()));
   }

@@ -27,6 +27,7 @@ struct AppConfig {
   hookline::ListenAddress listen{"127.0.0.1", 8080};   ///< --listen
   std::filesystem::path database = "var/fulfillment.db";  ///< --db; the inbox lives next to it.
   std::string platform_url = "http://127.0.0.1:9090";  ///< --platform-url
+  std::chrono::milliseconds platform_timeout{5000};    ///< --platform-timeout-ms: connect, read and write timeout of a tracking post.
   std::chrono::milliseconds warehouse_delay{500};      ///< --warehouse-delay-ms
   hookline::TimeZone zone;                             ///< --zone
   std::string api_key_header = "X-Api-Key";            ///< --api-key-header

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   std::string database = "var/fulfillment.db";
   std::string platform_url = "http://127.0.0.1:9090";
   long long warehouse_delay_ms = 500;
+  long long platform_timeout_ms = 5000;
   std::string zone = "UTC";
   std::string api_key_header = "X-Api-Key";
   cli.add_option("--listen", listen, "HOST:PORT to listen on (webhooks at POST /webhooks/vrio, admin API under /api/)")
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
   cli.add_option("--db", database, "SQLite database of fulfillments; the inbox is kept next to it (NAME.inbox.db)")
       ->capture_default_str();
   cli.add_option("--platform-url", platform_url, "platform API base; tracking goes to POST {url}/shipments/{id}/track")
+      ->capture_default_str();
+  cli.add_option("--platform-timeout-ms", platform_timeout_ms,
+                 "connect, read and write timeout of each tracking post; a post without an answer in time is retried")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cli.add_option("--warehouse-delay-ms", warehouse_delay_ms, "time each simulated warehouse step (pick, pack, ship) takes")
       ->check(CLI::NonNegativeNumber)
@@ -42,6 +47,7 @@ int main(int argc, char** argv) {
   config.listen = *address;
   config.database = database;
   config.platform_url = platform_url;
+  config.platform_timeout = std::chrono::milliseconds(platform_timeout_ms);
   config.warehouse_delay = std::chrono::milliseconds(warehouse_delay_ms);
   auto time_zone = hookline::TimeZone::named(zone);
   if (!time_zone) {
