@@ -7,9 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/base64.hpp"
 #include "detail/constant_time.hpp"
-#include "detail/hex.hpp"
 #include "verify_keys.hpp"
 
 namespace hookline {
@@ -50,25 +48,82 @@ Result<std::string_view, VerifyError> required(const Headers& headers, std::stri
   return trim(*value);
 }
 
+// Signature digests are decoded into a fixed array on the stack: a verification allocates nothing.
+using DigestDecoder = std::optional<detail::HmacDigest> (*)(std::string_view);
+
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr std::uint8_t not_base64 = 0xff;
+constexpr std::array<std::uint8_t, 256> base64_values = [] {
+  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::array<std::uint8_t, 256> table{};
+  table.fill(not_base64);
+  for (std::size_t i = 0; i < alphabet.size(); ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+  return table;
+}();
+
+// A digest as hex of either case (exactly 64 digits).
+std::optional<detail::HmacDigest> decode_hex_digest(std::string_view text) noexcept {
+  if (text.size() != 2 * detail::hmac_sha256_size) return std::nullopt;
+  detail::HmacDigest digest{};
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    const int high = hex_value(text[2 * i]);
+    const int low = hex_value(text[2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    digest[i] = static_cast<unsigned char>((high << 4) | low);
+  }
+  return digest;
+}
+
+// A digest as standard base64, padded or not, in its one canonical spelling: the 43 characters
+// that carry 256 bits (the last one's two unused bits zero), then at most one "=". This is
+// exactly what detail::decode_base64 accepts with a 32-byte result.
+std::optional<detail::HmacDigest> decode_base64_digest(std::string_view text) noexcept {
+  constexpr std::size_t digits = (8 * detail::hmac_sha256_size + 5) / 6;  // 43
+  if (text.size() == digits + 1 && text.back() == '=') text.remove_suffix(1);
+  if (text.size() != digits) return std::nullopt;
+  detail::HmacDigest digest{};
+  std::uint32_t group = 0;
+  int bits = 0;
+  std::size_t out = 0;
+  for (const char c : text) {
+    const std::uint8_t value = base64_values[static_cast<unsigned char>(c)];
+    if (value == not_base64) return std::nullopt;
+    group = (group << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      digest[out++] = static_cast<unsigned char>((group >> bits) & 0xff);
+    }
+  }
+  if ((group & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return digest;
+}
+
 // A digest written as hex of either case or as base64, optionally after "sha256=" (VRIO).
-std::optional<std::string> decode_hex_or_base64_digest(std::string_view text) {
+std::optional<detail::HmacDigest> decode_hex_or_base64_digest(std::string_view text) noexcept {
   if (starts_with_ignoring_case(text, "sha256=")) text.remove_prefix(7);
-  auto bytes = text.size() == 2 * detail::hmac_sha256_size ? detail::decode_hex(text) : detail::decode_base64(text);
-  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
-  return bytes;
+  return text.size() == 2 * detail::hmac_sha256_size ? decode_hex_digest(text) : decode_base64_digest(text);
 }
 
-std::optional<std::string> decode_hex_digest(std::string_view text) {
-  auto bytes = detail::decode_hex(text);
-  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
-  return bytes;
-}
+// The decimal text of a timestamp, as signed (the header's own spelling may carry leading zeros).
+class TimestampText {
+ public:
+  explicit TimestampText(std::chrono::sys_seconds timestamp) noexcept {
+    const auto result = std::to_chars(text_.data(), text_.data() + text_.size(), timestamp.time_since_epoch().count());
+    size_ = static_cast<std::size_t>(result.ptr - text_.data());
+  }
+  [[nodiscard]] std::string_view view() const noexcept { return {text_.data(), size_}; }
 
-std::optional<std::string> decode_base64_digest(std::string_view text) {
-  auto bytes = detail::decode_base64(text);
-  if (!bytes || bytes->size() != detail::hmac_sha256_size) return std::nullopt;
-  return bytes;
-}
+ private:
+  std::array<char, 24> text_{};
+  std::size_t size_ = 0;
+};
 
 // "k=v,k=v" pairs of the Ordergroove and Stripe headers; nullopt when an element has no "=".
 using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
@@ -88,6 +143,10 @@ std::optional<Pairs> parse_pairs(std::string_view text) {
 
 std::string_view digest_view(const detail::HmacDigest& digest) noexcept {
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+bool digests_equal(const detail::HmacDigest& a, const detail::HmacDigest& b) noexcept {
+  return detail::constant_time_equals(digest_view(a), digest_view(b));
 }
 
 }  // namespace
@@ -164,16 +223,15 @@ struct Verifier::Impl {
     return timestamp;
   }
 
-  // The first secret whose HMAC of `parts` equals one of `candidates`.
+  // The first secret whose HMAC of `parts` is one of the header's signatures: `is_signed(digest)`
+  // answers whether a signature decodes to `digest` (compared in constant time).
+  template <class IsSigned>
   [[nodiscard]] Result<Verified, VerifyError> match(std::initializer_list<std::string_view> parts,
-                                                    const std::vector<std::string>& candidates,
+                                                    const IsSigned& is_signed,
                                                     std::optional<std::chrono::sys_seconds> timestamp,
                                                     std::string_view header) const {
     for (std::size_t i = 0; i < keys.hmac_keys.size(); ++i) {
-      const auto digest = keys.hmac_keys[i].digest(parts);
-      for (const auto& candidate : candidates) {
-        if (detail::constant_time_equals(digest_view(digest), candidate)) return Verified{i, timestamp};
-      }
+      if (is_signed(keys.hmac_keys[i].digest(parts))) return Verified{i, timestamp};
     }
     return fail(error(VerifyErrorKind::no_matching_signature, header));
   }
@@ -181,12 +239,13 @@ struct Verifier::Impl {
   // One digest over the body alone, in the header's encoding (vrio, github, shopify).
   [[nodiscard]] Result<Verified, VerifyError> verify_body_digest(
       std::string_view body, const Headers& headers, std::string_view header,
-      std::optional<std::string> (*decode)(std::string_view)) const {
+      DigestDecoder decode) const {
     const auto value = required(headers, header);
     if (!value) return fail(value.error());
-    auto candidate = decode(*value);
+    const auto candidate = decode(*value);
     if (!candidate) return fail(error(VerifyErrorKind::malformed_header, header));
-    return match({body}, {std::move(*candidate)}, std::nullopt, header);
+    const auto is_signed = [&](const detail::HmacDigest& digest) { return digests_equal(digest, *candidate); };
+    return match({body}, is_signed, std::nullopt, header);
   }
 
   [[nodiscard]] Result<Verified, VerifyError> verify_standard(std::string_view body, const Headers& headers,
@@ -201,24 +260,32 @@ struct Verifier::Impl {
     const auto timestamp = check_timestamp(*timestamp_text, detail::standard_timestamp_header, now);
     if (!timestamp) return fail(timestamp.error());
 
-    std::vector<std::string> candidates;
-    bool any_entry = false;
-    std::string_view rest = *signatures;
-    while (!rest.empty()) {
-      const auto space = rest.find(' ');
-      const auto entry = rest.substr(0, space);
-      rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-      if (entry.empty()) continue;
-      const auto comma = entry.find(',');
-      if (comma == std::string_view::npos) continue;
-      any_entry = true;
-      if (entry.substr(0, comma) != "v1") continue;
-      if (auto bytes = decode_base64_digest(entry.substr(comma + 1))) candidates.push_back(std::move(*bytes));
+    // Calls on_entry(version, signature) for each "version,signature" entry of the list.
+    const auto for_each_entry = [list = *signatures](auto&& on_entry) {
+      std::string_view rest = list;
+      while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        const auto entry = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+        const auto comma = entry.find(',');
+        if (comma == std::string_view::npos) continue;
+        if (on_entry(entry.substr(0, comma), entry.substr(comma + 1))) return true;
+      }
+      return false;
+    };
+    if (!for_each_entry([](std::string_view, std::string_view) { return true; })) {
+      return fail(error(VerifyErrorKind::malformed_header, detail::standard_signature_header));
     }
-    if (!any_entry) return fail(error(VerifyErrorKind::malformed_header, detail::standard_signature_header));
 
-    const auto seconds = std::to_string(timestamp->time_since_epoch().count());
-    return match({*id, ".", seconds, ".", body}, candidates, *timestamp, detail::standard_signature_header);
+    const auto is_signed = [&](const detail::HmacDigest& digest) {
+      return for_each_entry([&](std::string_view version, std::string_view signature) {
+        if (version != "v1") return false;
+        const auto candidate = decode_base64_digest(signature);
+        return candidate && digests_equal(digest, *candidate);
+      });
+    };
+    const TimestampText seconds(*timestamp);
+    return match({*id, ".", seconds.view(), ".", body}, is_signed, *timestamp, detail::standard_signature_header);
   }
 
   // "ts=…,sig=…" (Ordergroove) and "t=…,v1=…" (Stripe): a timestamp key and repeatable signature keys.
@@ -234,7 +301,6 @@ struct Verifier::Impl {
     if (!pairs) return fail(error(VerifyErrorKind::malformed_header, header));
 
     std::optional<std::string_view> timestamp_text;
-    std::vector<std::string> candidates;
     bool any_signature = false;
     for (const auto& [key, text] : *pairs) {
       if (key == timestamp_key) {
@@ -242,7 +308,6 @@ struct Verifier::Impl {
         timestamp_text = text;
       } else if (key == signature_key) {
         any_signature = true;
-        if (auto bytes = decode_hex_digest(text)) candidates.push_back(std::move(*bytes));
       }
     }
     if (!timestamp_text) return fail(error(VerifyErrorKind::malformed_header, header));
@@ -250,8 +315,16 @@ struct Verifier::Impl {
 
     const auto timestamp = check_timestamp(*timestamp_text, header, now);
     if (!timestamp) return fail(timestamp.error());
-    const auto seconds = std::to_string(timestamp->time_since_epoch().count());
-    return match({seconds, ".", body}, candidates, *timestamp, header);
+    const auto is_signed = [&](const detail::HmacDigest& digest) {
+      for (const auto& [key, text] : *pairs) {
+        if (key != signature_key) continue;
+        const auto candidate = decode_hex_digest(text);
+        if (candidate && digests_equal(digest, *candidate)) return true;
+      }
+      return false;
+    };
+    const TimestampText seconds(*timestamp);
+    return match({seconds.view(), ".", body}, is_signed, *timestamp, header);
   }
 
   [[nodiscard]] Result<Verified, VerifyError> verify_store_token(const Headers& headers) const {
@@ -289,8 +362,9 @@ Result<Verified, VerifyError> Verifier::verify(std::string_view body, const Head
     case Scheme::stripe:
       return impl_->verify_timestamped_pairs(body, headers, now, detail::stripe_signature_header, "t", "v1", false);
     case Scheme::github:
-      return impl_->verify_body_digest(body, headers, detail::github_signature_header, [](std::string_view text) {
-        return starts_with_ignoring_case(text, "sha256=") ? decode_hex_digest(text.substr(7)) : std::nullopt;
+      return impl_->verify_body_digest(body, headers, detail::github_signature_header, [](std::string_view text) -> std::optional<detail::HmacDigest> {
+        if (!starts_with_ignoring_case(text, "sha256=")) return std::nullopt;
+        return decode_hex_digest(text.substr(7));
       });
     case Scheme::shopify:
       return impl_->verify_body_digest(body, headers, detail::shopify_signature_header, decode_base64_digest);
