@@ -4,7 +4,12 @@
 #
 # usage: tests/bench/run-all.sh [SECTION...]        (default: every section in SECTIONS)
 # environment: HOOKLINE_BENCH_BUILD_DIR (default build/bench): the Release build used;
-#              HOOKLINE_BENCH_ROUNDS (default 21): timed rounds per measurement, the median is kept.
+#              HOOKLINE_BENCH_ROUNDS (default 21): timed rounds per measurement, the median is kept;
+#              HOOKLINE_BENCH_SECONDS (default 10): seconds of each receiver measurement;
+#              HOOKLINE_BENCH_BURST_SUBSCRIPTIONS (default 37000, about 100k events): burst size;
+#              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
+#              reported unfinished.
+# needs: node and npm (sdk, receiver), wrk (receiver), curl (receiver, burst); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -19,7 +24,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk)
+SECTIONS=(sdk receiver burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -29,8 +34,9 @@ build_hookline() {
   log "building hookline (Release) in $build_dir"
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
   cmake --preset release -B "$build_dir" -DHOOKLINE_WARNINGS_AS_ERRORS=OFF >/dev/null
-  cmake --build "$build_dir" --target hookline_cli -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
+  cmake --build "$build_dir" --target hookline_cli hookline-fulfillment -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
   hookline="$build_dir/sdk/cli/hookline"
+  fulfillment="$build_dir/reference-app/hookline-fulfillment"
 }
 
 install_node_peers() {
@@ -65,6 +71,78 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 # met CONDITION_TEXT: "met" when awk finds the condition true, else "missed".
 met() { awk "BEGIN { exit !($1) }" && echo met || echo missed; }
 
+# field KEY LINE: the value of KEY=value in a line of key=value pairs.
+field() { sed -nE "s/.*(^| )$1=([^ ]+).*/\2/p" <<<"$2"; }
+# json_number KEY JSON: the number of "KEY": in a flat JSON object.
+json_number() { sed -nE "s/.*\"$1\": *([0-9.]+).*/\1/p" <<<"$2"; }
+# now_seconds: the wall clock in seconds with fractions, for elapsed times.
+now_seconds() { date +%s.%N; }
+# elapsed SINCE: seconds since SINCE (a now_seconds value), one decimal.
+elapsed() { awk -v since="$1" -v now="$(now_seconds)" 'BEGIN { printf "%.1f", now - since }'; }
+# fresh_secret: a random signing secret for one section (never printed).
+fresh_secret() { echo "bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; }
+
+# require_command NAME WHY: stops the run with WHY when NAME is not installed.
+require_command() {
+  command -v "$1" >/dev/null || { log "$1 is missing: $2"; exit 1; }
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# --- processes the sections start ------------------------------------------------------------------
+
+started_pids=()
+
+# start_process LOG COMMAND...: runs COMMAND in the background with its output in LOG; its process id
+# is in $started_pid, and stop_started_processes stops it if the section does not.
+start_process() {
+  local log="$1"
+  shift
+  "$@" >"$log" 2>&1 &
+  started_pid=$!
+  started_pids+=("$started_pid")
+}
+
+# stop_process PID: SIGTERM, SIGKILL if it is still there 10 s later; waits for it to end.
+stop_process() {
+  local pid="$1" waited=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == [^Z]* ]] && ((waited < 100)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_started_processes() {
+  local pid
+  for pid in "${started_pids[@]}"; do stop_process "$pid"; done
+  started_pids=()
+}
+
+# wait_ready URL PID LOG SECONDS: waits until URL answers 2xx; stops the run if PID ends or SECONDS pass.
+wait_ready() {
+  local url="$1" pid="$2" log_file="$3" deadline=$((SECONDS + $4))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); then
+      log "$url did not come up; the end of $log_file:"
+      tail -n 5 "$log_file" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
+
+# metric URL NAME: the value of one Prometheus sample (NAME with its labels) on URL/metrics.
+metric() { curl -fsS "$1/metrics" | awk -v name="$2" '$1 == name { print $2 }'; }
+
+# peak_memory_mb PID: the process's peak resident memory (VmHWM) in MB.
+peak_memory_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
 # --- sections ----------------------------------------------------------------------------------
 
 # SDK: verify + parse of 1, 10 and 100 KB Standard Webhooks-signed VRIO payloads, in-process.
@@ -97,6 +175,176 @@ standard\` (\`vrio::parse\` to typed structs). Peers on Node.js $(node --version
 ${rows}
 Targets: 1 KB in at most 1.5 µs: $(met "$first_hookline <= 1500") ($(microseconds "$first_hookline") µs);
 at least 15x faster than \`standardwebhooks\` at 1 KB: $(met "$first_standard >= 15 * $first_hookline") ($(ratio "$first_standard" "$first_hookline")).
+MARKDOWN
+}
+
+# --- receiver ------------------------------------------------------------------------------------
+
+# start_receiver TARGET DIR: starts the receiver TARGET (hookline: hookline-fulfillment with its
+# durable SQLite inbox; node: tests/bench/node/receiver.mjs) fresh, on an empty DIR and a free port,
+# and waits until it answers /readyz; sets $started_pid and $receiver_url.
+start_receiver() {
+  local target="$1" dir="$2" port
+  port="$(free_port)"
+  rm -rf "$dir" && mkdir -p "$dir"
+  case "$target" in
+    hookline)
+      # Shipments in the load are due in 30 days (receiver_load.lua): nothing is shipped, and the
+      # platform URL (nothing listens there) is never called.
+      start_process "$dir/server.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" HOOKLINE_PLATFORM_API_KEY=bench \
+        "$fulfillment" --listen "127.0.0.1:$port" --db "$dir/fulfillment.db" --platform-url "http://127.0.0.1:9" ;;
+    node)
+      start_process "$dir/server.log" node "$node_dir/receiver.mjs" "127.0.0.1:$port" ;;
+  esac
+  wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$dir/server.log" 30
+  receiver_url="http://127.0.0.1:$port"
+}
+
+# wrk_load URL CONNECTIONS SECONDS RUN: wrk (2 threads) posting receiver_load.lua's signed unique
+# events to URL/webhooks/vrio; prints its result line (RUN keeps ids apart from other runs).
+# --timeout 10s: a slower answer is still counted in the latencies (at wrk's default of 2 s it would
+# only show as a socket error).
+wrk_load() {
+  local output
+  output="$(wrk -t2 -c"$2" -d"$3"s --timeout 10s -s "$bench_dir/receiver_load.lua" "$1/webhooks/vrio" \
+    -- "$root/samples/vrio/shipment_scheduled.json" "$4")"
+  grep '^receiver_load ' <<<"$output" || { log "no result from wrk: $output"; exit 1; }
+}
+
+# Receiver: HTTP throughput and latency of a durable hookline-fulfillment against a hand-written
+# in-memory Node.js receiver, in the same run, under wrk at 32 and 256 keep-alive connections.
+section_receiver() {
+  require_command wrk "the receiver section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
+  require_command curl "the receiver section checks the receivers with curl (Debian: apt-get install curl)"
+  HOOKLINE_BENCH_SECRET="$(fresh_secret)"
+  export HOOKLINE_BENCH_SECRET
+  trap stop_started_processes EXIT
+  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" rows="" duplicates=0 connections target result
+  declare -A rate p99 max errors
+  for connections in 32 256; do
+    for target in hookline node; do
+      log "receiver: $target at $connections connections: 2 s warm-up, then $seconds s"
+      start_receiver "$target" "$work_dir/receiver-$target"
+      wrk_load "$receiver_url" "$connections" 2 1 >/dev/null
+      result="$(wrk_load "$receiver_url" "$connections" "$seconds" 2)"
+      local key="$target$connections" backlog="–" name="Node.js $(node --version) (in memory)"
+      if [[ "$target" == hookline ]]; then
+        backlog="$(metric "$receiver_url" 'hookline_inbox_entries{state="pending"}')"
+        duplicates=$((duplicates + $(metric "$receiver_url" hookline_webhooks_duplicates_total)))
+        name="hookline-fulfillment (durable)"
+      fi
+      stop_process "$started_pid"
+      rate[$key]="$(field events_per_s "$result")" p99[$key]="$(field p99_ms "$result")"
+      max[$key]="$(field max_ms "$result")"
+      errors[$key]="$(field socket_errors "$result")"
+      rows+="| $name | $connections | ${rate[$key]} | $(field p50_ms "$result") | ${p99[$key]} | ${max[$key]} | $(field non_2xx "$result") | ${errors[$key]} | $backlog |"$'\n'
+    done
+  done
+  cat <<MARKDOWN
+## Receiver: signed webhooks over HTTP
+
+wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (2 threads, keep-alive) posts VRIO \`shipment_scheduled\` events, each with its own
+\`webhook_event_id\` and \`shipment_id\` and a valid \`X-Webhook-Signature\` (signed before wrk starts the
+request's clock; \`tests/bench/receiver_load.lua\`), for $seconds s after a 2 s warm-up, to each receiver
+started fresh on an empty database: **hookline-fulfillment** (the reference server: signature, parse,
+claim in the durable SQLite inbox (WAL, synchronous=FULL, group commit) before the 200, handlers
+storing each fulfillment behind it, JSON log lines to a file) and a hand-written **Node.js** receiver
+(\`tests/bench/node/receiver.mjs\`: node:http, \`crypto\` HMAC + \`timingSafeEqual\`, \`JSON.parse\`, an
+in-memory \`Set\` of ids; one process, nothing durable). Latencies in ms, from wrk (request written →
+response read; wrk does not correct for coordinated omission). Backlog: events stored but not yet
+handled when the load stopped (hookline's handlers run behind the 200; the Node receiver has none).
+
+| receiver | connections | events/s | p50 | p99 | max | non-2xx | socket errors | backlog |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows}
+Each \`shipment_scheduled\` is due in 30 days, so hookline stores a waiting fulfillment per event and
+ships nothing during the run. Duplicates hookline counted over all its runs: $duplicates (ids are unique, so 0).
+
+Targets: hookline durable at least the Node receiver's throughput: $(met "${rate[hookline32]} >= ${rate[node32]}") at 32 connections
+(${rate[hookline32]} vs ${rate[node32]} events/s), $(met "${rate[hookline256]} >= ${rate[node256]}") at 256 (${rate[hookline256]} vs ${rate[node256]});
+p99 at most 10 ms at 32 connections: $(met "${p99[hookline32]} <= 10") (${p99[hookline32]} ms);
+no request over 2 s at 256 connections: $(met "${max[hookline256]} <= 2000 && ${errors[hookline256]} == 0") (max ${max[hookline256]} ms, ${errors[hookline256]} socket errors).
+MARKDOWN
+}
+
+# --- burst ---------------------------------------------------------------------------------------
+
+# Burst: the platform simulator queues about 100k generated VRIO shipment events, and one batch
+# delivers them all to hookline-fulfillment, whose platform API is the simulator's. Measured: the
+# time from the start of the batch until the tracking of every due shipment was posted back, and the
+# server's peak memory.
+section_burst() {
+  require_command curl "the burst section drives the simulator and reads /metrics with curl (Debian: apt-get install curl)"
+  trap stop_started_processes EXIT
+  local subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37000}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
+  local dir="$work_dir/burst" server_port platform_port server server_pid simulator
+  rm -rf "$dir" && mkdir -p "$dir"
+  HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
+  export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
+  server_port="$(free_port)"
+  platform_port="$(free_port)"
+  server="http://127.0.0.1:$server_port" simulator="http://127.0.0.1:$platform_port"
+
+  start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --db "$dir/fulfillment.db" \
+    --platform-url "$simulator" --warehouse-delay-ms 0
+  server_pid="$started_pid"
+  wait_ready "$server/readyz" "$server_pid" "$dir/server.log" 30
+  log "burst: generating $subscriptions subscriptions in the simulator (its batch waits for us)"
+  start_process "$dir/simulator.log" "$hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" \
+    --db "$dir/simulator.db" --shipment-url "$server/webhooks/vrio" --secret-env HOOKLINE_SECRET \
+    --generate "$subscriptions" --batch-interval 86400
+  wait_ready "$simulator/api/deliveries" "$started_pid" "$dir/simulator.log" 600
+  local generated events due
+  generated="$(grep -m1 '^generated ' "$dir/simulator.log")"
+  events="$(sed -nE 's/.* ([0-9]+) events queued.*/\1/p' <<<"$generated")"
+  due="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
+  due="$(field due "$due")"
+
+  log "burst: delivering $events events in one batch; waiting for $due due shipments' tracking (at most $timeout s)"
+  local started delivered_after="" sent=0 dead=0 took finished=yes
+  started="$(now_seconds)"
+  start_process "$dir/batch.json" curl -fsS --max-time "$timeout" -d '' "$simulator/api/batches"
+  local batch_pid="$started_pid"
+  while :; do
+    if [[ -z "$delivered_after" ]] && ! kill -0 "$batch_pid" 2>/dev/null; then delivered_after="$(elapsed "$started")"; fi
+    sent="$(metric "$server" 'hookline_tracking_outbox_entries{state="sent"}')"
+    dead="$(metric "$server" 'hookline_tracking_outbox_entries{state="dead"}')"
+    ((sent + dead >= due)) && break
+    if awk "BEGIN { exit !($(elapsed "$started") > $timeout) }"; then finished=no; break; fi
+    sleep 1
+  done
+  took="$(elapsed "$started")"
+  local peak_mb batch platform
+  peak_mb="$(peak_memory_mb "$server_pid")"
+  stop_process "$batch_pid"
+  batch="$(cat "$dir/batch.json")"
+  platform="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
+  stop_started_processes
+
+  cat <<MARKDOWN
+## Burst: $events events in one batch
+
+\`hookline simulate --generate $subscriptions\` (the default mix: 1 to 3 prepaid shipments per subscription, the
+first due now and the others a month apart; cancellations, skips, address and item changes, 5 %
+duplicates, some changes before their \`shipment_scheduled\`) queued $events VRIO events; then one batch
+(\`POST /api/batches\`, 8 deliveries in flight, each once with a 2 s timeout, as VRIO does) delivered them to
+hookline-fulfillment started fresh on an empty database, with its platform API pointed at the
+simulator. The server ships every due shipment (warehouse steps of 0 ms: \`--warehouse-delay-ms 0\`)
+and posts its tracking through the durable outbox. Time: from the start of the batch until the
+server's outbox had sent the tracking of all $due due shipments (its \`/metrics\`, polled each second).
+Peak memory: the server's VmHWM at that moment.
+
+| | |
+|---|---:|
+| events delivered (succeeded) | $(json_number attempted "$batch") ($(json_number succeeded "$batch")) |
+| batch delivered after | ${delivered_after:-not finished} s |
+| due shipments | $due |
+| tracking sent (dead) | $sent ($dead) |
+| all tracking posted after | $took s$([[ "$finished" == yes ]] || echo " (unfinished: stopped at the $timeout s limit)") |
+| server peak memory (VmHWM) | $peak_mb MB |
+| platform afterwards | $(field shipped "$platform") shipped, $(field tracking_posts "$platform") tracking posts, $(field tracking_effective "$platform") effective |
+
+Targets: under 60 s: $(met "\"$finished\" == \"yes\" && $took < 60") ($took s); under 256 MB: $(met "$peak_mb < 256") ($peak_mb MB).
 MARKDOWN
 }
 
