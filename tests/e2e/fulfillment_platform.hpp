@@ -1,12 +1,16 @@
 #pragma once
 // Test helpers of the fulfillment server's end-to-end suites: a stand-in platform API that records
-// tracking posts (and can fail on purpose), signed webhook delivery, and small HTTP calls. All
-// traffic stays on 127.0.0.1.
+// tracking posts (and can fail, answer late or drop the connection on purpose), signed webhook
+// delivery, and small HTTP calls. All traffic stays on 127.0.0.1.
 
+#include <dirent.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -32,11 +36,42 @@ struct RecordedPost {
   std::chrono::steady_clock::time_point at;
 };
 
-/// A scripted answer: a status and an optional Retry-After.
+/// A scripted answer: a status and an optional Retry-After; a 2xx takes effect when the post arrives,
+/// even if the answer then comes only after `delay` or never (`drop` closes the connection unanswered).
 struct ScriptedAnswer {
   int status = 200;
   std::string retry_after;
+  std::chrono::milliseconds delay{0};
+  bool drop = false;
 };
+
+/// Shuts down this process's socket of `request`'s connection (found by its local and peer ports) so
+/// the client sees it closed without an answer; false when no such socket is open.
+inline bool drop_connection(const httplib::Request& request) {
+  DIR* fds = opendir("/proc/self/fd");
+  if (fds == nullptr) return false;
+  bool dropped = false;
+  while (const dirent* entry = readdir(fds)) {
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == dirfd(fds)) continue;
+    sockaddr_in local{};
+    sockaddr_in peer{};
+    socklen_t local_size = sizeof local;
+    socklen_t peer_size = sizeof peer;
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_size) != 0 ||
+        getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
+        local.sin_family != AF_INET || peer.sin_family != AF_INET) {
+      continue;
+    }
+    if (ntohs(local.sin_port) == request.local_port && ntohs(peer.sin_port) == request.remote_port) {
+      dropped = shutdown(static_cast<int>(fd), SHUT_RDWR) == 0;
+      break;
+    }
+  }
+  closedir(fds);
+  return dropped;
+}
 
 /// The platform API in tests: POST /shipments/{id}/track answered from a script (200 when it is
 /// empty); an accepted Idempotency-Key seen again is answered 200 without a second effect.
@@ -68,6 +103,14 @@ class StandInPlatform {
         hook = on_post_;
       }
       if (hook) hook(post);
+      if (answer.delay.count() > 0) {
+        std::unique_lock lock(mutex_);
+        changed_.wait_for(lock, answer.delay, [this] { return stopping_; });
+      }
+      if (answer.drop) {
+        drop_connection(request);
+        return;
+      }
       response.status = answer.status;
       if (!answer.retry_after.empty()) response.set_header("Retry-After", answer.retry_after);
       response.set_content(answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})",
@@ -78,6 +121,11 @@ class StandInPlatform {
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~StandInPlatform() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;  // late answers go out now
+    }
+    changed_.notify_all();
     server_.stop();
     thread_.join();
   }
@@ -128,6 +176,7 @@ class StandInPlatform {
   std::vector<RecordedPost> posts_;
   std::set<std::string> effects_;
   std::function<void(const RecordedPost&)> on_post_;
+  bool stopping_ = false;
 };
 
 /// POSTs a VRIO webhook signed with `secret` to 127.0.0.1:`port`/webhooks/vrio; the status, or 0 when none came.
