@@ -117,11 +117,12 @@ void TrackingOutbox::run() {
       if (stopping_) return;
       wake_requested_ = false;
     }
-    if (auto delivered = deliver_due(now()); !delivered && options_.warn) {
-      options_.warn("tracking outbox: " + delivered.error().message);
-    }
+    const auto delivered = deliver_due(now());
+    if (!delivered && options_.warn) options_.warn("tracking outbox: " + delivered.error().message);
+    // After a store failure (a full disk, say) the entry whose answer could not be recorded is still
+    // due: wait a whole poll interval before posting it again rather than hammering the platform.
     auto sleep = options_.poll_interval;
-    if (auto next = store_.outbox_next_attempt(); next && *next) {
+    if (auto next = store_.outbox_next_attempt(); delivered && next && *next) {
       sleep = std::clamp<std::chrono::milliseconds>(**next - now(), std::chrono::milliseconds(0), sleep);
     }
     std::unique_lock lock(mutex_);
