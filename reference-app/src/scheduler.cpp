@@ -120,11 +120,6 @@ void Scheduler::start() {
     started_ = true;
     stopping_ = false;
   }
-  if (auto resumed = store_.in_progress()) {
-    enqueue(*resumed);
-  } else {
-    warn("cannot list fulfillments in progress: " + resumed.error().message);
-  }
   threads_.emplace_back([this] { run_releaser(); });
   for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { run_worker(); });
 }
@@ -169,6 +164,13 @@ void Scheduler::run_releaser() {
       more = released->size() >= release_batch;
     } else {
       warn("releasing due fulfillments failed: " + released.error().message);
+    }
+    // Fulfillments left picking or packing, by a crash or by a step whose write failed (a full disk,
+    // say), are taken up again at each pass; one queued or being worked on is not queued twice.
+    if (auto unfinished = store_.in_progress()) {
+      enqueue(*unfinished);
+    } else {
+      warn("cannot list fulfillments in progress: " + unfinished.error().message);
     }
     auto sleep = more ? std::chrono::milliseconds(0) : options_.poll_interval;
     if (auto next = store_.next_due_after(now); next && *next) {

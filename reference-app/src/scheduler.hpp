@@ -2,7 +2,8 @@
 /// @file
 /// The scheduler: releases waiting fulfillments to the warehouse when their date_scheduled arrives
 /// (also those that came due while the server was down), and drives each through pick, pack and ship
-/// on worker threads. A fulfillment left picking or packing by a crash is resumed at start.
+/// on worker threads. A fulfillment left picking or packing (by a crash, or a step whose write failed)
+/// is resumed at the releaser's next pass: at start, and then each poll interval.
 
 #include <chrono>
 #include <condition_variable>
