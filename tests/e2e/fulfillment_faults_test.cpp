@@ -195,10 +195,10 @@ BOOST_AUTO_TEST_CASE(a_platform_hanging_past_the_timeout_then_answering_takes_on
   Deployment deployment({"--platform-timeout-ms", "400"});
   // The platform takes each shipment's first post at once but answers it only after 1.5 s: long after
   // the server gave up on it and posted again.
-  deployment.platform.script({{200, "", 1500ms}, {200, "", 1500ms}, {200, "", 1500ms}});
+  const std::set<std::int64_t> shipments{9101, 9102, 9103};
+  for (const auto id : shipments) deployment.platform.script_for(id, {{200, "", 1500ms}});
   deployment.start();
   const std::string today = fulfillment_test::vrio_date(now_seconds());
-  const std::set<std::int64_t> shipments{9101, 9102, 9103};
   int event = 61000;
   for (const auto id : shipments) {
     BOOST_TEST_REQUIRE(deployment.deliver(scheduled(std::to_string(++event), today, id, today)) == 200);
@@ -239,10 +239,10 @@ BOOST_AUTO_TEST_CASE(a_platform_taking_the_post_then_dropping_the_connection_tak
   // The platform applies each shipment's first post, then closes the connection without an answer.
   ScriptedAnswer drop;
   drop.drop = true;
-  deployment.platform.script({drop, drop, drop});
+  const std::set<std::int64_t> shipments{9201, 9202, 9203};
+  for (const auto id : shipments) deployment.platform.script_for(id, {drop});
   deployment.start();
   const std::string today = fulfillment_test::vrio_date(now_seconds());
-  const std::set<std::int64_t> shipments{9201, 9202, 9203};
   int event = 62000;
   for (const auto id : shipments) {
     BOOST_TEST_REQUIRE(deployment.deliver(scheduled(std::to_string(++event), today, id, today)) == 200);
@@ -282,7 +282,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_and_recovers_without_a_restart_once
 
   // Just before the disk fills, work is under way everywhere a write can meet it:
   // a tracking post the platform takes but answers only after the disk is full (its answer cannot be recorded),
-  deployment.platform.script({{200, "", 4s}});
+  deployment.platform.script_for(9303, {{200, "", 4s}});
   BOOST_TEST_REQUIRE(deployment.deliver(scheduled("63003", today, 9303, today)) == 200);
   BOOST_TEST_REQUIRE(deployment.platform.wait_for_posts(2, bound));
   // a shipment that comes due while the disk is full (it cannot be released to the warehouse),

@@ -88,7 +88,10 @@ class StandInPlatform {
       ScriptedAnswer answer;
       {
         const std::lock_guard lock(mutex_);
-        if (!script_.empty()) {
+        if (auto own = shipment_scripts_.find(post.shipment_id); own != shipment_scripts_.end() && !own->second.empty()) {
+          answer = own->second.front();
+          own->second.pop_front();
+        } else if (!script_.empty()) {
           answer = script_.front();
           script_.pop_front();
         }
@@ -139,6 +142,12 @@ class StandInPlatform {
     const std::lock_guard lock(mutex_);
     script_.insert(script_.end(), answers.begin(), answers.end());
   }
+  /// Answers the next posts for this shipment with these, in order, before the shared script.
+  void script_for(std::int64_t shipment_id, std::vector<ScriptedAnswer> answers) {
+    const std::lock_guard lock(mutex_);
+    auto& own = shipment_scripts_[shipment_id];
+    own.insert(own.end(), answers.begin(), answers.end());
+  }
   /// Calls `hook` on each post after recording it and before answering (e.g. to kill the poster).
   void on_post(std::function<void(const RecordedPost&)> hook) {
     const std::lock_guard lock(mutex_);
@@ -173,6 +182,7 @@ class StandInPlatform {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<ScriptedAnswer> script_;
+  std::map<std::int64_t, std::deque<ScriptedAnswer>> shipment_scripts_;
   std::vector<RecordedPost> posts_;
   std::set<std::string> effects_;
   std::function<void(const RecordedPost&)> on_post_;
