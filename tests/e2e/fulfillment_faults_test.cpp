@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,14 +65,27 @@ struct Deployment {
   explicit Deployment(std::vector<std::string> extra_flags = {}, std::filesystem::path database_path = {})
       : database(database_path.empty() ? dir.path() / "fulfillment.db" : std::move(database_path)),
         flags(std::move(extra_flags)) {}
+  /// Stops the server; in sanitizer builds, its log must hold no sanitizer report.
+  ~Deployment() {
+    server.reset();
+    const auto text = fulfillment_test::file_text(log);
+    for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer"}) {
+      BOOST_TEST(text.find(report) == std::string::npos, "the server's log:\n" << text);
+    }
+  }
+  Deployment(const Deployment&) = delete;
+  Deployment& operator=(const Deployment&) = delete;
 
   void start() {
     const auto skip = fulfillment_test::line_count(log);
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", database.string(), "--platform-url",
                                   platform.url(), "--warehouse-delay-ms", warehouse_delay_ms};
     args.insert(args.end(), flags.begin(), flags.end());
-    server = std::make_unique<ChildServer>(
-        args, std::vector<std::string>{"HOOKLINE_SECRET=" + secret, "HOOKLINE_PLATFORM_API_KEY=" + api_key}, log);
+    std::vector<std::string> env{"HOOKLINE_SECRET=" + secret, "HOOKLINE_PLATFORM_API_KEY=" + api_key};
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {  // the sanitizer runs' settings
+      if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
+    }
+    server = std::make_unique<ChildServer>(args, env, log);
     port = server->wait_for_port(bound, skip);
     BOOST_TEST_REQUIRE(port != 0, "the server did not start; log:\n" << fulfillment_test::file_text(log));
   }
@@ -84,6 +98,7 @@ struct Deployment {
     const auto status = server->wait_exit(bound);
     BOOST_TEST_REQUIRE(status.has_value());
     BOOST_TEST(WIFEXITED(*status));
+    BOOST_TEST(WEXITSTATUS(*status) == 0);
   }
   int deliver(const std::string& body) const { return send_webhook(port, body, secret); }
   std::string detail(std::int64_t id) const { return call(port, "GET", "/api/fulfillments/" + std::to_string(id)).body; }
