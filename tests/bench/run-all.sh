@@ -6,10 +6,11 @@
 # environment: HOOKLINE_BENCH_BUILD_DIR (default build/bench): the Release build used;
 #              HOOKLINE_BENCH_ROUNDS (default 21): timed rounds per measurement, the median is kept;
 #              HOOKLINE_BENCH_SECONDS (default 10): seconds of each receiver measurement;
-#              HOOKLINE_BENCH_BURST_SUBSCRIPTIONS (default 37000, about 100k events): burst size;
+#              HOOKLINE_BENCH_BURST_SUBSCRIPTIONS (default 37420: 99,998 events with the
+#              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (sdk, receiver), wrk (receiver), curl (receiver, burst); see scripts/install-deps.sh.
+# needs: node and npm (every section), wrk (receiver), curl (receiver, burst); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -276,7 +277,7 @@ MARKDOWN
 section_burst() {
   require_command curl "the burst section drives the simulator and reads /metrics with curl (Debian: apt-get install curl)"
   trap stop_started_processes EXIT
-  local subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37000}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
+  local subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
   local dir="$work_dir/burst" server_port platform_port server server_pid simulator
   rm -rf "$dir" && mkdir -p "$dir"
   HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
