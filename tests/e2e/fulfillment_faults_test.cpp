@@ -365,6 +365,42 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_and_recovers_without_a_restart_once
   BOOST_TEST(integrity_of(deployment.inbox()) == "ok");
 }
 
+// Known bug, so disabled (run it by name with --run_test): the SDK's Dispatcher gives up recording an
+// outcome after five failed tries (about 2 s) and leaves the entry in flight, so an acknowledged event
+// whose handling met a full disk waits for the next restart. Enable it with the fix in dispatcher.cpp.
+BOOST_AUTO_TEST_CASE(an_event_acknowledged_just_before_the_disk_fills_is_handled_once_space_returns,
+                     *boost::unit_test::precondition(tmpfs_mountable) * boost::unit_test::disabled()) {
+  const TmpfsMount disk(4 * 1024 * 1024);
+  Deployment deployment({}, disk.path() / "fulfillment.db");
+  deployment.start();
+  const pid_t pid = deployment.server->pid();
+  const std::string today = fulfillment_test::vrio_date(now_seconds());
+  BOOST_TEST_REQUIRE(deployment.deliver(scheduled("64001", today, 9401, today)) == 200);
+  BOOST_TEST_REQUIRE(eventually([&] { return deployment.tracking_sent(9401); }, bound));
+  // The inbox takes the event; its handler's write is held back (the test holds the fulfillment
+  // database's write lock) until the disk is full, so handling it, and recording the failure, fail.
+  auto lock = std::make_unique<SQLite::Database>(deployment.database.string(), SQLite::OPEN_READWRITE);
+  lock->exec("BEGIN IMMEDIATE");
+  BOOST_TEST_REQUIRE(deployment.deliver(scheduled("64002", today, 9402, today)) == 200);
+  const auto filler = disk.path() / "filler";
+  BOOST_TEST_MESSAGE("filler: " << fill_until_full(filler) << " bytes");
+  BOOST_TEST_REQUIRE(free_bytes(disk.path()) == 0u);
+  lock->exec("ROLLBACK");
+  lock.reset();
+  std::this_thread::sleep_for(4s);  // longer than the dispatcher tries to record an outcome in a row
+  BOOST_TEST(deployment.state_of(9402) == "");
+  const auto log = fulfillment_test::file_text(deployment.log);
+  BOOST_TEST(log.find("database or disk is full") != std::string::npos, log);
+
+  std::filesystem::remove(filler);
+  BOOST_TEST(eventually([&] { return deployment.tracking_sent(9402); }, bound), deployment.metrics());
+  check_one_effect_per_shipment(deployment.platform, {9401, 9402});
+  BOOST_TEST(deployment.server->pid() == pid);
+  deployment.stop();
+  BOOST_TEST(integrity_of(deployment.database) == "ok");
+  BOOST_TEST(integrity_of(deployment.inbox()) == "ok");
+}
+
 BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_of_bursts_loses_no_acknowledged_event_and_ships_nothing_twice) {
   constexpr unsigned seed = 20261123;  // fixed, so a failure replays with the same kill moments
   constexpr int rounds = 8;
