@@ -14,14 +14,17 @@ namespace {
 
 using detail::JsonValue;
 using detail::key_is;
+using detail::TreeValue;
 using detail::ReadStatus;
 using detail::JsonWriter;
 
 // ---------------------------------------------------------------------------------------------
-// Reading
+// Reading: every reader is a template over the value type, run first on a detail::JsonTree (the
+// fast path) and, when that gives up, on a detail::JsonDocument (see detail/json_reader.hpp).
 
-ReadStatus read_address(JsonValue& value, std::optional<Address>& out) {
-  return detail::read_optional_object(value, out, [](std::string_view key, JsonValue& member, Address& address) {
+template <class Value>
+ReadStatus read_address(Value& value, std::optional<Address>& out) {
+  return detail::read_optional_object(value, out, [](std::string_view key, Value& member, Address& address) {
     if (key_is(key, "fname")) return member.read(address.fname);
     if (key_is(key, "lname")) return member.read(address.lname);
     if (key_is(key, "address1")) return member.read(address.address1);
@@ -35,18 +38,20 @@ ReadStatus read_address(JsonValue& value, std::optional<Address>& out) {
 }
 
 /// A string where null means "" (an item's name or SKU).
-ReadStatus read_text_or_null(JsonValue& value, std::string& out) {
+template <class Value>
+ReadStatus read_text_or_null(Value& value, std::string& out) {
   std::optional<std::string> text;
   if (auto status = value.read(text); !status) return status;
   out = text ? std::move(*text) : std::string();
   return {};
 }
 
-ReadStatus read_shipment_item(JsonValue& value, ShipmentItem& item) {
+template <class Value>
+ReadStatus read_shipment_item(Value& value, ShipmentItem& item) {
   bool has_line_id = false;
   bool has_quantity = false;
   bool has_item_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = value.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key_is(key, "shipment_item_id")) {
       has_line_id = true;
       return member.read(item.shipment_item_id);
@@ -70,7 +75,8 @@ ReadStatus read_shipment_item(JsonValue& value, ShipmentItem& item) {
   return {};
 }
 
-ReadStatus read_shipment_items(JsonValue& value, std::optional<std::vector<ShipmentItem>>& out) {
+template <class Value>
+ReadStatus read_shipment_items(Value& value, std::optional<std::vector<ShipmentItem>>& out) {
   auto null = value.is_null();
   if (!null) return fail(null.error());
   if (*null) {
@@ -79,12 +85,13 @@ ReadStatus read_shipment_items(JsonValue& value, std::optional<std::vector<Shipm
   }
   std::vector<ShipmentItem>& items = out.emplace();
   return value.for_each_element(
-      [&](JsonValue& element) -> ReadStatus { return read_shipment_item(element, items.emplace_back()); });
+      [&](Value& element) -> ReadStatus { return read_shipment_item(element, items.emplace_back()); });
 }
 
-ReadStatus read_shipment(JsonValue& value, const ParseOptions& options, Shipment& shipment) {
+template <class Value>
+ReadStatus read_shipment(Value& value, const ParseOptions& options, Shipment& shipment) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = value.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key_is(key, "shipment_id")) {
       has_id = true;
       return member.read(shipment.shipment_id);
@@ -106,9 +113,10 @@ ReadStatus read_shipment(JsonValue& value, const ParseOptions& options, Shipment
   return {};
 }
 
-ReadStatus read_transaction(JsonValue& value, const ParseOptions& options, Transaction& transaction) {
+template <class Value>
+ReadStatus read_transaction(Value& value, const ParseOptions& options, Transaction& transaction) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = value.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key_is(key, "transaction_id") || (key_is(key, "id") && !has_id)) {
       has_id = true;
       return member.read(transaction.transaction_id);
@@ -128,9 +136,10 @@ ReadStatus read_transaction(JsonValue& value, const ParseOptions& options, Trans
   return {};
 }
 
-ReadStatus read_order(JsonValue& value, const ParseOptions& options, Order& order) {
+template <class Value>
+ReadStatus read_order(Value& value, const ParseOptions& options, Order& order) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = value.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key_is(key, "id")) {
       has_id = true;
       return member.read(order.id);
@@ -150,9 +159,10 @@ ReadStatus read_order(JsonValue& value, const ParseOptions& options, Order& orde
   return {};
 }
 
-ReadStatus read_order_offer(JsonValue& value, const ParseOptions& options, OrderOffer& offer) {
+template <class Value>
+ReadStatus read_order_offer(Value& value, const ParseOptions& options, OrderOffer& offer) {
   bool has_id = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = value.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key_is(key, "id")) {
       has_id = true;
       return member.read(offer.id);
@@ -179,12 +189,12 @@ ReadStatus read_order_offer(JsonValue& value, const ParseOptions& options, Order
 }
 
 /// Reads `webhook_data.<entity_key>` with `read_entity`; other members of webhook_data are ignored.
-template <class Entity>
-ReadStatus read_data(JsonValue& data, std::string_view entity_key,
-                             ReadStatus (*read_entity)(JsonValue&, const ParseOptions&, Entity&),
+template <class Value, class Entity>
+ReadStatus read_data(Value& data, std::string_view entity_key,
+                             ReadStatus (*read_entity)(Value&, const ParseOptions&, Entity&),
                              const ParseOptions& options, Entity& out) {
   bool found = false;
-  auto status = data.for_each_field([&](std::string_view key, JsonValue& member) -> ReadStatus {
+  auto status = data.for_each_field([&](std::string_view key, Value& member) -> ReadStatus {
     if (key != entity_key || found) return member.skip();
     found = true;
     return read_entity(member, options, out);
@@ -194,53 +204,58 @@ ReadStatus read_data(JsonValue& data, std::string_view entity_key,
   return {};
 }
 
-template <class Event>
-ReadStatus read_event(JsonValue& data, const ParseOptions& options, Payload& out) {
+template <class Event, class Value>
+ReadStatus read_event(Value& data, const ParseOptions& options, Payload& out) {
   Event& event = out.emplace<Event>();
   if constexpr (requires { event.shipment; }) {
-    return read_data(data, "shipment", &read_shipment, options, event.shipment);
+    return read_data(data, "shipment", &read_shipment<Value>, options, event.shipment);
   } else if constexpr (requires { event.order_offer; }) {
-    return read_data(data, "order_offer", &read_order_offer, options, event.order_offer);
+    return read_data(data, "order_offer", &read_order_offer<Value>, options, event.order_offer);
   } else if constexpr (requires { event.order; }) {
-    return read_data(data, "order", &read_order, options, event.order);
+    return read_data(data, "order", &read_order<Value>, options, event.order);
   } else {
-    return read_data(data, "transaction", &read_transaction, options, event.transaction);
+    return read_data(data, "transaction", &read_transaction<Value>, options, event.transaction);
   }
 }
 
-using ReadEvent = ReadStatus (*)(JsonValue&, const ParseOptions&, Payload&);
+template <class Value>
+using ReadEvent = ReadStatus (*)(Value&, const ParseOptions&, Payload&);
 
+template <class Value>
 struct KnownEvent {
   std::string_view name;
-  ReadEvent read;
+  ReadEvent<Value> read;
 };
 
-template <class Event>
-constexpr KnownEvent known(std::string_view name = Event::name) {
-  return {name, &read_event<Event>};
+template <class Value, class Event>
+constexpr KnownEvent<Value> known(std::string_view name = Event::name) {
+  return {name, &read_event<Event, Value>};
 }
 
+template <class Value>
 constexpr std::array known_events{
-    known<ShipmentScheduled>(),      known<ShipmentCancelled>(),   known<ShipmentAddressUpdated>(),
-    known<ShipmentItemUpdated>(),    known<ShipmentSkipped>(),     known<ShipmentShipped>(),
-    known<ShipmentFulfilled>(),      known<ShipmentError>(),       known<ShipmentRma>(),
-    known<TransactionCompleted>(),   known<TransactionSkipped>(),  known<TransactionUnskipped>(),
-    known<OrderUpdated>(),           known<OrderAbandoned>(),      known<OrderAbandoned>("order_abandonned"),
-    known<OrderOfferUpdated>(),      known<OrderOfferCancelled>(),
+    known<Value, ShipmentScheduled>(),    known<Value, ShipmentCancelled>(),  known<Value, ShipmentAddressUpdated>(),
+    known<Value, ShipmentItemUpdated>(),  known<Value, ShipmentSkipped>(),    known<Value, ShipmentShipped>(),
+    known<Value, ShipmentFulfilled>(),    known<Value, ShipmentError>(),      known<Value, ShipmentRma>(),
+    known<Value, TransactionCompleted>(), known<Value, TransactionSkipped>(), known<Value, TransactionUnskipped>(),
+    known<Value, OrderUpdated>(),         known<Value, OrderAbandoned>(),     known<Value, OrderAbandoned>("order_abandonned"),
+    known<Value, OrderOfferUpdated>(),    known<Value, OrderOfferCancelled>(),
 };
 
 /// The reader for this event name, or null for an event this SDK does not know.
-ReadEvent find_reader(std::string_view event_name) noexcept {
-  for (const auto& event : known_events) {
+template <class Value>
+ReadEvent<Value> find_reader(std::string_view event_name) noexcept {
+  for (const auto& event : known_events<Value>) {
     if (event.name == event_name) return event.read;
   }
   return nullptr;
 }
 
 /// Reads `webhook_data` as the payload of the event `event_name`.
-ReadStatus read_payload(std::string_view event_name, JsonValue& data, const ParseOptions& options,
+template <class Value>
+ReadStatus read_payload(std::string_view event_name, Value& data, const ParseOptions& options,
                                 Payload& out) {
-  if (const ReadEvent read = find_reader(event_name)) return read(data, options, out);
+  if (const ReadEvent<Value> read = find_reader<Value>(event_name)) return read(data, options, out);
   Unknown unknown{std::string(event_name), {}};
   if (auto status = data.read_raw(unknown.webhook_data); !status) return status;
   out = std::move(unknown);
@@ -388,11 +403,10 @@ std::string entity_of(const Payload& payload) {
       payload);
 }
 
-/// Reads the whole document `body` into `event`.
-ReadStatus read_document(std::string_view body, const ParseOptions& options, Event& event) {
-  auto document = detail::JsonDocument::open(body);
-  if (!document) return fail(document.error());
-
+/// Reads the open `document` into `event`: a detail::JsonTree with Value = TreeValue, or a
+/// detail::JsonDocument with Value = JsonValue.
+template <class Value, class Document>
+ReadStatus read_document(Document& document, const ParseOptions& options, Event& event) {
   Envelope& envelope = event.envelope;
   bool seen_type = false;
   bool seen_event = false;
@@ -400,13 +414,13 @@ ReadStatus read_document(std::string_view body, const ParseOptions& options, Eve
   bool seen_date = false;
   bool seen_data = false;
   bool data_read = false;
-  const auto read_once = [](bool& seen, JsonValue& value, auto&& read) -> ReadStatus {
+  const auto read_once = [](bool& seen, Value& value, auto&& read) -> ReadStatus {
     if (seen) return fail(value.error("duplicated key"));
     seen = true;
     return read();
   };
 
-  auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
+  auto status = document.for_each_field([&](std::string_view key, Value& value) -> ReadStatus {
     if (key_is(key, "webhook_event")) {
       return read_once(seen_event, value, [&]() -> ReadStatus {
         if (auto read = value.read(envelope.webhook_event); !read) return read;
@@ -443,14 +457,14 @@ ReadStatus read_document(std::string_view body, const ParseOptions& options, Eve
   if (!seen_id) return fail(ParseError{"webhook_event_id", "missing"});
 
   if (seen_data && !data_read) {
-    document->rewind();
-    return document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadStatus {
+    document.rewind();
+    return document.for_each_field([&](std::string_view key, Value& value) -> ReadStatus {
       if (key != "webhook_data") return {};
       return read_payload(envelope.webhook_event, value, options, event.payload);
     });
   }
   if (!seen_data) {
-    if (find_reader(envelope.webhook_event) != nullptr) return fail(ParseError{"webhook_data", "missing"});
+    if (find_reader<Value>(envelope.webhook_event) != nullptr) return fail(ParseError{"webhook_data", "missing"});
     event.payload = Unknown{envelope.webhook_event, {}};
   }
   return {};
@@ -462,7 +476,16 @@ Result<Event, ParseError> parse(std::string_view body, const ParseOptions& optio
   // The Event (about 1 KB) is filled where it is returned: built in place in the Result, which is
   // the only object returned so that it is constructed in the caller's slot (no move at all).
   Result<Event, ParseError> result(std::in_place);
-  if (auto status = read_document(body, options, *result); !status) result = fail(status.error());
+  if (const auto tree = detail::JsonTree::open(body)) {
+    if (read_document<TreeValue>(*tree, options, *result)) return result;
+    *result = Event{};  // the tree gave up: read again from scratch, for the error or the exact text
+  }
+  auto document = detail::JsonDocument::open(body);
+  if (!document) {
+    result = fail(document.error());
+    return result;
+  }
+  if (auto status = read_document<JsonValue>(*document, options, *result); !status) result = fail(status.error());
   return result;
 }
 

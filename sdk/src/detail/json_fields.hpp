@@ -118,9 +118,10 @@ inline ReadResult read_id_list(JsonValue& value, std::vector<std::string>& out) 
   return read_list(value, out, [](JsonValue& element, std::string& id) { return element.read_id(id); });
 }
 
-/// An object or null (none), read member by member with `read_member(key, value, T&)`.
-template <class T, class ReadMember>
-ReadResult read_optional_object(JsonValue& value, std::optional<T>& out, ReadMember&& read_member) {
+/// An object or null (none), read member by member with `read_member(key, value, T&)`; `Value` is
+/// JsonValue or TreeValue.
+template <class T, class Value, class ReadMember>
+ReadResult read_optional_object(Value& value, std::optional<T>& out, ReadMember&& read_member) {
   auto null = value.is_null();
   if (!null) return fail(null.error());
   if (*null) {
@@ -129,7 +130,7 @@ ReadResult read_optional_object(JsonValue& value, std::optional<T>& out, ReadMem
   }
   T& object = out.emplace();
   return value.for_each_field(
-      [&](std::string_view key, JsonValue& member) -> ReadResult { return read_member(key, member, object); });
+      [&](std::string_view key, Value& member) -> ReadResult { return read_member(key, member, object); });
 }
 
 /// `"name": <raw JSON>` or `"name": null`.

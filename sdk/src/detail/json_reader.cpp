@@ -377,26 +377,182 @@ ReadStatus JsonValue::skip() {
   return fail(error("malformed JSON"));
 }
 
-Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
-  // Buffers grown for a large body are given back once bodies are small again.
-  constexpr std::size_t retained_bytes = std::size_t{1} << 20;
-  thread_local simdjson::ondemand::parser parser;
+namespace {
+
+// Buffers grown for a large body are given back once bodies are small again.
+constexpr std::size_t retained_bytes = std::size_t{1} << 20;
+
+/// `body` copied into this thread's buffer, followed by simdjson's padding; valid until the next
+/// call on this thread. `shrunk` is set when a large buffer was given back (parsers follow suit).
+const char* padded_copy(std::string_view body, bool& shrunk) {
   thread_local std::string padded;
   const std::size_t needed = body.size() + simdjson::SIMDJSON_PADDING;
-  if (padded.size() > retained_bytes && needed <= retained_bytes) {
-    padded = std::string();
-    parser = simdjson::ondemand::parser();
-  }
+  shrunk = padded.size() > retained_bytes && needed <= retained_bytes;
+  if (shrunk) padded = std::string();
   if (padded.size() < needed) padded.resize(needed);
   if (!body.empty()) std::memcpy(padded.data(), body.data(), body.size());  // data() may be null when empty
   std::memset(padded.data() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
+  return padded.data();
+}
+
+}  // namespace
+
+Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
+  thread_local simdjson::ondemand::parser parser;
+  bool shrunk = false;
+  const char* padded = padded_copy(body, shrunk);
+  if (shrunk) parser = simdjson::ondemand::parser();
   simdjson::ondemand::document document;
   // iterate() runs simdjson's stage 1 over the whole body, which also validates UTF-8 (refused as
   // UTF8_ERROR, "invalid UTF-8"): a separate validate_utf8() pass would read the body twice.
-  if (auto code = parser.iterate(padded.data(), body.size(), padded.size()).get(document)) {
+  if (auto code = parser.iterate(padded, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(document)) {
     return fail(ParseError{"", std::string(describe(code, "malformed JSON"))});
   }
   return JsonDocument(std::move(document));
 }
+
+// ---------------------------------------------------------------------------------------------
+// JsonTree
+
+std::optional<JsonTree> JsonTree::open(std::string_view body) {
+  // The parser's depth limit is JsonDocument's: a document the tree accepts nests no deeper than
+  // max_json_depth objects and arrays (the root being the first), which JsonDocument accepts too.
+  const auto new_parser = [] {
+    simdjson::dom::parser parser;
+    if (parser.allocate(simdjson::SIMDJSON_PADDING, max_json_depth) != simdjson::SUCCESS) return std::optional<simdjson::dom::parser>();
+    return std::optional<simdjson::dom::parser>(std::move(parser));
+  };
+  thread_local std::optional<simdjson::dom::parser> parser = new_parser();
+  bool shrunk = false;
+  const char* padded = padded_copy(body, shrunk);
+  if (shrunk) parser = new_parser();
+  if (!parser) return std::nullopt;
+  simdjson::dom::element root;
+  // realloc_if_needed = false: the copy above is already padded.
+  if (parser->parse(padded, body.size(), false).get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (root.type() != simdjson::dom::element_type::OBJECT) return std::nullopt;
+  return JsonTree(root);
+}
+
+ReadStatus TreeValue::read(std::int64_t& out) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::INT64:
+      out = element_.get_int64().value_unsafe();
+      return {};
+    case simdjson::dom::element_type::STRING:
+      if (const auto value = parse_integer_text(element_.get_string().value_unsafe())) {
+        out = *value;
+        return {};
+      }
+      return give_up();
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read(std::optional<std::int64_t>& out) const {
+  if (element_.type() == simdjson::dom::element_type::NULL_VALUE) {
+    out.reset();
+    return {};
+  }
+  std::int64_t value = 0;
+  if (auto status = read(value); !status) return status;
+  out = value;
+  return {};
+}
+
+ReadStatus TreeValue::read(std::string& out) const {
+  std::string_view text;
+  if (element_.get(text) != simdjson::SUCCESS) return give_up();
+  out.assign(text);
+  return {};
+}
+
+ReadStatus TreeValue::read(std::optional<std::string>& out) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::STRING:
+      out.emplace(element_.get_string().value_unsafe());
+      return {};
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.reset();
+      return {};
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read(std::optional<bool>& out) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.reset();
+      return {};
+    case simdjson::dom::element_type::BOOL:
+      out = element_.get_bool().value_unsafe();
+      return {};
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view text = element_.get_string().value_unsafe();
+      if (text != "0" && text != "1") return give_up();
+      out = text == "1";
+      return {};
+    }
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read_decimal(std::optional<std::string>& out) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.reset();
+      return {};
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view text = element_.get_string().value_unsafe();
+      if (!is_decimal_text(text)) return give_up();
+      out.emplace(text);
+      return {};
+    }
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read_id(std::string& out) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::INT64:
+      out = std::to_string(element_.get_int64().value_unsafe());
+      return {};
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view text = element_.get_string().value_unsafe();
+      if (text.empty()) return give_up();
+      out.assign(text);
+      return {};
+    }
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) const {
+  switch (element_.type()) {
+    case simdjson::dom::element_type::NULL_VALUE:
+      out.reset();
+      return {};
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view text = element_.get_string().value_unsafe();
+      if (text.empty() || text == "0000-00-00 00:00:00") {
+        out.reset();
+        return {};
+      }
+      const auto local = parse_local_time(text);
+      if (!local) return give_up();
+      out = zone.to_sys(*local);
+      return {};
+    }
+    default:
+      return give_up();
+  }
+}
+
+ReadStatus TreeValue::read_raw(std::string& /*out*/) const { return give_up(); }
 
 }  // namespace hookline::detail
