@@ -41,9 +41,23 @@ std::optional<std::int64_t> parse_unix_seconds(std::string_view text) noexcept {
   return value;
 }
 
+constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// The value of the first header named `name` ignoring ASCII case, as Headers::get finds it,
+// with the comparison inlined: a verification looks up to three names among a few fields.
+std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) noexcept {
+  for (const auto& field : headers.fields()) {
+    if (field.name.size() != name.size()) continue;
+    bool equal = true;
+    for (std::size_t i = 0; i < name.size() && equal; ++i) equal = ascii_lower(field.name[i]) == ascii_lower(name[i]);
+    if (equal) return field.value;
+  }
+  return std::nullopt;
+}
+
 // The required, non-empty value of a header.
 Result<std::string_view, VerifyError> required(const Headers& headers, std::string_view name) {
-  const auto value = headers.get(name);
+  const auto value = find_header(headers, name);
   if (!value || trim(*value).empty()) return fail(error(VerifyErrorKind::missing_header, name));
   return trim(*value);
 }
