@@ -134,7 +134,6 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
 
   hookline::ServerOptions server_options;
   server_options.listen = c.listen;
-  server_options.threads = 64;
   server_options.observer = [&p](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
     p.metrics.record_receive(result.outcome);
     if (result.outcome != hookline::ReceiveOutcome::accepted && result.outcome != hookline::ReceiveOutcome::duplicate) {
