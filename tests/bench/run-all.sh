@@ -254,6 +254,7 @@ storing each fulfillment behind it, JSON log lines to a file) and a hand-written
 in-memory \`Set\` of ids; one process, nothing durable). Latencies in ms, from wrk (request written →
 response read; wrk does not correct for coordinated omission). Backlog: events stored but not yet
 handled when the load stopped (hookline's handlers run behind the 200; the Node receiver has none).
+wrk and the receiver share the machine's cores.
 
 | receiver | connections | events/s | p50 | p99 | max | non-2xx | socket errors | backlog |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|
