@@ -2,7 +2,14 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
@@ -82,22 +89,32 @@ StoreError store_error(std::string_view doing, const std::exception& error) {
   return StoreError{std::string(doing) + ": " + error.what()};
 }
 
-/// How much a connection's commits are worth waiting for.
-enum class Sync {
-  full,    ///< fsync at every commit: claims, which the sender is told are safe
-  normal,  ///< fsync at checkpoints: handling records, which survive a process crash, and whose loss
-           ///< in a power cut only means an entry is handled again (at least once)
-};
-
-/// Opens one connection in WAL mode.
-std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options,
-                                          Sync sync) {
+/// Opens one connection in WAL mode with synchronous=NORMAL: a commit survives a process crash at
+/// once, and a power cut once the write-ahead log is synced (by the syncer thread, for claims).
+std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options) {
   auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                                static_cast<int>(options.busy_timeout.count()));
   db->exec("PRAGMA journal_mode=WAL");
-  db->exec(sync == Sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db->exec("PRAGMA synchronous=NORMAL");
   return db;
 }
+
+/// An open file descriptor, closed on destruction.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
 
 /// Caps the database size on this connection (SQLite keeps the cap per connection).
 void apply_size_cap(SQLite::Database& db, const SqliteInboxOptions& options) {
@@ -112,17 +129,33 @@ void apply_size_cap(SQLite::Database& db, const SqliteInboxOptions& options) {
 }  // namespace
 
 struct SqliteInbox::Impl {
-  /// One caller's claim, waiting on its own stack until the committer answers it.
-  struct Claim {
-    const EventMeta* meta;
+  /// One caller's claim or handling outcomes, waiting on its own stack until answered: outcomes once
+  /// their transaction commits, a claim once the write-ahead log holding it is synced too.
+  struct Write {
+    const EventMeta* meta = nullptr;  // a claim of this event...
     std::string_view body;
-    std::chrono::sys_seconds now;
-    std::optional<Result<ClaimOutcome, StoreError>> answer;
+    std::chrono::sys_seconds now{};
+    std::vector<const HandlingOutcome*> outcomes;  // ...or these outcomes of in-flight entries
+    std::vector<bool> recorded;                    // per outcome: whether its entry changed
+    std::size_t rows = 0;                          // rows written by the committed transaction
+    std::optional<Result<std::size_t, StoreError>> answer;
+    std::condition_variable answered;  // its caller waits on it, with queue_mutex
+
+    /// Sets the answer and wakes the caller (under queue_mutex).
+    void answer_with(Result<std::size_t, StoreError> result) {
+      answer = std::move(result);
+      answered.notify_one();
+    }
   };
 
   SqliteInboxOptions options;
-  std::unique_ptr<SQLite::Database> writer;  // used by the committer thread only
+  std::unique_ptr<SQLite::Database> writer;  // used by the committer thread only, like its statements
   std::unique_ptr<SQLite::Statement> insert;
+  std::unique_ptr<SQLite::Statement> set_handled;
+  std::unique_ptr<SQLite::Statement> set_retry;
+  std::unique_ptr<SQLite::Statement> set_dead;
+  std::unique_ptr<FileDescriptor> write_ahead_log;  // synced by the syncer thread
+  std::atomic<EntryId> durable_through{0};  // every entry up to this id is synced: take_due's horizon
   std::mutex reader_mutex;  // guards `reader` and `statements`, used by every other operation
   std::unique_ptr<SQLite::Database> reader;
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements;  // reader's, by SQL
@@ -178,21 +211,41 @@ struct SqliteInbox::Impl {
     std::vector<SQLite::Statement*> used_;
   };
 
-  std::mutex queue_mutex;
+  std::mutex queue_mutex;  // guards everything below
   std::condition_variable work_ready;
-  std::condition_variable answered;
-  std::deque<Claim*> queue;
+  std::condition_variable sync_ready;
+  std::deque<Write*> queue;     // waiting for the committer
+  std::vector<Write*> unsynced;  // claims committed, waiting for the syncer
+  EntryId committed_through = 0;  // the highest entry id committed
   bool closing = false;
+  bool committer_done = false;
   CommitStats stats;
   std::thread committer;
+  std::thread syncer;
 
+  /// Queues a write and waits for its answer.
+  Result<std::size_t, StoreError> submit(Write& write) {
+    std::unique_lock lock(queue_mutex);
+    if (closing) {
+      return fail(StoreError{"the inbox is closing"});
+    }
+    queue.push_back(&write);
+    work_ready.notify_one();
+    write.answered.wait(lock, [&write] { return write.answer.has_value(); });
+    return std::move(*write.answer);
+  }
+
+  /// Commits whatever is queued, one transaction per batch, while the syncer syncs earlier batches:
+  /// the next batch is written while the disk flushes the last one.
   void run_committer() {
-    std::vector<Claim*> batch;
+    std::vector<Write*> batch;
     std::unique_lock lock(queue_mutex);
     for (;;) {
       work_ready.wait(lock, [this] { return closing || !queue.empty(); });
       if (queue.empty()) {
-        return;  // closing, and every claim was answered
+        committer_done = true;  // closing, and every write was committed or answered
+        sync_ready.notify_one();
+        return;
       }
       batch.clear();
       while (!queue.empty() && batch.size() < options.max_batch) {
@@ -200,46 +253,145 @@ struct SqliteInbox::Impl {
         queue.pop_front();
       }
       lock.unlock();
-      auto outcomes = write_batch(batch);
+      const auto written = write_batch(batch);
       lock.lock();
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->answer = std::move(outcomes[i]);
-      }
       ++stats.batches;
-      stats.claims += batch.size();
-      answered.notify_all();
+      for (Write* write : batch) {
+        if (!written) {
+          write->answer_with(fail(written.error()));
+        } else if (write->meta != nullptr) {
+          unsynced.push_back(write);
+        } else {
+          write->answer_with(write->rows);
+        }
+      }
+      if (written) {
+        committed_through = std::max(committed_through, *written);
+      }
+      sync_ready.notify_one();
     }
   }
 
-  /// Writes a batch in one transaction: every claim's outcome, or the same error for all.
-  std::vector<Result<ClaimOutcome, StoreError>> write_batch(const std::vector<Claim*>& batch) {
-    std::vector<Result<ClaimOutcome, StoreError>> outcomes;
-    outcomes.reserve(batch.size());
+  /// Syncs the write-ahead log after commits, then answers the claims that those commits hold.
+  void run_syncer() {
+    std::vector<Write*> claims;
+    std::size_t expected = 1;  // claims likely to come for the next sync
+    std::unique_lock lock(queue_mutex);
+    for (;;) {
+      sync_ready.wait(lock, [this] { return committer_done || !unsynced.empty(); });
+      if (unsynced.empty()) {
+        return;
+      }
+      linger(lock, expected);
+      claims.swap(unsynced);
+      const EntryId through = committed_through;
+      lock.unlock();
+      const bool synced = ::fdatasync(write_ahead_log->get()) == 0;
+      const int sync_error = errno;
+      lock.lock();
+      ++stats.syncs;
+      if (synced) {
+        durable_through = through;
+      }
+      for (Write* claim : claims) {
+        if (synced) {
+          claim->answer_with(claim->rows);
+          ++stats.claims;
+        } else {
+          claim->answer_with(fail(StoreError{std::string("syncing the write-ahead log failed: ") +
+                                             std::strerror(sync_error)}));
+        }
+      }
+      // The callers answered now are likely to send again, like those whose claims came meanwhile.
+      expected = claims.size() + unsynced.size();
+      claims.clear();
+    }
+  }
+
+  /// Before a sync, waits while claims keep coming and fewer than `expected` are committed, so that
+  /// concurrent senders share a sync instead of alternating between two: at most options.sync_linger,
+  /// and no longer than a quarter of it without a new claim.
+  void linger(std::unique_lock<std::mutex>& lock, std::size_t expected) {
+    using Clock = std::chrono::steady_clock;
+    if (options.sync_linger <= std::chrono::microseconds::zero()) {
+      return;
+    }
+    const auto deadline = Clock::now() + options.sync_linger;
+    const auto quiet = options.sync_linger / 4;
+    while (!committer_done && unsynced.size() < expected) {
+      const std::size_t seen = unsynced.size();
+      const auto until = std::min(deadline, Clock::now() + quiet);
+      if (!sync_ready.wait_until(lock, until, [&] { return committer_done || unsynced.size() != seen; }) ||
+          Clock::now() >= deadline) {
+        return;
+      }
+    }
+  }
+
+  /// Writes a batch in one transaction and sets each write's rows; the highest entry id committed so
+  /// far, or the error that undid the whole transaction.
+  Result<EntryId, StoreError> write_batch(const std::vector<Write*>& batch) {
+    EntryId through = 0;
     try {
       SQLite::Transaction transaction(*writer, SQLite::TransactionBehavior::IMMEDIATE);
-      for (const Claim* claim : batch) {
-        const EventMeta& meta = *claim->meta;
-        insert->bindNoCopy(1, to_string(meta.platform).data(), static_cast<int>(to_string(meta.platform).size()));
-        insert->bindNoCopy(2, meta.id);
-        insert->bindNoCopy(3, meta.type);
-        insert->bind(4, to_unix(meta.occurred_at));
-        insert->bindNoCopy(5, meta.entity);
-        insert->bindNoCopy(6, claim->body.data(), static_cast<int>(claim->body.size()));
-        insert->bind(7, to_unix(claim->now));
-        insert->bind(8, to_unix(claim->now));
-        const int changes = insert->exec();
-        insert->reset();
-        outcomes.emplace_back(changes == 1 ? ClaimOutcome::accepted : ClaimOutcome::duplicate);
+      for (Write* write : batch) {
+        if (write->meta != nullptr) {
+          write->rows = write_claim(*write);
+          if (write->rows == 1) {
+            through = writer->getLastInsertRowid();
+          }
+        } else {
+          write->rows = write_outcomes(*write);
+        }
       }
       transaction.commit();
     } catch (const std::exception& error) {
-      insert->tryReset();
-      outcomes.clear();
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        outcomes.emplace_back(fail(store_error("commit failed", error)));
+      for (auto* statement : {insert.get(), set_handled.get(), set_retry.get(), set_dead.get()}) {
+        statement->tryReset();
       }
+      return fail(store_error("commit failed", error));
     }
-    return outcomes;
+    return through;
+  }
+
+  /// Inserts a claim unless its (platform, event id) is stored; 1 when inserted.
+  std::size_t write_claim(const Write& claim) {
+    const EventMeta& meta = *claim.meta;
+    const auto platform = to_string(meta.platform);
+    insert->bindNoCopy(1, platform.data(), static_cast<int>(platform.size()));
+    insert->bindNoCopy(2, meta.id);
+    insert->bindNoCopy(3, meta.type);
+    insert->bind(4, to_unix(meta.occurred_at));
+    insert->bindNoCopy(5, meta.entity);
+    insert->bindNoCopy(6, claim.body.data(), static_cast<int>(claim.body.size()));
+    insert->bind(7, to_unix(claim.now));
+    insert->bind(8, to_unix(claim.now));
+    const int changes = insert->exec();
+    insert->reset();
+    return static_cast<std::size_t>(changes);
+  }
+
+  /// Applies outcomes to pending rows and notes which changed; how many did.
+  std::size_t write_outcomes(Write& write) {
+    std::size_t changed = 0;
+    write.recorded.assign(write.outcomes.size(), false);
+    for (std::size_t i = 0; i < write.outcomes.size(); ++i) {
+      const HandlingOutcome& outcome = *write.outcomes[i];
+      SQLite::Statement& update = outcome.kind == HandlingOutcome::Kind::handled ? *set_handled
+                                  : outcome.kind == HandlingOutcome::Kind::retry ? *set_retry
+                                                                                 : *set_dead;
+      update.bind(1, static_cast<std::int64_t>(outcome.id));
+      if (outcome.kind == HandlingOutcome::Kind::retry) {
+        update.bind(2, to_unix(outcome.next_attempt_at));
+      }
+      if (outcome.kind != HandlingOutcome::Kind::handled) {
+        update.bindNoCopy(3, outcome.error);
+      }
+      write.recorded[i] = update.exec() == 1;
+      update.reset();
+      changed += write.recorded[i] ? 1 : 0;
+    }
+    return changed;
   }
 
   /// Runs `work` on the reader connection under its mutex, turning exceptions into StoreErrors.
@@ -253,36 +405,11 @@ struct SqliteInbox::Impl {
       return fail(store_error(doing, error));
     }
   }
-
-  /// Moves one in-flight entry on; a StoreError when it is not in flight.
-  Status<StoreError> finish(EntryId id, const std::string& assignments,
-                            const std::function<void(SQLite::Statement&)>& bind_values) {
-    auto changed = with_reader<bool>("updating an inbox entry", [&](Impl::Reader& db) {
-      if (in_flight.count(id) == 0) {
-        return false;
-      }
-      auto& update = db.prepare("UPDATE inbox_entries SET attempts = attempts + 1, " + assignments +
-                                " WHERE id = :id AND state = " + std::to_string(pending_state));
-      update.bind(":id", static_cast<std::int64_t>(id));
-      bind_values(update);
-      if (update.exec() != 1) {
-        return false;
-      }
-      release(id);
-      return true;
-    });
-    if (!changed) {
-      return fail(changed.error());
-    }
-    if (!*changed) {
-      return fail(StoreError{"inbox entry " + std::to_string(id) + " is not in flight"});
-    }
-    return {};
-  }
 };
 
 SqliteInbox::SqliteInbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   impl_->committer = std::thread([impl = impl_.get()] { impl->run_committer(); });
+  impl_->syncer = std::thread([impl = impl_.get()] { impl->run_syncer(); });
 }
 
 Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::filesystem::path& path,
@@ -293,17 +420,33 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
   }
   impl->options = options;
   try {
-    impl->writer = connect(path, options, Sync::full);
+    impl->writer = connect(path, options);
     impl->writer->exec(schema);
     apply_size_cap(*impl->writer, options);
     impl->insert = std::make_unique<SQLite::Statement>(
         *impl->writer,
         "INSERT OR IGNORE INTO inbox_entries (platform, event_id, type, occurred_at, entity, body, received_at, "
         "state, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)");
-    impl->reader = connect(path, options, Sync::normal);
+    const std::string update = "UPDATE inbox_entries SET attempts = attempts + 1, ";
+    const std::string of_pending = " WHERE id = ?1 AND state = " + std::to_string(pending_state);
+    impl->set_handled = std::make_unique<SQLite::Statement>(
+        *impl->writer, update + "state = " + std::to_string(handled_state) + of_pending);
+    impl->set_retry = std::make_unique<SQLite::Statement>(
+        *impl->writer, update + "next_attempt_at = ?2, last_error = ?3" + of_pending);
+    impl->set_dead = std::make_unique<SQLite::Statement>(
+        *impl->writer, update + "state = " + std::to_string(dead_state) + ", last_error = ?3" + of_pending);
+    impl->committed_through = impl->writer->execAndGet("SELECT IFNULL(MAX(id), 0) FROM inbox_entries").getInt64();
+    impl->durable_through = impl->committed_through;
+    impl->reader = connect(path, options);
     apply_size_cap(*impl->reader, options);
   } catch (const std::exception& error) {
     return fail(store_error("opening " + path.string(), error));
+  }
+  // The connections keep the write-ahead log open (and in place) for as long as the inbox is open.
+  const auto log_path = path.string() + "-wal";
+  impl->write_ahead_log = std::make_unique<FileDescriptor>(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (impl->write_ahead_log->get() < 0) {
+    return fail(StoreError{"opening " + log_path + " to sync it: " + std::strerror(errno)});
   }
   return std::unique_ptr<SqliteInbox>(new SqliteInbox(std::move(impl)));
 }
@@ -315,24 +458,49 @@ SqliteInbox::~SqliteInbox() {
   }
   impl_->work_ready.notify_one();
   impl_->committer.join();
+  impl_->syncer.join();
 }
 
 Result<ClaimOutcome, StoreError> SqliteInbox::claim(const EventMeta& meta, std::string_view body,
                                                     std::chrono::sys_seconds now) {
-  Impl::Claim claim{&meta, body, now, std::nullopt};
+  Impl::Write claim;
+  claim.meta = &meta;
+  claim.body = body;
+  claim.now = now;
+  const auto inserted = impl_->submit(claim);
+  if (!inserted) {
+    return fail(inserted.error());
+  }
+  if (*inserted == 0) {
+    return ClaimOutcome::duplicate;
+  }
+  notify_accepted();
+  return ClaimOutcome::accepted;
+}
+
+Result<std::size_t, StoreError> SqliteInbox::record(std::span<const HandlingOutcome> outcomes) {
+  Impl::Write write;
   {
-    std::unique_lock lock(impl_->queue_mutex);
-    if (impl_->closing) {
-      return fail(StoreError{"the inbox is closing"});
+    const std::lock_guard lock(impl_->reader_mutex);
+    for (const HandlingOutcome& outcome : outcomes) {
+      if (impl_->in_flight.count(outcome.id) != 0) {
+        write.outcomes.push_back(&outcome);
+      }
     }
-    impl_->queue.push_back(&claim);
-    impl_->work_ready.notify_one();
-    impl_->answered.wait(lock, [&claim] { return claim.answer.has_value(); });
   }
-  if (claim.answer->ok() && **claim.answer == ClaimOutcome::accepted) {
-    notify_accepted();
+  if (write.outcomes.empty()) {
+    return std::size_t{0};
   }
-  return std::move(*claim.answer);
+  auto recorded = impl_->submit(write);
+  if (recorded) {
+    const std::lock_guard lock(impl_->reader_mutex);
+    for (std::size_t i = 0; i < write.outcomes.size(); ++i) {
+      if (write.recorded[i]) {
+        impl_->release(write.outcomes[i]->id);
+      }
+    }
+  }
+  return recorded;
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t limit, std::chrono::sys_seconds now) {
@@ -342,11 +510,12 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t li
     // dead letter), are skipped here: at most two rows per entry in flight.
     auto& select = db.prepare(std::string("SELECT ") + entry_columns + R"sql(
         FROM inbox_entries AS e
-        WHERE e.state = 0 AND e.next_attempt_at <= :now
+        WHERE e.state = 0 AND e.next_attempt_at <= :now AND e.id <= :durable
           AND (e.entity = '' OR NOT EXISTS (
                 SELECT 1 FROM inbox_entries AS o WHERE o.entity = e.entity AND o.state = 0 AND o.id < e.id))
         ORDER BY e.id LIMIT :limit)sql");
     select.bind(":now", to_unix(now));
+    select.bind(":durable", impl_->durable_through.load());
     select.bind(":limit", static_cast<std::int64_t>(limit + 2 * impl_->in_flight.size()));
     std::vector<InboxEntry> taken;
     while (taken.size() < limit && select.executeStep()) {
@@ -360,24 +529,6 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t li
     }
     return taken;
   });
-}
-
-Status<StoreError> SqliteInbox::mark_handled(EntryId id, std::chrono::sys_seconds /*now*/) {
-  return impl_->finish(id, "state = 2", [](SQLite::Statement&) {});
-}
-
-Status<StoreError> SqliteInbox::mark_failed(EntryId id, std::string_view error,
-                                            std::chrono::sys_seconds next_attempt_at) {
-  return impl_->finish(id, "state = 0, next_attempt_at = :next, last_error = :error",
-                       [&](SQLite::Statement& update) {
-                         update.bind(":next", to_unix(next_attempt_at));
-                         update.bind(":error", std::string(error));
-                       });
-}
-
-Status<StoreError> SqliteInbox::mark_dead(EntryId id, std::string_view error, std::chrono::sys_seconds /*now*/) {
-  return impl_->finish(id, "state = 3, last_error = :error",
-                       [&](SQLite::Statement& update) { update.bind(":error", std::string(error)); });
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::dead_letters(std::size_t limit) {

@@ -31,6 +31,7 @@ struct Dispatcher::Impl {
       };
     }
     options.workers = std::max<std::size_t>(options.workers, 1);
+    options.batch = std::max<std::size_t>(options.batch, 1);
   }
 
   InboxStore& store;
@@ -71,9 +72,14 @@ struct Dispatcher::Impl {
         }
         seen = generation;
       }
-      auto taken = store.take_due(1, options.clock());
+      auto taken = store.take_due(options.batch, options.clock());
       if (taken && !taken->empty()) {
-        handle(taken->front());
+        std::vector<HandlingOutcome> outcomes;
+        outcomes.reserve(taken->size());
+        for (const InboxEntry& entry : *taken) {
+          outcomes.push_back(handle(entry));
+        }
+        record(outcomes);
         notify();  // finishing an entry may have unblocked the next one of its entity
         continue;
       }
@@ -92,8 +98,8 @@ struct Dispatcher::Impl {
     }
   }
 
-  /// Runs the entry's handler and records the outcome.
-  void handle(const InboxEntry& entry) {
+  /// Runs the entry's handler; how the attempt ended.
+  HandlingOutcome handle(const InboxEntry& entry) {
     const auto route = routes.find(entry.meta.type);
     const Handler& handler = route != routes.end() ? route->second : fallback;
     HandlerStatus status;
@@ -104,38 +110,45 @@ struct Dispatcher::Impl {
     } catch (...) {
       status = fail(HandlerFailure{"handler threw a non-standard exception"});
     }
-    const auto now = options.clock();
     if (status) {
-      record([&] { return store.mark_handled(entry.id, now); }, &DispatchCounters::handled);
-      return;
+      return HandlingOutcome{entry.id, HandlingOutcome::Kind::handled, {}, {}};
     }
     const HandlerFailure& failure = status.error();
-    std::optional<std::chrono::sys_seconds> retry_at;
     if (failure.retryable) {
       double unit = 0.0;
       {
         const std::lock_guard lock(mutex);
         unit = options.random();
       }
-      retry_at = next_attempt_at(options.retry, entry.attempts + 1, entry.received_at, now, unit);
+      const auto now = options.clock();
+      if (const auto retry_at = next_attempt_at(options.retry, entry.attempts + 1, entry.received_at, now, unit)) {
+        return HandlingOutcome{entry.id, HandlingOutcome::Kind::retry, failure.message, *retry_at};
+      }
     }
-    if (retry_at) {
-      record([&] { return store.mark_failed(entry.id, failure.message, *retry_at); }, &DispatchCounters::retried);
-    } else {
-      record([&] { return store.mark_dead(entry.id, failure.message, now); }, &DispatchCounters::dead);
-    }
+    return HandlingOutcome{entry.id, HandlingOutcome::Kind::dead, failure.message, {}};
   }
 
-  /// Stores an outcome, trying again a few times a poll interval apart while the store fails (an
-  /// entry left in flight blocks its entity until the store is next opened), then counts it.
-  template <class Mark>
-  void record(Mark mark, std::uint64_t DispatchCounters::*counter) {
+  /// Stores the outcomes, trying again a few times a poll interval apart while the store fails (an
+  /// entry left in flight blocks its entity until the store is next opened), then counts them.
+  void record(const std::vector<HandlingOutcome>& outcomes) {
     constexpr int tries = 5;
     for (int attempt = 1;; ++attempt) {
-      const auto stored = mark();
+      const auto stored = store.record(outcomes);
       std::unique_lock lock(mutex);
       if (stored) {
-        ++(counters.*counter);
+        for (const HandlingOutcome& outcome : outcomes) {
+          switch (outcome.kind) {
+            case HandlingOutcome::Kind::handled:
+              ++counters.handled;
+              break;
+            case HandlingOutcome::Kind::retry:
+              ++counters.retried;
+              break;
+            case HandlingOutcome::Kind::dead:
+              ++counters.dead;
+              break;
+          }
+        }
         return;
       }
       ++counters.store_errors;

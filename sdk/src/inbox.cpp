@@ -42,25 +42,41 @@ void InboxStore::notify_accepted() const {
   }
 }
 
+namespace {
+
+/// One outcome recorded, or a StoreError saying why not.
+Status<StoreError> record_one(InboxStore& store, HandlingOutcome outcome) {
+  const auto recorded = store.record(std::span(&outcome, 1));
+  if (!recorded) {
+    return fail(recorded.error());
+  }
+  if (*recorded == 0) {
+    return fail(StoreError{"inbox entry " + std::to_string(outcome.id) + " is not in flight"});
+  }
+  return {};
+}
+
+}  // namespace
+
+Status<StoreError> InboxStore::mark_handled(EntryId id) {
+  return record_one(*this, HandlingOutcome{id, HandlingOutcome::Kind::handled, {}, {}});
+}
+
+Status<StoreError> InboxStore::mark_failed(EntryId id, std::string_view error,
+                                           std::chrono::sys_seconds next_attempt_at) {
+  return record_one(*this, HandlingOutcome{id, HandlingOutcome::Kind::retry, std::string(error), next_attempt_at});
+}
+
+Status<StoreError> InboxStore::mark_dead(EntryId id, std::string_view error) {
+  return record_one(*this, HandlingOutcome{id, HandlingOutcome::Kind::dead, std::string(error), {}});
+}
+
 struct MemoryInbox::State {
   std::mutex mutex;
   std::map<EntryId, InboxEntry> entries;
   std::set<EntryId> unfinished;  // pending and in-flight entries, the only ones take_due looks at
   std::map<std::pair<Platform, std::string>, EntryId> keys;
   EntryId next_id = 1;
-
-  /// The in-flight entry with this id, or a StoreError naming what it is instead.
-  Result<InboxEntry*, StoreError> in_flight(EntryId id) {
-    auto found = entries.find(id);
-    if (found == entries.end()) {
-      return fail(StoreError{"no inbox entry " + std::to_string(id)});
-    }
-    if (found->second.state != EntryState::in_flight) {
-      return fail(StoreError{"inbox entry " + std::to_string(id) + " is " +
-                             std::string(to_string(found->second.state)) + ", not in_flight"});
-    }
-    return &found->second;
-  }
 };
 
 MemoryInbox::MemoryInbox() : state_(std::make_unique<State>()) {}
@@ -116,43 +132,35 @@ Result<std::vector<InboxEntry>, StoreError> MemoryInbox::take_due(std::size_t li
   return taken;
 }
 
-Status<StoreError> MemoryInbox::mark_handled(EntryId id, std::chrono::sys_seconds /*now*/) {
+Result<std::size_t, StoreError> MemoryInbox::record(std::span<const HandlingOutcome> outcomes) {
   const std::lock_guard lock(state_->mutex);
-  auto entry = state_->in_flight(id);
-  if (!entry) {
-    return fail(entry.error());
+  std::size_t recorded = 0;
+  for (const HandlingOutcome& outcome : outcomes) {
+    const auto found = state_->entries.find(outcome.id);
+    if (found == state_->entries.end() || found->second.state != EntryState::in_flight) {
+      continue;
+    }
+    InboxEntry& entry = found->second;
+    ++entry.attempts;
+    switch (outcome.kind) {
+      case HandlingOutcome::Kind::handled:
+        entry.state = EntryState::handled;
+        state_->unfinished.erase(entry.id);
+        break;
+      case HandlingOutcome::Kind::retry:
+        entry.state = EntryState::pending;
+        entry.next_attempt_at = outcome.next_attempt_at;
+        entry.last_error = outcome.error;
+        break;
+      case HandlingOutcome::Kind::dead:
+        entry.state = EntryState::dead;
+        entry.last_error = outcome.error;
+        state_->unfinished.erase(entry.id);
+        break;
+    }
+    ++recorded;
   }
-  (*entry)->state = EntryState::handled;
-  ++(*entry)->attempts;
-  state_->unfinished.erase(id);
-  return {};
-}
-
-Status<StoreError> MemoryInbox::mark_failed(EntryId id, std::string_view error,
-                                            std::chrono::sys_seconds next_attempt_at) {
-  const std::lock_guard lock(state_->mutex);
-  auto entry = state_->in_flight(id);
-  if (!entry) {
-    return fail(entry.error());
-  }
-  (*entry)->state = EntryState::pending;
-  ++(*entry)->attempts;
-  (*entry)->next_attempt_at = next_attempt_at;
-  (*entry)->last_error = std::string(error);
-  return {};
-}
-
-Status<StoreError> MemoryInbox::mark_dead(EntryId id, std::string_view error, std::chrono::sys_seconds /*now*/) {
-  const std::lock_guard lock(state_->mutex);
-  auto entry = state_->in_flight(id);
-  if (!entry) {
-    return fail(entry.error());
-  }
-  (*entry)->state = EntryState::dead;
-  ++(*entry)->attempts;
-  state_->unfinished.erase(id);
-  (*entry)->last_error = std::string(error);
-  return {};
+  return recorded;
 }
 
 Result<std::vector<InboxEntry>, StoreError> MemoryInbox::dead_letters(std::size_t limit) {

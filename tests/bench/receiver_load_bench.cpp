@@ -214,6 +214,7 @@ void BM_durable_receive_over_http(benchmark::State& state) {
   state.counters["max_ms"] = all.back();
   state.counters["failures"] = failures.load();
   state.counters["commit_batches"] = static_cast<double>((*inbox)->commit_stats().batches);
+  state.counters["log_syncs"] = static_cast<double>((*inbox)->commit_stats().syncs);
   server.stop();
   inbox->reset();
   std::filesystem::remove_all(dir);

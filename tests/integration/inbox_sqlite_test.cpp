@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(entries_survive_a_restart_and_in_flight_ones_come_back_pend
     BOOST_TEST_REQUIRE(taken.ok());
     BOOST_TEST_REQUIRE(taken->size() == 2u);
     handled_id = (*taken)[0].id;
-    BOOST_TEST_REQUIRE(inbox->mark_handled(handled_id, at(1)).ok());
+    BOOST_TEST_REQUIRE(inbox->mark_handled(handled_id).ok());
     // (*taken)[1] stays in flight: the process "dies" with it.
   }
   auto reopened = open_sqlite(file);
@@ -91,6 +91,56 @@ BOOST_AUTO_TEST_CASE(entries_survive_a_restart_and_in_flight_ones_come_back_pend
   BOOST_TEST((*duplicate == ClaimOutcome::duplicate));
 }
 
+BOOST_AUTO_TEST_CASE(entries_from_before_a_restart_stay_due_after_a_duplicate_claim) {
+  hookline::test::TempDir dir;
+  const auto file = dir.path() / "inbox.db";
+  {
+    auto inbox = open_sqlite(file);
+    BOOST_TEST_REQUIRE(inbox->claim(meta("1", "shipment_scheduled", "shipment:1"), "1", at(0)).ok());
+    BOOST_TEST_REQUIRE(inbox->claim(meta("2", "shipment_scheduled", "shipment:2"), "2", at(0)).ok());
+  }
+  auto reopened = open_sqlite(file);
+  // A claim that inserts nothing is synced and answered too; what was stored before stays takeable.
+  auto duplicate = reopened->claim(meta("1", "shipment_scheduled", "shipment:1"), "1", at(1));
+  BOOST_TEST_REQUIRE(duplicate.ok());
+  BOOST_TEST((*duplicate == ClaimOutcome::duplicate));
+  auto taken = reopened->take_due(10, at(1));
+  BOOST_TEST_REQUIRE(taken.ok());
+  BOOST_TEST(ids_of(*taken) == (std::vector<std::string>{"1", "2"}));
+}
+
+BOOST_AUTO_TEST_CASE(outcomes_of_a_batch_are_recorded_in_one_transaction) {
+  hookline::test::TempDir dir;
+  auto inbox = open_sqlite(dir.path() / "inbox.db");
+  for (const char* id : {"1", "2", "3"}) {
+    BOOST_TEST_REQUIRE(inbox->claim(meta(id, "shipment_scheduled", std::string("shipment:") + id), id, at(0)).ok());
+  }
+  auto taken = inbox->take_due(10, at(0));
+  BOOST_TEST_REQUIRE(taken.ok());
+  BOOST_TEST_REQUIRE(taken->size() == 3u);
+  const auto batches_before = inbox->commit_stats().batches;
+  const std::vector<hookline::HandlingOutcome> outcomes{
+      {(*taken)[0].id, hookline::HandlingOutcome::Kind::handled, {}, {}},
+      {(*taken)[1].id, hookline::HandlingOutcome::Kind::retry, "warehouse down", at(60)},
+      {(*taken)[2].id, hookline::HandlingOutcome::Kind::dead, "no such sku", {}},
+      {(*taken)[0].id, hookline::HandlingOutcome::Kind::dead, "twice", {}},  // no longer in flight: left out
+  };
+  auto recorded = inbox->record(outcomes);
+  BOOST_TEST_REQUIRE(recorded.ok());
+  BOOST_TEST(*recorded == 3u);
+  BOOST_TEST(inbox->commit_stats().batches == batches_before + 1);
+  const auto state_of = [&](std::size_t i) { return (*inbox->find((*taken)[i].id))->state; };
+  BOOST_TEST((state_of(0) == EntryState::handled));
+  BOOST_TEST((state_of(1) == EntryState::pending));
+  BOOST_TEST((state_of(2) == EntryState::dead));
+  const auto retried = *inbox->find((*taken)[1].id);
+  BOOST_TEST(retried->attempts == 1);
+  BOOST_TEST(retried->last_error == "warehouse down");
+  BOOST_TEST((retried->next_attempt_at == at(60)));
+  BOOST_TEST(ids_of(*inbox->take_due(10, at(59))).empty());
+  BOOST_TEST(ids_of(*inbox->take_due(10, at(60))) == (std::vector<std::string>{"2"}));
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_claims_share_commits) {
   hookline::test::TempDir dir;
   auto inbox = open_sqlite(dir.path() / "inbox.db");
@@ -104,7 +154,10 @@ BOOST_AUTO_TEST_CASE(concurrent_claims_share_commits) {
   const auto stats = inbox->commit_stats();
   BOOST_TEST(stats.claims == static_cast<std::uint64_t>(threads * per_thread));
   BOOST_TEST(stats.batches < stats.claims);
-  BOOST_TEST_MESSAGE("group commit: " << stats.claims << " claims in " << stats.batches << " transactions");
+  BOOST_TEST(stats.syncs >= 1u);
+  BOOST_TEST(stats.syncs <= stats.batches);  // a sync covers every batch committed before it
+  BOOST_TEST_MESSAGE("group commit: " << stats.claims << " claims in " << stats.batches << " transactions, "
+                                      << stats.syncs << " syncs");
   auto counts = inbox->counts();
   BOOST_TEST_REQUIRE(counts.ok());
   BOOST_TEST(counts->pending == static_cast<std::size_t>(threads * per_thread));

@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(one_entry_per_entity_at_a_time_in_arrival_order, S
   auto first = take(store, 10, at(10));
   BOOST_TEST(ids_of(first) == (std::vector<std::string>{"a1", "b1", "n1", "n2"}));
   BOOST_TEST(take(store, 10, at(10)).empty());
-  BOOST_TEST_REQUIRE(store.mark_handled(first[0].id, at(11)).ok());
+  BOOST_TEST_REQUIRE(store.mark_handled(first[0].id).ok());
   BOOST_TEST(ids_of(take(store, 10, at(11))) == (std::vector<std::string>{"a2"}));
 }
 
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dead_letters_are_listed_and_replayed, Store, Store
   claim_new(store, meta("a2", "t", "shipment:a"), at(1));
   auto first = take(store, 1, at(0));
   BOOST_TEST_REQUIRE(first.size() == 1u);
-  BOOST_TEST_REQUIRE(store.mark_dead(first[0].id, "gave up", at(2)).ok());
+  BOOST_TEST_REQUIRE(store.mark_dead(first[0].id, "gave up").ok());
   auto dead = store.dead_letters(10);
   BOOST_TEST_REQUIRE(dead.ok());
   BOOST_TEST_REQUIRE(dead->size() == 1u);
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dead_letters_are_listed_and_replayed, Store, Store
   BOOST_TEST_REQUIRE(replayed.ok());
   BOOST_TEST(*replayed);
   BOOST_TEST(take(store, 10, at(4)).empty());
-  BOOST_TEST_REQUIRE(store.mark_handled(second[0].id, at(5)).ok());
+  BOOST_TEST_REQUIRE(store.mark_handled(second[0].id).ok());
   auto again = take(store, 10, at(5));
   BOOST_TEST_REQUIRE(ids_of(again) == (std::vector<std::string>{"a1"}));
   BOOST_TEST(again[0].attempts == 0);
@@ -175,14 +175,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(only_in_flight_entries_can_be_finished, Store, Sto
   BOOST_TEST_REQUIRE(found.ok());
   BOOST_TEST_REQUIRE(found->has_value());
   const auto id = (*found)->id;
-  BOOST_TEST(!store.mark_handled(id, at(1)).ok());  // still pending
+  BOOST_TEST(!store.mark_handled(id).ok());  // still pending
   BOOST_TEST(!store.mark_failed(id, "x", at(1)).ok());
-  BOOST_TEST(!store.mark_dead(id, "x", at(1)).ok());
-  BOOST_TEST(!store.mark_handled(12345, at(1)).ok());
+  BOOST_TEST(!store.mark_dead(id, "x").ok());
+  BOOST_TEST(!store.mark_handled(12345).ok());
   auto taken = take(store, 1, at(1));
   BOOST_TEST_REQUIRE(taken.size() == 1u);
-  BOOST_TEST(store.mark_handled(id, at(2)).ok());
-  BOOST_TEST(!store.mark_handled(id, at(3)).ok());  // already handled
+  BOOST_TEST(store.mark_handled(id).ok());
+  BOOST_TEST(!store.mark_handled(id).ok());  // already handled
   auto handled = store.find(id);
   BOOST_TEST_REQUIRE(handled.ok());
   BOOST_TEST(((*handled)->state == EntryState::handled));
@@ -199,11 +199,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(handled_entries_are_pruned_after_the_retention_win
   claim_new(store, meta("old-pending"), at(0));
   claim_new(store, meta("new-handled"), at(0) + hookline::default_retention);
   for (const auto& entry : take(store, 1, at(0))) {
-    BOOST_TEST_REQUIRE(store.mark_handled(entry.id, at(0)).ok());
+    BOOST_TEST_REQUIRE(store.mark_handled(entry.id).ok());
   }
   for (const auto& entry : take(store, 10, at(0) + hookline::default_retention)) {
     if (entry.meta.id == "new-handled") {
-      BOOST_TEST_REQUIRE(store.mark_handled(entry.id, at(0)).ok());
+      BOOST_TEST_REQUIRE(store.mark_handled(entry.id).ok());
     }
   }
   const auto now = at(0) + hookline::default_retention + 1s;

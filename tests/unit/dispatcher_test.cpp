@@ -84,10 +84,13 @@ constexpr std::string_view scheduled_body = R"({
     "customer_address_shipping": {"fname": "John", "lname": "Doe", "address1": "123 Main St", "address2": null,
                                   "city": "Denver", "country": "US", "state": "CO", "zipcode": "80014"}}}})";
 
-/// A MemoryInbox whose mark_handled fails the first `failures` times.
+/// A MemoryInbox whose record() fails the first `failures` times, and that counts record() calls.
 class FlakyInbox final : public hookline::InboxStore {
  public:
   explicit FlakyInbox(int failures) : failures_(failures) {}
+
+  /// How many times record() was called.
+  std::atomic<int> records{0};
 
   hookline::Result<hookline::ClaimOutcome, hookline::StoreError> claim(const hookline::EventMeta& meta,
                                                                        std::string_view body,
@@ -102,19 +105,13 @@ class FlakyInbox final : public hookline::InboxStore {
                                                                            std::chrono::sys_seconds now) override {
     return inner_.take_due(limit, now);
   }
-  hookline::Status<hookline::StoreError> mark_handled(hookline::EntryId id, std::chrono::sys_seconds now) override {
+  hookline::Result<std::size_t, hookline::StoreError> record(
+      std::span<const hookline::HandlingOutcome> outcomes) override {
+    ++records;
     if (failures_-- > 0) {
       return hookline::fail(hookline::StoreError{"disk on fire"});
     }
-    return inner_.mark_handled(id, now);
-  }
-  hookline::Status<hookline::StoreError> mark_failed(hookline::EntryId id, std::string_view error,
-                                                     std::chrono::sys_seconds next) override {
-    return inner_.mark_failed(id, error, next);
-  }
-  hookline::Status<hookline::StoreError> mark_dead(hookline::EntryId id, std::string_view error,
-                                                   std::chrono::sys_seconds now) override {
-    return inner_.mark_dead(id, error, now);
+    return inner_.record(outcomes);
   }
   hookline::Result<std::vector<InboxEntry>, hookline::StoreError> dead_letters(std::size_t limit) override {
     return inner_.dead_letters(limit);
@@ -164,6 +161,7 @@ BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_a_few_times_then_left_for_re
   }
   {
     FlakyInbox broken(1000);
+    options.batch = 1;
     Dispatcher dispatcher(broken, succeed, options);
     dispatcher.start();
     claim(broken, meta("1", "t", "shipment:1"), at(0));
@@ -173,6 +171,30 @@ BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_a_few_times_then_left_for_re
     BOOST_TEST((entry_for(broken, 2).state == EntryState::in_flight));  // the worker went on to the next
     BOOST_TEST(dispatcher.counters().store_errors == 10u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_records_a_batch_of_outcomes_in_one_store_write_one_entry_per_entity) {
+  FakeClock clock;
+  FlakyInbox inbox(0);
+  for (int i = 1; i <= 5; ++i) {
+    claim(inbox, meta(std::to_string(i), "t", "shipment:" + std::to_string(i)), at(0));
+  }
+  for (int i = 6; i <= 8; ++i) {
+    claim(inbox, meta(std::to_string(i), "t", "shipment:9"), at(0));  // one entity: one at a time
+  }
+  std::vector<std::string> order;
+  std::mutex order_mutex;
+  Dispatcher dispatcher(inbox, [&](const InboxEntry& entry) -> HandlerStatus {
+    const std::lock_guard lock(order_mutex);
+    order.push_back(entry.meta.id);
+    return {};
+  }, options_with(clock, 0.0, 1));
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST(dispatcher.counters().handled == 8u);
+  BOOST_TEST(inbox.records.load() == 3);  // {1..5, 6}, {7}, {8}
+  const std::vector<std::string> expected{"1", "2", "3", "4", "5", "6", "7", "8"};
+  BOOST_TEST(order == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_fallback_is_required) {

@@ -394,7 +394,7 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   auto taken = inbox.take_due(1, domain.now);
   BOOST_TEST_REQUIRE(taken.ok());
   BOOST_TEST_REQUIRE(taken->size() == 1u);
-  BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up", domain.now).ok());
+  BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up").ok());
   bool woken = false;
   fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; },
                               fulfillment::AdminHooks{{}, {}, [&] { woken = true; }});

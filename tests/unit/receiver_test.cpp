@@ -41,9 +41,7 @@ class FailingInbox final : public InboxStore {
     return fail(StoreError{"disk I/O error at /var/secret/path.db"});
   }
   Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t, std::chrono::sys_seconds) override { return down(); }
-  Status<StoreError> mark_handled(EntryId, std::chrono::sys_seconds) override { return down(); }
-  Status<StoreError> mark_failed(EntryId, std::string_view, std::chrono::sys_seconds) override { return down(); }
-  Status<StoreError> mark_dead(EntryId, std::string_view, std::chrono::sys_seconds) override { return down(); }
+  Result<std::size_t, StoreError> record(std::span<const hookline::HandlingOutcome>) override { return down(); }
   Result<std::vector<InboxEntry>, StoreError> dead_letters(std::size_t) override { return down(); }
   Result<std::optional<InboxEntry>, StoreError> find(EntryId) override { return down(); }
   Result<bool, StoreError> replay(EntryId, std::chrono::sys_seconds) override { return down(); }

@@ -49,6 +49,9 @@ using UnitRandom = std::function<double()>;
 struct DispatcherOptions {
   /// Worker threads.
   std::size_t workers = 2;
+  /// Most due entries a worker takes at once (of different entities): it runs their handlers one
+  /// after another, then records their outcomes in one store write.
+  std::size_t batch = 32;
   /// Retries and dead letters.
   RetryPolicy retry;
   /// The time; the system clock by default, a fake in tests.

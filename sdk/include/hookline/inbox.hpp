@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +80,24 @@ struct InboxCounts {
   std::size_t dead = 0;       ///< dead letters
 };
 
+/// How one handling attempt of an in-flight entry ended, for InboxStore::record.
+struct HandlingOutcome {
+  /// What becomes of the entry.
+  enum class Kind {
+    handled,  ///< succeeded: state handled
+    retry,    ///< failed and will be retried: pending again from next_attempt_at
+    dead,     ///< failed for the last time: a dead letter
+  };
+  /// The in-flight entry.
+  EntryId id = 0;
+  /// What becomes of it.
+  Kind kind = Kind::handled;
+  /// The failure's message (retry and dead), kept as the entry's last_error.
+  std::string error;
+  /// When a retried entry is due again (retry only).
+  std::chrono::sys_seconds next_attempt_at{};
+};
+
 /// How long handled entries are kept for duplicate detection by default.
 inline constexpr std::chrono::seconds default_retention = std::chrono::hours(24 * 30);
 
@@ -103,14 +122,19 @@ class InboxStore {
   [[nodiscard]] virtual Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t limit,
                                                                              std::chrono::sys_seconds now) = 0;
 
-  /// An in-flight entry succeeded: attempts+1, state handled.
-  [[nodiscard]] virtual Status<StoreError> mark_handled(EntryId id, std::chrono::sys_seconds now) = 0;
-  /// An in-flight entry failed and will be retried: attempts+1, pending again from next_attempt_at.
-  [[nodiscard]] virtual Status<StoreError> mark_failed(EntryId id, std::string_view error,
-                                                       std::chrono::sys_seconds next_attempt_at) = 0;
-  /// An in-flight entry failed for the last time: attempts+1, state dead.
-  [[nodiscard]] virtual Status<StoreError> mark_dead(EntryId id, std::string_view error,
-                                                     std::chrono::sys_seconds now) = 0;
+  /// Records how handling attempts ended (attempts+1 each), in one transaction in durable stores:
+  /// none is recorded when a StoreError is returned. Outcomes of entries not in flight are left out;
+  /// returns how many were recorded.
+  [[nodiscard]] virtual Result<std::size_t, StoreError> record(std::span<const HandlingOutcome> outcomes) = 0;
+
+  /// Records one success (state handled); a StoreError also when the entry is not in flight.
+  [[nodiscard]] Status<StoreError> mark_handled(EntryId id);
+  /// Records one failure to retry (pending again from next_attempt_at); a StoreError also when the
+  /// entry is not in flight.
+  [[nodiscard]] Status<StoreError> mark_failed(EntryId id, std::string_view error,
+                                               std::chrono::sys_seconds next_attempt_at);
+  /// Records one last failure (state dead); a StoreError also when the entry is not in flight.
+  [[nodiscard]] Status<StoreError> mark_dead(EntryId id, std::string_view error);
 
   /// Up to `limit` dead letters, oldest first.
   [[nodiscard]] virtual Result<std::vector<InboxEntry>, StoreError> dead_letters(std::size_t limit) = 0;
@@ -150,11 +174,7 @@ class MemoryInbox final : public InboxStore {
                                                        std::chrono::sys_seconds now) override;
   [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t limit,
                                                                      std::chrono::sys_seconds now) override;
-  [[nodiscard]] Status<StoreError> mark_handled(EntryId id, std::chrono::sys_seconds now) override;
-  [[nodiscard]] Status<StoreError> mark_failed(EntryId id, std::string_view error,
-                                               std::chrono::sys_seconds next_attempt_at) override;
-  [[nodiscard]] Status<StoreError> mark_dead(EntryId id, std::string_view error,
-                                             std::chrono::sys_seconds now) override;
+  [[nodiscard]] Result<std::size_t, StoreError> record(std::span<const HandlingOutcome> outcomes) override;
   [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> dead_letters(std::size_t limit) override;
   [[nodiscard]] Result<std::optional<InboxEntry>, StoreError> find(EntryId id) override;
   [[nodiscard]] Result<bool, StoreError> replay(EntryId id, std::chrono::sys_seconds now) override;

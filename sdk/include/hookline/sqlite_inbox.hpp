@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// The default durable inbox: one SQLite file in WAL mode with synchronous=FULL, and group commit so
-/// that concurrent claims share one transaction (target hookline::sqlite).
+/// The default durable inbox: one SQLite file in WAL mode, group commit so that concurrent claims share
+/// one transaction, and the write-ahead log synced before any claim is answered (target hookline::sqlite).
 
 #include <chrono>
 #include <cstddef>
@@ -18,6 +18,10 @@ namespace hookline {
 struct SqliteInboxOptions {
   /// Most claims written in one transaction; 1 means one commit per claim.
   std::size_t max_batch = 256;
+  /// At most how long a sync of the write-ahead log waits for the senders it just answered to come
+  /// back with their next claims, so that they share the next sync; zero syncs at once. A lone sender
+  /// never waits: the wait ends as soon as as many claims as last time are in.
+  std::chrono::microseconds sync_linger{1000};
   /// How long a connection waits for a lock held by another before failing.
   std::chrono::milliseconds busy_timeout{5000};
   /// A cap on the database size; claims fail with a StoreError (so senders retry) once it is full.
@@ -27,14 +31,17 @@ struct SqliteInboxOptions {
 /// Counters of the group committer, for metrics and benchmarks.
 struct CommitStats {
   std::uint64_t batches = 0;  ///< transactions committed or failed
-  std::uint64_t claims = 0;   ///< claims answered through them
+  std::uint64_t syncs = 0;    ///< syncs of the write-ahead log, each covering the batches before it
+  std::uint64_t claims = 0;   ///< claims answered as durable
 };
 
-/// An InboxStore in a SQLite file. Claims go to one committer thread that writes each batch in one
-/// transaction (synchronous=FULL) and answers its callers only after the commit; other operations use
-/// a second connection with synchronous=NORMAL: a handling record lost in a power cut (never in a
-/// process crash) only means that an entry is handled again. The destructor answers every queued
-/// claim before it closes the file.
+/// An InboxStore in a SQLite file. Claims and handling outcomes go to one committer thread that writes
+/// each batch of them in one transaction; a syncer thread syncs the write-ahead log while the next
+/// batch is written, and a claim is answered only once the log holding it is synced (what
+/// synchronous=FULL gives, without making the next batch wait for the disk). Outcomes are answered
+/// at commit: one lost in a power cut (never in a process crash) only means that an entry is handled
+/// again. The dispatcher takes only synced entries. The destructor answers every queued write before
+/// it closes the file.
 class SqliteInbox final : public InboxStore {
  public:
   /// Opens (creating if needed) the database at `path`, for this process only. Being in flight is
@@ -47,11 +54,7 @@ class SqliteInbox final : public InboxStore {
                                                        std::chrono::sys_seconds now) override;
   [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t limit,
                                                                      std::chrono::sys_seconds now) override;
-  [[nodiscard]] Status<StoreError> mark_handled(EntryId id, std::chrono::sys_seconds now) override;
-  [[nodiscard]] Status<StoreError> mark_failed(EntryId id, std::string_view error,
-                                               std::chrono::sys_seconds next_attempt_at) override;
-  [[nodiscard]] Status<StoreError> mark_dead(EntryId id, std::string_view error,
-                                             std::chrono::sys_seconds now) override;
+  [[nodiscard]] Result<std::size_t, StoreError> record(std::span<const HandlingOutcome> outcomes) override;
   [[nodiscard]] Result<std::vector<InboxEntry>, StoreError> dead_letters(std::size_t limit) override;
   [[nodiscard]] Result<std::optional<InboxEntry>, StoreError> find(EntryId id) override;
   [[nodiscard]] Result<bool, StoreError> replay(EntryId id, std::chrono::sys_seconds now) override;
