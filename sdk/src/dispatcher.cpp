@@ -128,11 +128,12 @@ struct Dispatcher::Impl {
     return HandlingOutcome{entry.id, HandlingOutcome::Kind::dead, failure.message, {}};
   }
 
-  /// Stores the outcomes, trying again a few times a poll interval apart while the store fails (an
-  /// entry left in flight blocks its entity until the store is next opened), then counts them.
+  /// Stores the outcomes, then counts them. While the store fails (a full disk, say) it tries again a
+  /// poll interval apart until the store takes them or the dispatcher stops: given up on, they would
+  /// stay in flight and block their entities until the store is next opened. The store leaves out
+  /// outcomes of entries no longer in flight, so a failure is the store's own and may pass.
   void record(const std::vector<HandlingOutcome>& outcomes) {
-    constexpr int tries = 5;
-    for (int attempt = 1;; ++attempt) {
+    for (;;) {
       const auto stored = store.record(outcomes);
       std::unique_lock lock(mutex);
       if (stored) {
@@ -152,8 +153,8 @@ struct Dispatcher::Impl {
         return;
       }
       ++counters.store_errors;
-      if (attempt == tries || wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
-        return;  // left as the store has it: in flight until recover_in_flight()
+      if (wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
+        return;  // stopping: left in flight, pending again when the store is next opened
       }
     }
   }

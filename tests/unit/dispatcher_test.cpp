@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -140,7 +141,7 @@ class FlakyInbox final : public hookline::InboxStore {
 
 BOOST_AUTO_TEST_SUITE(dispatcher)
 
-BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_a_few_times_then_left_for_recovery) {
+BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_until_it_takes_the_outcome_or_the_dispatcher_stops) {
   FakeClock clock;
   auto options = options_with(clock, 0.0, 1);
   options.poll_interval = 1ms;
@@ -160,16 +161,27 @@ BOOST_AUTO_TEST_CASE(a_failing_store_is_tried_again_a_few_times_then_left_for_re
     BOOST_TEST(dispatcher.counters().handled == 1u);
   }
   {
-    FlakyInbox broken(1000);
+    FlakyInbox broken(40);  // down for a while (a full disk), then it takes outcomes again
     options.batch = 1;
     Dispatcher dispatcher(broken, succeed, options);
     dispatcher.start();
     claim(broken, meta("1", "t", "shipment:1"), at(0));
     claim(broken, meta("2", "t", "shipment:2"), at(0));
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
-    BOOST_TEST((entry_for(broken, 1).state == EntryState::in_flight));  // given up on: recovered at restart
-    BOOST_TEST((entry_for(broken, 2).state == EntryState::in_flight));  // the worker went on to the next
-    BOOST_TEST(dispatcher.counters().store_errors == 10u);
+    BOOST_TEST((entry_for(broken, 1).state == EntryState::handled));  // never given up on
+    BOOST_TEST((entry_for(broken, 2).state == EntryState::handled));
+    BOOST_TEST(dispatcher.counters().store_errors == 40u);
+  }
+  {
+    FlakyInbox down(std::numeric_limits<int>::max());  // never takes an outcome
+    Dispatcher dispatcher(down, succeed, options);
+    dispatcher.start();
+    claim(down, meta("1"), at(0));
+    const auto deadline = std::chrono::steady_clock::now() + idle_timeout;
+    while (down.records < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    BOOST_TEST_REQUIRE(down.records >= 3);
+    dispatcher.stop();  // returns although the store still fails
+    BOOST_TEST((entry_for(down, 1).state == EntryState::in_flight));  // pending again when the store is next opened
   }
 }
 
