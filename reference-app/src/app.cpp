@@ -108,6 +108,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   p.outbox = std::make_unique<TrackingOutbox>(*p.store, *p.client, outbox_options);
 
   SchedulerOptions scheduler_options;
+  scheduler_options.workers = 8;  // each waits for its writes' sync; concurrent ones share it
   scheduler_options.shipped = [&p](std::int64_t shipment_id) {
     p.logger.info("shipped", {{"shipment_id", std::to_string(shipment_id)}});
     p.outbox->wake();
@@ -123,6 +124,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
         p.logger.info("event handled", {{"event", std::string(type)}, {"decision", std::string(decision)}});
       });
   hookline::DispatcherOptions dispatch;
+  dispatch.workers = 8;  // handlers wait for the fulfillment store's sync; concurrent ones share it
   dispatch.vrio_parse = parse;
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);

@@ -1,10 +1,13 @@
 #pragma once
 /// @file
-/// The fulfillment server's own SQLite database (WAL, synchronous=FULL): fulfillments, shipment
-/// views, history, the event log (which is also the record of applied event ids), the tracking
-/// outbox with its attempts and dead letters. Changes go through write(), one transaction each.
+/// The fulfillment server's own SQLite database (WAL; a write returns once synced, concurrent writers
+/// sharing syncs): fulfillments, shipment views, history, the event log (which is also the record of
+/// applied event ids), the tracking outbox with its attempts and dead letters. Changes go through
+/// write(), one transaction each.
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -125,7 +128,9 @@ class StoreTx {
   const hookline::TimeZone& zone_;
 };
 
-/// The fulfillment database; every method is thread-safe (one connection behind a mutex).
+/// The fulfillment database; every method is thread-safe (one connection behind a mutex). A write
+/// returns once it is on disk (what synchronous=FULL gives) but concurrent writers share the sync of
+/// the write-ahead log: each commits without one, then waits for a sync that began after its commit.
 class FulfillmentStore {
  public:
   /// Opens (creating if needed) the database at `path`; `zone` reads held events and writes date_complete.
@@ -178,15 +183,30 @@ class FulfillmentStore {
   /// Outbox totals.
   [[nodiscard]] hookline::Result<OutboxCounts, StoreError> outbox_counts();
 
+  /// How many syncs of the write-ahead log the writes so far needed.
+  [[nodiscard]] std::uint64_t sync_count();
+
  private:
   FulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone);
 
   template <class F>
   auto guarded(F&& read) -> decltype(read());
+  /// guarded() for `commit`, a function that commits a transaction, then waits until it is synced.
+  template <class F>
+  auto guarded_durable(F&& commit) -> decltype(commit());
+  /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
+  [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
 
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
   hookline::TimeZone zone_;
+  int write_ahead_log_ = -1;             // the -wal file, for fdatasync
+  std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
+  std::mutex sync_mutex_;                // guards the three below
+  std::condition_variable sync_ended_;
+  std::uint64_t synced_through_ = 0;  // every commit up to this number is on disk
+  bool syncing_ = false;
+  std::uint64_t syncs_ = 0;
 };
 
 /// The Idempotency-Key of a shipment's tracking post: "hookline-track-<shipment_id>".

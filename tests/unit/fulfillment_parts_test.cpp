@@ -4,11 +4,13 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fulfillment_events.hpp"
@@ -114,6 +116,41 @@ struct QueuedTracking {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fulfillment_parts)
+
+BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored) {
+  fulfillment_test::TempDir dir;
+  const auto file = dir.path() / "f.db";
+  constexpr int writers = 8;
+  constexpr int per_writer = 25;
+  std::atomic<int> failures{0};
+  std::uint64_t syncs = 0;
+  {
+    auto opened = fulfillment::FulfillmentStore::open(file, hookline::TimeZone::utc());
+    BOOST_TEST_REQUIRE(opened.ok());
+    auto& store = **opened;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) {
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < per_writer; ++i) {
+          fulfillment::Fulfillment f;
+          f.shipment_id = w * 1000 + i;
+          if (!store.write([&](fulfillment::StoreTx& tx) { tx.save(f); })) ++failures;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    syncs = store.sync_count();
+  }
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(syncs >= 1u);
+  BOOST_TEST(syncs < static_cast<std::uint64_t>(writers * per_writer));  // shared, not one per write
+  BOOST_TEST_MESSAGE(writers * per_writer << " writes, " << syncs << " syncs");
+  auto reopened = fulfillment::FulfillmentStore::open(file, hookline::TimeZone::utc());
+  BOOST_TEST_REQUIRE(reopened.ok());
+  auto all = (*reopened)->list(std::nullopt, 1000);
+  BOOST_TEST_REQUIRE(all.ok());
+  BOOST_TEST(all->size() == static_cast<std::size_t>(writers * per_writer));
+}
 
 BOOST_AUTO_TEST_CASE(ups_and_usps_tracking_numbers_carry_valid_check_digits) {
   BOOST_TEST(fulfillment::ups_check_digit("999AA1012345678") == '4');  // seed 001's 1Z999AA10123456784
