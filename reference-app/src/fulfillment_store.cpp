@@ -545,13 +545,16 @@ Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const Even
   });
 }
 
-Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis now, std::size_t limit) {
+Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis now, std::size_t limit,
+                                                                        OutboxShard shard) {
   return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
     SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
                                       " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
-                                      "ORDER BY next_attempt_ms, shipment_id LIMIT ?");
+                                      "AND abs(shipment_id) % ? = ? ORDER BY next_attempt_ms, shipment_id LIMIT ?");
     query.bind(1, millis_of(now));
-    query.bind(2, static_cast<std::int64_t>(limit));
+    query.bind(2, static_cast<std::int64_t>(std::max<std::size_t>(shard.of, 1)));
+    query.bind(3, static_cast<std::int64_t>(shard.index));
+    query.bind(4, static_cast<std::int64_t>(limit));
     std::vector<OutboxEntry> entries;
     while (query.executeStep()) entries.push_back(outbox_from_row(query));
     return entries;

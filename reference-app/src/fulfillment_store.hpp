@@ -128,6 +128,12 @@ class StoreTx {
   const hookline::TimeZone& zone_;
 };
 
+/// One of several senders' share of the outbox: the shipments whose id modulo `of` is `index`.
+struct OutboxShard {
+  std::size_t index = 0;  ///< This sender, in [0, of).
+  std::size_t of = 1;     ///< How many senders share the outbox.
+};
+
 /// The fulfillment database; every method is thread-safe (one connection behind a mutex). A write
 /// returns once it is on disk (what synchronous=FULL gives) but concurrent writers share the sync of
 /// the write-ahead log: each commits without one, then waits for a sync that began after its commit.
@@ -164,8 +170,9 @@ class FulfillmentStore {
   /// The event log, newest first.
   [[nodiscard]] hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query);
 
-  /// Pending tracking posts due at `now`, oldest first.
-  [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> outbox_due(Millis now, std::size_t limit);
+  /// Pending tracking posts of `shard`'s shipments due at `now`, oldest first.
+  [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> outbox_due(Millis now, std::size_t limit,
+                                                                                 OutboxShard shard = {});
   /// The earliest next attempt of a pending post.
   [[nodiscard]] hookline::Result<std::optional<Millis>, StoreError> outbox_next_attempt();
   /// The outbox entry of a shipment.

@@ -2,11 +2,15 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <ctime>
 #include <iomanip>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "json.hpp"
 
@@ -70,8 +74,34 @@ PostResult classify_answer(int status, std::optional<std::string_view> retry_aft
 struct HttpTrackingClient::Impl {
   HttpTrackingOptions options;
   std::string path_prefix;
-  std::mutex mutex;
-  std::unique_ptr<httplib::Client> client;
+  std::mutex mutex;  // guards idle
+  std::condition_variable returned;
+  std::vector<std::unique_ptr<httplib::Client>> idle;  // connections no call is using
+
+  /// A connection of the pool, handed back when the lease ends.
+  class Lease {
+   public:
+    explicit Lease(Impl& pool) : pool_(pool) {
+      std::unique_lock lock(pool_.mutex);
+      pool_.returned.wait(lock, [this] { return !pool_.idle.empty(); });
+      client_ = std::move(pool_.idle.back());
+      pool_.idle.pop_back();
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      {
+        const std::lock_guard lock(pool_.mutex);
+        pool_.idle.push_back(std::move(client_));
+      }
+      pool_.returned.notify_one();
+    }
+    httplib::Client* operator->() const { return client_.get(); }
+
+   private:
+    Impl& pool_;
+    std::unique_ptr<httplib::Client> client_;
+  };
 };
 
 HttpTrackingClient::HttpTrackingClient(HttpTrackingOptions options) : impl_(std::make_unique<Impl>()) {
@@ -85,15 +115,18 @@ HttpTrackingClient::HttpTrackingClient(HttpTrackingOptions options) : impl_(std:
   if (origin.size() <= scheme_end + 3) throw std::invalid_argument("platform URL has no host: " + url);
   impl_->path_prefix = path_start == std::string::npos ? "" : url.substr(path_start);
   while (!impl_->path_prefix.empty() && impl_->path_prefix.back() == '/') impl_->path_prefix.pop_back();
-  impl_->client = std::make_unique<httplib::Client>(origin);
   const auto timeout = options.timeout;
   const auto seconds = static_cast<time_t>(timeout.count() / 1000);
   const auto micros = static_cast<time_t>((timeout.count() % 1000) * 1000);
-  impl_->client->set_connection_timeout(seconds, micros);
-  impl_->client->set_read_timeout(seconds, micros);
-  impl_->client->set_write_timeout(seconds, micros);
-  impl_->client->set_keep_alive(true);
-  impl_->client->set_tcp_nodelay(true);
+  for (std::size_t i = 0; i < std::max<std::size_t>(options.connections, 1); ++i) {
+    auto client = std::make_unique<httplib::Client>(origin);
+    client->set_connection_timeout(seconds, micros);
+    client->set_read_timeout(seconds, micros);
+    client->set_write_timeout(seconds, micros);
+    client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);
+    impl_->idle.push_back(std::move(client));
+  }
   impl_->options = std::move(options);
 }
 
@@ -106,8 +139,8 @@ PostResult HttpTrackingClient::post(const TrackingRequest& request) {
   }
   const std::string path = impl_->path_prefix + "/shipments/" + std::to_string(request.shipment_id) + "/track";
   const std::string body = tracking_body(request);
-  const std::lock_guard lock(impl_->mutex);
-  auto answer = impl_->client->Post(path, headers, body, "application/json");
+  const Impl::Lease client(*impl_);
+  auto answer = client->Post(path, headers, body, "application/json");
   if (!answer) {
     PostResult result;
     result.outcome = PostOutcome::retry;

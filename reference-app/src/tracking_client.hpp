@@ -5,9 +5,9 @@
 /// an Idempotency-Key; and how each answer is classified (accepted, retry later, rejected).
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,9 +71,10 @@ struct HttpTrackingOptions {
   std::string api_key_header = "X-Api-Key";    ///< The header carrying the API key.
   std::optional<hookline::Secret> api_key;     ///< The key (HOOKLINE_PLATFORM_API_KEY); none sends no header.
   std::chrono::milliseconds timeout{5000};     ///< Connect, read and write timeout.
+  std::size_t connections = 4;                 ///< Keep-alive connections: at most this many posts at once.
 };
 
-/// A TrackingClient over HTTP(S) with cpp-httplib; one connection reused, calls serialized.
+/// A TrackingClient over HTTP(S) with cpp-httplib; a pool of keep-alive connections, one per call at a time.
 class HttpTrackingClient final : public TrackingClient {
  public:
   /// A client for `options.platform_url`; throws std::invalid_argument when it is not http(s)://host[:port][/path].

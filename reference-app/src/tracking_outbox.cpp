@@ -18,6 +18,7 @@ std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures
 
 TrackingOutbox::TrackingOutbox(FulfillmentStore& store, TrackingClient& client, OutboxOptions options)
     : store_(store), client_(client), options_(std::move(options)) {
+  options_.senders = std::max<std::size_t>(options_.senders, 1);
   if (!options_.random) {
     options_.random = [engine = std::mt19937_64{std::random_device{}()},
                        spread = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
@@ -33,8 +34,8 @@ Millis TrackingOutbox::now() const {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at) {
-  auto due = store_.outbox_due(at, 32);
+hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at, std::size_t sender) {
+  auto due = store_.outbox_due(at, 32, OutboxShard{sender, options_.senders});
   if (!due) return hookline::fail(due.error());
   std::size_t made = 0;
   for (const auto& entry : *due) {
@@ -88,9 +89,11 @@ hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at)
 
 void TrackingOutbox::start() {
   const std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
+  if (!threads_.empty()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  for (std::size_t sender = 0; sender < options_.senders; ++sender) {
+    threads_.emplace_back([this, sender] { run(sender); });
+  }
 }
 
 void TrackingOutbox::stop() {
@@ -99,25 +102,27 @@ void TrackingOutbox::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
 }
 
 void TrackingOutbox::wake() {
   {
     const std::lock_guard lock(mutex_);
-    wake_requested_ = true;
+    ++wakes_;
   }
   wake_.notify_all();
 }
 
-void TrackingOutbox::run() {
+void TrackingOutbox::run(std::size_t sender) {
   for (;;) {
+    std::uint64_t seen = 0;
     {
       const std::lock_guard lock(mutex_);
       if (stopping_) return;
-      wake_requested_ = false;
+      seen = wakes_;
     }
-    const auto delivered = deliver_due(now());
+    const auto delivered = deliver_due(now(), sender);
     if (!delivered && options_.warn) options_.warn("tracking outbox: " + delivered.error().message);
     // After a store failure (a full disk, say) the entry whose answer could not be recorded is still
     // due: wait a whole poll interval before posting it again rather than hammering the platform.
@@ -126,7 +131,7 @@ void TrackingOutbox::run() {
       sleep = std::clamp<std::chrono::milliseconds>(**next - now(), std::chrono::milliseconds(0), sleep);
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, sleep, [this] { return stopping_ || wake_requested_; });
+    wake_.wait_for(lock, sleep, [&] { return stopping_ || wakes_ != seen; });
   }
 }
 

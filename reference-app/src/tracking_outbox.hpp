@@ -9,10 +9,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "fulfillment_store.hpp"
 #include "tracking_client.hpp"
@@ -26,6 +28,9 @@ struct OutboxOptions {
   std::chrono::milliseconds max_retry_after{std::chrono::hours(1)};  ///< A longer Retry-After is cut to this.
   int max_attempts = 30;                        ///< Attempts in all before a dead letter.
   std::chrono::milliseconds poll_interval{1000};  ///< Longest sleep between looks for due posts.
+  /// Threads posting at once; a shipment is always posted by the same one (its id modulo senders),
+  /// so two posts of one shipment never overlap.
+  std::size_t senders = 4;
   std::function<Millis()> clock;                ///< The time; the system clock when empty.
   std::function<double()> random;               ///< Jitter in [0, 1); a seeded generator when empty.
   /// Told about each attempt (shipment, result), for metrics and logs.
@@ -39,7 +44,7 @@ struct OutboxOptions {
 [[nodiscard]] std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures, double unit,
                                                     std::optional<std::chrono::milliseconds> retry_after);
 
-/// Posts queued tracking on its own thread.
+/// Posts queued tracking on its own threads.
 class TrackingOutbox {
  public:
   /// An outbox reading `store` and posting with `client`.
@@ -49,10 +54,11 @@ class TrackingOutbox {
   /// Stops.
   ~TrackingOutbox();
 
-  /// Makes one attempt for each entry due at `now`; returns how many attempts were made.
-  [[nodiscard]] hookline::Result<std::size_t, StoreError> deliver_due(Millis now);
+  /// Makes one attempt for each entry of `sender`'s shipments due at `now` (every entry with one
+  /// sender); returns how many attempts were made.
+  [[nodiscard]] hookline::Result<std::size_t, StoreError> deliver_due(Millis now, std::size_t sender = 0);
 
-  /// Starts the worker thread.
+  /// Starts the sender threads.
   void start();
   /// Stops after the attempt in progress, if any; idempotent.
   void stop();
@@ -60,7 +66,7 @@ class TrackingOutbox {
   void wake();
 
  private:
-  void run();
+  void run(std::size_t sender);
   [[nodiscard]] Millis now() const;
 
   FulfillmentStore& store_;
@@ -68,9 +74,9 @@ class TrackingOutbox {
   OutboxOptions options_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool wake_requested_ = false;
+  std::uint64_t wakes_ = 0;  // wake() calls so far: each sender looks again after one
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace fulfillment

@@ -4,6 +4,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -103,6 +104,7 @@ struct QueuedTracking {
     fulfillment::OutboxOptions o;
     o.clock = [this] { return now; };
     o.random = [] { return 0.5; };
+    o.senders = 1;
     return o;
   }
   fulfillment::OutboxEntry entry() {
@@ -252,6 +254,35 @@ BOOST_AUTO_TEST_CASE(the_outbox_retries_failures_and_records_every_attempt_until
   BOOST_TEST_REQUIRE(attempts->size() == 3u);
   BOOST_TEST((*attempts)[0].outcome == "retry");
   BOOST_TEST((*attempts)[2].outcome == "sent");
+}
+
+BOOST_AUTO_TEST_CASE(outbox_senders_share_the_shipments_each_posting_its_own) {
+  QueuedTracking queued;  // shipment 77, plus 78..85
+  for (std::int64_t id = 78; id <= 85; ++id) {
+    fulfillment::Fulfillment f;
+    f.shipment_id = id;
+    f.state = fulfillment::State::shipped;
+    f.tracking = fulfillment::Tracking{"1Z999AA10123456784", fulfillment::carrier_ups, march_22, "warehouse"};
+    BOOST_TEST_REQUIRE(queued.store->write([&](fulfillment::StoreTx& tx) {
+                                     tx.save(f);
+                                     tx.enqueue_tracking(f, queued.now);
+                                   }).ok());
+  }
+  auto options = queued.options();
+  options.senders = 3;
+  std::vector<ScriptedClient> clients(3);
+  std::vector<std::int64_t> posted;
+  for (std::size_t sender = 0; sender < 3; ++sender) {
+    fulfillment::TrackingOutbox outbox(*queued.store, clients[sender], options);
+    BOOST_TEST(*outbox.deliver_due(queued.now, sender) == 3u);
+    for (const auto& request : clients[sender].requests) {
+      BOOST_TEST(request.shipment_id % 3 == static_cast<std::int64_t>(sender));
+      posted.push_back(request.shipment_id);
+    }
+  }
+  std::sort(posted.begin(), posted.end());
+  const std::vector<std::int64_t> every{77, 78, 79, 80, 81, 82, 83, 84, 85};
+  BOOST_TEST(posted == every, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_after_max_attempts) {
