@@ -88,6 +88,8 @@ struct Deployment {
     server = std::make_unique<ChildServer>(args, env, log);
     port = server->wait_for_port(bound, skip);
     BOOST_TEST_REQUIRE(port != 0, "the server did not start; log:\n" << fulfillment_test::file_text(log));
+    // Bound is not yet answering (its request threads may still be starting, slowly under TSan).
+    BOOST_TEST_REQUIRE(eventually([&] { return call(port, "GET", "/healthz").status == 200; }, bound));
   }
   void kill_9() {
     server->signal(SIGKILL);
@@ -402,7 +404,9 @@ BOOST_AUTO_TEST_CASE(an_event_acknowledged_just_before_the_disk_fills_is_handled
   lock.reset();
   std::this_thread::sleep_for(4s);  // the dispatcher used to give up recording the outcome after about 2 s
   BOOST_TEST(deployment.state_of(9402) == "");  // taken by a worker, not handled
-  BOOST_TEST(sample_of(deployment.metrics(), R"(hookline_inbox_entries{state="in_flight"})") == "1");
+  BOOST_TEST(eventually([&] {
+    return sample_of(deployment.metrics(), R"(hookline_inbox_entries{state="in_flight"})") == "1";
+  }, bound));
 
   std::filesystem::remove(filler);
   BOOST_TEST(eventually([&] { return deployment.tracking_sent(9402); }, bound), deployment.metrics());
