@@ -275,14 +275,12 @@ struct SqliteInbox::Impl {
   /// Syncs the write-ahead log after commits, then answers the claims that those commits hold.
   void run_syncer() {
     std::vector<Write*> claims;
-    std::size_t expected = 1;  // claims likely to come for the next sync
     std::unique_lock lock(queue_mutex);
     for (;;) {
       sync_ready.wait(lock, [this] { return committer_done || !unsynced.empty(); });
       if (unsynced.empty()) {
         return;
       }
-      linger(lock, expected);
       claims.swap(unsynced);
       const EntryId through = committed_through;
       lock.unlock();
@@ -302,29 +300,7 @@ struct SqliteInbox::Impl {
                                              std::strerror(sync_error)}));
         }
       }
-      // The callers answered now are likely to send again, like those whose claims came meanwhile.
-      expected = claims.size() + unsynced.size();
       claims.clear();
-    }
-  }
-
-  /// Before a sync, waits while claims keep coming and fewer than `expected` are committed, so that
-  /// concurrent senders share a sync instead of alternating between two: at most options.sync_linger,
-  /// and no longer than a quarter of it without a new claim.
-  void linger(std::unique_lock<std::mutex>& lock, std::size_t expected) {
-    using Clock = std::chrono::steady_clock;
-    if (options.sync_linger <= std::chrono::microseconds::zero()) {
-      return;
-    }
-    const auto deadline = Clock::now() + options.sync_linger;
-    const auto quiet = options.sync_linger / 4;
-    while (!committer_done && unsynced.size() < expected) {
-      const std::size_t seen = unsynced.size();
-      const auto until = std::min(deadline, Clock::now() + quiet);
-      if (!sync_ready.wait_until(lock, until, [&] { return committer_done || unsynced.size() != seen; }) ||
-          Clock::now() >= deadline) {
-        return;
-      }
     }
   }
 

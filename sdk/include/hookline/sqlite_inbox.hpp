@@ -18,10 +18,6 @@ namespace hookline {
 struct SqliteInboxOptions {
   /// Most claims written in one transaction; 1 means one commit per claim.
   std::size_t max_batch = 256;
-  /// At most how long a sync of the write-ahead log waits for the senders it just answered to come
-  /// back with their next claims, so that they share the next sync; zero syncs at once. A lone sender
-  /// never waits: the wait ends as soon as as many claims as last time are in.
-  std::chrono::microseconds sync_linger{1000};
   /// How long a connection waits for a lock held by another before failing.
   std::chrono::milliseconds busy_timeout{5000};
   /// A cap on the database size; claims fail with a StoreError (so senders retry) once it is full.
