@@ -495,10 +495,13 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t li
     select.bind(":limit", static_cast<std::int64_t>(limit + 2 * impl_->in_flight.size()));
     std::vector<InboxEntry> taken;
     while (taken.size() < limit && select.executeStep()) {
-      auto entry = read_entry(select);
-      if (impl_->in_flight.count(entry.id) != 0 || impl_->busy_entities.count(entry.meta.entity) != 0) {
+      // Skipped rows are told apart by id and entity alone, without copying their bodies.
+      const EntryId id = select.getColumn(0).getInt64();
+      const char* entity = select.getColumn(5).getText();
+      if (impl_->in_flight.count(id) != 0 || impl_->busy_entities.count(std::string_view(entity)) != 0) {
         continue;
       }
+      auto entry = read_entry(select);
       entry.state = EntryState::in_flight;
       impl_->hold(entry);
       taken.push_back(std::move(entry));
