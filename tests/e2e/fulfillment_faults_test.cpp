@@ -34,6 +34,7 @@ using fulfillment_test::call;
 using fulfillment_test::ChildServer;
 using fulfillment_test::eventually;
 using fulfillment_test::json_string;
+using fulfillment_test::now_seconds;
 using fulfillment_test::scheduled;
 using fulfillment_test::ScriptedAnswer;
 using fulfillment_test::send_webhook;
@@ -44,10 +45,6 @@ namespace {
 constexpr auto bound = 30s;  // a correctness bound for a stuck server, not a timing target
 const std::string secret = "whsec-test-fulfillment-faults";
 const std::string api_key = "pk_test_faults_5d0e";
-
-std::chrono::sys_seconds now_seconds() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
 
 std::string key_of(std::int64_t shipment_id) { return "hookline-track-" + std::to_string(shipment_id); }
 

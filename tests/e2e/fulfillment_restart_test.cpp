@@ -19,6 +19,7 @@ using fulfillment_test::call;
 using fulfillment_test::ChildServer;
 using fulfillment_test::eventually;
 using fulfillment_test::json_string;
+using fulfillment_test::now_seconds;
 using fulfillment_test::scheduled;
 using fulfillment_test::send_webhook;
 using fulfillment_test::shipment_event;
@@ -29,10 +30,6 @@ namespace {
 constexpr auto bound = 20s;  // a correctness bound for a stuck server, not a timing target
 const std::string secret = "whsec-test-fulfillment-restart";
 const std::string api_key = "pk_test_restart_91c2";
-
-std::chrono::sys_seconds now_seconds() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
 
 /// The binary on one database, started and restarted by the test.
 struct Deployment {

@@ -42,6 +42,11 @@ inline std::string scheduled(std::string_view event_id, std::string_view event_d
                             std::string(date_scheduled) + "\"," + item_fields("SUP-001") + "," + address_fields(street));
 }
 
+/// The wall clock in whole seconds, for e2e tests that talk to a running server.
+inline std::chrono::sys_seconds now_seconds() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 /// "YYYY-MM-DD HH:MM:SS" (UTC) of a time point, as VRIO writes dates.
 inline std::string vrio_date(std::chrono::sys_seconds when) {
   const auto day = std::chrono::floor<std::chrono::days>(when);
