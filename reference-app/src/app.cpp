@@ -47,6 +47,7 @@ struct App::Parts {
     if (auto states = store->counts_by_state()) snapshot.fulfillments = *states;
     if (auto outbox_counts = store->outbox_counts()) snapshot.outbox = *outbox_counts;
     if (auto inbox_counts = inbox->counts()) snapshot.inbox = *inbox_counts;
+    snapshot.dispatch = dispatcher->counters();
     hookline::HttpResponse response;
     response.content_type = "text/plain; version=0.0.4";
     response.body = metrics.render(snapshot);

@@ -103,6 +103,15 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
   sample(out, "hookline_inbox_entries", label("state", "in_flight"), static_cast<double>(snapshot.inbox.in_flight));
   sample(out, "hookline_inbox_entries", label("state", "handled"), static_cast<double>(snapshot.inbox.handled));
   sample(out, "hookline_inbox_entries", label("state", "dead"), static_cast<double>(snapshot.inbox.dead));
+  header(out, "hookline_dispatch_outcomes_total", "counter", "Handling attempts recorded, by outcome.");
+  sample(out, "hookline_dispatch_outcomes_total", label("outcome", "handled"),
+         static_cast<double>(snapshot.dispatch.handled));
+  sample(out, "hookline_dispatch_outcomes_total", label("outcome", "retried"),
+         static_cast<double>(snapshot.dispatch.retried));
+  sample(out, "hookline_dispatch_outcomes_total", label("outcome", "dead"), static_cast<double>(snapshot.dispatch.dead));
+  header(out, "hookline_dispatch_store_errors_total", "counter",
+         "Inbox operations of the dispatcher that failed and were tried again (a full disk, say).");
+  sample(out, "hookline_dispatch_store_errors_total", "", static_cast<double>(snapshot.dispatch.store_errors));
   return out;
 }
 

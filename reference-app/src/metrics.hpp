@@ -13,6 +13,7 @@
 
 #include "fulfillment.hpp"
 #include "fulfillment_store.hpp"
+#include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/receiver.hpp"
 #include "tracking_client.hpp"
@@ -24,6 +25,7 @@ struct MetricsSnapshot {
   std::map<State, std::size_t> fulfillments;  ///< Fulfillments by state.
   OutboxCounts outbox;                        ///< Tracking outbox totals.
   hookline::InboxCounts inbox;                ///< Inbox entries by state.
+  hookline::DispatchCounters dispatch;        ///< What the dispatcher did, store failures included.
 };
 
 /// The counters; every method is thread-safe.

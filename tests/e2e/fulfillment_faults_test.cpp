@@ -404,6 +404,9 @@ BOOST_AUTO_TEST_CASE(an_event_acknowledged_just_before_the_disk_fills_is_handled
   BOOST_TEST(eventually([&] {
     return sample_of(deployment.metrics(), R"(hookline_inbox_entries{state="in_flight"})") == "1";
   }, bound));
+  // An operator sees why it waits: the dispatcher's failed attempts to record its outcome.
+  const auto store_errors = sample_of(deployment.metrics(), "hookline_dispatch_store_errors_total");
+  BOOST_TEST((!store_errors.empty() && store_errors != "0"), "store errors: " << store_errors);
 
   std::filesystem::remove(filler);
   BOOST_TEST(eventually([&] { return deployment.tracking_sent(9402); }, bound), deployment.metrics());

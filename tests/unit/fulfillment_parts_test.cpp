@@ -364,6 +364,8 @@ BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
   fulfillment::MetricsSnapshot snapshot;
   snapshot.fulfillments[fulfillment::State::waiting] = 3;
   snapshot.outbox.pending = 2;
+  snapshot.dispatch.retried = 4;
+  snapshot.dispatch.store_errors = 5;
   const auto text = metrics.render(snapshot);
   for (const char* line : {"hookline_webhooks_received_total{outcome=\"accepted\"} 1",
                            "hookline_webhooks_duplicates_total 1",
@@ -375,6 +377,8 @@ BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
                            "hookline_tracking_attempts_total{outcome=\"retry\"} 1",
                            "hookline_tracking_outbox_depth 2",
                            "hookline_fulfillments{state=\"waiting\"} 3",
+                           "hookline_dispatch_outcomes_total{outcome=\"retried\"} 4",
+                           "hookline_dispatch_store_errors_total 5",
                            "# TYPE hookline_handler_latency_seconds histogram"}) {
     BOOST_TEST(text.find(line) != std::string::npos, line);
   }
