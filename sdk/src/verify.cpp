@@ -7,7 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "detail/base64.hpp"
 #include "detail/constant_time.hpp"
+#include "detail/hex.hpp"
 #include "verify_keys.hpp"
 
 namespace hookline {
@@ -65,32 +67,10 @@ Result<std::string_view, VerifyError> required(const Headers& headers, std::stri
 // Signature digests are decoded into a fixed array on the stack: a verification allocates nothing.
 using DigestDecoder = std::optional<detail::HmacDigest> (*)(std::string_view);
 
-constexpr int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-constexpr std::uint8_t not_base64 = 0xff;
-constexpr std::array<std::uint8_t, 256> base64_values = [] {
-  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::array<std::uint8_t, 256> table{};
-  table.fill(not_base64);
-  for (std::size_t i = 0; i < alphabet.size(); ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
-  return table;
-}();
-
 // A digest as hex of either case (exactly 64 digits).
 std::optional<detail::HmacDigest> decode_hex_digest(std::string_view text) noexcept {
-  if (text.size() != 2 * detail::hmac_sha256_size) return std::nullopt;
   detail::HmacDigest digest{};
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    const int high = hex_value(text[2 * i]);
-    const int low = hex_value(text[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    digest[i] = static_cast<unsigned char>((high << 4) | low);
-  }
+  if (!detail::decode_hex_into(text, digest)) return std::nullopt;
   return digest;
 }
 
@@ -102,20 +82,7 @@ std::optional<detail::HmacDigest> decode_base64_digest(std::string_view text) no
   if (text.size() == digits + 1 && text.back() == '=') text.remove_suffix(1);
   if (text.size() != digits) return std::nullopt;
   detail::HmacDigest digest{};
-  std::uint32_t group = 0;
-  int bits = 0;
-  std::size_t out = 0;
-  for (const char c : text) {
-    const std::uint8_t value = base64_values[static_cast<unsigned char>(c)];
-    if (value == not_base64) return std::nullopt;
-    group = (group << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      digest[out++] = static_cast<unsigned char>((group >> bits) & 0xff);
-    }
-  }
-  if ((group & ((1u << bits) - 1)) != 0) return std::nullopt;
+  if (!detail::decode_base64_into(text, digest)) return std::nullopt;
   return digest;
 }
 

@@ -50,27 +50,33 @@ std::string encode_base64(std::string_view bytes) {
   return text;
 }
 
+bool decode_base64_into(std::string_view unpadded, std::span<unsigned char> out) noexcept {
+  if (unpadded.size() % 4 == 1 || unpadded.size() * 6 / 8 != out.size()) return false;
+  std::uint32_t group = 0;
+  int bits = 0;
+  std::size_t written = 0;
+  for (const char c : unpadded) {
+    const std::uint8_t value = decode_table[static_cast<unsigned char>(c)];
+    if (value == not_base64) return false;
+    group = (group << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[written++] = static_cast<unsigned char>((group >> bits) & 0xff);
+    }
+  }
+  return (group & ((1u << bits) - 1)) == 0;
+}
+
 std::optional<std::string> decode_base64(std::string_view text) {
   if (text.size() % 4 == 0 && !text.empty()) {
     if (text.back() == '=') text.remove_suffix(1);
     if (text.back() == '=') text.remove_suffix(1);
   }
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string bytes;
-  bytes.reserve(text.size() * 3 / 4);
-  std::uint32_t group = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const std::uint8_t value = decode_table[static_cast<unsigned char>(c)];
-    if (value == not_base64) return std::nullopt;
-    group = (group << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes += static_cast<char>((group >> bits) & 0xff);
-    }
+  std::string bytes(text.size() * 6 / 8, '\0');
+  if (!decode_base64_into(text, std::span(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size()))) {
+    return std::nullopt;
   }
-  if ((group & ((1u << bits) - 1)) != 0) return std::nullopt;
   return bytes;
 }
 

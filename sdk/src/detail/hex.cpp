@@ -26,15 +26,22 @@ std::string encode_hex(std::string_view bytes) {
   return text;
 }
 
+bool decode_hex_into(std::string_view text, std::span<unsigned char> out) noexcept {
+  if (text.size() != 2 * out.size()) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int high = nibble(text[2 * i]);
+    const int low = nibble(text[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    out[i] = static_cast<unsigned char>((high << 4) | low);
+  }
+  return true;
+}
+
 std::optional<std::string> decode_hex(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
-  std::string bytes;
-  bytes.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = nibble(text[i]);
-    const int low = nibble(text[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    bytes += static_cast<char>((high << 4) | low);
+  std::string bytes(text.size() / 2, '\0');
+  if (!decode_hex_into(text, std::span(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size()))) {
+    return std::nullopt;
   }
   return bytes;
 }
