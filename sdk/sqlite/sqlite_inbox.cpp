@@ -203,8 +203,6 @@ struct SqliteInbox::Impl {
       used_.push_back(slot.get());
       return *slot;
     }
-    /// The connection itself, for transactions and one-off statements.
-    SQLite::Database& database() { return *impl_.reader; }
 
    private:
     Impl& impl_;
