@@ -43,23 +43,9 @@ std::optional<std::int64_t> parse_unix_seconds(std::string_view text) noexcept {
   return value;
 }
 
-constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// The value of the first header named `name` ignoring ASCII case, as Headers::get finds it,
-// with the comparison inlined: a verification looks up to three names among a few fields.
-std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) noexcept {
-  for (const auto& field : headers.fields()) {
-    if (field.name.size() != name.size()) continue;
-    bool equal = true;
-    for (std::size_t i = 0; i < name.size() && equal; ++i) equal = ascii_lower(field.name[i]) == ascii_lower(name[i]);
-    if (equal) return field.value;
-  }
-  return std::nullopt;
-}
-
 // The required, non-empty value of a header.
 Result<std::string_view, VerifyError> required(const Headers& headers, std::string_view name) {
-  const auto value = find_header(headers, name);
+  const auto value = headers.get(name);
   if (!value || trim(*value).empty()) return fail(error(VerifyErrorKind::missing_header, name));
   return trim(*value);
 }
@@ -120,14 +106,6 @@ std::optional<Pairs> parse_pairs(std::string_view text) {
     pairs.emplace_back(trim(element.substr(0, equals)), trim(element.substr(equals + 1)));
   }
   return pairs;
-}
-
-std::string_view digest_view(const detail::HmacDigest& digest) noexcept {
-  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
-}
-
-bool digests_equal(const detail::HmacDigest& a, const detail::HmacDigest& b) noexcept {
-  return detail::constant_time_equals(digest_view(a), digest_view(b));
 }
 
 }  // namespace
@@ -225,7 +203,9 @@ struct Verifier::Impl {
     if (!value) return fail(value.error());
     const auto candidate = decode(*value);
     if (!candidate) return fail(error(VerifyErrorKind::malformed_header, header));
-    const auto is_signed = [&](const detail::HmacDigest& digest) { return digests_equal(digest, *candidate); };
+    const auto is_signed = [&](const detail::HmacDigest& digest) {
+      return detail::constant_time_equals(digest, *candidate);
+    };
     return match({body}, is_signed, std::nullopt, header);
   }
 
@@ -262,7 +242,7 @@ struct Verifier::Impl {
       return for_each_entry([&](std::string_view version, std::string_view signature) {
         if (version != "v1") return false;
         const auto candidate = decode_base64_digest(signature);
-        return candidate && digests_equal(digest, *candidate);
+        return candidate && detail::constant_time_equals(digest, *candidate);
       });
     };
     const TimestampText seconds(*timestamp);
@@ -300,7 +280,7 @@ struct Verifier::Impl {
       for (const auto& [key, text] : *pairs) {
         if (key != signature_key) continue;
         const auto candidate = decode_hex_digest(text);
-        if (candidate && digests_equal(digest, *candidate)) return true;
+        if (candidate && detail::constant_time_equals(digest, *candidate)) return true;
       }
       return false;
     };

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+
 #include "hookline/event.hpp"
 #include "hookline/headers.hpp"
 #include "hookline/result.hpp"
@@ -30,6 +32,30 @@ BOOST_AUTO_TEST_CASE(header_lookup_ignores_case_and_keeps_repeats) {
   headers.set("webhook-SIGNATURE", "v1,c");
   BOOST_TEST(headers.get_all("webhook-signature").size() == 1u);
   BOOST_TEST(headers.get("Webhook-Signature").value() == "v1,c");
+}
+
+BOOST_AUTO_TEST_CASE(header_names_compare_like_a_byte_by_byte_ascii_fold) {
+  // Names of every length from 1 to 24, word sized or not, differing in any one byte: the
+  // comparison must agree with folding 'A'-'Z' alone, for every byte value (including those next to
+  // the letters, and bytes of 0x80 and up, which are never folded).
+  const auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; };
+  for (std::size_t size = 1; size <= 24; ++size) {
+    const std::string name = std::string("webhook-signature-rotate").substr(0, size);
+    for (std::size_t at = 0; at < size; ++at) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string other = name;
+        other[at] = static_cast<char>(byte);
+        const bool expected = fold(static_cast<unsigned char>(other[at])) == fold(static_cast<unsigned char>(name[at]));
+        BOOST_TEST_REQUIRE(hookline::header_name_equals(name, other) == expected, "size " << size << " byte " << byte << " at " << at);
+      }
+    }
+    std::string upper = name;
+    for (char& c : upper) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    }
+    BOOST_TEST(hookline::header_name_equals(name, upper));
+    BOOST_TEST(!hookline::header_name_equals(name, name + "x"));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(result_holds_value_or_error) {
