@@ -38,6 +38,20 @@ BOOST_AUTO_TEST_CASE(base64_rfc4648_vectors) {
   BOOST_TEST(decode_base64("//4A").value() == std::string("\xff\xfe\x00", 3));
 }
 
+BOOST_AUTO_TEST_CASE(base64_round_trips_every_length_and_refuses_a_bad_character_anywhere) {
+  std::string bytes;
+  for (int length = 0; length <= 34; ++length) {
+    const std::string text = encode_base64(bytes);
+    BOOST_TEST_REQUIRE(decode_base64(text).value() == bytes, "length " << length);
+    for (std::size_t at = 0; at < text.size() && text[at] != '='; ++at) {
+      std::string broken = text;
+      broken[at] = '*';
+      BOOST_TEST_REQUIRE(!decode_base64(broken).has_value(), "length " << length << " at " << at);
+    }
+    bytes += static_cast<char>(length * 37 + 11);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(base64_padding_is_optional) {
   BOOST_TEST(decode_base64("Zg").value() == "f");
   BOOST_TEST(decode_base64("Zm8").value() == "fo");

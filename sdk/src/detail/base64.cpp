@@ -52,20 +52,30 @@ std::string encode_base64(std::string_view bytes) {
 
 bool decode_base64_into(std::string_view unpadded, std::span<unsigned char> out) noexcept {
   if (unpadded.size() % 4 == 1 || unpadded.size() * 6 / 8 != out.size()) return false;
-  std::uint32_t group = 0;
-  int bits = 0;
+  // Four characters make three bytes. Each is checked once per group, not once per character: an
+  // invalid character's 0xff sets bits above the six that a valid one uses.
+  const auto value_at = [&unpadded](std::size_t at) -> std::uint32_t {
+    return decode_table[static_cast<unsigned char>(unpadded[at])];
+  };
+  std::size_t read = 0;
   std::size_t written = 0;
-  for (const char c : unpadded) {
-    const std::uint8_t value = decode_table[static_cast<unsigned char>(c)];
-    if (value == not_base64) return false;
-    group = (group << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[written++] = static_cast<unsigned char>((group >> bits) & 0xff);
-    }
+  for (; read + 4 <= unpadded.size(); read += 4, written += 3) {
+    const std::uint32_t a = value_at(read), b = value_at(read + 1), c = value_at(read + 2), d = value_at(read + 3);
+    if (((a | b | c | d) & ~std::uint32_t{0x3f}) != 0) return false;
+    const std::uint32_t group = (a << 18) | (b << 12) | (c << 6) | d;
+    out[written] = static_cast<unsigned char>(group >> 16);
+    out[written + 1] = static_cast<unsigned char>(group >> 8);
+    out[written + 2] = static_cast<unsigned char>(group);
   }
-  return (group & ((1u << bits) - 1)) == 0;
+  const std::size_t rest = unpadded.size() - read;  // 0, 2 or 3 characters: 0, 1 or 2 bytes
+  if (rest == 0) return true;
+  const std::uint32_t a = value_at(read), b = value_at(read + 1), c = rest == 3 ? value_at(read + 2) : 0;
+  if (((a | b | c) & ~std::uint32_t{0x3f}) != 0) return false;
+  const std::uint32_t group = (a << 18) | (b << 12) | (c << 6);
+  out[written] = static_cast<unsigned char>(group >> 16);
+  if (rest == 3) out[written + 1] = static_cast<unsigned char>(group >> 8);
+  // The bits past the last whole byte must be zero, or two texts would decode to the same bytes.
+  return (group & (rest == 3 ? 0xffu : 0xffffu)) == 0;
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {
