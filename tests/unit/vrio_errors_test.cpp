@@ -5,6 +5,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -201,6 +202,31 @@ BOOST_AUTO_TEST_CASE(every_malformed_sample_is_in_the_table) {
   for (const auto& entry : std::filesystem::directory_iterator(malformed_dir)) {
     const std::string name = entry.path().filename().string();
     if (entry.path().extension() == ".json") BOOST_TEST(listed.count(name) == 1U, name << " has no expected error");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_printable_byte_in_every_place_of_a_date_is_judged_like_a_plain_reading) {
+  // A date is accepted exactly when it is "YYYY-MM-DD HH:MM:SS" with a real day and a time of day;
+  // the reference below reads it character by character, the parser word by word.
+  const auto plainly_valid = [](const std::string& text) {
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      const char separator = at == 4 || at == 7 ? '-' : at == 10 ? ' ' : at == 13 || at == 16 ? ':' : '\0';
+      if (separator != '\0' ? text[at] != separator : (text[at] < '0' || text[at] > '9')) return false;
+    }
+    const auto number = [&text](std::size_t at, std::size_t count) { return std::stoi(text.substr(at, count)); };
+    const std::chrono::year_month_day date{std::chrono::year{number(0, 4)}, std::chrono::month(static_cast<unsigned>(number(5, 2))),
+                                           std::chrono::day(static_cast<unsigned>(number(8, 2)))};
+    return date.ok() && number(11, 2) <= 23 && number(14, 2) <= 59 && number(17, 2) <= 59;
+  };
+  const std::string valid = "2028-02-29 23:59:59";
+  for (std::size_t at = 0; at < valid.size(); ++at) {
+    for (char byte = ' '; byte <= '~'; ++byte) {
+      if (byte == '"' || byte == '\\') continue;
+      std::string date = valid;
+      date[at] = byte;
+      const auto event = hookline::vrio::parse(R"({"webhook_event":"x","webhook_event_id":"1","webhook_event_date":")" + date + R"("})");
+      BOOST_TEST_REQUIRE(event.ok() == plainly_valid(date), date);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "detail/json_reader.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -66,33 +67,57 @@ bool is_decimal_text(std::string_view text) noexcept {
   return at == text.size();
 }
 
-/// Two or four digits at `text[at..]`.
-int digits_at(std::string_view text, std::size_t at, std::size_t count, bool& ok) noexcept {
-  int value = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const char c = text[at + i];
-    if (!is_digit(c)) ok = false;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+/// Eight bytes of `text` from `at`, the first in the lowest byte.
+std::uint64_t word_at(std::string_view text, std::size_t at) noexcept {
+  std::uint64_t word = 0;
+  std::memcpy(&word, text.data() + at, sizeof(word));
+  return word;
 }
 
-/// "YYYY-MM-DD HH:MM:SS" as a local time, if it is one.
+/// Byte `index` of a word read by word_at.
+constexpr unsigned byte_of(std::uint64_t word, unsigned index) noexcept {
+  return static_cast<unsigned>(word >> (8 * index)) & 0xffu;
+}
+
+/// `value` at byte `index` of a word.
+constexpr std::uint64_t at_byte(unsigned index, unsigned char value) noexcept { return std::uint64_t{value} << (8 * index); }
+
+/// True when the bytes of `word` picked by `mask` hold exactly `expected`, and every other byte is a
+/// decimal digit. A byte minus '0' wraps past 0x80 below '0', and plus 0x76 reaches 0x80 above '9'.
+constexpr bool matches_with_digits(std::uint64_t word, std::uint64_t mask, std::uint64_t expected) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  const std::uint64_t digits = (word & ~mask) | (ones * '0' & mask);  // separators read as '0' here
+  const std::uint64_t values = digits - ones * '0';
+  return (word & mask) == expected && ((values | (values + ones * 0x76)) & ones * 0x80) == 0;
+}
+
+/// The two digits at byte `index` of a word whose digits matches_with_digits checked.
+constexpr int two_digits(std::uint64_t word, unsigned index) noexcept {
+  return static_cast<int>((byte_of(word, index) - '0') * 10 + (byte_of(word, index + 1) - '0'));
+}
+
+/// "YYYY-MM-DD HH:MM:SS" as a local time, if it is one. Every event carries two or three dates: the
+/// 14 digits and 5 separators are checked with three word compares, not one branch per byte.
 std::optional<std::chrono::local_seconds> parse_local_time(std::string_view text) noexcept {
-  if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':') {
+  if (text.size() != 19) return std::nullopt;
+  const std::uint64_t date = word_at(text, 0);   // "YYYY-MM-"
+  const std::uint64_t middle = word_at(text, 8);  // "DD HH:MM"
+  const std::uint64_t time = word_at(text, 11);  // "HH:MM:SS"
+  if (!matches_with_digits(date, at_byte(4, 0xff) | at_byte(7, 0xff), at_byte(4, '-') | at_byte(7, '-')) ||
+      !matches_with_digits(middle, at_byte(2, 0xff) | at_byte(5, 0xff), at_byte(2, ' ') | at_byte(5, ':')) ||
+      !matches_with_digits(time, at_byte(2, 0xff) | at_byte(5, 0xff), at_byte(2, ':') | at_byte(5, ':'))) {
     return std::nullopt;
   }
-  bool ok = true;
-  const int year = digits_at(text, 0, 4, ok);
-  const int month = digits_at(text, 5, 2, ok);
-  const int day = digits_at(text, 8, 2, ok);
-  const int hour = digits_at(text, 11, 2, ok);
-  const int minute = digits_at(text, 14, 2, ok);
-  const int second = digits_at(text, 17, 2, ok);
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!ok || !date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  return std::chrono::local_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+  const int year = two_digits(date, 0) * 100 + two_digits(date, 2);
+  const int month = two_digits(date, 5);
+  const int day = two_digits(middle, 0);
+  const int hour = two_digits(time, 0);
+  const int minute = two_digits(time, 3);
+  const int second = two_digits(time, 6);
+  const std::chrono::year_month_day calendar_date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
+                                                  std::chrono::day(static_cast<unsigned>(day))};
+  if (!calendar_date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  return std::chrono::local_days{calendar_date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
          std::chrono::seconds{second};
 }
 
