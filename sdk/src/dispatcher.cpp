@@ -79,6 +79,7 @@ struct Dispatcher::Impl {
         for (const InboxEntry& entry : *taken) {
           outcomes.push_back(handle(entry));
         }
+        sync_effects(*taken, outcomes);
         record(outcomes);
         notify();  // finishing an entry may have unblocked the next one of its entity
         continue;
@@ -98,6 +99,32 @@ struct Dispatcher::Impl {
     }
   }
 
+  /// Makes the handled entries' effects durable (options.sync_effects) before they are recorded as
+  /// handled; when that fails, they are failures to retry instead.
+  void sync_effects(const std::vector<InboxEntry>& entries, std::vector<HandlingOutcome>& outcomes) {
+    const auto handled = [](const HandlingOutcome& outcome) { return outcome.kind == HandlingOutcome::Kind::handled; };
+    if (!options.sync_effects || std::none_of(outcomes.begin(), outcomes.end(), handled)) {
+      return;
+    }
+    HandlerStatus synced;
+    try {
+      synced = options.sync_effects();
+    } catch (const std::exception& error) {
+      synced = fail(HandlerFailure{std::string("syncing effects threw: ") + error.what()});
+    } catch (...) {
+      synced = fail(HandlerFailure{"syncing effects threw a non-standard exception"});
+    }
+    if (synced) {
+      return;
+    }
+    const HandlerFailure failure{"the handler's effects were not made durable: " + synced.error().message, true};
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (handled(outcomes[i])) {
+        outcomes[i] = failed(entries[i], failure);
+      }
+    }
+  }
+
   /// Runs the entry's handler; how the attempt ended.
   HandlingOutcome handle(const InboxEntry& entry) {
     const auto route = routes.find(entry.meta.type);
@@ -113,7 +140,11 @@ struct Dispatcher::Impl {
     if (status) {
       return HandlingOutcome{entry.id, HandlingOutcome::Kind::handled, {}, {}};
     }
-    const HandlerFailure& failure = status.error();
+    return failed(entry, status.error());
+  }
+
+  /// The outcome of a failed attempt: a retry after a backoff, or a dead letter.
+  HandlingOutcome failed(const InboxEntry& entry, const HandlerFailure& failure) {
     if (failure.retryable) {
       double unit = 0.0;
       {

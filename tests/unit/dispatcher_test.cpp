@@ -209,6 +209,67 @@ BOOST_AUTO_TEST_CASE(a_worker_records_a_batch_of_outcomes_in_one_store_write_one
   BOOST_TEST(order == expected, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(one_sync_of_effects_per_batch_comes_before_its_outcomes_are_recorded) {
+  FakeClock clock;
+  FlakyInbox inbox(0);
+  for (int i = 1; i <= 5; ++i) {
+    claim(inbox, meta(std::to_string(i), "t", "shipment:" + std::to_string(i)), at(0));
+  }
+  auto options = options_with(clock, 0.0, 1);
+  std::atomic<int> syncs{0};
+  std::atomic<int> recorded_at_sync{-1};
+  options.sync_effects = [&]() -> HandlerStatus {
+    ++syncs;
+    recorded_at_sync = inbox.records.load();
+    return {};
+  };
+  Dispatcher dispatcher(inbox, succeed, options);
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST(syncs.load() == 1);             // five handlers, one batch, one sync
+  BOOST_TEST(recorded_at_sync.load() == 0);  // nothing was recorded as handled before it
+  BOOST_TEST(inbox.records.load() == 1);
+  BOOST_TEST(dispatcher.counters().handled == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_whose_effects_could_not_be_synced_is_retried_not_recorded_as_handled) {
+  FakeClock clock;
+  FlakyInbox inbox(0);
+  claim(inbox, meta("1", "t", "shipment:1"), at(0));
+  claim(inbox, meta("2", "fails", "shipment:2"), at(0));
+  auto options = options_with(clock, 0.5, 1);
+  std::atomic<bool> disk_ok{false};
+  std::atomic<int> syncs{0};
+  options.sync_effects = [&]() -> HandlerStatus {
+    ++syncs;
+    if (!disk_ok) return hookline::fail(HandlerFailure{"No space left on device"});
+    return {};
+  };
+  std::atomic<int> runs{0};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    ++runs;
+    return {};
+  }, options);
+  dispatcher.on("fails", [](const InboxEntry&) -> HandlerStatus { return hookline::fail(HandlerFailure{"bad", false}); });
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  const auto first = entry_for(inbox, 1);
+  BOOST_TEST((first.state == EntryState::pending));
+  BOOST_TEST(first.attempts == 1);
+  BOOST_TEST(first.last_error == "the handler's effects were not made durable: No space left on device");
+  BOOST_TEST((entry_for(inbox, 2).state == EntryState::dead));  // its own failure stands
+  BOOST_TEST(dispatcher.counters().retried == 1u);
+  BOOST_TEST(dispatcher.counters().handled == 0u);
+
+  disk_ok = true;
+  clock.offset = 3600;  // past the retry's backoff
+  dispatcher.notify();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST((entry_for(inbox, 1).state == EntryState::handled));
+  BOOST_TEST(runs.load() == 2);  // the handler ran again: its effects were not known to be on disk
+  BOOST_TEST(syncs.load() == 2);  // and not for the batch of the dead letter alone
+}
+
 BOOST_AUTO_TEST_CASE(a_fallback_is_required) {
   hookline::MemoryInbox inbox;
   BOOST_CHECK_THROW(Dispatcher(inbox, hookline::Handler{}), std::invalid_argument);
