@@ -125,8 +125,9 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
         p.logger.info("event handled", {{"event", std::string(type)}, {"decision", std::string(decision)}});
       });
   hookline::DispatcherOptions dispatch;
-  dispatch.workers = 8;  // handlers wait for the fulfillment store's sync; concurrent ones share it
+  dispatch.workers = 8;
   dispatch.vrio_parse = parse;
+  dispatch.sync_effects = [&p] { return p.handlers->sync_effects(); };  // one sync per batch of events
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);
 

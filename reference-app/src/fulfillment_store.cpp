@@ -411,15 +411,27 @@ std::uint64_t FulfillmentStore::sync_count() {
   return syncs_;
 }
 
+Status<StoreError> FulfillmentStore::transact(const std::function<void(StoreTx&)>& change) {
+  SQLite::Transaction transaction(*db_);
+  StoreTx tx(*db_, zone_);
+  change(tx);
+  transaction.commit();
+  return {};
+}
+
 Status<StoreError> FulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
-  return guarded_durable([&]() -> Status<StoreError> {
-    SQLite::Transaction transaction(*db_);
-    StoreTx tx(*db_, zone_);
-    change(tx);
-    transaction.commit();
-    return {};
+  return guarded_durable([&] { return transact(change); });
+}
+
+Status<StoreError> FulfillmentStore::write_unsynced(const std::function<void(StoreTx&)>& change) {
+  return guarded([&] {
+    auto committed = transact(change);
+    ++commits_;
+    return committed;
   });
 }
+
+Status<StoreError> FulfillmentStore::sync() { return sync_through(commits_.load()); }
 
 Result<std::optional<Fulfillment>, StoreError> FulfillmentStore::get(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {

@@ -146,8 +146,13 @@ class FulfillmentStore {
   FulfillmentStore(const FulfillmentStore&) = delete;
   FulfillmentStore& operator=(const FulfillmentStore&) = delete;
 
-  /// Runs `change` in one transaction: committed when it returns, rolled back when it throws.
+  /// Runs `change` in one transaction: committed and on disk when it returns, rolled back when it throws.
   [[nodiscard]] hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change);
+  /// As write(), but returns once committed: the change survives a crash of the process at once and
+  /// a power cut once sync() or any later write() returns.
+  [[nodiscard]] hookline::Status<StoreError> write_unsynced(const std::function<void(StoreTx&)>& change);
+  /// Waits until every write committed so far is on disk.
+  [[nodiscard]] hookline::Status<StoreError> sync();
 
   /// The fulfillment of this shipment, if there is one.
   [[nodiscard]] hookline::Result<std::optional<Fulfillment>, StoreError> get(std::int64_t shipment_id);
@@ -201,6 +206,8 @@ class FulfillmentStore {
   /// guarded() for `commit`, a function that commits a transaction, then waits until it is synced.
   template <class F>
   auto guarded_durable(F&& commit) -> decltype(commit());
+  /// Runs `change` in one transaction (under mutex_).
+  hookline::Status<StoreError> transact(const std::function<void(StoreTx&)>& change);
   /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
   [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
 

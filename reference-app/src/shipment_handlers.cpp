@@ -48,7 +48,7 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
   }
   const auto now = clock_();
   std::string decision;
-  const auto written = store_.write([&](StoreTx& tx) {
+  const auto written = store_.write_unsynced([&](StoreTx& tx) {
     if (tx.has_event(event->envelope.webhook_event_id)) {
       decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
       return;
@@ -84,7 +84,7 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
     event_date = event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{});
   }
   std::string decision = "recorded";
-  const auto written = store_.write([&](StoreTx& tx) {
+  const auto written = store_.write_unsynced([&](StoreTx& tx) {
     if (tx.has_event(event_id)) {
       decision = "duplicate";
       return;
@@ -96,6 +96,11 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
     return fail(HandlerFailure{"store: " + written.error().message, true});
   }
   if (observer_) observer_(type, decision, std::chrono::steady_clock::now() - started);
+  return {};
+}
+
+HandlerStatus ShipmentHandlers::sync_effects() {
+  if (auto synced = store_.sync(); !synced) return fail(HandlerFailure{"store: " + synced.error().message, true});
   return {};
 }
 

@@ -34,6 +34,9 @@ class ShipmentHandlers {
   [[nodiscard]] hookline::Handler fallback();
   /// Registers a typed handler for each VRIO shipment event.
   void register_with(hookline::Dispatcher& dispatcher);
+  /// Makes every effect handled so far durable: the handlers commit without waiting for the disk, so
+  /// this is the DispatcherOptions::sync_effects of the dispatcher that runs them.
+  [[nodiscard]] hookline::HandlerStatus sync_effects();
 
  private:
   FulfillmentStore& store_;
