@@ -12,6 +12,7 @@
 #include "admin_api.hpp"
 #include "fulfillment_events.hpp"
 #include "fulfillment_store.hpp"
+#include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/vrio.hpp"
 #include "printing.hpp"
@@ -171,16 +172,46 @@ BOOST_AUTO_TEST_CASE(many_due_fulfillments_are_released_in_batches_oldest_first)
                               tx.save(f);
                             }
                           }).ok());
+  const auto syncs_before = domain.store->sync_count();
   auto first = domain.scheduler->release_due(domain.now);
   BOOST_TEST_REQUIRE(first.ok());
   BOOST_TEST(first->size() == 256u);
   BOOST_TEST(first->front() == 300);  // the longest overdue first
+  BOOST_TEST(domain.store->sync_count() == syncs_before + 1);  // one write for the whole batch
   auto second = domain.scheduler->release_due(domain.now);
   BOOST_TEST_REQUIRE(second.ok());
   BOOST_TEST(second->size() == 44u);
   auto in_progress = domain.store->in_progress();
   BOOST_TEST_REQUIRE(in_progress.ok());
   BOOST_TEST(in_progress->size() == 300u);
+}
+
+BOOST_AUTO_TEST_CASE(handled_events_are_synced_once_per_dispatcher_batch_before_they_are_recorded) {
+  Domain domain;
+  hookline::MemoryInbox inbox;
+  for (int i = 1; i <= 20; ++i) {
+    const auto body = scheduled(std::to_string(i), "2026-03-22 14:30:00", 1000 + i, "2026-04-22 14:30:00");
+    auto event = hookline::vrio::parse(body);
+    BOOST_TEST_REQUIRE(event.ok());
+    BOOST_TEST_REQUIRE(inbox.claim(event->meta(), body, domain.now).ok());
+  }
+  const auto syncs_before = domain.store->sync_count();
+  std::uint64_t syncs_when_recording = 0;
+  hookline::DispatcherOptions options;
+  options.workers = 1;
+  options.sync_effects = [&] {
+    auto synced = domain.handlers->sync_effects();
+    syncs_when_recording = domain.store->sync_count();
+    return synced;
+  };
+  hookline::Dispatcher dispatcher(inbox, domain.handlers->fallback(), options);
+  domain.handlers->register_with(dispatcher);
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(20s));
+  BOOST_TEST(dispatcher.counters().handled == 20u);
+  BOOST_TEST(syncs_when_recording == syncs_before + 1);  // twenty handlers' writes, one sync
+  BOOST_TEST(domain.store->sync_count() == syncs_before + 1);
+  for (int i = 1; i <= 20; ++i) BOOST_TEST(domain.get(1000 + i).state == State::waiting);
 }
 
 BOOST_AUTO_TEST_CASE(cancel_before_its_schedule_never_ships_even_across_a_restart) {
