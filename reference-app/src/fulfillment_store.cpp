@@ -162,10 +162,10 @@ OutboxEntry outbox_from_row(SQLite::Statement& row) {
   return entry;
 }
 
-void insert_history(SQLite::Database& db, const HistoryEntry& entry) {
-  SQLite::Statement insert(db,
-                           "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, "
-                           "to_state, detail) VALUES (?,?,?,?,?,?,?,?,?)");
+void insert_history(StatementCache& statements, const HistoryEntry& entry) {
+  SQLite::Statement& insert = statements.prepare(
+      "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, "
+      "to_state, detail) VALUES (?,?,?,?,?,?,?,?,?)");
   insert.bind(1, entry.shipment_id);
   insert.bind(2, seconds_of(entry.at));
   insert.bind(3, std::string(to_string(entry.kind)));
@@ -204,16 +204,16 @@ std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZ
 // StoreTx
 
 std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
-  SQLite::Statement query(db_, std::string("SELECT ") + fulfillment_columns +
-                                   " FROM fulfillments WHERE shipment_id = ?");
+  SQLite::Statement& query =
+      statements_.prepare(std::string("SELECT ") + fulfillment_columns + " FROM fulfillments WHERE shipment_id = ?");
   query.bind(1, shipment_id);
   if (!query.executeStep()) return std::nullopt;
   return fulfillment_from_row(query);
 }
 
 void StoreTx::save(const Fulfillment& f) {
-  SQLite::Statement upsert(db_, std::string("INSERT OR REPLACE INTO fulfillments(") + fulfillment_columns +
-                                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  SQLite::Statement& upsert = statements_.prepare(std::string("INSERT OR REPLACE INTO fulfillments(") +
+                                                  fulfillment_columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   upsert.bind(1, f.shipment_id);
   upsert.bind(2, std::string(to_string(f.state)));
   if (f.address) {
@@ -259,11 +259,11 @@ void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now,
   entry.from_state = std::string(to_string(from));
   entry.to_state = std::string(to_string(to));
   entry.detail = std::string(reason);
-  insert_history(db_, entry);
+  insert_history(statements_, entry);
 }
 
 hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
-  SQLite::Statement query(db_, "SELECT view FROM shipment_views WHERE shipment_id = ?");
+  SQLite::Statement& query = statements_.prepare("SELECT view FROM shipment_views WHERE shipment_id = ?");
   query.bind(1, shipment_id);
   if (!query.executeStep()) {
     return {};
@@ -273,7 +273,7 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
   hookline::vrio::ShipmentView view = std::move(stored->view);
   const hookline::vrio::ParseOptions options{zone_};
   for (const auto& event_id : stored->held_ids) {
-    SQLite::Statement body(db_, "SELECT body FROM event_log WHERE event_id = ?");
+    SQLite::Statement& body = statements_.prepare("SELECT body FROM event_log WHERE event_id = ?");
     body.bind(1, event_id);
     if (!body.executeStep()) throw std::runtime_error("held event " + event_id + " is missing from the event log");
     auto event = hookline::vrio::parse(body.getColumn(0).getString(), options);
@@ -284,22 +284,23 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
 }
 
 void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
-  SQLite::Statement upsert(db_, "INSERT OR REPLACE INTO shipment_views(shipment_id, view) VALUES (?, ?)");
+  SQLite::Statement& upsert =
+      statements_.prepare("INSERT OR REPLACE INTO shipment_views(shipment_id, view) VALUES (?, ?)");
   upsert.bind(1, view.shipment_id);
   upsert.bind(2, json::encode_view(view));
   upsert.exec();
 }
 
 bool StoreTx::has_event(std::string_view event_id) {
-  SQLite::Statement query(db_, "SELECT 1 FROM event_log WHERE event_id = ?");
+  SQLite::Statement& query = statements_.prepare("SELECT 1 FROM event_log WHERE event_id = ?");
   query.bind(1, std::string(event_id));
   return query.executeStep();
 }
 
 void StoreTx::record_event(const EventRecord& record) {
-  SQLite::Statement insert(db_,
-                           "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
-                           "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
+  SQLite::Statement& insert = statements_.prepare(
+      "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
+      "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
   insert.bind(1, record.event_id);
   insert.bind(2, record.event_type);
   bind_optional(insert, 3, record.shipment_id);
@@ -311,14 +312,14 @@ void StoreTx::record_event(const EventRecord& record) {
   insert.exec();
 }
 
-void StoreTx::add_history(const HistoryEntry& entry) { insert_history(db_, entry); }
+void StoreTx::add_history(const HistoryEntry& entry) { insert_history(statements_, entry); }
 
 void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
   if (!shipped.tracking) throw std::logic_error("enqueue_tracking: the fulfillment has no tracking");
-  SQLite::Statement insert(db_,
-                           "INSERT OR IGNORE INTO tracking_outbox(shipment_id, idempotency_key, tracking_number, "
-                           "carrier_id, date_complete, state, next_attempt_ms, created_ms) VALUES "
-                           "(?,?,?,?,?,'pending',?,?)");
+  SQLite::Statement& insert = statements_.prepare(
+      "INSERT OR IGNORE INTO tracking_outbox(shipment_id, idempotency_key, tracking_number, "
+      "carrier_id, date_complete, state, next_attempt_ms, created_ms) VALUES "
+      "(?,?,?,?,?,'pending',?,?)");
   insert.bind(1, shipped.shipment_id);
   insert.bind(2, tracking_idempotency_key(shipped.shipment_id));
   insert.bind(3, shipped.tracking->tracking_number);
@@ -333,7 +334,7 @@ void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
 // FulfillmentStore
 
 FulfillmentStore::FulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
-    : db_(std::move(database)), zone_(zone) {}
+    : db_(std::move(database)), statements_(std::make_unique<StatementCache>(*db_)), zone_(zone) {}
 
 FulfillmentStore::~FulfillmentStore() {
   if (write_ahead_log_ >= 0) ::close(write_ahead_log_);
@@ -364,6 +365,7 @@ Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(con
 template <class F>
 auto FulfillmentStore::guarded(F&& read) -> decltype(read()) {
   const std::lock_guard lock(mutex_);
+  const StatementCache::Scope scope(*statements_);
   try {
     return read();
   } catch (const std::exception& error) {
@@ -413,8 +415,11 @@ std::uint64_t FulfillmentStore::sync_count() {
 
 Status<StoreError> FulfillmentStore::transact(const std::function<void(StoreTx&)>& change) {
   SQLite::Transaction transaction(*db_);
-  StoreTx tx(*db_, zone_);
-  change(tx);
+  {
+    const StatementCache::Scope scope(*statements_);  // every statement reset before the commit
+    StoreTx tx(*statements_, zone_);
+    change(tx);
+  }
   transaction.commit();
   return {};
 }
@@ -435,15 +440,16 @@ Status<StoreError> FulfillmentStore::sync() { return sync_through(commits_.load(
 
 Result<std::optional<Fulfillment>, StoreError> FulfillmentStore::get(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {
-    StoreTx tx(*db_, zone_);
+    StoreTx tx(*statements_, zone_);
     return tx.find(shipment_id);
   });
 }
 
 Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optional<State> state, std::size_t limit) {
   return guarded([&]() -> Result<std::vector<Fulfillment>, StoreError> {
-    SQLite::Statement query(*db_, std::string("SELECT ") + fulfillment_columns + " FROM fulfillments" +
-                                      (state ? " WHERE state = ?" : "") + " ORDER BY shipment_id LIMIT ?");
+    SQLite::Statement& query =
+        statements_->prepare(std::string("SELECT ") + fulfillment_columns + " FROM fulfillments" +
+                             (state ? " WHERE state = ?" : "") + " ORDER BY shipment_id LIMIT ?");
     int index = 1;
     if (state) query.bind(index++, std::string(to_string(*state)));
     query.bind(index, static_cast<std::int64_t>(limit));
@@ -455,9 +461,9 @@ Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optiona
 
 Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono::sys_seconds now, std::size_t limit) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
-    SQLite::Statement query(*db_,
-                            "SELECT shipment_id FROM fulfillments WHERE state = 'waiting' AND (date_scheduled IS NULL "
-                            "OR date_scheduled <= ?) ORDER BY date_scheduled, shipment_id LIMIT ?");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT shipment_id FROM fulfillments WHERE state = 'waiting' AND (date_scheduled IS NULL "
+        "OR date_scheduled <= ?) ORDER BY date_scheduled, shipment_id LIMIT ?");
     query.bind(1, seconds_of(now));
     query.bind(2, static_cast<std::int64_t>(limit));
     std::vector<std::int64_t> ids;
@@ -469,9 +475,9 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono:
 Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentStore::next_due_after(
     std::chrono::sys_seconds now) {
   return guarded([&]() -> Result<std::optional<std::chrono::sys_seconds>, StoreError> {
-    SQLite::Statement query(*db_,
-                            "SELECT MIN(date_scheduled) FROM fulfillments WHERE state = 'waiting' AND "
-                            "date_scheduled > ?");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT MIN(date_scheduled) FROM fulfillments WHERE state = 'waiting' AND "
+        "date_scheduled > ?");
     query.bind(1, seconds_of(now));
     if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<std::chrono::sys_seconds>{};
     return std::optional<std::chrono::sys_seconds>{time_of(query.getColumn(0).getInt64())};
@@ -480,9 +486,9 @@ Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentStore::ne
 
 Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
-    SQLite::Statement query(*db_,
-                            "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
-                            "shipment_id");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
+        "shipment_id");
     std::vector<std::int64_t> ids;
     while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
     return ids;
@@ -493,7 +499,7 @@ Result<std::map<State, std::size_t>, StoreError> FulfillmentStore::counts_by_sta
   return guarded([&]() -> Result<std::map<State, std::size_t>, StoreError> {
     std::map<State, std::size_t> counts;
     for (const State state : all_states()) counts[state] = 0;
-    SQLite::Statement query(*db_, "SELECT state, COUNT(*) FROM fulfillments GROUP BY state");
+    SQLite::Statement& query = statements_->prepare("SELECT state, COUNT(*) FROM fulfillments GROUP BY state");
     while (query.executeStep()) {
       if (const auto state = state_from_string(query.getColumn(0).getString())) {
         counts[*state] = static_cast<std::size_t>(query.getColumn(1).getInt64());
@@ -505,9 +511,9 @@ Result<std::map<State, std::size_t>, StoreError> FulfillmentStore::counts_by_sta
 
 Result<std::vector<HistoryEntry>, StoreError> FulfillmentStore::history(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::vector<HistoryEntry>, StoreError> {
-    SQLite::Statement query(*db_,
-                            "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM "
-                            "history WHERE shipment_id = ? ORDER BY id");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM "
+        "history WHERE shipment_id = ? ORDER BY id");
     query.bind(1, shipment_id);
     std::vector<HistoryEntry> entries;
     while (query.executeStep()) {
@@ -535,7 +541,7 @@ Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const Even
     if (filter.shipment_id) sql += " AND shipment_id = ?";
     if (filter.event_type) sql += " AND event_type = ?";
     sql += " ORDER BY seq DESC LIMIT ?";
-    SQLite::Statement query(*db_, sql);
+    SQLite::Statement& query = statements_->prepare(sql);
     int index = 1;
     if (filter.shipment_id) query.bind(index++, *filter.shipment_id);
     if (filter.event_type) query.bind(index++, *filter.event_type);
@@ -560,9 +566,10 @@ Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const Even
 Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis now, std::size_t limit,
                                                                         OutboxShard shard) {
   return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
-    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
-                                      " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
-                                      "AND abs(shipment_id) % ? = ? ORDER BY next_attempt_ms, shipment_id LIMIT ?");
+    SQLite::Statement& query = statements_->prepare(
+        std::string("SELECT ") + outbox_columns +
+        " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
+        "AND abs(shipment_id) % ? = ? ORDER BY next_attempt_ms, shipment_id LIMIT ?");
     query.bind(1, millis_of(now));
     query.bind(2, static_cast<std::int64_t>(std::max<std::size_t>(shard.of, 1)));
     query.bind(3, static_cast<std::int64_t>(shard.index));
@@ -575,7 +582,8 @@ Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis
 
 Result<std::optional<Millis>, StoreError> FulfillmentStore::outbox_next_attempt() {
   return guarded([&]() -> Result<std::optional<Millis>, StoreError> {
-    SQLite::Statement query(*db_, "SELECT MIN(next_attempt_ms) FROM tracking_outbox WHERE state = 'pending'");
+    SQLite::Statement& query =
+        statements_->prepare("SELECT MIN(next_attempt_ms) FROM tracking_outbox WHERE state = 'pending'");
     if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<Millis>{};
     return std::optional<Millis>{millis_time_of(query.getColumn(0).getInt64())};
   });
@@ -583,8 +591,8 @@ Result<std::optional<Millis>, StoreError> FulfillmentStore::outbox_next_attempt(
 
 Result<std::optional<OutboxEntry>, StoreError> FulfillmentStore::outbox_entry(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<OutboxEntry>, StoreError> {
-    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
-                                      " FROM tracking_outbox WHERE shipment_id = ?");
+    SQLite::Statement& query =
+        statements_->prepare(std::string("SELECT ") + outbox_columns + " FROM tracking_outbox WHERE shipment_id = ?");
     query.bind(1, shipment_id);
     if (!query.executeStep()) return std::optional<OutboxEntry>{};
     return std::optional<OutboxEntry>{outbox_from_row(query)};
@@ -595,9 +603,9 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
                                                     Millis next_attempt_at) {
   return guarded_durable([&]() -> Status<StoreError> {
     SQLite::Transaction transaction(*db_);
-    SQLite::Statement insert(*db_,
-                             "INSERT INTO tracking_attempts(shipment_id, attempt, at_ms, outcome, http_status, detail) "
-                             "VALUES (?,?,?,?,?,?)");
+    SQLite::Statement& insert = statements_->prepare(
+        "INSERT INTO tracking_attempts(shipment_id, attempt, at_ms, outcome, http_status, detail) "
+        "VALUES (?,?,?,?,?,?)");
     insert.bind(1, attempt.shipment_id);
     insert.bind(2, attempt.attempt);
     insert.bind(3, millis_of(attempt.at));
@@ -605,9 +613,9 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
     insert.bind(5, attempt.http_status);
     insert.bind(6, attempt.detail);
     insert.exec();
-    SQLite::Statement update(*db_,
-                             "UPDATE tracking_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
-                             "sent_ms = CASE WHEN ? = 'sent' THEN ? ELSE sent_ms END WHERE shipment_id = ?");
+    SQLite::Statement& update = statements_->prepare(
+        "UPDATE tracking_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
+        "sent_ms = CASE WHEN ? = 'sent' THEN ? ELSE sent_ms END WHERE shipment_id = ?");
     const std::string state_name(to_string(state));
     update.bind(1, state_name);
     update.bind(2, attempt.attempt);
@@ -623,7 +631,7 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
     entry.kind = HistoryKind::tracking;
     entry.decision = attempt.outcome;
     entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
-    insert_history(*db_, entry);
+    insert_history(*statements_, entry);
     transaction.commit();
     return {};
   });
@@ -631,8 +639,9 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
 
 Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_dead_letters(std::size_t limit) {
   return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
-    SQLite::Statement query(*db_, std::string("SELECT ") + outbox_columns +
-                                      " FROM tracking_outbox WHERE state = 'dead' ORDER BY shipment_id LIMIT ?");
+    SQLite::Statement& query = statements_->prepare(std::string("SELECT ") + outbox_columns +
+                                                    " FROM tracking_outbox WHERE state = 'dead' "
+                                                    "ORDER BY shipment_id LIMIT ?");
     query.bind(1, static_cast<std::int64_t>(limit));
     std::vector<OutboxEntry> entries;
     while (query.executeStep()) entries.push_back(outbox_from_row(query));
@@ -643,9 +652,9 @@ Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_dead_lette
 Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipment_id, Millis now) {
   return guarded_durable([&]() -> Result<bool, StoreError> {
     SQLite::Transaction transaction(*db_);
-    SQLite::Statement update(*db_,
-                             "UPDATE tracking_outbox SET state = 'pending', next_attempt_ms = ? WHERE shipment_id = ? "
-                             "AND state = 'dead'");
+    SQLite::Statement& update = statements_->prepare(
+        "UPDATE tracking_outbox SET state = 'pending', next_attempt_ms = ? WHERE shipment_id = ? "
+        "AND state = 'dead'");
     update.bind(1, millis_of(now));
     update.bind(2, shipment_id);
     const bool changed = update.exec() == 1;
@@ -656,7 +665,7 @@ Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipme
       entry.kind = HistoryKind::tracking;
       entry.decision = "retry";
       entry.detail = "dead letter put back in the outbox by an operator";
-      insert_history(*db_, entry);
+      insert_history(*statements_, entry);
     }
     transaction.commit();
     return changed;
@@ -665,9 +674,9 @@ Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipme
 
 Result<std::vector<TrackingAttempt>, StoreError> FulfillmentStore::attempts(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::vector<TrackingAttempt>, StoreError> {
-    SQLite::Statement query(*db_,
-                            "SELECT attempt, at_ms, outcome, http_status, detail FROM tracking_attempts WHERE "
-                            "shipment_id = ? ORDER BY id");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT attempt, at_ms, outcome, http_status, detail FROM tracking_attempts WHERE "
+        "shipment_id = ? ORDER BY id");
     query.bind(1, shipment_id);
     std::vector<TrackingAttempt> found;
     while (query.executeStep()) {
@@ -687,7 +696,8 @@ Result<std::vector<TrackingAttempt>, StoreError> FulfillmentStore::attempts(std:
 Result<OutboxCounts, StoreError> FulfillmentStore::outbox_counts() {
   return guarded([&]() -> Result<OutboxCounts, StoreError> {
     OutboxCounts counts;
-    SQLite::Statement query(*db_, "SELECT state, COUNT(*), SUM(attempts) FROM tracking_outbox GROUP BY state");
+    SQLite::Statement& query =
+        statements_->prepare("SELECT state, COUNT(*), SUM(attempts) FROM tracking_outbox GROUP BY state");
     while (query.executeStep()) {
       const auto count = static_cast<std::size_t>(query.getColumn(1).getInt64());
       counts.attempts += static_cast<std::uint64_t>(query.getColumn(2).getInt64());

@@ -23,6 +23,7 @@
 #include "hookline/result.hpp"
 #include "hookline/time_zone.hpp"
 #include "hookline/vrio_shipment.hpp"
+#include "statement_cache.hpp"
 
 namespace SQLite {
 class Database;
@@ -123,8 +124,8 @@ class StoreTx {
 
  private:
   friend class FulfillmentStore;
-  StoreTx(SQLite::Database& database, const hookline::TimeZone& zone) : db_(database), zone_(zone) {}
-  SQLite::Database& db_;
+  StoreTx(StatementCache& statements, const hookline::TimeZone& zone) : statements_(statements), zone_(zone) {}
+  StatementCache& statements_;
   const hookline::TimeZone& zone_;
 };
 
@@ -213,6 +214,7 @@ class FulfillmentStore {
 
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<StatementCache> statements_;  // db_'s, used under mutex_
   hookline::TimeZone zone_;
   int write_ahead_log_ = -1;             // the -wal file, for fdatasync
   std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
