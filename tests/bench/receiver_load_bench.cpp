@@ -127,8 +127,6 @@ void BM_durable_receive_over_http(benchmark::State& state) {
   const auto connections = static_cast<int>(state.range(0));
   const auto per_connection = static_cast<int>(state.range(1));
   const bool durable = state.range(2) != 0;
-  static int run = 0;
-  ++run;
 
   const auto dir = std::filesystem::temp_directory_path() / ("hookline-load-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -152,11 +150,13 @@ void BM_durable_receive_over_http(benchmark::State& state) {
   }
 
   const auto sample = sample_body();
+  // Event and shipment ids are numbers that grow in the order the requests go out, as VRIO's do.
+  static long long next_id = 1000000;
   std::vector<std::vector<std::string>> requests(static_cast<std::size_t>(connections));
-  for (int c = 0; c < connections; ++c) {
-    for (int i = 0; i < per_connection; ++i) {
-      const auto id = "load-" + std::to_string(run) + "-" + std::to_string(c) + "-" + std::to_string(i);
-      requests[c].push_back(signed_request(*signer, sample, id, c * 1000000LL + i));
+  for (int i = 0; i < per_connection; ++i) {
+    for (int c = 0; c < connections; ++c) {
+      const long long id = next_id++;
+      requests[c].push_back(signed_request(*signer, sample, std::to_string(id), id));
     }
   }
 
