@@ -561,26 +561,21 @@ Result<std::size_t, StoreError> SqliteInbox::prune_handled(std::chrono::sys_seco
 
 Result<InboxCounts, StoreError> SqliteInbox::counts() {
   return impl_->with_reader<InboxCounts>("counting inbox entries", [this](Impl::Reader& db) {
-    auto& select = db.prepare("SELECT state, COUNT(*) FROM inbox_entries GROUP BY state");
+    // Pending and dead entries are counted through their partial indexes and handled ones as the
+    // rest of a b-tree count: a GROUP BY over the states read every row, tens of milliseconds under
+    // a burst, for every scrape of the metrics.
+    const auto count = [&db](const std::string& sql) {
+      auto& select = db.prepare(sql);
+      select.executeStep();
+      return static_cast<std::size_t>(select.getColumn(0).getInt64());
+    };
     InboxCounts counts;
-    while (select.executeStep()) {
-      const auto count = static_cast<std::size_t>(select.getColumn(1).getInt64());
-      switch (state_from_column(select.getColumn(0).getInt())) {
-        case EntryState::pending:
-          counts.pending = count;
-          break;
-        case EntryState::in_flight:
-          break;  // never stored
-        case EntryState::handled:
-          counts.handled = count;
-          break;
-        case EntryState::dead:
-          counts.dead = count;
-          break;
-      }
-    }
+    const std::size_t all = count("SELECT COUNT(*) FROM inbox_entries");
+    counts.dead = count("SELECT COUNT(*) FROM inbox_entries WHERE state = " + std::to_string(dead_state));
+    const std::size_t pending = count("SELECT COUNT(*) FROM inbox_entries WHERE state = " + std::to_string(pending_state));
+    counts.handled = all - pending - counts.dead;
     counts.in_flight = impl_->in_flight.size();
-    counts.pending -= counts.in_flight;  // in flight entries are pending in the file
+    counts.pending = pending - counts.in_flight;  // in flight entries are pending in the file
     return counts;
   });
 }
