@@ -572,7 +572,8 @@ Result<InboxCounts, StoreError> SqliteInbox::counts() {
     InboxCounts counts;
     const std::size_t all = count("SELECT COUNT(*) FROM inbox_entries");
     counts.dead = count("SELECT COUNT(*) FROM inbox_entries WHERE state = " + std::to_string(dead_state));
-    const std::size_t pending = count("SELECT COUNT(*) FROM inbox_entries WHERE state = " + std::to_string(pending_state));
+    const std::size_t pending =
+        count("SELECT COUNT(*) FROM inbox_entries WHERE state = " + std::to_string(pending_state));
     counts.handled = all - pending - counts.dead;
     counts.in_flight = impl_->in_flight.size();
     counts.pending = pending - counts.in_flight;  // in flight entries are pending in the file
