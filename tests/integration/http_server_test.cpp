@@ -289,6 +289,21 @@ BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_instead_of_100) {
   BOOST_TEST(response->status == 413);
 }
 
+BOOST_AUTO_TEST_CASE(a_client_waiting_for_100_continue_gets_it_before_it_sends_the_body) {
+  // The server keeps a response's pieces to send them in one go; a "100 Continue" must still go out
+  // at once, since this client sends nothing more until it arrives.
+  RunningServer running;
+  RawConnection connection(running.port());
+  const auto request = signed_post("/webhooks/vrio", vrio_body("cont-2"), "Expect: 100-continue\r\n");
+  const auto head_size = request.find("\r\n\r\n") + 4;
+  BOOST_REQUIRE(connection.send(request.substr(0, head_size)));
+  BOOST_REQUIRE(connection.received("HTTP/1.1 100 Continue\r\n\r\n", 2s));
+  BOOST_REQUIRE(connection.send(request.substr(head_size)));
+  const auto response = connection.read_response(2s);
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+}
+
 BOOST_AUTO_TEST_CASE(expect_continue_on_an_acceptable_delivery_gets_100_then_200) {
   RunningServer running;
   RawConnection connection(running.port());

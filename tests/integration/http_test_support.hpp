@@ -177,6 +177,17 @@ class RawConnection {
     return response;
   }
 
+  /// True once `text` has arrived within `timeout`; it is left unread.
+  bool received(std::string_view text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (pending_.find(text) == std::string::npos) {
+      if (!receive(deadline)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /// Sends a request and reads its response.
   std::optional<RawResponse> exchange(std::string_view request,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
