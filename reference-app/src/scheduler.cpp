@@ -1,5 +1,7 @@
 #include "scheduler.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace fulfillment {
@@ -123,8 +125,16 @@ void Scheduler::start() {
     started_ = true;
     stopping_ = false;
   }
-  threads_.emplace_back([this] { run_releaser(); });
-  for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { run_worker(); });
+  threads_.emplace_back([this] {
+    pthread_setname_np(pthread_self(), "hl-release");  // as top -H and perf show it
+    run_releaser();
+  });
+  for (std::size_t i = 0; i < options_.workers; ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "hl-warehouse");
+      run_worker();
+    });
+  }
 }
 
 void Scheduler::stop() {

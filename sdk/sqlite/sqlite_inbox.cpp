@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -382,8 +383,14 @@ struct SqliteInbox::Impl {
 };
 
 SqliteInbox::SqliteInbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  impl_->committer = std::thread([impl = impl_.get()] { impl->run_committer(); });
-  impl_->syncer = std::thread([impl = impl_.get()] { impl->run_syncer(); });
+  impl_->committer = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), "hl-inbox-commit");  // as top -H and perf show it
+    impl->run_committer();
+  });
+  impl_->syncer = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), "hl-inbox-sync");
+    impl->run_syncer();
+  });
 }
 
 Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::filesystem::path& path,

@@ -1,5 +1,7 @@
 #include "hookline/dispatcher.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <map>
@@ -217,7 +219,10 @@ void Dispatcher::start() {
     impl_->started = true;
     impl_->quiet_at.assign(impl_->options.workers, std::nullopt);
     for (std::size_t index = 0; index < impl_->options.workers; ++index) {
-      impl_->threads.emplace_back([impl = impl_.get(), index] { impl->run_worker(index); });
+      impl_->threads.emplace_back([impl = impl_.get(), index] {
+        pthread_setname_np(pthread_self(), "hl-dispatch");  // as top -H and perf show it
+        impl->run_worker(index);
+      });
     }
   }
   impl_->store.set_accepted_listener([impl = impl_.get()] { impl->notify(); });
