@@ -127,7 +127,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   hookline::DispatcherOptions dispatch;
   dispatch.workers = 8;
   dispatch.vrio_parse = parse;
-  dispatch.sync_effects = [&p] { return p.handlers->sync_effects(); };  // one sync per batch of events
+  dispatch.run_batch = [&p](const std::function<void()>& handlers) { return p.handlers->run_batch(handlers); };
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);
 

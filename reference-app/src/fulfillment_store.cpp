@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "json.hpp"
 
@@ -425,18 +426,50 @@ Status<StoreError> FulfillmentStore::transact(const std::function<void(StoreTx&)
 }
 
 Status<StoreError> FulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
+  if (batch_thread_.load() == std::this_thread::get_id()) return write_in_batch(change);
   return guarded_durable([&] { return transact(change); });
 }
 
-Status<StoreError> FulfillmentStore::write_unsynced(const std::function<void(StoreTx&)>& change) {
-  return guarded([&] {
-    auto committed = transact(change);
-    ++commits_;
-    return committed;
+Status<StoreError> FulfillmentStore::write_batch(const std::function<void()>& writes) {
+  return guarded_durable([&]() -> Status<StoreError> {
+    SQLite::Transaction transaction(*db_);
+    batch_failed_ = false;
+    batch_thread_ = std::this_thread::get_id();
+    struct EndBatch {
+      std::atomic<std::thread::id>& thread;
+      ~EndBatch() { thread = std::thread::id(); }
+    } end_batch{batch_thread_};
+    writes();
+    // SQLite undoes a whole transaction after some errors (a full disk, say), savepoints and all.
+    if (batch_failed_) throw std::runtime_error("a write of the batch could not be undone alone: " + batch_error_);
+    transaction.commit();
+    return {};
   });
 }
 
-Status<StoreError> FulfillmentStore::sync() { return sync_through(commits_.load()); }
+Status<StoreError> FulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
+  // Under mutex_, held by write_batch on this thread. A savepoint per write: one that throws
+  // undoes its own changes and leaves the batch's others.
+  try {
+    db_->exec("SAVEPOINT batch_write");
+    {
+      const StatementCache::Scope scope(*statements_);
+      StoreTx tx(*statements_, zone_);
+      change(tx);
+    }
+    db_->exec("RELEASE batch_write");
+    return {};
+  } catch (const std::exception& error) {
+    try {
+      db_->exec("ROLLBACK TO batch_write");
+      db_->exec("RELEASE batch_write");
+    } catch (const std::exception& undo) {
+      batch_failed_ = true;
+      batch_error_ = undo.what();
+    }
+    return fail(StoreError{error.what()});
+  }
+}
 
 Result<std::optional<Fulfillment>, StoreError> FulfillmentStore::get(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "fulfillment.hpp"
@@ -147,13 +148,14 @@ class FulfillmentStore {
   FulfillmentStore(const FulfillmentStore&) = delete;
   FulfillmentStore& operator=(const FulfillmentStore&) = delete;
 
-  /// Runs `change` in one transaction: committed and on disk when it returns, rolled back when it throws.
+  /// Runs `change` in one transaction: committed and on disk when it returns, rolled back when it
+  /// throws. Inside write_batch() on the same thread, it joins the batch's transaction instead.
   [[nodiscard]] hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change);
-  /// As write(), but returns once committed: the change survives a crash of the process at once and
-  /// a power cut once sync() or any later write() returns.
-  [[nodiscard]] hookline::Status<StoreError> write_unsynced(const std::function<void(StoreTx&)>& change);
-  /// Waits until every write committed so far is on disk.
-  [[nodiscard]] hookline::Status<StoreError> sync();
+  /// Runs `writes`, whose write() calls on this thread share one transaction (each in a savepoint, so
+  /// one that throws undoes only its own changes), then commits and syncs it: one commit and one
+  /// sync for a batch of handled events. The store is held meanwhile: `writes` must call no other
+  /// store method, and on failure none of the batch's writes is stored.
+  [[nodiscard]] hookline::Status<StoreError> write_batch(const std::function<void()>& writes);
 
   /// The fulfillment of this shipment, if there is one.
   [[nodiscard]] hookline::Result<std::optional<Fulfillment>, StoreError> get(std::int64_t shipment_id);
@@ -209,6 +211,8 @@ class FulfillmentStore {
   auto guarded_durable(F&& commit) -> decltype(commit());
   /// Runs `change` in one transaction (under mutex_).
   hookline::Status<StoreError> transact(const std::function<void(StoreTx&)>& change);
+  /// Runs `change` in a savepoint of the batch open on this thread (under mutex_).
+  hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
   /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
   [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
 
@@ -218,6 +222,9 @@ class FulfillmentStore {
   hookline::TimeZone zone_;
   int write_ahead_log_ = -1;             // the -wal file, for fdatasync
   std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
+  std::atomic<std::thread::id> batch_thread_{};  // the thread inside write_batch(), if any
+  bool batch_failed_ = false;  // a write of the batch could not be undone alone (under mutex_)
+  std::string batch_error_;
   std::mutex sync_mutex_;                // guards the three below
   std::condition_variable sync_ended_;
   std::uint64_t synced_through_ = 0;  // every commit up to this number is on disk

@@ -48,7 +48,7 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
   }
   const auto now = clock_();
   std::string decision;
-  const auto written = store_.write_unsynced([&](StoreTx& tx) {
+  const auto written = store_.write([&](StoreTx& tx) {
     if (tx.has_event(event->envelope.webhook_event_id)) {
       decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
       return;
@@ -67,6 +67,8 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
   if (!written) {
     return fail(HandlerFailure{"store: " + written.error().message, true});
   }
+  // Inside a batch (run_batch) this is before the batch commits: should the commit fail, the event is
+  // handled again and counted twice.
   if (changed_) changed_();
   if (observer_) observer_(event->envelope.webhook_event, decision, std::chrono::steady_clock::now() - started);
   return {};
@@ -84,7 +86,7 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
     event_date = event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{});
   }
   std::string decision = "recorded";
-  const auto written = store_.write_unsynced([&](StoreTx& tx) {
+  const auto written = store_.write([&](StoreTx& tx) {
     if (tx.has_event(event_id)) {
       decision = "duplicate";
       return;
@@ -99,8 +101,10 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
   return {};
 }
 
-HandlerStatus ShipmentHandlers::sync_effects() {
-  if (auto synced = store_.sync(); !synced) return fail(HandlerFailure{"store: " + synced.error().message, true});
+HandlerStatus ShipmentHandlers::run_batch(const std::function<void()>& handlers) {
+  if (auto written = store_.write_batch(handlers); !written) {
+    return fail(HandlerFailure{"store: " + written.error().message, true});
+  }
   return {};
 }
 

@@ -34,9 +34,10 @@ class ShipmentHandlers {
   [[nodiscard]] hookline::Handler fallback();
   /// Registers a typed handler for each VRIO shipment event.
   void register_with(hookline::Dispatcher& dispatcher);
-  /// Makes every effect handled so far durable: the handlers commit without waiting for the disk, so
-  /// this is the DispatcherOptions::sync_effects of the dispatcher that runs them.
-  [[nodiscard]] hookline::HandlerStatus sync_effects();
+  /// Runs a batch of these handlers with one transaction and one sync of the store for all their
+  /// writes (FulfillmentStore::write_batch): the DispatcherOptions::run_batch of their dispatcher.
+  /// Without it each handler's write is a transaction and a sync of its own.
+  [[nodiscard]] hookline::HandlerStatus run_batch(const std::function<void()>& handlers);
 
  private:
   FulfillmentStore& store_;

@@ -125,7 +125,7 @@ class ConnectionStream final : public httplib::Stream {
   /// waiting to read (a "100 Continue" must reach the client before its body can arrive).
   bool flush() const {
     if (pending_.empty()) {
-      return !broken_;
+      return true;
     }
     const bool sent = send_all(pending_.data(), pending_.size());
     pending_.clear();

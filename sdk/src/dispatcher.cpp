@@ -76,13 +76,7 @@ struct Dispatcher::Impl {
       }
       auto taken = store.take_due(options.batch, options.clock());
       if (taken && !taken->empty()) {
-        std::vector<HandlingOutcome> outcomes;
-        outcomes.reserve(taken->size());
-        for (const InboxEntry& entry : *taken) {
-          outcomes.push_back(handle(entry));
-        }
-        sync_effects(*taken, outcomes);
-        record(outcomes);
+        record(run_batch(*taken));
         notify();  // finishing an entry may have unblocked the next one of its entity
         continue;
       }
@@ -101,30 +95,54 @@ struct Dispatcher::Impl {
     }
   }
 
-  /// Makes the handled entries' effects durable (options.sync_effects) before they are recorded as
-  /// handled; when that fails, they are failures to retry instead.
-  void sync_effects(const std::vector<InboxEntry>& entries, std::vector<HandlingOutcome>& outcomes) {
-    const auto handled = [](const HandlingOutcome& outcome) { return outcome.kind == HandlingOutcome::Kind::handled; };
-    if (!options.sync_effects || std::none_of(outcomes.begin(), outcomes.end(), handled)) {
-      return;
+  /// Runs the entries' handlers, through options.run_batch when set; their outcomes, in order.
+  std::vector<HandlingOutcome> run_batch(const std::vector<InboxEntry>& entries) {
+    std::vector<HandlingOutcome> outcomes;
+    outcomes.reserve(entries.size());
+    const auto run_handlers = [&] {
+      for (std::size_t i = outcomes.size(); i < entries.size(); ++i) {
+        outcomes.push_back(handle(entries[i]));
+      }
+    };
+    if (!options.run_batch) {
+      run_handlers();
+      return outcomes;
     }
-    HandlerStatus synced;
+    HandlerStatus batch;
     try {
-      synced = options.sync_effects();
+      batch = options.run_batch(run_handlers);
     } catch (const std::exception& error) {
-      synced = fail(HandlerFailure{std::string("syncing effects threw: ") + error.what()});
+      batch = fail(HandlerFailure{std::string("the batch threw: ") + error.what()});
     } catch (...) {
-      synced = fail(HandlerFailure{"syncing effects threw a non-standard exception"});
+      batch = fail(HandlerFailure{"the batch threw a non-standard exception"});
     }
-    if (synced) {
-      return;
+    if (batch) {
+      run_handlers();  // none left, unless run_batch returned without running them all
+      return outcomes;
     }
-    const HandlerFailure failure{"the handler's effects were not made durable: " + synced.error().message, true};
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      if (handled(outcomes[i])) {
-        outcomes[i] = failed(entries[i], failure);
+    // Nothing the batch did is known to be stored: successes, and entries whose handler did not
+    // run, are tried again after a backoff. The store failed, not the handlers: this never makes a
+    // dead letter, whatever the attempts so far.
+    const std::string message = "the batch's effects were not stored: " + batch.error().message;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (i >= outcomes.size()) {
+        outcomes.push_back(retry_later(entries[i], message));
+      } else if (outcomes[i].kind == HandlingOutcome::Kind::handled) {
+        outcomes[i] = retry_later(entries[i], message);
       }
     }
+    return outcomes;
+  }
+
+  /// Another attempt after a jittered backoff, however many attempts came before.
+  HandlingOutcome retry_later(const InboxEntry& entry, std::string message) {
+    double unit = 0.0;
+    {
+      const std::lock_guard lock(mutex);
+      unit = options.random();
+    }
+    const auto delay = full_jitter(backoff_ceiling(options.retry, entry.attempts + 1), unit);
+    return HandlingOutcome{entry.id, HandlingOutcome::Kind::retry, std::move(message), options.clock() + delay};
   }
 
   /// Runs the entry's handler; how the attempt ended.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <limits>
 #include <map>
@@ -209,39 +210,52 @@ BOOST_AUTO_TEST_CASE(a_worker_records_a_batch_of_outcomes_in_one_store_write_one
   BOOST_TEST(order == expected, boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(one_sync_of_effects_per_batch_comes_before_its_outcomes_are_recorded) {
+BOOST_AUTO_TEST_CASE(a_batch_runs_its_handlers_inside_run_batch_before_its_outcomes_are_recorded) {
   FakeClock clock;
   FlakyInbox inbox(0);
   for (int i = 1; i <= 5; ++i) {
     claim(inbox, meta(std::to_string(i), "t", "shipment:" + std::to_string(i)), at(0));
   }
   auto options = options_with(clock, 0.0, 1);
-  std::atomic<int> syncs{0};
-  std::atomic<int> recorded_at_sync{-1};
-  options.sync_effects = [&]() -> HandlerStatus {
-    ++syncs;
-    recorded_at_sync = inbox.records.load();
+  std::atomic<int> batches{0};
+  std::atomic<bool> inside{false};
+  std::atomic<int> recorded_when_done{-1};
+  options.run_batch = [&](const std::function<void()>& handlers) -> HandlerStatus {
+    ++batches;
+    inside = true;
+    handlers();
+    inside = false;
+    recorded_when_done = inbox.records.load();
     return {};
   };
-  Dispatcher dispatcher(inbox, succeed, options);
+  std::atomic<int> run_inside{0};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+    if (inside) ++run_inside;
+    return {};
+  }, options);
   dispatcher.start();
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
-  BOOST_TEST(syncs.load() == 1);             // five handlers, one batch, one sync
-  BOOST_TEST(recorded_at_sync.load() == 0);  // nothing was recorded as handled before it
+  BOOST_TEST(batches.load() == 1);             // five handlers, one batch
+  BOOST_TEST(run_inside.load() == 5);          // every handler ran within it
+  BOOST_TEST(recorded_when_done.load() == 0);  // nothing was recorded before it ended
   BOOST_TEST(inbox.records.load() == 1);
   BOOST_TEST(dispatcher.counters().handled == 5u);
 }
 
-BOOST_AUTO_TEST_CASE(a_batch_whose_effects_could_not_be_synced_is_retried_not_recorded_as_handled) {
+BOOST_AUTO_TEST_CASE(a_batch_whose_effects_were_not_stored_is_retried_and_never_dead_lettered_for_it) {
   FakeClock clock;
   FlakyInbox inbox(0);
   claim(inbox, meta("1", "t", "shipment:1"), at(0));
   claim(inbox, meta("2", "fails", "shipment:2"), at(0));
+  claim(inbox, meta("3", "t", "shipment:3"), at(0));
   auto options = options_with(clock, 0.5, 1);
+  options.retry.max_attempts = 1;  // a failure of the handler itself is dead at once
   std::atomic<bool> disk_ok{false};
-  std::atomic<int> syncs{0};
-  options.sync_effects = [&]() -> HandlerStatus {
-    ++syncs;
+  std::atomic<int> batches{0};
+  options.run_batch = [&](const std::function<void()>& handlers) -> HandlerStatus {
+    ++batches;
+    if (batches == 1) return hookline::fail(HandlerFailure{"No space left on device"});  // before any handler ran
+    handlers();
     if (!disk_ok) return hookline::fail(HandlerFailure{"No space left on device"});
     return {};
   };
@@ -253,21 +267,30 @@ BOOST_AUTO_TEST_CASE(a_batch_whose_effects_could_not_be_synced_is_retried_not_re
   dispatcher.on("fails", [](const InboxEntry&) -> HandlerStatus { return hookline::fail(HandlerFailure{"bad", false}); });
   dispatcher.start();
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
-  const auto first = entry_for(inbox, 1);
-  BOOST_TEST((first.state == EntryState::pending));
-  BOOST_TEST(first.attempts == 1);
-  BOOST_TEST(first.last_error == "the handler's effects were not made durable: No space left on device");
-  BOOST_TEST((entry_for(inbox, 2).state == EntryState::dead));  // its own failure stands
-  BOOST_TEST(dispatcher.counters().retried == 1u);
-  BOOST_TEST(dispatcher.counters().handled == 0u);
+  for (const hookline::EntryId id : {1, 3}) {
+    const auto entry = entry_for(inbox, id);
+    BOOST_TEST((entry.state == EntryState::pending));  // not a dead letter, though max_attempts is 1
+    BOOST_TEST(entry.attempts == 1);
+    BOOST_TEST(entry.last_error == "the batch's effects were not stored: No space left on device");
+  }
+  BOOST_TEST((entry_for(inbox, 2).state == EntryState::pending));  // its handler never ran
+  BOOST_TEST(runs.load() == 0);
+
+  clock.offset = 3600;  // past the backoff
+  dispatcher.notify();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST((entry_for(inbox, 1).state == EntryState::pending));  // the handlers ran, the store failed again
+  BOOST_TEST((entry_for(inbox, 2).state == EntryState::dead));     // its own failure stands
+  BOOST_TEST(runs.load() == 2);
 
   disk_ok = true;
-  clock.offset = 3600;  // past the retry's backoff
+  clock.offset = 7200;
   dispatcher.notify();
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   BOOST_TEST((entry_for(inbox, 1).state == EntryState::handled));
-  BOOST_TEST(runs.load() == 2);  // the handler ran again: its effects were not known to be on disk
-  BOOST_TEST(syncs.load() == 2);  // and not for the batch of the dead letter alone
+  BOOST_TEST((entry_for(inbox, 3).state == EntryState::handled));
+  BOOST_TEST(runs.load() == 4);  // handlers run again: their effects were not known to be stored
+  BOOST_TEST(dispatcher.counters().handled == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_fallback_is_required) {

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -186,7 +188,7 @@ BOOST_AUTO_TEST_CASE(many_due_fulfillments_are_released_in_batches_oldest_first)
   BOOST_TEST(in_progress->size() == 300u);
 }
 
-BOOST_AUTO_TEST_CASE(handled_events_are_synced_once_per_dispatcher_batch_before_they_are_recorded) {
+BOOST_AUTO_TEST_CASE(a_dispatcher_batch_of_events_is_one_transaction_and_one_sync) {
   Domain domain;
   hookline::MemoryInbox inbox;
   for (int i = 1; i <= 20; ++i) {
@@ -196,22 +198,41 @@ BOOST_AUTO_TEST_CASE(handled_events_are_synced_once_per_dispatcher_batch_before_
     BOOST_TEST_REQUIRE(inbox.claim(event->meta(), body, domain.now).ok());
   }
   const auto syncs_before = domain.store->sync_count();
-  std::uint64_t syncs_when_recording = 0;
   hookline::DispatcherOptions options;
   options.workers = 1;
-  options.sync_effects = [&] {
-    auto synced = domain.handlers->sync_effects();
-    syncs_when_recording = domain.store->sync_count();
-    return synced;
-  };
+  options.run_batch = [&](const std::function<void()>& handlers) { return domain.handlers->run_batch(handlers); };
   hookline::Dispatcher dispatcher(inbox, domain.handlers->fallback(), options);
   domain.handlers->register_with(dispatcher);
   dispatcher.start();
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(20s));
   BOOST_TEST(dispatcher.counters().handled == 20u);
-  BOOST_TEST(syncs_when_recording == syncs_before + 1);  // twenty handlers' writes, one sync
-  BOOST_TEST(domain.store->sync_count() == syncs_before + 1);
+  BOOST_TEST(domain.store->sync_count() == syncs_before + 1);  // twenty handlers' writes, one sync
   for (int i = 1; i <= 20; ++i) BOOST_TEST(domain.get(1000 + i).state == State::waiting);
+}
+
+BOOST_AUTO_TEST_CASE(a_write_that_throws_inside_a_batch_undoes_only_its_own_changes) {
+  Domain domain;
+  const auto save = [&](std::int64_t id, bool then_throw) {
+    return domain.store->write([&](fulfillment::StoreTx& tx) {
+      fulfillment::Fulfillment f;
+      f.shipment_id = id;
+      tx.save(f);
+      if (then_throw) throw std::runtime_error("handler failed half way");
+    });
+  };
+  std::vector<bool> results;
+  const auto written = domain.store->write_batch([&] {
+    results.push_back(save(1, false).ok());
+    results.push_back(save(2, true).ok());
+    results.push_back(save(3, false).ok());
+  });
+  BOOST_TEST_REQUIRE(written.ok());
+  BOOST_TEST(results == (std::vector<bool>{true, false, true}), boost::test_tools::per_element());
+  BOOST_TEST(domain.exists(1));
+  BOOST_TEST(!domain.exists(2));
+  BOOST_TEST(domain.exists(3));
+  BOOST_TEST(save(4, false).ok());  // a write outside a batch is a transaction of its own again
+  BOOST_TEST(domain.exists(4));
 }
 
 BOOST_AUTO_TEST_CASE(cancel_before_its_schedule_never_ships_even_across_a_restart) {

@@ -62,12 +62,12 @@ struct DispatcherOptions {
   std::chrono::milliseconds poll_interval{500};
   /// How typed VRIO handlers parse bodies.
   vrio::ParseOptions vrio_parse;
-  /// Makes the effects of a batch's handlers durable, called on the worker after they ran and before
-  /// their outcomes are recorded. Handlers may then commit to their own store without waiting for the
-  /// disk, and one sync here covers the whole batch. A failure turns the batch's successes into
-  /// retryable failures (the handlers run again, so they must be idempotent). Empty: handlers make
-  /// their own effects durable before they return.
-  std::function<HandlerStatus()> sync_effects;
+  /// Runs a batch's handlers: `handlers` calls each in turn. Called on the worker, before the
+  /// batch's outcomes are recorded, so that the handlers can share one transaction of their own
+  /// store and one sync of it instead of one each. A failure turns the batch's successes into
+  /// retryable failures (the handlers run again, so they must be idempotent). Empty: the handlers
+  /// are called as they are, each making its own effects durable before it returns.
+  std::function<HandlerStatus(const std::function<void()>& handlers)> run_batch;
 };
 
 /// What the dispatcher has done since it started.

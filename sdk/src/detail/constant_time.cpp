@@ -18,6 +18,7 @@ bool constant_time_equals(std::string_view a, std::string_view b) noexcept {
 // byte loop took as long as the rest of the header checks. The empty asm makes each word's
 // difference opaque to the compiler, so it cannot stop early at the first one that differs.
 bool constant_time_equals(const HmacDigest& a, const HmacDigest& b) noexcept {
+  static_assert(std::tuple_size_v<HmacDigest> % sizeof(std::uint64_t) == 0, "digests are compared in whole words");
   std::uint64_t difference = 0;
   for (std::size_t at = 0; at < a.size(); at += sizeof(std::uint64_t)) {
     std::uint64_t word_a = 0;

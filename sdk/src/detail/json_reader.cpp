@@ -1,5 +1,6 @@
 #include "detail/json_reader.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -67,6 +68,9 @@ bool is_decimal_text(std::string_view text) noexcept {
   return at == text.size();
 }
 
+static_assert(std::endian::native == std::endian::little,
+              "the date reader takes the first byte of a word as its lowest");
+
 /// Eight bytes of `text` from `at`, the first in the lowest byte.
 std::uint64_t word_at(std::string_view text, std::size_t at) noexcept {
   std::uint64_t word = 0;
@@ -80,7 +84,9 @@ constexpr unsigned byte_of(std::uint64_t word, unsigned index) noexcept {
 }
 
 /// `value` at byte `index` of a word.
-constexpr std::uint64_t at_byte(unsigned index, unsigned char value) noexcept { return std::uint64_t{value} << (8 * index); }
+constexpr std::uint64_t at_byte(unsigned index, unsigned char value) noexcept {
+  return std::uint64_t{value} << (8 * index);
+}
 
 /// True when the bytes of `word` picked by `mask` hold exactly `expected`, and every other byte is a
 /// decimal digit. A byte minus '0' wraps past 0x80 below '0', and plus 0x76 reaches 0x80 above '9'.
@@ -114,7 +120,8 @@ std::optional<std::chrono::local_seconds> parse_local_time(std::string_view text
   const int hour = two_digits(time, 0);
   const int minute = two_digits(time, 3);
   const int second = two_digits(time, 6);
-  const std::chrono::year_month_day calendar_date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
+  const std::chrono::year_month_day calendar_date{std::chrono::year{year},
+                                                  std::chrono::month(static_cast<unsigned>(month)),
                                                   std::chrono::day(static_cast<unsigned>(day))};
   if (!calendar_date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
   return std::chrono::local_days{calendar_date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
