@@ -414,13 +414,15 @@ std::uint64_t FulfillmentStore::sync_count() {
   return syncs_;
 }
 
+void FulfillmentStore::apply(const std::function<void(StoreTx&)>& change) {
+  const StatementCache::Scope scope(*statements_);  // every statement reset before a commit
+  StoreTx tx(*statements_, zone_);
+  change(tx);
+}
+
 Status<StoreError> FulfillmentStore::transact(const std::function<void(StoreTx&)>& change) {
   SQLite::Transaction transaction(*db_);
-  {
-    const StatementCache::Scope scope(*statements_);  // every statement reset before the commit
-    StoreTx tx(*statements_, zone_);
-    change(tx);
-  }
+  apply(change);
   transaction.commit();
   return {};
 }
@@ -452,11 +454,7 @@ Status<StoreError> FulfillmentStore::write_in_batch(const std::function<void(Sto
   // undoes its own changes and leaves the batch's others.
   try {
     db_->exec("SAVEPOINT batch_write");
-    {
-      const StatementCache::Scope scope(*statements_);
-      StoreTx tx(*statements_, zone_);
-      change(tx);
-    }
+    apply(change);
     db_->exec("RELEASE batch_write");
     return {};
   } catch (const std::exception& error) {

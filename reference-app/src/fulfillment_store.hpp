@@ -209,6 +209,8 @@ class FulfillmentStore {
   /// guarded() for `commit`, a function that commits a transaction, then waits until it is synced.
   template <class F>
   auto guarded_durable(F&& commit) -> decltype(commit());
+  /// Runs `change` on the open transaction or savepoint (under mutex_).
+  void apply(const std::function<void(StoreTx&)>& change);
   /// Runs `change` in one transaction (under mutex_).
   hookline::Status<StoreError> transact(const std::function<void(StoreTx&)>& change);
   /// Runs `change` in a savepoint of the batch open on this thread (under mutex_).

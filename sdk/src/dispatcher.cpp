@@ -134,14 +134,15 @@ struct Dispatcher::Impl {
     return outcomes;
   }
 
+  /// A number for retry jitter, in [0, 1) (options.random is not thread-safe).
+  double jitter_unit() {
+    const std::lock_guard lock(mutex);
+    return options.random();
+  }
+
   /// Another attempt after a jittered backoff, however many attempts came before.
   HandlingOutcome retry_later(const InboxEntry& entry, std::string message) {
-    double unit = 0.0;
-    {
-      const std::lock_guard lock(mutex);
-      unit = options.random();
-    }
-    const auto delay = full_jitter(backoff_ceiling(options.retry, entry.attempts + 1), unit);
+    const auto delay = full_jitter(backoff_ceiling(options.retry, entry.attempts + 1), jitter_unit());
     return HandlingOutcome{entry.id, HandlingOutcome::Kind::retry, std::move(message), options.clock() + delay};
   }
 
@@ -166,13 +167,9 @@ struct Dispatcher::Impl {
   /// The outcome of a failed attempt: a retry after a backoff, or a dead letter.
   HandlingOutcome failed(const InboxEntry& entry, const HandlerFailure& failure) {
     if (failure.retryable) {
-      double unit = 0.0;
-      {
-        const std::lock_guard lock(mutex);
-        unit = options.random();
-      }
       const auto now = options.clock();
-      if (const auto retry_at = next_attempt_at(options.retry, entry.attempts + 1, entry.received_at, now, unit)) {
+      if (const auto retry_at =
+              next_attempt_at(options.retry, entry.attempts + 1, entry.received_at, now, jitter_unit())) {
         return HandlingOutcome{entry.id, HandlingOutcome::Kind::retry, failure.message, *retry_at};
       }
     }
