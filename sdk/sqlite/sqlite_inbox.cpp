@@ -139,13 +139,22 @@ struct SqliteInbox::Impl {
     std::vector<const HandlingOutcome*> outcomes;  // ...or these outcomes of in-flight entries
     std::vector<bool> recorded;                    // per outcome: whether its entry changed
     std::size_t rows = 0;                          // rows written by the committed transaction
+    std::mutex answer_mutex;  // its own, so that answering a batch wakes each caller without a shared lock
+    std::condition_variable answered;
     std::optional<Result<std::size_t, StoreError>> answer;
-    std::condition_variable answered;  // its caller waits on it, with queue_mutex
 
-    /// Sets the answer and wakes the caller (under queue_mutex).
+    /// Sets the answer and wakes the caller. The last touch of a Write by any thread but its caller's.
     void answer_with(Result<std::size_t, StoreError> result) {
+      const std::lock_guard lock(answer_mutex);
       answer = std::move(result);
       answered.notify_one();
+    }
+
+    /// Waits for answer_with().
+    Result<std::size_t, StoreError> wait_for_answer() {
+      std::unique_lock lock(answer_mutex);
+      answered.wait(lock, [this] { return answer.has_value(); });
+      return std::move(*answer);
     }
   };
 
@@ -229,9 +238,11 @@ struct SqliteInbox::Impl {
       return fail(StoreError{"the inbox is closing"});
     }
     queue.push_back(&write);
-    work_ready.notify_one();
-    write.answered.wait(lock, [&write] { return write.answer.has_value(); });
-    return std::move(*write.answer);
+    if (queue.size() == 1) {
+      work_ready.notify_one();  // later writes join this one's batch: the committer is awake for it
+    }
+    lock.unlock();
+    return write.wait_for_answer();
   }
 
   /// Commits whatever is queued, one transaction per batch, while the syncer syncs earlier batches:
@@ -240,7 +251,8 @@ struct SqliteInbox::Impl {
     std::vector<Write*> batch;
     std::unique_lock lock(queue_mutex);
     for (;;) {
-      work_ready.wait(lock, [this] { return closing || !queue.empty(); });
+      // A commit waits while the previous one waits for the syncer: writes that arrive meanwhile join it.
+      work_ready.wait(lock, [this] { return closing || (!queue.empty() && unsynced.empty()); });
       if (queue.empty()) {
         committer_done = true;  // closing, and every write was committed or answered
         sync_ready.notify_one();
@@ -253,21 +265,22 @@ struct SqliteInbox::Impl {
       }
       lock.unlock();
       const auto written = write_batch(batch);
+      // Outcomes, and every write of a failed batch, are answered now; claims once synced.
+      const auto claims = std::partition(batch.begin(), batch.end(), [&written](const Write* write) {
+        return !written || write->meta == nullptr;
+      });
       lock.lock();
       ++stats.batches;
-      for (Write* write : batch) {
-        if (!written) {
-          write->answer_with(fail(written.error()));
-        } else if (write->meta != nullptr) {
-          unsynced.push_back(write);
-        } else {
-          write->answer_with(write->rows);
-        }
-      }
       if (written) {
+        unsynced.insert(unsynced.end(), claims, batch.end());
         committed_through = std::max(committed_through, *written);
+        sync_ready.notify_one();
       }
-      sync_ready.notify_one();
+      lock.unlock();
+      for (auto write = batch.begin(); write != claims; ++write) {
+        (*write)->answer_with(written ? Result<std::size_t, StoreError>((*write)->rows) : fail(written.error()));
+      }
+      lock.lock();
     }
   }
 
@@ -282,6 +295,7 @@ struct SqliteInbox::Impl {
       }
       claims.swap(unsynced);
       const EntryId through = committed_through;
+      work_ready.notify_one();
       lock.unlock();
       const bool synced = ::fdatasync(write_ahead_log->get()) == 0;
       const int sync_error = errno;
@@ -289,17 +303,16 @@ struct SqliteInbox::Impl {
       ++stats.syncs;
       if (synced) {
         durable_through = through;
+        stats.claims += claims.size();
       }
+      lock.unlock();
       for (Write* claim : claims) {
-        if (synced) {
-          claim->answer_with(claim->rows);
-          ++stats.claims;
-        } else {
-          claim->answer_with(fail(StoreError{std::string("syncing the write-ahead log failed: ") +
-                                             std::strerror(sync_error)}));
-        }
+        claim->answer_with(synced ? Result<std::size_t, StoreError>(claim->rows)
+                                  : fail(StoreError{std::string("syncing the write-ahead log failed: ") +
+                                                    std::strerror(sync_error)}));
       }
       claims.clear();
+      lock.lock();
     }
   }
 

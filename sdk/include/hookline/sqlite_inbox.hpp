@@ -34,7 +34,8 @@ struct CommitStats {
 /// An InboxStore in a SQLite file. Claims and handling outcomes go to one committer thread that writes
 /// each batch of them in one transaction; a syncer thread syncs the write-ahead log while the next
 /// batch is written, and a claim is answered only once the log holding it is synced (what
-/// synchronous=FULL gives, without making the next batch wait for the disk). Outcomes are answered
+/// synchronous=FULL gives, without making the next batch wait for the disk). The batch after that
+/// waits for the sync, so that claims arriving meanwhile share one transaction. Outcomes are answered
 /// at commit: one lost in a power cut (never in a process crash) only means that an entry is handled
 /// again. The dispatcher takes only synced entries. The destructor answers every queued write before
 /// it closes the file.
