@@ -1,8 +1,8 @@
 #include "scheduler.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
+
+#include "hookline/threads.hpp"
 
 namespace fulfillment {
 
@@ -129,12 +129,14 @@ void Scheduler::start() {
     stopping_ = false;
   }
   threads_.emplace_back([this] {
-    pthread_setname_np(pthread_self(), "hl-release");  // as top -H and perf show it
+    hookline::name_this_thread("hl-release");
+    hookline::lower_this_thread_priority(options_.nice);
     run_releaser();
   });
   for (std::size_t i = 0; i < options_.workers; ++i) {
     threads_.emplace_back([this] {
-      pthread_setname_np(pthread_self(), "hl-warehouse");
+      hookline::name_this_thread("hl-warehouse");
+      hookline::lower_this_thread_priority(options_.nice);
       run_worker();
     });
   }

@@ -1,10 +1,10 @@
 #include "tracking_outbox.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "hookline/threads.hpp"
 
 namespace fulfillment {
 
@@ -95,7 +95,8 @@ void TrackingOutbox::start() {
   stopping_ = false;
   for (std::size_t sender = 0; sender < options_.senders; ++sender) {
     threads_.emplace_back([this, sender] {
-      pthread_setname_np(pthread_self(), "hl-outbox");  // as top -H and perf show it
+      hookline::name_this_thread("hl-outbox");
+      hookline::lower_this_thread_priority(options_.nice);
       run(sender);
     });
   }

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +23,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "hookline/threads.hpp"
 
 namespace hookline {
 namespace {
@@ -350,7 +351,10 @@ class HardenedServer final : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override {
     // Named once per pool thread, as top -H and perf show it.
-    [[maybe_unused]] thread_local const bool named = pthread_setname_np(pthread_self(), "hl-http") == 0;
+    [[maybe_unused]] thread_local const bool named = [] {
+      name_this_thread("hl-http");
+      return true;
+    }();
     const int on = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
     ConnectionStream stream(sock, options_, stopping_);

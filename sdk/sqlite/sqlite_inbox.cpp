@@ -3,7 +3,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <utility>
+
+#include "hookline/threads.hpp"
 
 namespace hookline {
 namespace {
@@ -397,11 +398,11 @@ struct SqliteInbox::Impl {
 
 SqliteInbox::SqliteInbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
   impl_->committer = std::thread([impl = impl_.get()] {
-    pthread_setname_np(pthread_self(), "hl-inbox-commit");  // as top -H and perf show it
+    name_this_thread("hl-inbox-commit");
     impl->run_committer();
   });
   impl_->syncer = std::thread([impl = impl_.get()] {
-    pthread_setname_np(pthread_self(), "hl-inbox-sync");
+    name_this_thread("hl-inbox-sync");
     impl->run_syncer();
   });
 }

@@ -1,7 +1,5 @@
 #include "hookline/dispatcher.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <map>
@@ -10,6 +8,8 @@
 #include <random>
 #include <thread>
 #include <vector>
+
+#include "hookline/threads.hpp"
 
 namespace hookline {
 
@@ -235,7 +235,8 @@ void Dispatcher::start() {
     impl_->quiet_at.assign(impl_->options.workers, std::nullopt);
     for (std::size_t index = 0; index < impl_->options.workers; ++index) {
       impl_->threads.emplace_back([impl = impl_.get(), index] {
-        pthread_setname_np(pthread_self(), "hl-dispatch");  // as top -H and perf show it
+        name_this_thread("hl-dispatch");
+        lower_this_thread_priority(impl->options.nice);
         impl->run_worker(index);
       });
     }

@@ -1,5 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -291,6 +295,29 @@ BOOST_AUTO_TEST_CASE(a_batch_whose_effects_were_not_stored_is_retried_and_never_
   BOOST_TEST((entry_for(inbox, 3).state == EntryState::handled));
   BOOST_TEST(runs.load() == 4);  // handlers run again: their effects were not known to be stored
   BOOST_TEST(dispatcher.counters().handled == 2u);
+}
+
+/// The Linux nice value of the calling thread.
+int nice_of_this_thread() { return ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); }
+
+BOOST_AUTO_TEST_CASE(handlers_run_below_the_cpu_priority_of_the_thread_that_started_the_dispatcher) {
+  FakeClock clock;
+  const int receiving = nice_of_this_thread();
+  for (const int steps : {0, 10, 40}) {
+    hookline::MemoryInbox inbox;
+    auto options = options_with(clock, 0.0, 1);
+    options.nice = steps;
+    std::atomic<int> seen{-100};
+    Dispatcher dispatcher(inbox, [&](const InboxEntry&) -> HandlerStatus {
+      seen = nice_of_this_thread();
+      return {};
+    }, options);
+    dispatcher.start();
+    claim(inbox, meta("1"), at(0));
+    BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+    BOOST_TEST(seen.load() == std::min(19, receiving + steps), "nice " << steps);
+  }
+  BOOST_TEST(nice_of_this_thread() == receiving);  // the starting thread keeps its own
 }
 
 BOOST_AUTO_TEST_CASE(a_fallback_is_required) {
