@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hookline/threads.hpp"
 #include "json.hpp"
 
 namespace fulfillment {
@@ -24,11 +25,61 @@ std::string Logger::format(std::chrono::system_clock::time_point at, std::string
   return std::move(out).take();
 }
 
+Logger::Logger(std::ostream& out) : out_(&out), writer_([this] { run_writer(); }) {}
+
+Logger::~Logger() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wanted_.notify_one();
+  writer_.join();
+}
+
 void Logger::write(std::string_view level, std::string_view message, std::initializer_list<Field> fields) {
-  const std::string line = format(std::chrono::system_clock::now(), level, message, fields);
-  const std::lock_guard lock(mutex_);
-  *out_ << line << '\n';
-  out_->flush();
+  std::string line = format(std::chrono::system_clock::now(), level, message, fields);
+  line += '\n';
+  std::unique_lock lock(mutex_);
+  written_.wait(lock, [this] { return pending_.size() < max_pending_bytes; });
+  const bool was_empty = pending_.empty();
+  pending_ += line;
+  ++logged_lines_;
+  if (was_empty || pending_.size() >= max_pending_bytes / 2) {
+    wanted_.notify_one();  // later lines join this one: the writer is awake for it
+  }
+}
+
+void Logger::flush() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t through = logged_lines_;
+  flush_waiting_ = true;
+  wanted_.notify_one();
+  written_.wait(lock, [&] { return written_lines_ >= through; });
+}
+
+void Logger::run_writer() {
+  hookline::name_this_thread("hl-log");
+  std::string taken;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wanted_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) {
+      return;  // stopping, and every line is written
+    }
+    wanted_.wait_for(lock, gather_time, [this] {
+      return stopping_ || flush_waiting_ || pending_.size() >= max_pending_bytes / 2;
+    });
+    flush_waiting_ = false;
+    taken.swap(pending_);
+    const std::uint64_t through = logged_lines_;
+    lock.unlock();
+    out_->write(taken.data(), static_cast<std::streamsize>(taken.size()));
+    out_->flush();
+    taken.clear();
+    lock.lock();
+    written_lines_ = through;
+    written_.notify_all();
+  }
 }
 
 }  // namespace fulfillment

@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <future>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -392,8 +395,58 @@ BOOST_AUTO_TEST_CASE(log_lines_are_one_json_object_each) {
   fulfillment::Logger logger(out);
   logger.warn("one");
   logger.error("two");
+  logger.flush();
   const std::string lines = out.str();
   BOOST_TEST(std::count(lines.begin(), lines.end(), '\n') == 2);
+}
+
+/// A stream buffer whose writes wait while it is closed, as a pipe that nobody reads; counts flushes.
+class GatedBuffer final : public std::stringbuf {
+ public:
+  void open() {
+    const std::lock_guard lock(mutex_);
+    open_ = true;
+    opened_.notify_all();
+  }
+  [[nodiscard]] int flushes() const { return flushes_.load(); }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    std::unique_lock lock(mutex_);
+    opened_.wait(lock, [this] { return open_; });
+    return std::stringbuf::xsputn(data, size);
+  }
+  int sync() override {
+    ++flushes_;
+    return 0;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable opened_;
+  bool open_ = false;
+  std::atomic<int> flushes_{0};
+};
+
+BOOST_AUTO_TEST_CASE(a_stream_that_does_not_take_lines_never_holds_up_the_threads_that_log) {
+  GatedBuffer buffer;
+  std::ostream out(&buffer);
+  std::promise<void> all_logged;
+  {
+    fulfillment::Logger logger(out);
+    std::thread logging([&] {
+      for (int i = 0; i < 200; ++i) logger.info("webhook received", {{"event_id", std::to_string(i)}});
+      all_logged.set_value();
+    });
+    const bool logged_while_closed = all_logged.get_future().wait_for(10s) == std::future_status::ready;
+    buffer.open();
+    logging.join();
+    BOOST_TEST(logged_while_closed);
+  }  // the logger writes every line before it ends
+  const std::string lines = buffer.str();
+  BOOST_TEST(std::count(lines.begin(), lines.end(), '\n') == 200);
+  BOOST_TEST(lines.find(R"("event_id":"199"})") != std::string::npos);
+  BOOST_TEST(buffer.flushes() <= 2);  // lines that come together are written together
 }
 
 BOOST_AUTO_TEST_SUITE_END()
