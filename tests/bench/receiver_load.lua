@@ -1,5 +1,6 @@
 -- wrk script for the receiver load benchmarks: every request is a VRIO shipment_scheduled event with a
--- webhook_event_id and shipment_id unique within the run, signed (hex HMAC-SHA256 of the body, OpenSSL
+-- webhook_event_id and shipment_id unique within the run (numbers that grow in send order on each wrk
+-- thread, as VRIO's ids do), signed (hex HMAC-SHA256 of the body, OpenSSL
 -- through LuaJIT's FFI) with the secret in HOOKLINE_BENCH_SECRET (default "bench-secret", the secret of
 -- `hookline_bench_receiver_load --serve`). wrk starts a request's clock after request() returned, so
 -- the signing is not in the latencies; it costs the client about 2 µs of CPU per request.
@@ -56,15 +57,15 @@ function init(args)
   run = tonumber(args[2]) or os.time() % 1000000
   local due = os.date("!%Y-%m-%d %H:%M:%S", os.time() + 30 * 86400)
   template = sample:gsub("%%", "%%%%")
-  template = replace_once(template, '"webhook_event_id": *%d+', '"webhook_event_id": "%s"')
+  template = replace_once(template, '"webhook_event_id": *%d+', '"webhook_event_id": %d')
   template = replace_once(template, '"shipment_id": *%d+', '"shipment_id": %d')
   template = replace_once(template, '"date_scheduled": *"[^"]*"', '"date_scheduled": "' .. due .. '"')
 end
 
 function request()
   counter = counter + 1
-  local id = string.format("wrk-%d-%d-%d", run, thread_number, counter)
-  local body = string.format(template, id, run * 1000000000 + thread_number * 100000000 + counter)
+  local id = run * 1000000000 + thread_number * 100000000 + counter
+  local body = string.format(template, id, id)
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/json",
     ["X-Webhook-Signature"] = sign(body),
