@@ -133,20 +133,21 @@ class ConnectionStream final : public httplib::Stream {
     return sent;
   }
 
+  // cpp-httplib asks for both addresses on every request; they are read once per connection.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    if (::getpeername(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      describe_address(address, ip, port);
+    if (!remote_) {
+      remote_ = read_address(::getpeername);
     }
+    ip = remote_->ip;
+    port = remote_->port;
   }
 
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    if (::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      describe_address(address, ip, port);
+    if (!local_) {
+      local_ = read_address(::getsockname);
     }
+    ip = local_->ip;
+    port = local_->port;
   }
 
   socket_t socket() const override { return socket_; }
@@ -221,6 +222,21 @@ class ConnectionStream final : public httplib::Stream {
     return wait(events, SteadyClock::now() + timeout, events == POLLIN);
   }
 
+  /// One end's address, as getpeername or getsockname (`ask`) gives it; empty when it failed.
+  struct Address {
+    std::string ip;
+    int port = 0;
+  };
+  Address read_address(int (*ask)(int, sockaddr*, socklen_t*)) const {
+    Address described;
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (ask(socket_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      describe_address(address, described.ip, described.port);
+    }
+    return described;
+  }
+
   int socket_;
   const ServerOptions& options_;
   const std::atomic<bool>& stopping_;
@@ -231,6 +247,8 @@ class ConnectionStream final : public httplib::Stream {
   std::size_t allowed_ = 0;
   SteadyClock::time_point deadline_{};
   mutable std::string pending_;  // written, not yet sent
+  mutable std::optional<Address> remote_;
+  mutable std::optional<Address> local_;
   mutable bool broken_ = false;
 };
 
