@@ -4,11 +4,16 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <ostream>
@@ -25,6 +30,7 @@
 #include "log.hpp"
 #include "metrics.hpp"
 #include "printing.hpp"
+#include "scheduler.hpp"
 #include "tracking_client.hpp"
 #include "tracking_outbox.hpp"
 #include "warehouse.hpp"
@@ -385,6 +391,48 @@ BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {
                            "# TYPE hookline_handler_latency_seconds histogram"}) {
     BOOST_TEST(text.find(line) != std::string::npos, line);
   }
+}
+
+/// The Linux nice values of this process's threads named `name`.
+std::vector<int> nice_of_threads_named(const std::string& name) {
+  std::vector<int> values;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm != name) continue;
+    values.push_back(::getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoi(task.path().filename().string()))));
+  }
+  return values;
+}
+
+BOOST_AUTO_TEST_CASE(the_warehouse_and_outbox_threads_run_below_the_cpu_priority_of_the_thread_that_started_them) {
+  const int receiving = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  QueuedTracking queued;
+  ScriptedClient client;
+  fulfillment::SimulatedWarehouse warehouse{0ms};
+  auto outbox_options = queued.options();
+  outbox_options.senders = 2;
+  outbox_options.nice = 3;
+  fulfillment::TrackingOutbox outbox(*queued.store, client, outbox_options);
+  fulfillment::SchedulerOptions scheduler_options;
+  scheduler_options.workers = 2;
+  scheduler_options.nice = 5;
+  fulfillment::Scheduler scheduler(*queued.store, warehouse, [] { return march_22; }, scheduler_options);
+  outbox.start();
+  scheduler.start();
+  const auto all_at = [](const std::vector<int>& values, std::size_t count, int nice) {
+    return values.size() == count && std::all_of(values.begin(), values.end(), [nice](int v) { return v == nice; });
+  };
+  bool lowered = false;
+  for (int i = 0; i < 500 && !lowered; ++i) {  // each thread lowers itself as it starts
+    lowered = all_at(nice_of_threads_named("hl-outbox"), 2, receiving + 3) &&
+              all_at(nice_of_threads_named("hl-warehouse"), 2, receiving + 5) &&
+              all_at(nice_of_threads_named("hl-release"), 1, receiving + 5);
+    if (!lowered) std::this_thread::sleep_for(10ms);
+  }
+  BOOST_TEST(lowered);
+  scheduler.stop();
+  outbox.stop();
 }
 
 BOOST_AUTO_TEST_CASE(log_lines_are_one_json_object_each) {
