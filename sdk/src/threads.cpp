@@ -23,7 +23,8 @@ bool lower_this_thread_priority(int steps) noexcept {
     return false;
   }
   constexpr int lowest = 19;
-  return ::setpriority(PRIO_PROCESS, thread, std::min(lowest, current + steps)) == 0;
+  constexpr int widest = 39;  // from the highest priority (-20) to the lowest: more steps change nothing
+  return ::setpriority(PRIO_PROCESS, thread, std::min(lowest, current + std::min(steps, widest))) == 0;
 }
 
 }  // namespace hookline

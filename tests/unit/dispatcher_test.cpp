@@ -303,7 +303,7 @@ int nice_of_this_thread() { return ::getpriority(PRIO_PROCESS, static_cast<id_t>
 BOOST_AUTO_TEST_CASE(handlers_run_below_the_cpu_priority_of_the_thread_that_started_the_dispatcher) {
   FakeClock clock;
   const int receiving = nice_of_this_thread();
-  for (const int steps : {0, 10, 40}) {
+  for (const int steps : {0, 10, 40, std::numeric_limits<int>::max()}) {
     hookline::MemoryInbox inbox;
     auto options = options_with(clock, 0.0, 1);
     options.nice = steps;
