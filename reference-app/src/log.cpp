@@ -52,6 +52,9 @@ void Logger::write(std::string_view level, std::string_view message, std::initia
 void Logger::flush() {
   std::unique_lock lock(mutex_);
   const std::uint64_t through = logged_lines_;
+  if (written_lines_ >= through) {
+    return;
+  }
   flush_waiting_ = true;
   wanted_.notify_one();
   written_.wait(lock, [&] { return written_lines_ >= through; });

@@ -11,20 +11,20 @@ namespace hookline {
 
 void name_this_thread(const char* name) noexcept { pthread_setname_np(pthread_self(), name); }
 
-bool lower_this_thread_priority(int steps) noexcept {
+void lower_this_thread_priority(int steps) noexcept {
   if (steps <= 0) {
-    return true;
+    return;
   }
   // On Linux the nice value belongs to each thread, addressed by its thread id.
   const auto thread = static_cast<id_t>(::gettid());
   errno = 0;
   const int current = ::getpriority(PRIO_PROCESS, thread);
   if (current == -1 && errno != 0) {
-    return false;
+    return;
   }
   constexpr int lowest = 19;
   constexpr int widest = 39;  // from the highest priority (-20) to the lowest: more steps change nothing
-  return ::setpriority(PRIO_PROCESS, thread, std::min(lowest, current + std::min(steps, widest))) == 0;
+  ::setpriority(PRIO_PROCESS, thread, std::min(lowest, current + std::min(steps, widest)));
 }
 
 }  // namespace hookline

@@ -8,8 +8,8 @@ namespace hookline {
 void name_this_thread(const char* name) noexcept;
 
 /// Lowers the calling thread's CPU priority by `steps` of Linux nice (at most to 19; 0 or less leaves
-/// it), so that threads receiving deliveries run before it when the cores are busy. False when the
-/// system refused, which leaves the priority as it was.
-bool lower_this_thread_priority(int steps) noexcept;
+/// it), so that threads receiving deliveries run before it when the cores are busy. Where the system
+/// refuses, the priority stays as it was: the thread only runs sooner than it would have.
+void lower_this_thread_priority(int steps) noexcept;
 
 }  // namespace hookline
