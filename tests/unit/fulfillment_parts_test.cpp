@@ -163,6 +163,50 @@ BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored) {
   BOOST_TEST(all->size() == static_cast<std::size_t>(writers * per_writer));
 }
 
+/// How many of this process's open files are SQLite temporary files ("etilqs_…", deleted at once).
+std::size_t open_sqlite_temp_files() {
+  std::size_t count = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const auto target = std::filesystem::read_symlink(fd.path(), error);
+    if (!error && target.string().find("etilqs_") != std::string::npos) ++count;
+  }
+  return count;
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory) {
+  // Each write of a batch runs in a savepoint whose journal keeps the pages it changes. SQLite
+  // moves such a journal past 64 KiB to a temporary file, and then writes every journaled page of
+  // the connection there; the store keeps them in memory.
+  fulfillment_test::TempDir dir;
+  auto opened = fulfillment::FulfillmentStore::open(dir.path() / "f.db", hookline::TimeZone::utc());
+  BOOST_TEST_REQUIRE(opened.ok());
+  auto& store = **opened;
+  std::vector<fulfillment::Fulfillment> stored(2000);
+  BOOST_TEST_REQUIRE(store.write([&](fulfillment::StoreTx& tx) {
+                            for (std::size_t i = 0; i < stored.size(); ++i) {
+                              stored[i].shipment_id = static_cast<std::int64_t>(i) + 1;
+                              stored[i].attention = std::string(200, 'a');
+                              tx.save(stored[i]);
+                            }
+                          }).ok());
+  const auto before = open_sqlite_temp_files();
+  BOOST_TEST_REQUIRE(store.write_batch([&] {
+                            // One write changing some hundred pages that existed before it.
+                            BOOST_TEST_REQUIRE(store.write([&](fulfillment::StoreTx& tx) {
+                                                      for (auto& f : stored) {
+                                                        f.attention = std::string(200, 'b');
+                                                        tx.save(f);
+                                                      }
+                                                    }).ok());
+                            BOOST_TEST(open_sqlite_temp_files() == before);
+                          }).ok());
+  auto one = store.get(stored.back().shipment_id);
+  BOOST_TEST_REQUIRE(one.ok());
+  BOOST_TEST_REQUIRE(one->has_value());
+  BOOST_TEST((**one).attention == std::string(200, 'b'));
+}
+
 BOOST_AUTO_TEST_CASE(ups_and_usps_tracking_numbers_carry_valid_check_digits) {
   BOOST_TEST(fulfillment::ups_check_digit("999AA1012345678") == '4');  // seed 001's 1Z999AA10123456784
   for (std::uint64_t seed = 1; seed < 200; ++seed) {
