@@ -26,7 +26,7 @@ namespace fulfillment {
 struct SchedulerOptions {
   std::size_t workers = 2;                                ///< Warehouse worker threads.
   std::chrono::milliseconds poll_interval{1000};         ///< Longest sleep between looks for due work.
-  int nice = 10;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
+  int nice = 19;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
   std::function<void(std::int64_t shipment_id)> shipped;  ///< Told after a shipment shipped (wakes the outbox).
   std::function<void(std::string_view message)> warn;     ///< Told about failures worth a log line.
 };

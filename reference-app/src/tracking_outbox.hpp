@@ -31,7 +31,7 @@ struct OutboxOptions {
   /// Threads posting at once; a shipment is always posted by the same one (its id modulo senders),
   /// so two posts of one shipment never overlap.
   std::size_t senders = 4;
-  int nice = 10;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
+  int nice = 19;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
   std::function<Millis()> clock;                ///< The time; the system clock when empty.
   std::function<double()> random;               ///< Jitter in [0, 1); a seeded generator when empty.
   /// Told about each attempt (shipment, result), for metrics and logs.
