@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -31,7 +32,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// How long one poll() waits at most, so that a stopping server is noticed quickly.
+/// How long one wait (a poll(), or a blocking read between requests) lasts at most, so that a
+/// stopping server is noticed quickly.
 constexpr std::chrono::milliseconds poll_slice{100};
 // Most bytes of a response kept back to be sent in one piece; a larger write goes out at once.
 constexpr std::size_t max_pending_bytes = 16 * 1024;
@@ -66,13 +68,27 @@ class ConnectionStream final : public httplib::Stream {
   ConnectionStream(int socket, const ServerOptions& options, const std::atomic<bool>& stopping)
       : socket_(socket), options_(options), stopping_(stopping) {}
 
-  /// Waits for the first byte of the next request; false when the connection idled out, or the
-  /// server is stopping.
+  /// Reads the first bytes of the next request; false when the connection idled out, closed or
+  /// failed, or the server is stopping. A blocking read whose wait the socket's receive timeout
+  /// cuts into poll_slice steps: one system call for a request that arrives, where poll() and then
+  /// a read took two.
   bool wait_for_request() {
     if (begin_ < end_) {
       return true;
     }
-    return wait(POLLIN, SteadyClock::now() + options_.keep_alive_timeout);
+    const auto deadline = SteadyClock::now() + options_.keep_alive_timeout;
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      const auto n = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
+      if (n > 0) {
+        begin_ = 0;
+        end_ = static_cast<std::size_t>(n);
+        return true;
+      }
+      if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) || SteadyClock::now() >= deadline) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /// A new request starts: its header block may use `header_budget` bytes and must arrive by the deadline.
@@ -375,6 +391,8 @@ class HardenedServer final : public httplib::Server {
     }();
     const int on = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    const timeval slice{0, std::chrono::duration_cast<std::chrono::microseconds>(poll_slice).count()};
+    ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice));
     ConnectionStream stream(sock, options_, stopping_);
     const std::size_t header_budget = options_.limits.max_header_count * options_.limits.max_header_bytes;
     bool ok = true;
