@@ -6,11 +6,13 @@
 # environment: HOOKLINE_BENCH_BUILD_DIR (default build/bench): the Release build used;
 #              HOOKLINE_BENCH_ROUNDS (default 21): timed rounds per measurement, the median is kept;
 #              HOOKLINE_BENCH_SECONDS (default 10): seconds of each receiver measurement;
+#              HOOKLINE_BENCH_REPETITIONS (default 5): runs of each sdk_receiver load, the median is kept;
 #              HOOKLINE_BENCH_BURST_SUBSCRIPTIONS (default 37420: 99,998 events with the
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), wrk (receiver), curl (receiver, burst); see scripts/install-deps.sh.
+# needs: node and npm (every section), Google Benchmark (sdk_receiver), wrk (receiver), curl (receiver,
+# burst); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -25,7 +27,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk receiver burst)
+SECTIONS=(sdk sdk_receiver receiver burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -35,8 +37,10 @@ build_hookline() {
   log "building hookline (Release) in $build_dir"
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
   cmake --preset release -B "$build_dir" -DHOOKLINE_WARNINGS_AS_ERRORS=OFF >/dev/null
-  cmake --build "$build_dir" --target hookline_cli hookline-fulfillment -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
+  cmake --build "$build_dir" --target hookline_cli hookline-fulfillment hookline_bench_receiver_load \
+    -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
   hookline="$build_dir/sdk/cli/hookline"
+  receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
 }
 
@@ -176,6 +180,44 @@ standard\` (\`vrio::parse\` to typed structs). Peers on Node.js $(node --version
 ${rows}
 Targets: 1 KB in at most 1.5 µs: $(met "$first_hookline <= 1500") ($(microseconds "$first_hookline") µs);
 at least 15x faster than \`standardwebhooks\` at 1 KB: $(met "$first_standard >= 15 * $first_hookline") ($(ratio "$first_standard" "$first_hookline")).
+MARKDOWN
+}
+
+# --- SDK receiver --------------------------------------------------------------------------------
+
+# SDK receiver: the SDK alone (WebhookServer, Receiver, SqliteInbox; no handlers) under the load
+# client of hookline_bench_receiver_load, in its process, at 32 and 256 keep-alive connections.
+section_sdk_receiver() {
+  local repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" report="$work_dir/receiver-load.json" rows=""
+  local connections runs rate p50 p99 max failures
+  declare -A median_rate median_p99 slowest failed
+  log "sdk_receiver: hookline_bench_receiver_load, $repetitions runs at 32 and at 256 connections"
+  "$receiver_load" --benchmark_filter='durable:1' --benchmark_repetitions="$repetitions" \
+    --benchmark_out="$report" --benchmark_out_format=json >/dev/null 2>"$work_dir/receiver-load.log" ||
+    { log "hookline_bench_receiver_load failed; see $work_dir/receiver-load.log"; exit 1; }
+  while read -r connections runs rate p50 p99 max failures; do
+    median_rate[$connections]="$rate" median_p99[$connections]="$p99" slowest[$connections]="$max"
+    failed[$connections]="$failures"
+    rows+="| $connections | ${runs//,/, } | $rate | $p50 | $p99 | $max | $failures |"$'\n'
+  done < <(node "$node_dir/receiver-load-runs.mjs" "$report")
+  [[ -n "${median_rate[32]:-}" && -n "${slowest[256]:-}" ]] || { log "no runs at 32 and 256 connections in $report"; exit 1; }
+  cat <<MARKDOWN
+## SDK receiver: durable receive through HTTP, in-process
+
+\`hookline_bench_receiver_load\` (\`tests/bench/receiver_load_bench.cpp\`): the SDK alone, a
+\`WebhookServer\` with a VRIO \`Receiver\` (signature, parse) and a \`SqliteInbox\` (WAL,
+synchronous=FULL, group commit), no handlers. A load client in the same process keeps one thread per
+keep-alive connection sending pre-signed unique \`shipment_scheduled\` events back to back; each 200
+comes only once its claim is synced. 80,000 events at 32 connections, 51,200 at 256; $repetitions runs
+of each. Latencies in ms (request sent → whole response read), medians over the runs; the slowest
+request is the slowest of all runs.
+
+| connections | events/s of each run | median events/s | p50 | p99 | slowest request | failures |
+|---|---|---:|---:|---:|---:|---:|
+${rows}
+Targets: at least 20,000 events/s at 32 connections: $(met "${median_rate[32]} >= 20000") (median ${median_rate[32]});
+p99 at most 10 ms at 32 connections: $(met "${median_p99[32]} <= 10") (${median_p99[32]} ms);
+no request over 2 s at 256 connections: $(met "${slowest[256]} <= 2000 && ${failed[256]} == 0") (slowest ${slowest[256]} ms, ${failed[256]} failures).
 MARKDOWN
 }
 
