@@ -1,7 +1,8 @@
 // Summarizes a Google Benchmark JSON report of hookline_bench_receiver_load run with repetitions:
-// one line per connection count, "CONNECTIONS RUNS MEDIAN_EVENTS_PER_S MEDIAN_P50_MS MEDIAN_P99_MS
-// MAX_MS FAILURES", where RUNS is each repetition's events/s joined by commas, MAX_MS the slowest
-// request of every repetition and FAILURES their sum.
+// one line per load, "CONNECTIONS DURABLE RUNS MEDIAN_EVENTS_PER_S MEDIAN_P50_MS MEDIAN_P99_MS MAX_MS
+// FAILURES", where DURABLE is 1 for the SQLite inbox and 0 for the in-memory one, RUNS each
+// repetition's events/s joined by commas, MAX_MS the slowest request of every repetition and
+// FAILURES their sum.
 //   node receiver-load-runs.mjs REPORT.json
 import { readFileSync } from "node:fs";
 
@@ -19,20 +20,20 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-const byConnections = new Map();
+const byLoad = new Map();
 for (const run of report.benchmarks.filter((b) => b.run_type === "iteration")) {
-  const connections = Number(/connections:(\d+)/.exec(run.name)?.[1]);
-  if (!byConnections.has(connections)) byConnections.set(connections, []);
-  byConnections.get(connections).push(run);
+  const load = `${/connections:(\d+)/.exec(run.name)?.[1]} ${/durable:(\d)/.exec(run.name)?.[1]}`;
+  if (!byLoad.has(load)) byLoad.set(load, []);
+  byLoad.get(load).push(run);
 }
-if (byConnections.size === 0) {
+if (byLoad.size === 0) {
   console.error(`no runs in ${file}`);
   process.exit(1);
 }
-for (const [connections, runs] of byConnections) {
+for (const [load, runs] of byLoad) {
   const rates = runs.map((r) => Math.round(r.events_per_s));
   console.log([
-    connections,
+    load,
     rates.join(","),
     median(rates),
     median(runs.map((r) => r.p50_ms)).toFixed(2),
