@@ -350,8 +350,9 @@ Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(con
     database->exec("PRAGMA journal_mode=WAL");
     database->exec("PRAGMA synchronous=NORMAL");  // commits synced by sync_through(), shared by writers
     database->exec("PRAGMA foreign_keys=ON");
-    // Statement and savepoint journals (one per write of a batch) in memory: on disk, SQLite spills
-    // them past 64 KiB to a deleted file in /var/tmp and writes every journaled page there.
+    // Statement and savepoint journals (one per write of a batch) in memory: otherwise SQLite spills
+    // one past 64 KiB to a deleted file in the temporary directory (SQLITE_TMPDIR, TMPDIR or
+    // /var/tmp) and from then on writes every journaled page there.
     database->exec("PRAGMA temp_store=MEMORY");
     database->exec(schema);
     std::unique_ptr<FulfillmentStore> store(new FulfillmentStore(std::move(database), zone));

@@ -35,6 +35,7 @@ using SteadyClock = std::chrono::steady_clock;
 /// How long one wait (a poll(), or a blocking read between requests) lasts at most, so that a
 /// stopping server is noticed quickly.
 constexpr std::chrono::milliseconds poll_slice{100};
+static_assert(poll_slice < std::chrono::seconds(1), "SO_RCVTIMEO is set from poll_slice as microseconds alone");
 // Most bytes of a response kept back to be sent in one piece; a larger write goes out at once.
 constexpr std::size_t max_pending_bytes = 16 * 1024;
 
@@ -391,8 +392,12 @@ class HardenedServer final : public httplib::Server {
     }();
     const int on = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    // Without the receive timeout a read between requests would block past a stop: not served.
     const timeval slice{0, std::chrono::duration_cast<std::chrono::microseconds>(poll_slice).count()};
-    ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice));
+    if (::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof(slice)) != 0) {
+      close_connection(sock, false);
+      return false;
+    }
     ConnectionStream stream(sock, options_, stopping_);
     const std::size_t header_budget = options_.limits.max_header_count * options_.limits.max_header_bytes;
     bool ok = true;

@@ -60,11 +60,12 @@ struct DispatcherOptions {
   UnitRandom random;
   /// How long an idle worker sleeps before looking again without being woken (retries come due).
   std::chrono::milliseconds poll_interval{500};
-  /// How many steps of Linux nice the workers run below the threads that receive (0: the same;
-  /// the default, 19, is Linux's lowest normal priority). A platform delivers each event once, so
-  /// under a burst acknowledging comes first; the backlog is handled as soon as receiving leaves the
-  /// cores idle, and meanwhile with a small share. Each worker has its own share: at 10 steps eight
-  /// workers together weighed almost as much as one receiving thread.
+  /// How many steps of Linux nice the workers run below the threads that receive (0: the same),
+  /// up to nice 19, Linux's lowest normal priority, which the default reaches from nice 0. A
+  /// platform delivers each event once, so under a burst acknowledging comes first; the backlog is
+  /// handled as soon as receiving leaves the cores idle, and meanwhile with a small share. Each
+  /// worker has a share of its own: at 10 steps the reference server's eight workers together
+  /// weighed almost as much as one receiving thread.
   int nice = 19;
   /// How typed VRIO handlers parse bodies.
   vrio::ParseOptions vrio_parse;

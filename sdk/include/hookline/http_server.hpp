@@ -66,7 +66,7 @@ using RouteHandler = std::function<HttpResponse(const HttpRequest& request)>;
 /// keep-alive waits included, and queues the rest without limit. 256 concurrent keep-alive senders
 /// answered within 2 s therefore need 256 threads of their own; 64 more keep room for slow senders
 /// (each holds a thread at most request_timeout), health checks and the application's routes.
-/// Idle threads sleep in poll(); each costs a stack mapping, mostly untouched. A connection beyond
+/// Idle threads sleep in a blocking read; each costs a stack mapping, mostly untouched. A connection beyond
 /// the pool waits until another closes: at the latest keep_alive_timeout after that one's last
 /// request (2 s, short for this reason, yet long enough for a sender's next delivery to reuse the
 /// connection), or once it served keep_alive_max_requests.
