@@ -11,18 +11,25 @@ if (!file) {
   console.error(`usage: node ${process.argv[1]} REPORT.json`);
   process.exit(2);
 }
-// Google Benchmark writes bare NaN and inf, which are not JSON, in some aggregates (the coefficient
-// of variation of a counter that is always 0); only the repetitions themselves are read here.
-const report = JSON.parse(readFileSync(file, "utf8").replace(/:\s*-?(NaN|inf)\b/g, ": null"));
+// Google Benchmark writes bare NaN and Infinity, which are not JSON, in some aggregates (the
+// coefficient of variation of a counter that is always 0); only the repetitions themselves are read.
+const report = JSON.parse(readFileSync(file, "utf8").replace(/:\s*-?(NaN|Infinity)\b/g, ": null"));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
 const byLoad = new Map();
 for (const run of report.benchmarks.filter((b) => b.run_type === "iteration")) {
-  const load = `${/connections:(\d+)/.exec(run.name)?.[1]} ${/durable:(\d)/.exec(run.name)?.[1]}`;
+  const connections = /\/connections:(\d+)/.exec(run.name)?.[1];
+  const durable = /\/durable:([01])/.exec(run.name)?.[1];
+  if (connections === undefined || durable === undefined) {
+    console.error(`unexpected benchmark name in ${file}: ${run.name}`);
+    process.exit(1);
+  }
+  const load = `${connections} ${durable}`;
   if (!byLoad.has(load)) byLoad.set(load, []);
   byLoad.get(load).push(run);
 }
@@ -35,7 +42,7 @@ for (const [load, runs] of byLoad) {
   console.log([
     load,
     rates.join(","),
-    median(rates),
+    Math.round(median(rates)),
     median(runs.map((r) => r.p50_ms)).toFixed(2),
     median(runs.map((r) => r.p99_ms)).toFixed(2),
     Math.max(...runs.map((r) => r.max_ms)).toFixed(2),
