@@ -310,8 +310,7 @@ struct Simulator::Impl {
     record.duration_us = attempt.duration.count();
     record.status = event.status;
     record.test = test;
-    store.update_event(event);
-    store.insert_delivery(record);
+    store.record_attempt(event, record);
     return record;
   }
 };

@@ -127,6 +127,12 @@ Store::Store(const std::string& path) : db_(path, SQLite::OPEN_READWRITE | SQLit
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec(schema);
+  update_event_ = std::make_unique<SQLite::Statement>(
+      db_, "UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
+  insert_delivery_ = std::make_unique<SQLite::Statement>(
+      db_,
+      "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
+      "error, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 }
 
 void Store::insert_event(EventRecord& event) {
@@ -158,14 +164,33 @@ std::vector<EventRecord> Store::due_events(std::chrono::sys_seconds now) {
   return due;
 }
 
-void Store::update_event(const EventRecord& event) {
+void Store::record_attempt(const EventRecord& event, DeliveryRecord& delivery) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement update(db_, "UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
+  SQLite::Transaction transaction(db_);
+  auto& update = *update_event_;
+  update.reset();
   update.bind(1, std::string(to_string(event.status)));
   update.bind(2, event.attempts);
   update.bind(3, seconds(event.next_attempt_at));
   update.bind(4, event.sequence);
   update.exec();
+  auto& insert = *insert_delivery_;
+  insert.reset();
+  insert.bind(1, delivery.event_id);
+  insert.bind(2, delivery.event_name);
+  insert.bind(3, delivery.attempt);
+  insert.bind(4, delivery.url);
+  insert.bind(5, delivery.request_body);
+  insert.bind(6, delivery.response_code);
+  insert.bind(7, delivery.response_body);
+  bind_optional(insert, 8, delivery.error);
+  insert.bind(9, seconds(delivery.sent_at));
+  insert.bind(10, delivery.duration_us);
+  insert.bind(11, std::string(to_string(delivery.status)));
+  insert.bind(12, delivery.test ? 1 : 0);
+  insert.exec();
+  delivery.id = db_.getLastInsertRowid();
+  transaction.commit();
 }
 
 std::vector<EventRecord> Store::events() {
@@ -184,28 +209,6 @@ std::int64_t Store::next_event_id(std::int64_t floor) {
   std::int64_t next = floor;
   if (query.executeStep() && !query.getColumn(0).isNull()) next = std::max(floor, query.getColumn(0).getInt64() + 1);
   return next;
-}
-
-void Store::insert_delivery(DeliveryRecord& delivery) {
-  const std::lock_guard lock(mutex_);
-  SQLite::Statement insert(db_,
-                           "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, "
-                           "response_body, error, sent_at, duration_us, status, test) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, delivery.event_id);
-  insert.bind(2, delivery.event_name);
-  insert.bind(3, delivery.attempt);
-  insert.bind(4, delivery.url);
-  insert.bind(5, delivery.request_body);
-  insert.bind(6, delivery.response_code);
-  insert.bind(7, delivery.response_body);
-  bind_optional(insert, 8, delivery.error);
-  insert.bind(9, seconds(delivery.sent_at));
-  insert.bind(10, delivery.duration_us);
-  insert.bind(11, std::string(to_string(delivery.status)));
-  insert.bind(12, delivery.test ? 1 : 0);
-  insert.exec();
-  delivery.id = db_.getLastInsertRowid();
 }
 
 std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,15 +33,14 @@ class Store {
   void insert_event(EventRecord& event);
   /// Events pending, or retrying with next_attempt_at <= now, in queue order.
   [[nodiscard]] std::vector<EventRecord> due_events(std::chrono::sys_seconds now);
-  /// Records an event's new status after an attempt.
-  void update_event(const EventRecord& event);
+  /// Records an attempt in one transaction: the event's new status and `delivery` appended to the
+  /// log (its id set).
+  void record_attempt(const EventRecord& event, DeliveryRecord& delivery);
   /// Every event in queue order.
   [[nodiscard]] std::vector<EventRecord> events();
   /// One past the largest all-digit event id (at least `floor`).
   [[nodiscard]] std::int64_t next_event_id(std::int64_t floor);
 
-  /// Appends an attempt to the log and sets its id.
-  void insert_delivery(DeliveryRecord& delivery);
   /// The log, oldest first.
   [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter);
 
@@ -72,6 +72,9 @@ class Store {
  private:
   std::mutex mutex_;
   SQLite::Database db_;
+  // Prepared once: a batch records an attempt per delivery.
+  std::unique_ptr<SQLite::Statement> update_event_;
+  std::unique_ptr<SQLite::Statement> insert_delivery_;
 };
 
 }  // namespace hookline::simulator
