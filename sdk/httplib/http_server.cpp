@@ -519,9 +519,15 @@ WebhookServer::WebhookServer(ServerOptions options) : impl_(std::make_unique<Imp
     return true;
   };
   // Expect: 100-continue is answered before routing: a refused request gets its final status
-  // instead of "100 Continue", so the client never sends the body.
+  // instead of "100 Continue", so the client never sends the body. cpp-httplib writes that answer
+  // without the Content-Length it gives routed responses, which would leave only the connection's
+  // close to end the body, so it is set here.
   server.set_expect_100_continue_handler([refuse](const httplib::Request&, httplib::Response& res) {
-    return refuse(res) ? res.status : 100;
+    if (!refuse(res)) {
+      return 100;
+    }
+    res.set_header("Content-Length", std::to_string(res.body.size()));
+    return res.status;
   });
   server.set_pre_routing_handler([refuse](const httplib::Request&, httplib::Response& res) {
     return refuse(res) ? httplib::Server::HandlerResponse::Handled : httplib::Server::HandlerResponse::Unhandled;

@@ -287,6 +287,9 @@ BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_instead_of_100) {
   const auto response = connection.read_response(2s);
   BOOST_REQUIRE(response);
   BOOST_TEST(response->status == 413);
+  // Framed like every other answer: the client need not wait for the close to read the reason.
+  BOOST_TEST(response->headers.get_all("Content-Length").size() == 1U);
+  BOOST_TEST(response->body == R"({"error":"too_large","limit":"1048576 bytes"})");
 }
 
 BOOST_AUTO_TEST_CASE(a_client_waiting_for_100_continue_gets_it_before_it_sends_the_body) {
