@@ -10,6 +10,8 @@
 // - what comes back is a sequence of complete HTTP/1.1 responses, each final one framed by exactly
 //   one Content-Length (a body-less answer to HEAD allowed), with nothing after the last;
 // - no status is 5xx (the inbox cannot fail here, so a 5xx is a bug such as an escaped exception);
+// - every request the observer is told about comes from 127.0.0.1, the socket's peer, whatever
+//   REMOTE_ADDR-like headers say;
 // - every decision told to the observer (receiver outcomes, header refusals) went out with its
 //   status, and every 200 on the wire is one the receiver decided: no event is acknowledged that the
 //   receiver did not accept or recognise as a duplicate;
@@ -63,7 +65,10 @@ constexpr std::string_view liveness_body =
 /// Statuses of the decisions the server told its observer about, counted per status.
 class Decisions {
  public:
-  void record(int status) {
+  /// Counts a decision on a request from `peer`, which must be the socket's address whatever the
+  /// client's headers claim (cpp-httplib 0.11.4 lets a REMOTE_ADDR header shadow it).
+  void record(const std::string& peer, int status) {
+    require(peer == "127.0.0.1", "a request's peer address that is not the socket's");
     const std::lock_guard lock(mutex_);
     ++counts_[status];
   }
@@ -114,8 +119,8 @@ struct Fixture {
     options.write_timeout = std::chrono::seconds(2);
     options.limits = limits();
     options.clock = [] { return now; };
-    options.observer = [this](const hookline::HttpRequest&, const hookline::ReceiveResult& result) {
-      decisions.record(result.response.status);
+    options.observer = [this](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
+      decisions.record(request.peer, result.response.status);
     };
     return options;
   }
