@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -163,7 +166,19 @@ Conversation converse(std::uint16_t port, std::string_view input) {
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  require(::connect(socket, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0, "connect() failed");
+  int error = ::connect(socket, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 ? 0 : errno;
+  if (error == EINTR) {
+    // libFuzzer's timeout alarm interrupted the call; the connection goes on being set up.
+    pollfd descriptor{socket, POLLOUT, 0};
+    while (::poll(&descriptor, 1, -1) < 0 && errno == EINTR) {
+    }
+    socklen_t size_of_error = sizeof(error);
+    ::getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &size_of_error);
+  }
+  if (error != 0) {
+    std::fprintf(stderr, "connect() to 127.0.0.1:%u: %s\n", static_cast<unsigned>(port), std::strerror(error));
+    require(false, "connect() failed");
+  }
 
   // The server may close early (a refused request); what it sent before that is still read.
   while (!input.empty()) {
