@@ -8,7 +8,8 @@
 // - the server closes the connection within 5 s of the input's end (nothing waits on a client that
 //   has finished sending);
 // - what comes back is a sequence of complete HTTP/1.1 responses, each final one framed by exactly
-//   one Content-Length (a body-less answer to HEAD allowed), with nothing after the last;
+//   one Content-Length (a body-less answer to HEAD allowed), with nothing after the last, and
+//   nothing after one that says "Connection: close";
 // - no status is 5xx (the inbox cannot fail here, so a 5xx is a bug such as an escaped exception);
 // - every request the observer is told about comes from 127.0.0.1, the socket's peer, whatever
 //   REMOTE_ADDR-like headers say;
@@ -265,6 +266,15 @@ std::vector<WireResponse> split_responses(std::string_view wire) {
       response.body = wire.substr(0, length);
       wire.remove_prefix(length);
     }
+    // A response that closes the connection is the last: bytes the client sent after a refused
+    // request (a body never read, say) must never be served as a request of their own.
+    const auto connection = head_fields(head, "Connection");
+    const bool closes = std::any_of(connection.begin(), connection.end(), [](std::string_view value) {
+      return value.size() == 5 && std::equal(value.begin(), value.end(), "close", [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+             });
+    });
+    require(!closes || wire.empty(), "a response after one that closed the connection");
     responses.push_back(response);
   }
   return responses;
