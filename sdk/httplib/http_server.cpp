@@ -415,6 +415,9 @@ class HardenedServer final : public httplib::Server {
         for (const auto name : pseudo_headers) {
           req.headers.erase(std::string(name));
         }
+        // cpp-httplib would answer a Range header with a slice of the response (or a multipart one)
+        // under the handler's status; webhook acknowledgements and API answers are always whole.
+        req.ranges.clear();
         context.headers_complete = true;
         context.head.method = req.method;
         context.head.path = req.path;
@@ -521,7 +524,8 @@ WebhookServer::WebhookServer(ServerOptions options) : impl_(std::make_unique<Imp
   // Expect: 100-continue is answered before routing: a refused request gets its final status
   // instead of "100 Continue", so the client never sends the body. cpp-httplib writes that answer
   // without the Content-Length it gives routed responses, which would leave only the connection's
-  // close to end the body, so it is set here.
+  // close to end the body, so it is set here. (Only while no error handler is installed: with one,
+  // cpp-httplib would add its own Content-Length to this answer too.)
   server.set_expect_100_continue_handler([refuse](const httplib::Request&, httplib::Response& res) {
     if (!refuse(res)) {
       return 100;
