@@ -36,6 +36,7 @@ namespace {
 using namespace hookline;
 using namespace std::chrono_literals;
 using hookline::test::RawConnection;
+using hookline::test::RawResponse;
 using hookline::test::signed_post;
 using hookline::test::vrio_body;
 
@@ -141,6 +142,14 @@ SourceGuard vero_guard(std::string_view token, std::initializer_list<const char*
 std::string head_only(std::string_view method, std::string_view path, std::string_view header_lines) {
   return std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string(header_lines) +
          "\r\n";
+}
+
+/// The answer to a new event (`event_id`) sent with the extra header lines `extra` (each ending in
+/// CRLF) to a fresh server.
+std::optional<RawResponse> deliver_with(std::string_view event_id, std::string_view extra) {
+  RunningServer running;
+  RawConnection connection(running.port());
+  return connection.exchange(signed_post("/webhooks/vrio", vrio_body(event_id), extra));
 }
 
 }  // namespace
@@ -310,9 +319,7 @@ BOOST_AUTO_TEST_CASE(a_client_waiting_for_100_continue_gets_it_before_it_sends_t
 BOOST_AUTO_TEST_CASE(a_range_header_does_not_cut_the_answer) {
   // cpp-httplib applies Range to every routed response: a delivery sent with one got "200 OK", a
   // Content-Range and a slice of its acknowledgement.
-  RunningServer running;
-  RawConnection connection(running.port());
-  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("range-1"), "Range: bytes=2-4\r\n"));
+  const auto response = deliver_with("range-1", "Range: bytes=2-4\r\n");
   BOOST_REQUIRE(response);
   BOOST_TEST(response->status == 200);
   BOOST_TEST(response->body == R"({"status":"accepted"})");
@@ -320,9 +327,7 @@ BOOST_AUTO_TEST_CASE(a_range_header_does_not_cut_the_answer) {
 }
 
 BOOST_AUTO_TEST_CASE(expect_continue_on_an_acceptable_delivery_gets_100_then_200) {
-  RunningServer running;
-  RawConnection connection(running.port());
-  const auto response = connection.exchange(signed_post("/webhooks/vrio", vrio_body("cont-1"), "Expect: 100-continue\r\n"));
+  const auto response = deliver_with("cont-1", "Expect: 100-continue\r\n");
   BOOST_REQUIRE(response);
   BOOST_TEST(response->status == 200);
   BOOST_TEST(response->body == R"({"status":"accepted"})");
