@@ -21,7 +21,9 @@
 /// - set_payload_max_length, read/write timeouts, keep-alive limits and TCP_NODELAY are explicit;
 /// - an exception escaping a handler becomes a plain 500 with no exception text (no EXCEPTION_WHAT);
 /// - the peer address comes from the socket (getpeername); REMOTE_ADDR/REMOTE_PORT/LOCAL_ADDR/
-///   LOCAL_PORT headers sent by a client, which 0.11.4 lets shadow the real ones, are dropped.
+///   LOCAL_PORT headers sent by a client, which 0.11.4 lets shadow the real ones, are dropped;
+/// - a Range header is ignored: 0.11.4 would send a slice of any response under the handler's status;
+/// - every response carries one Content-Length, refusals sent instead of "100 Continue" included.
 /// cpp-httplib stays out of this header: applications register routes over HttpRequest/HttpResponse.
 
 #include <chrono>
