@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "hookline/headers.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/receiver.hpp"
@@ -83,7 +84,7 @@ constexpr std::string_view liveness_body =
 /// would shadow; the adapter drops the client's.
 constexpr std::array<std::string_view, 4> socket_fields{"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"};
 
-/// True when `text` is `lowercase` in any ASCII case.
+/// True when `text` is `lowercase` in any ASCII case (for header values; names go through Headers).
 bool equals_ignoring_case(std::string_view text, std::string_view lowercase) {
   return std::equal(text.begin(), text.end(), lowercase.begin(), lowercase.end(), [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) == b;
@@ -266,20 +267,18 @@ struct WireResponse {
   std::string_view body;
 };
 
-/// The values of the field `lowercase_name` (in any case) in a response head.
-std::vector<std::string_view> head_fields(std::string_view head, std::string_view lowercase_name) {
-  std::vector<std::string_view> values;
-  while (!head.empty()) {
-    const auto end = head.find("\r\n");
-    const std::string_view line = head.substr(0, end);
-    head = end == std::string_view::npos ? std::string_view{} : head.substr(end + 2);
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || !equals_ignoring_case(line.substr(0, colon), lowercase_name)) continue;
-    std::string_view value = line.substr(colon + 1);
+/// The header fields of a response head (the status line skipped), looked up in any case.
+hookline::Headers head_fields(std::string_view head) {
+  hookline::Headers fields;
+  std::string_view lines = hookline::fuzz::split_once(head, "\r\n").tail;
+  while (!lines.empty()) {
+    const auto [line, rest] = hookline::fuzz::split_once(lines, "\r\n");
+    lines = rest;
+    auto [name, value] = hookline::fuzz::split_once(line, ":");
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    values.push_back(value);
+    fields.add(std::string(name), std::string(value));
   }
-  return values;
+  return fields;
 }
 
 /// Splits what the server sent into complete responses, aborting on anything else; with `cut_short`
@@ -303,13 +302,14 @@ std::vector<WireResponse> split_responses(std::string_view wire, bool cut_short)
       responses.push_back(response);
       continue;
     }
-    const auto lengths = head_fields(head, "content-length");
+    const auto fields = head_fields(head);
+    const auto lengths = fields.get_all("Content-Length");
     require(lengths.size() == 1, "a final response without exactly one Content-Length");
     std::size_t length = 0;
     const auto field = lengths.front();
     const auto [length_end, length_error] = std::from_chars(field.data(), field.data() + field.size(), length);
     require(length_error == std::errc{} && length_end == field.data() + field.size(), "a malformed Content-Length");
-    const auto ranges = head_fields(head, "accept-ranges");
+    const auto ranges = fields.get_all("Accept-Ranges");
     const bool answers_head = ranges.size() == 1 && ranges.front() == "bytes";
     if (!answers_head) {
       if (length > wire.size()) {
@@ -319,7 +319,7 @@ std::vector<WireResponse> split_responses(std::string_view wire, bool cut_short)
       response.body = wire.substr(0, length);
       wire.remove_prefix(length);
     }
-    const auto connection = head_fields(head, "connection");
+    const auto connection = fields.get_all("Connection");
     const bool closes = std::any_of(connection.begin(), connection.end(),
                                     [](std::string_view value) { return equals_ignoring_case(value, "close"); });
     require(!closes || wire.empty(), "a response after one that closed the connection");
