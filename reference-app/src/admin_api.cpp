@@ -19,12 +19,7 @@ HttpResponse respond(int status, std::string body) {
 }
 
 HttpResponse error(int status, std::string_view code, std::string_view message) {
-  json::Writer out;
-  out.begin_object();
-  out.key("error").string(code);
-  out.key("message").string(message);
-  out.end_object();
-  return respond(status, std::move(out).take());
+  return hookline::error_response(status, code, message);
 }
 
 HttpResponse store_failed(const StoreError& failure) { return error(503, "store_unavailable", failure.message); }

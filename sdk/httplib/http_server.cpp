@@ -329,12 +329,7 @@ void apply(const HttpResponse& response, httplib::Response& res) {
 }
 
 /// A plain 500: no exception text, no EXCEPTION_WHAT header.
-HttpResponse internal_error() {
-  HttpResponse response;
-  response.status = 500;
-  response.body = R"({"error":"internal"})";
-  return response;
-}
+HttpResponse internal_error() { return error_response(500, "internal", "internal error"); }
 
 /// `text` as a regular expression that matches exactly it.
 std::string escape_regex(std::string_view text) {

@@ -51,6 +51,26 @@ bool closes_connection(ReceiveOutcome outcome) noexcept {
   }
 }
 
+/// The sentence a refusal carries when its caller gives none.
+std::string_view default_message(ReceiveOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReceiveOutcome::accepted:
+    case ReceiveOutcome::duplicate: return "";
+    case ReceiveOutcome::method_not_allowed: return "webhooks are delivered with POST";
+    case ReceiveOutcome::length_required: return "Content-Length is required";
+    case ReceiveOutcome::unsupported_encoding: return "Content-Encoding is refused: send the body as is";
+    case ReceiveOutcome::bad_framing: return "the request's framing is malformed";
+    case ReceiveOutcome::headers_too_large: return "the request's header fields are over the limit";
+    case ReceiveOutcome::too_large: return "the body is over the size limit";
+    case ReceiveOutcome::bad_signature: return "the signature does not verify";
+    case ReceiveOutcome::bad_token: return "the webhook token is missing or wrong";
+    case ReceiveOutcome::source_not_allowed: return "the sender's address is not allowed";
+    case ReceiveOutcome::bad_payload: return "the payload cannot be parsed";
+    case ReceiveOutcome::store_unavailable: return "the event store is unavailable: retry later";
+  }
+  return "refused";
+}
+
 }  // namespace
 
 std::optional<std::string_view> HttpRequest::query_value(std::string_view name) const noexcept {
@@ -100,20 +120,43 @@ int http_status(ReceiveOutcome outcome) noexcept {
   return 500;
 }
 
-ReceiveResult make_result(ReceiveOutcome outcome, std::vector<std::pair<std::string, std::string>> fields) {
-  ReceiveResult result;
-  result.outcome = outcome;
-  result.response.status = http_status(outcome);
+HttpResponse error_response(int status, std::string_view code, std::string_view message,
+                            const std::vector<ErrorField>& fields) {
+  HttpResponse response;
+  response.status = status;
   detail::JsonWriter json;
   json.begin_object();
-  json.key(is_ok(outcome) ? "status" : "error");
-  json.string(to_string(outcome));
+  json.key("error");
+  json.begin_object();
+  json.key("code");
+  json.string(code);
+  json.key("message");
+  json.string(message);
   for (const auto& [name, value] : fields) {
     json.key(name);
     json.string(value);
   }
   json.end_object();
-  result.response.body = std::move(json).take();
+  json.end_object();
+  response.body = std::move(json).take();
+  return response;
+}
+
+ReceiveResult make_result(ReceiveOutcome outcome, std::string_view message, const std::vector<ErrorField>& fields) {
+  ReceiveResult result;
+  result.outcome = outcome;
+  if (is_ok(outcome)) {
+    detail::JsonWriter json;
+    json.begin_object();
+    json.key("status");
+    json.string(to_string(outcome));
+    json.end_object();
+    result.response.body = std::move(json).take();
+  } else {
+    result.response = error_response(http_status(outcome), to_string(outcome),
+                                     message.empty() ? default_message(outcome) : message, fields);
+  }
+  result.response.status = http_status(outcome);
   result.response.close_connection = closes_connection(outcome);
   if (outcome == ReceiveOutcome::method_not_allowed) {
     result.response.headers.set("Allow", "POST");
@@ -126,24 +169,24 @@ ReceiveResult make_result(ReceiveOutcome outcome, std::vector<std::pair<std::str
 std::optional<ReceiveResult> screen_headers(std::string_view method, const Headers& headers,
                                             const ReceiverLimits& limits) {
   if (headers.size() > limits.max_header_count) {
-    return make_result(ReceiveOutcome::headers_too_large, {{"limit", std::to_string(limits.max_header_count) + " fields"}});
+    return make_result(ReceiveOutcome::headers_too_large, {}, {{"limit", std::to_string(limits.max_header_count) + " fields"}});
   }
   for (const auto& field : headers.fields()) {
     if (field.name.size() + field.value.size() > limits.max_header_bytes) {
-      return make_result(ReceiveOutcome::headers_too_large,
+      return make_result(ReceiveOutcome::headers_too_large, {},
                          {{"limit", std::to_string(limits.max_header_bytes) + " bytes per field"}});
     }
   }
   if (headers.get("Transfer-Encoding")) {
-    return make_result(ReceiveOutcome::length_required, {{"reason", "Transfer-Encoding is refused: send Content-Length"}});
+    return make_result(ReceiveOutcome::length_required, "Transfer-Encoding is refused: send Content-Length");
   }
   if (headers.get("Content-Encoding")) {
-    return make_result(ReceiveOutcome::unsupported_encoding, {{"reason", "Content-Encoding is refused: send the body as is"}});
+    return make_result(ReceiveOutcome::unsupported_encoding);
   }
   const auto lengths = headers.get_all("Content-Length");
   if (lengths.empty()) {
     if (requires_length(method)) {
-      return make_result(ReceiveOutcome::length_required, {{"reason", "Content-Length is required"}});
+      return make_result(ReceiveOutcome::length_required);
     }
     return std::nullopt;
   }
@@ -151,15 +194,15 @@ std::optional<ReceiveResult> screen_headers(std::string_view method, const Heade
   for (const auto text : lengths) {
     const auto value = parse_content_length(text);
     if (!value || (length && *length != *value)) {
-      return make_result(ReceiveOutcome::bad_framing, {{"reason", "Content-Length is not one decimal number"}});
+      return make_result(ReceiveOutcome::bad_framing, "Content-Length is not one decimal number");
     }
     length = value;
   }
   if (*length > 0 && !carries_body(method)) {
-    return make_result(ReceiveOutcome::bad_framing, {{"reason", "a body is refused on " + std::string(method)}});
+    return make_result(ReceiveOutcome::bad_framing, "a body is refused on " + std::string(method));
   }
   if (*length > limits.max_body_bytes) {
-    return make_result(ReceiveOutcome::too_large, {{"limit", std::to_string(limits.max_body_bytes) + " bytes"}});
+    return make_result(ReceiveOutcome::too_large, {}, {{"limit", std::to_string(limits.max_body_bytes) + " bytes"}});
   }
   return std::nullopt;
 }
@@ -189,17 +232,17 @@ std::optional<ReceiveResult> Authenticator::refusal(const HttpRequest& request, 
       const bool token_refused = kind == SourceGuardErrorKind::token_missing || kind == SourceGuardErrorKind::token_mismatch;
       // The guard's reason names the parameter, the header or the peer address, never a token.
       return make_result(token_refused ? ReceiveOutcome::bad_token : ReceiveOutcome::source_not_allowed,
-                         {{"reason", std::string(to_string(kind))}, {"detail", guarded.error().reason}});
+                         guarded.error().reason, {{"reason", std::string(to_string(kind))}});
     }
   }
   if (verifier_) {
     const auto verified = verifier_->verify(request.body, request.headers, now);
     if (!verified) {
-      std::vector<std::pair<std::string, std::string>> fields{{"reason", std::string(to_string(verified.error().kind))}};
+      std::vector<ErrorField> fields{{"reason", std::string(to_string(verified.error().kind))}};
       if (!verified.error().header.empty()) {
         fields.emplace_back("header", verified.error().header);
       }
-      return make_result(ReceiveOutcome::bad_signature, std::move(fields));
+      return make_result(ReceiveOutcome::bad_signature, verified.error().to_string(), fields);
     }
   }
   return std::nullopt;
@@ -216,11 +259,11 @@ ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seco
     return std::move(*refusal);
   }
   if (request.body.size() > limits_.max_body_bytes) {
-    return make_result(ReceiveOutcome::too_large, {{"limit", std::to_string(limits_.max_body_bytes) + " bytes"}});
+    return make_result(ReceiveOutcome::too_large, {}, {{"limit", std::to_string(limits_.max_body_bytes) + " bytes"}});
   }
   const auto declared = parse_content_length(request.headers.get("Content-Length").value_or(""));
   if (!declared || *declared != request.body.size()) {
-    return make_result(ReceiveOutcome::bad_framing, {{"reason", "the body's length differs from Content-Length"}});
+    return make_result(ReceiveOutcome::bad_framing, "the body's length differs from Content-Length");
   }
 
   if (auto refusal = authenticator_.refusal(request, now)) {
@@ -229,7 +272,7 @@ ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seco
 
   auto meta = parser_(request.body);
   if (!meta) {
-    return make_result(ReceiveOutcome::bad_payload, {{"path", meta.error().path}, {"message", meta.error().message}});
+    return make_result(ReceiveOutcome::bad_payload, meta.error().message, {{"path", meta.error().path}});
   }
 
   const auto claimed = store_->claim(*meta, request.body, now);

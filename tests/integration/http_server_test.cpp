@@ -285,7 +285,7 @@ BOOST_AUTO_TEST_CASE(oversized_content_length_is_answered_without_waiting_for_th
   const auto response = connection.exchange(head_only("POST", "/webhooks/vrio", "Content-Length: 1048577\r\n"), 2s);
   BOOST_REQUIRE(response);
   BOOST_TEST(response->status == 413);
-  BOOST_TEST(response->body == R"({"error":"too_large","limit":"1048576 bytes"})");
+  BOOST_TEST(response->body == R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"1048576 bytes"}})");
   BOOST_TEST(connection.closed_by_peer());
 }
 
@@ -298,7 +298,7 @@ BOOST_AUTO_TEST_CASE(expect_continue_gets_the_refusal_instead_of_100) {
   BOOST_TEST(response->status == 413);
   // Framed like every other answer: the client need not wait for the close to read the reason.
   BOOST_TEST(response->headers.get_all("Content-Length").size() == 1U);
-  BOOST_TEST(response->body == R"({"error":"too_large","limit":"1048576 bytes"})");
+  BOOST_TEST(response->body == R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"1048576 bytes"}})");
 }
 
 BOOST_AUTO_TEST_CASE(a_client_waiting_for_100_continue_gets_it_before_it_sends_the_body) {
@@ -457,7 +457,7 @@ BOOST_AUTO_TEST_CASE(exceptions_become_a_plain_500) {
     const auto response = connection.exchange(head_only("GET", path, ""));
     BOOST_REQUIRE(response);
     BOOST_TEST(response->status == 500);
-    BOOST_TEST(response->body == R"({"error":"internal"})");
+    BOOST_TEST(response->body == R"({"error":{"code":"internal","message":"internal error"}})");
     BOOST_TEST(!response->headers.get("EXCEPTION_WHAT"));
   }
 }
@@ -635,7 +635,7 @@ BOOST_AUTO_TEST_CASE(vero_route_takes_the_token_from_the_query_and_the_peer_from
   BOOST_REQUIRE(spoofed);
   BOOST_TEST(spoofed->status == 403);
   BOOST_TEST(spoofed->body ==
-             R"({"error":"source_not_allowed","reason":"address_not_allowed","detail":"peer 127.0.0.1 is not in an allowed network"})");
+             R"({"error":{"code":"source_not_allowed","message":"peer 127.0.0.1 is not in an allowed network","reason":"address_not_allowed"}})");
 
   const auto counts = inbox->counts();
   BOOST_REQUIRE(counts);

@@ -164,40 +164,40 @@ std::ostream& operator<<(std::ostream& out, const BadRequest& bad) { return out 
 
 const std::vector<BadRequest> bad_requests{
     {"get", [](HttpRequest& r) { r.method = "GET"; }, ReceiveOutcome::method_not_allowed, 405,
-     R"({"error":"method_not_allowed"})"},
+     R"({"error":{"code":"method_not_allowed","message":"webhooks are delivered with POST"}})"},
     {"put", [](HttpRequest& r) { r.method = "PUT"; }, ReceiveOutcome::method_not_allowed, 405,
-     R"({"error":"method_not_allowed"})"},
+     R"({"error":{"code":"method_not_allowed","message":"webhooks are delivered with POST"}})"},
     {"no_content_length", [](HttpRequest& r) { r.headers = without(r.headers, "Content-Length"); },
-     ReceiveOutcome::length_required, 411, R"({"error":"length_required","reason":"Content-Length is required"})"},
+     ReceiveOutcome::length_required, 411, R"({"error":{"code":"length_required","message":"Content-Length is required"}})"},
     {"chunked", [](HttpRequest& r) { r.headers.add("Transfer-Encoding", "chunked"); }, ReceiveOutcome::length_required, 411,
-     R"({"error":"length_required","reason":"Transfer-Encoding is refused: send Content-Length"})"},
+     R"({"error":{"code":"length_required","message":"Transfer-Encoding is refused: send Content-Length"}})"},
     {"transfer_encoding_identity", [](HttpRequest& r) { r.headers.add("transfer-encoding", "identity"); },
      ReceiveOutcome::length_required, 411,
-     R"({"error":"length_required","reason":"Transfer-Encoding is refused: send Content-Length"})"},
+     R"({"error":{"code":"length_required","message":"Transfer-Encoding is refused: send Content-Length"}})"},
     {"gzip", [](HttpRequest& r) { r.headers.add("Content-Encoding", "gzip"); }, ReceiveOutcome::unsupported_encoding, 415,
-     R"({"error":"unsupported_encoding","reason":"Content-Encoding is refused: send the body as is"})"},
+     R"({"error":{"code":"unsupported_encoding","message":"Content-Encoding is refused: send the body as is"}})"},
     {"content_length_not_a_number", [](HttpRequest& r) { r.headers.set("Content-Length", "12a"); },
-     ReceiveOutcome::bad_framing, 400, R"({"error":"bad_framing","reason":"Content-Length is not one decimal number"})"},
+     ReceiveOutcome::bad_framing, 400, R"({"error":{"code":"bad_framing","message":"Content-Length is not one decimal number"}})"},
     {"content_length_negative", [](HttpRequest& r) { r.headers.set("Content-Length", "-1"); }, ReceiveOutcome::bad_framing,
-     400, R"({"error":"bad_framing","reason":"Content-Length is not one decimal number"})"},
+     400, R"({"error":{"code":"bad_framing","message":"Content-Length is not one decimal number"}})"},
     {"content_lengths_disagree", [](HttpRequest& r) { r.headers.add("Content-Length", "3"); }, ReceiveOutcome::bad_framing,
-     400, R"({"error":"bad_framing","reason":"Content-Length is not one decimal number"})"},
+     400, R"({"error":{"code":"bad_framing","message":"Content-Length is not one decimal number"}})"},
     {"content_length_differs_from_body", [](HttpRequest& r) { r.body += " "; }, ReceiveOutcome::bad_framing, 400,
-     R"({"error":"bad_framing","reason":"the body's length differs from Content-Length"})"},
+     R"({"error":{"code":"bad_framing","message":"the body's length differs from Content-Length"}})"},
     {"content_length_over_limit", [](HttpRequest& r) { r.headers.set("Content-Length", "1048577"); },
-     ReceiveOutcome::too_large, 413, R"({"error":"too_large","limit":"1048576 bytes"})"},
+     ReceiveOutcome::too_large, 413, R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"1048576 bytes"}})"},
     {"body_over_limit", [](HttpRequest& r) { r.body.assign(1048577, ' '); r.headers.set("Content-Length", "1048577"); },
-     ReceiveOutcome::too_large, 413, R"({"error":"too_large","limit":"1048576 bytes"})"},
+     ReceiveOutcome::too_large, 413, R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"1048576 bytes"}})"},
     {"too_many_headers", [](HttpRequest& r) { for (int i = 0; i < 64; ++i) r.headers.add("X-Flood-" + std::to_string(i), "1"); },
-     ReceiveOutcome::headers_too_large, 431, R"({"error":"headers_too_large","limit":"64 fields"})"},
+     ReceiveOutcome::headers_too_large, 431, R"({"error":{"code":"headers_too_large","message":"the request's header fields are over the limit","limit":"64 fields"}})"},
     {"huge_header", [](HttpRequest& r) { r.headers.add("X-Huge", std::string(8200, 'a')); },
-     ReceiveOutcome::headers_too_large, 431, R"({"error":"headers_too_large","limit":"8192 bytes per field"})"},
+     ReceiveOutcome::headers_too_large, 431, R"({"error":{"code":"headers_too_large","message":"the request's header fields are over the limit","limit":"8192 bytes per field"}})"},
     {"no_signature", [](HttpRequest& r) { r.headers.set("X-Webhook-Signature", ""); }, ReceiveOutcome::bad_signature, 401,
-     R"({"error":"bad_signature","reason":"missing_header","header":"X-Webhook-Signature"})"},
+     R"({"error":{"code":"bad_signature","message":"a required header is missing: X-Webhook-Signature","reason":"missing_header","header":"X-Webhook-Signature"}})"},
     {"wrong_signature", [](HttpRequest& r) { r.headers.set("X-Webhook-Signature", std::string(64, '0')); },
-     ReceiveOutcome::bad_signature, 401, R"({"error":"bad_signature","reason":"no_matching_signature","header":"X-Webhook-Signature"})"},
+     ReceiveOutcome::bad_signature, 401, R"({"error":{"code":"bad_signature","message":"no signature matches any configured secret: X-Webhook-Signature","reason":"no_matching_signature","header":"X-Webhook-Signature"}})"},
     {"tampered_body", [](HttpRequest& r) { r.body[r.body.find("251606")] = '9'; }, ReceiveOutcome::bad_signature, 401,
-     R"({"error":"bad_signature","reason":"no_matching_signature","header":"X-Webhook-Signature"})"},
+     R"({"error":{"code":"bad_signature","message":"no signature matches any configured secret: X-Webhook-Signature","reason":"no_matching_signature","header":"X-Webhook-Signature"}})"},
 };
 
 }  // namespace
@@ -268,7 +268,7 @@ BOOST_FIXTURE_TEST_CASE(signed_bad_json_is_400_with_the_path, Fixture) {
   const auto result = receiver.handle(signed_request(R"({"webhook_event":"shipment_scheduled","webhook_event_id":)"), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::bad_payload);
   BOOST_TEST(result.response.status == 400);
-  BOOST_TEST(result.response.body.find(R"("error":"bad_payload")") != std::string::npos);
+  BOOST_TEST(result.response.body.find(R"("code":"bad_payload")") != std::string::npos);
   BOOST_TEST(result.response.body.find(R"("message":)") != std::string::npos);
 }
 
@@ -294,7 +294,7 @@ BOOST_AUTO_TEST_CASE(store_failure_is_503_so_the_platform_retries) {
   BOOST_TEST(inbox.claims == 1);
   BOOST_TEST(result.outcome == ReceiveOutcome::store_unavailable);
   BOOST_TEST(result.response.status == 503);
-  BOOST_TEST(result.response.body == R"({"error":"store_unavailable"})");
+  BOOST_TEST(result.response.body == R"({"error":{"code":"store_unavailable","message":"the event store is unavailable: retry later"}})");
   BOOST_TEST(result.response.headers.get("Retry-After") == std::optional<std::string_view>("1"));
   BOOST_TEST(result.log_detail == "disk I/O error at /var/secret/path.db");
 }
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(limits_are_configurable) {
   const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox, ReceiverLimits{.max_body_bytes = 100}};
   const auto result = receiver.handle(signed_request(vrio_body("l-1")), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::too_large);
-  BOOST_TEST(result.response.body == R"({"error":"too_large","limit":"100 bytes"})");
+  BOOST_TEST(result.response.body == R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"100 bytes"}})");
 }
 
 BOOST_AUTO_TEST_CASE(screening_applies_to_every_method) {
@@ -362,7 +362,7 @@ BOOST_FIXTURE_TEST_CASE(vero_without_a_token_is_401, VeroFixture) {
   BOOST_TEST(result.outcome == ReceiveOutcome::bad_token);
   BOOST_TEST(result.response.status == 401);
   BOOST_TEST(result.response.body ==
-             R"({"error":"bad_token","reason":"token_missing","detail":"no token in the query parameter \"token\" or the header X-Webhook-Token"})");
+             R"({"error":{"code":"bad_token","message":"no token in the query parameter \"token\" or the header X-Webhook-Token","reason":"token_missing"}})");
   BOOST_TEST(!result.meta);
   BOOST_TEST(inbox.counts()->pending == 0U);
 }
@@ -375,7 +375,7 @@ BOOST_FIXTURE_TEST_CASE(vero_with_a_wrong_token_is_401_and_names_no_token, VeroF
   BOOST_TEST(result.outcome == ReceiveOutcome::bad_token);
   BOOST_TEST(result.response.status == 401);
   BOOST_TEST(result.response.body ==
-             R"({"error":"bad_token","reason":"token_mismatch","detail":"the token matches no configured token"})");
+             R"({"error":{"code":"bad_token","message":"the token matches no configured token","reason":"token_mismatch"}})");
   BOOST_TEST(result.response.body.find(wrong) == std::string::npos);
   BOOST_TEST(result.response.body.find(vero_token) == std::string::npos);
   BOOST_TEST(inbox.counts()->pending == 0U);
@@ -390,7 +390,7 @@ BOOST_FIXTURE_TEST_CASE(vero_from_a_disallowed_address_is_403_whatever_the_heade
   BOOST_TEST(result.outcome == ReceiveOutcome::source_not_allowed);
   BOOST_TEST(result.response.status == 403);
   BOOST_TEST(result.response.body ==
-             R"({"error":"source_not_allowed","reason":"address_not_allowed","detail":"peer 203.0.113.9 is not in an allowed network"})");
+             R"({"error":{"code":"source_not_allowed","message":"peer 203.0.113.9 is not in an allowed network","reason":"address_not_allowed"}})");
   BOOST_TEST(result.response.body.find(vero_token) == std::string::npos);
   request.peer = "::1";
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::accepted);
@@ -432,7 +432,7 @@ BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
   const auto refused = receiver.handle(other_secret, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
   BOOST_TEST(refused.response.body ==
-             R"({"error":"bad_signature","reason":"no_matching_signature","header":"Ordergroove-Signature"})");
+             R"({"error":{"code":"bad_signature","message":"no signature matches any configured secret: Ordergroove-Signature","reason":"no_matching_signature","header":"Ordergroove-Signature"}})");
   BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now + std::chrono::seconds(301)).outcome ==
              ReceiveOutcome::bad_signature);
 }

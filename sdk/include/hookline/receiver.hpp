@@ -137,11 +137,20 @@ struct ReceiveResult {
   std::string log_detail;
 };
 
-/// Builds the response for an outcome: status from http_status(), a small JSON body
-/// `{"error":"<outcome>",...}` (or `{"status":"accepted"|"duplicate"}`), and its headers.
-/// `fields` are extra string members of the body, in order.
-[[nodiscard]] ReceiveResult make_result(ReceiveOutcome outcome,
-                                        std::vector<std::pair<std::string, std::string>> fields = {});
+/// One extra string member of an error body, e.g. {"header", "X-Webhook-Signature"}.
+using ErrorField = std::pair<std::string, std::string>;
+
+/// The one error answer of every hookline listener:
+/// `{"error":{"code":"<code>","message":"<message>",<fields>...}}`, `code` in snake_case for
+/// programs, `message` a sentence for people, `fields` extra string members in order.
+[[nodiscard]] HttpResponse error_response(int status, std::string_view code, std::string_view message,
+                                          const std::vector<ErrorField>& fields = {});
+
+/// Builds the response for an outcome: status from http_status(), `{"status":"accepted"|"duplicate"}`
+/// or an error_response() whose code is the outcome's name and whose message is `message` (a
+/// sentence of the outcome's own when empty), and its headers.
+[[nodiscard]] ReceiveResult make_result(ReceiveOutcome outcome, std::string_view message = {},
+                                        const std::vector<ErrorField>& fields = {});
 
 /// Screens a request on its method-independent framing and headers alone, before any body byte is
 /// read: header count and size, Transfer-Encoding, Content-Encoding, Content-Length (missing for
