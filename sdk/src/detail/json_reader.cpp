@@ -461,7 +461,7 @@ ReadStatus JsonValue::read_decimal(std::optional<std::string>& out) {
   return fail(error("expected a decimal number"));
 }
 
-ReadStatus JsonValue::read_id(std::string& out) {
+ReadStatus JsonValue::read_id_text(std::string& out, bool empty_allowed) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::number) {
@@ -473,32 +473,27 @@ ReadStatus JsonValue::read_id(std::string& out) {
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
     if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
-    if (text.empty()) return fail(error("expected a non-empty string"));
+    if (text.empty() && !empty_allowed) return fail(error("expected a non-empty string"));
     out.assign(text);
     return {};
   }
   return fail(error("expected a string or an integer"));
 }
 
+ReadStatus JsonValue::read_id(std::string& out) { return read_id_text(out, false); }
+
 ReadStatus JsonValue::read_optional_id(std::optional<std::string>& out) {
-  simdjson::ondemand::json_type type;
-  if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
-  if (type == simdjson::ondemand::json_type::null) {
-    if (token() != "null") return fail(error("malformed JSON"));
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  std::string text;
+  if (!*null) {
+    if (auto status = read_id_text(text, true); !status) return status;
+  }
+  if (text.empty()) {
     out.reset();
-    return {};
+  } else {
+    out = std::move(text);
   }
-  if (type == simdjson::ondemand::json_type::string) {
-    std::string_view text;
-    if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
-    if (text.empty()) {
-      out.reset();
-    } else {
-      out.emplace(text);
-    }
-    return {};
-  }
-  if (auto status = read_id(out.emplace()); !status) return status;
   return {};
 }
 

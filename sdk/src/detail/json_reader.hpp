@@ -150,6 +150,8 @@ class JsonValue {
   [[nodiscard]] ReadStatus for_each_element(OnElement&& on_element);
 
  private:
+  /// As read_id; "" is kept (as "") when `empty_allowed`, refused otherwise.
+  [[nodiscard]] ReadStatus read_id_text(std::string& out, bool empty_allowed);
   /// As read(std::int64_t&), `expected` naming what was wanted in the error.
   [[nodiscard]] ReadStatus read_integer(std::int64_t& out, std::string_view expected);
   /// The scalar's text without the whitespace that follows it.
