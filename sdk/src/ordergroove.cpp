@@ -67,8 +67,8 @@ std::string_view family_of(std::string_view type) noexcept { return type.substr(
 
 ReadResult read_component(JsonValue& value, Component& component) {
   return value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "public_id")) return detail::read_optional_id(member, component.public_id);
-    if (key_is(key, "product")) return detail::read_optional_id(member, component.product);
+    if (key_is(key, "public_id")) return member.read_optional_id(component.public_id);
+    if (key_is(key, "product")) return member.read_optional_id(component.product);
     if (key_is(key, "quantity")) return member.read(component.quantity);
     return member.skip();
   });
@@ -78,15 +78,17 @@ ReadResult read_components(JsonValue& value, std::vector<Component>& out) {
   return detail::read_list(value, out, &read_component);
 }
 
-/// Reads an entity object whose `public_id` is required; `read_member(key, member)` reads the rest.
-/// When `object_type` is given, the member `type` is the resource name of an event's object.
+/// Reads an entity object whose id member `id_key` is required; `read_member(key, member)` reads the
+/// rest. When `object_type` is given, the member `type` is the resource name of an event's object.
 template <class ReadMember>
-ReadResult read_entity(JsonValue& value, std::string& public_id, std::string* object_type, ReadMember&& read_member) {
+ReadResult read_entity(JsonValue& value, std::string_view id_key, std::string& id, std::string* object_type,
+                       ReadMember&& read_member) {
   bool has_id = false;
   auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "public_id")) {
+    if (key == id_key) {
+      if (has_id) return fail(member.error("duplicated key"));
       has_id = true;
-      return member.read_id(public_id);
+      return member.read_id(id);
     }
     if (object_type != nullptr && key_is(key, "type")) {
       std::optional<std::string> type;
@@ -97,18 +99,31 @@ ReadResult read_entity(JsonValue& value, std::string& public_id, std::string* ob
     return read_member(key, member);
   });
   if (!status) return status;
-  if (!has_id) return fail(value.member_error("public_id", "missing"));
+  if (!has_id) return fail(value.member_error(id_key, "missing"));
   return {};
 }
 
+ReadResult read_prepaid_context(JsonValue& value, std::optional<PrepaidContext>& out) {
+  return detail::read_optional_object(value, out, [](std::string_view key, JsonValue& member, PrepaidContext& prepaid) -> ReadResult {
+    if (key_is(key, "prepaid_orders_remaining")) return member.read(prepaid.prepaid_orders_remaining);
+    if (key_is(key, "prepaid_orders_per_billing")) return member.read(prepaid.prepaid_orders_per_billing);
+    if (key_is(key, "renewal_behavior")) return member.read(prepaid.renewal_behavior);
+    if (key_is(key, "last_renewal_revenue")) return member.read_decimal(prepaid.last_renewal_revenue);
+    if (key_is(key, "prepaid_origin_merchant_order_id")) {
+      return member.read_optional_id(prepaid.prepaid_origin_merchant_order_id);
+    }
+    return member.skip();
+  });
+}
+
 ReadResult read_subscription(JsonValue& value, Subscription& out, std::string* object_type) {
-  return read_entity(value, out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "merchant")) return detail::read_optional_id(member, out.merchant);
-    if (key_is(key, "customer")) return detail::read_optional_id(member, out.customer);
-    if (key_is(key, "product")) return detail::read_optional_id(member, out.product);
-    if (key_is(key, "payment")) return detail::read_optional_id(member, out.payment);
-    if (key_is(key, "shipping_address")) return detail::read_optional_id(member, out.shipping_address);
-    if (key_is(key, "offer")) return detail::read_optional_id(member, out.offer);
+  return read_entity(value, "public_id", out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
+    if (key_is(key, "merchant")) return member.read_optional_id(out.merchant);
+    if (key_is(key, "customer")) return member.read_optional_id(out.customer);
+    if (key_is(key, "product")) return member.read_optional_id(out.product);
+    if (key_is(key, "payment")) return member.read_optional_id(out.payment);
+    if (key_is(key, "shipping_address")) return member.read_optional_id(out.shipping_address);
+    if (key_is(key, "offer")) return member.read_optional_id(out.offer);
     if (key_is(key, "subscription_type")) return member.read(out.subscription_type);
     if (key_is(key, "quantity")) return member.read(out.quantity);
     if (key_is(key, "price")) return member.read_decimal(out.price);
@@ -116,112 +131,118 @@ ReadResult read_subscription(JsonValue& value, Subscription& out, std::string* o
     if (key_is(key, "reminder_days")) return member.read(out.reminder_days);
     if (key_is(key, "every")) return member.read(out.every);
     if (key_is(key, "every_period")) return member.read(out.every_period);
-    if (key_is(key, "start_date")) return detail::read_optional_id(member, out.start_date);
-    if (key_is(key, "cancelled")) return detail::read_optional_id(member, out.cancelled);
+    if (key_is(key, "every_period_display")) return member.read(out.every_period_display);
+    if (key_is(key, "start_date")) return member.read_optional_id(out.start_date);
+    if (key_is(key, "cancelled")) return member.read_optional_id(out.cancelled);
     if (key_is(key, "cancel_reason")) return member.read(out.cancel_reason);
-    if (key_is(key, "cancel_reason_code")) return detail::read_optional_id(member, out.cancel_reason_code);
+    if (key_is(key, "cancel_reason_code")) return member.read_optional_id(out.cancel_reason_code);
     if (key_is(key, "live")) return member.read(out.live);
-    if (key_is(key, "merchant_order_id")) return detail::read_optional_id(member, out.merchant_order_id);
+    if (key_is(key, "merchant_order_id")) return member.read_optional_id(out.merchant_order_id);
+    if (key_is(key, "session_id")) return member.read(out.session_id);
+    if (key_is(key, "external_id")) return member.read_optional_id(out.external_id);
     if (key_is(key, "currency_code")) return member.read(out.currency_code);
     if (key_is(key, "components")) return read_components(member, out.components);
     if (key_is(key, "extra_data")) return detail::read_optional_raw(member, out.extra_data);
-    if (key_is(key, "created")) return detail::read_optional_id(member, out.created);
-    if (key_is(key, "updated")) return detail::read_optional_id(member, out.updated);
+    if (key_is(key, "prepaid_subscription_context")) return read_prepaid_context(member, out.prepaid_subscription_context);
+    if (key_is(key, "one_click_token")) return member.read(out.one_click_token);
+    if (key_is(key, "created")) return member.read_optional_id(out.created);
+    if (key_is(key, "updated")) return member.read_optional_id(out.updated);
     return member.skip();
   });
 }
 
 ReadResult read_order(JsonValue& value, Order& out, std::string* object_type) {
-  return read_entity(value, out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "merchant")) return detail::read_optional_id(member, out.merchant);
-    if (key_is(key, "customer")) return detail::read_optional_id(member, out.customer);
-    if (key_is(key, "payment")) return detail::read_optional_id(member, out.payment);
-    if (key_is(key, "shipping_address")) return detail::read_optional_id(member, out.shipping_address);
+  return read_entity(value, "public_id", out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
+    if (key_is(key, "merchant")) return member.read_optional_id(out.merchant);
+    if (key_is(key, "customer")) return member.read_optional_id(out.customer);
+    if (key_is(key, "payment")) return member.read_optional_id(out.payment);
+    if (key_is(key, "shipping_address")) return member.read_optional_id(out.shipping_address);
     if (key_is(key, "sub_total")) return member.read_decimal(out.sub_total);
     if (key_is(key, "tax_total")) return member.read_decimal(out.tax_total);
     if (key_is(key, "shipping_total")) return member.read_decimal(out.shipping_total);
     if (key_is(key, "discount_total")) return member.read_decimal(out.discount_total);
     if (key_is(key, "total")) return member.read_decimal(out.total);
-    if (key_is(key, "place")) return detail::read_optional_id(member, out.place);
-    if (key_is(key, "cancelled")) return detail::read_optional_id(member, out.cancelled);
+    if (key_is(key, "place")) return member.read_optional_id(out.place);
+    if (key_is(key, "cancelled")) return member.read_optional_id(out.cancelled);
     if (key_is(key, "tries")) return member.read(out.tries);
     if (key_is(key, "generic_error_count")) return member.read(out.generic_error_count);
     if (key_is(key, "status")) return member.read(out.status);
     if (key_is(key, "status_display")) return member.read(out.status_display);
     if (key_is(key, "type")) return member.read(out.order_type);
-    if (key_is(key, "order_merchant_id")) return detail::read_optional_id(member, out.order_merchant_id);
+    if (key_is(key, "order_merchant_id")) return member.read_optional_id(out.order_merchant_id);
     if (key_is(key, "rejected_message")) return member.read(out.rejected_message);
     if (key_is(key, "currency_code")) return member.read(out.currency_code);
     if (key_is(key, "locked")) return member.read(out.locked);
     if (key_is(key, "extra_data")) return detail::read_optional_raw(member, out.extra_data);
-    if (key_is(key, "created")) return detail::read_optional_id(member, out.created);
-    if (key_is(key, "updated")) return detail::read_optional_id(member, out.updated);
+    if (key_is(key, "one_click_token")) return member.read(out.one_click_token);
+    if (key_is(key, "created")) return member.read_optional_id(out.created);
+    if (key_is(key, "updated")) return member.read_optional_id(out.updated);
     return member.skip();
   });
 }
 
 ReadResult read_item(JsonValue& value, Item& out, std::string* object_type) {
-  return read_entity(value, out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "merchant")) return detail::read_optional_id(member, out.merchant);
-    if (key_is(key, "customer")) return detail::read_optional_id(member, out.customer);
-    if (key_is(key, "order")) return detail::read_optional_id(member, out.order);
-    if (key_is(key, "subscription")) return detail::read_optional_id(member, out.subscription);
-    if (key_is(key, "offer")) return detail::read_optional_id(member, out.offer);
-    if (key_is(key, "product")) return detail::read_optional_id(member, out.product);
+  return read_entity(value, "public_id", out.public_id, object_type, [&](std::string_view key, JsonValue& member) -> ReadResult {
+    if (key_is(key, "merchant")) return member.read_optional_id(out.merchant);
+    if (key_is(key, "customer")) return member.read_optional_id(out.customer);
+    if (key_is(key, "order")) return member.read_optional_id(out.order);
+    if (key_is(key, "subscription")) return member.read_optional_id(out.subscription);
+    if (key_is(key, "offer")) return member.read_optional_id(out.offer);
+    if (key_is(key, "product")) return member.read_optional_id(out.product);
     if (key_is(key, "quantity")) return member.read(out.quantity);
     if (key_is(key, "price")) return member.read_decimal(out.price);
     if (key_is(key, "extra_cost")) return member.read_decimal(out.extra_cost);
     if (key_is(key, "total_price")) return member.read_decimal(out.total_price);
     if (key_is(key, "one_time")) return member.read(out.one_time);
-    if (key_is(key, "first_placed")) return detail::read_optional_id(member, out.first_placed);
+    if (key_is(key, "first_placed")) return member.read_optional_id(out.first_placed);
     if (key_is(key, "components")) return read_components(member, out.components);
     return member.skip();
   });
 }
 
+/// The subscriber of a subscriber event: the customer, identified by `merchant_user_id`.
 ReadResult read_subscriber(JsonValue& value, Subscriber& out, std::string& object_type) {
-  bool has_customer = false;
-  auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "customer")) {
-      has_customer = true;
-      return member.read_id(out.customer);
-    }
-    if (key_is(key, "type")) {
-      std::optional<std::string> type;
-      if (auto read = member.read(type); !read) return read;
-      object_type = type.value_or(std::string());
-      return {};
-    }
-    if (key_is(key, "merchant")) return detail::read_optional_id(member, out.merchant);
-    if (key_is(key, "public_id")) return detail::read_optional_id(member, out.public_id);
-    if (key_is(key, "subscription")) return detail::read_optional_id(member, out.subscription);
+  return read_entity(value, "merchant_user_id", out.merchant_user_id, &object_type,
+                     [&](std::string_view key, JsonValue& member) -> ReadResult {
+    if (key_is(key, "merchant")) return member.read_optional_id(out.merchant);
+    if (key_is(key, "subscription")) return member.read_optional_id(out.subscription);
     if (key_is(key, "subscriptions")) return detail::read_id_list(member, out.subscriptions);
+    if (key_is(key, "session_id")) return member.read(out.session_id);
+    if (key_is(key, "first_name")) return member.read(out.first_name);
+    if (key_is(key, "last_name")) return member.read(out.last_name);
+    if (key_is(key, "email")) return member.read(out.email);
+    if (key_is(key, "phone_number")) return member.read(out.phone_number);
+    if (key_is(key, "phone_type")) return member.read(out.phone_type);
+    if (key_is(key, "phone_type_display")) return member.read(out.phone_type_display);
+    if (key_is(key, "live")) return member.read(out.live);
+    if (key_is(key, "created")) return member.read_optional_id(out.created);
+    if (key_is(key, "last_updated")) return member.read_optional_id(out.last_updated);
+    if (key_is(key, "extra_data")) return detail::read_optional_raw(member, out.extra_data);
+    if (key_is(key, "locale")) return member.read(out.locale);
+    if (key_is(key, "locale_display")) return member.read(out.locale_display);
     return member.skip();
   });
-  if (!status) return status;
-  if (!has_customer) return fail(value.member_error("customer", "missing"));
-  return {};
 }
 
 ReadResult read_customer(JsonValue& value, std::optional<Customer>& out) {
   return detail::read_optional_object(value, out, [](std::string_view key, JsonValue& member, Customer& customer) -> ReadResult {
-    if (key_is(key, "merchant_user_id")) return detail::read_optional_id(member, customer.merchant_user_id);
-    if (key_is(key, "merchant")) return detail::read_optional_id(member, customer.merchant);
+    if (key_is(key, "merchant_user_id")) return member.read_optional_id(customer.merchant_user_id);
+    if (key_is(key, "merchant")) return member.read_optional_id(customer.merchant);
     if (key_is(key, "first_name")) return member.read(customer.first_name);
     if (key_is(key, "last_name")) return member.read(customer.last_name);
     if (key_is(key, "email")) return member.read(customer.email);
     if (key_is(key, "phone_number")) return member.read(customer.phone_number);
     if (key_is(key, "live")) return member.read(customer.live);
-    if (key_is(key, "created")) return detail::read_optional_id(member, customer.created);
-    if (key_is(key, "last_updated")) return detail::read_optional_id(member, customer.last_updated);
+    if (key_is(key, "created")) return member.read_optional_id(customer.created);
+    if (key_is(key, "last_updated")) return member.read_optional_id(customer.last_updated);
     return member.skip();
   });
 }
 
 ReadResult read_address(JsonValue& value, Address& address) {
   return value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "public_id")) return detail::read_optional_id(member, address.public_id);
-    if (key_is(key, "customer")) return detail::read_optional_id(member, address.customer);
+    if (key_is(key, "public_id")) return member.read_optional_id(address.public_id);
+    if (key_is(key, "customer")) return member.read_optional_id(address.customer);
     if (key_is(key, "first_name")) return member.read(address.first_name);
     if (key_is(key, "last_name")) return member.read(address.last_name);
     if (key_is(key, "company_name")) return member.read(address.company_name);
@@ -229,7 +250,7 @@ ReadResult read_address(JsonValue& value, Address& address) {
     if (key_is(key, "address2")) return member.read(address.address2);
     if (key_is(key, "city")) return member.read(address.city);
     if (key_is(key, "state_province_code")) return member.read(address.state_province_code);
-    if (key_is(key, "zip_postal_code")) return detail::read_optional_id(member, address.zip_postal_code);
+    if (key_is(key, "zip_postal_code")) return member.read_optional_id(address.zip_postal_code);
     if (key_is(key, "country_code")) return member.read(address.country_code);
     if (key_is(key, "phone")) return member.read(address.phone);
     if (key_is(key, "live")) return member.read(address.live);
@@ -239,11 +260,11 @@ ReadResult read_address(JsonValue& value, Address& address) {
 
 ReadResult read_payment(JsonValue& value, Payment& payment) {
   return value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "public_id")) return detail::read_optional_id(member, payment.public_id);
-    if (key_is(key, "customer")) return detail::read_optional_id(member, payment.customer);
-    if (key_is(key, "billing_address")) return detail::read_optional_id(member, payment.billing_address);
+    if (key_is(key, "public_id")) return member.read_optional_id(payment.public_id);
+    if (key_is(key, "customer")) return member.read_optional_id(payment.customer);
+    if (key_is(key, "billing_address")) return member.read_optional_id(payment.billing_address);
     if (key_is(key, "payment_method")) return member.read(payment.payment_method);
-    if (key_is(key, "cc_number_ending")) return detail::read_optional_id(member, payment.cc_number_ending);
+    if (key_is(key, "cc_number_ending")) return member.read_optional_id(payment.cc_number_ending);
     if (key_is(key, "cc_type")) return member.read(payment.cc_type);
     if (key_is(key, "cc_exp_date")) return member.read(payment.cc_exp_date);
     if (key_is(key, "live")) return member.read(payment.live);
@@ -253,8 +274,8 @@ ReadResult read_payment(JsonValue& value, Payment& payment) {
 
 ReadResult read_product(JsonValue& value, Product& product) {
   return value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "external_product_id")) return detail::read_optional_id(member, product.external_product_id);
-    if (key_is(key, "sku")) return detail::read_optional_id(member, product.sku);
+    if (key_is(key, "external_product_id")) return member.read_optional_id(product.external_product_id);
+    if (key_is(key, "sku")) return member.read_optional_id(product.sku);
     if (key_is(key, "name")) return member.read(product.name);
     if (key_is(key, "price")) return member.read_decimal(product.price);
     if (key_is(key, "live")) return member.read(product.live);
@@ -300,8 +321,15 @@ ReadResult read_object(JsonValue& value, std::string_view type, Event& event) {
   return detail::read_compact_raw(value, event.object.emplace<OtherObject>().json);
 }
 
-/// Reads `data`: its object (required) and its snapshot, unless `snapshot_seen` (read beside data).
-ReadResult read_data(JsonValue& data, Event& event, bool& snapshot_seen) {
+/// Which of the members that may sit beside `data` or inside it were read already.
+struct SeenBeside {
+  bool snapshot = false;
+  bool context = false;
+};
+
+/// Reads `data`: its object (required), its snapshot and its context, unless `seen` says they were
+/// read beside data already (then they are duplicated keys).
+ReadResult read_data(JsonValue& data, Event& event, SeenBeside& seen) {
   bool object_seen = false;
   auto status = data.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
     if (key_is(key, "object")) {
@@ -310,9 +338,14 @@ ReadResult read_data(JsonValue& data, Event& event, bool& snapshot_seen) {
       return read_object(member, event.type, event);
     }
     if (key_is(key, "snapshot")) {
-      if (snapshot_seen) return fail(member.error("duplicated key"));
-      snapshot_seen = true;
+      if (seen.snapshot) return fail(member.error("duplicated key"));
+      seen.snapshot = true;
       return read_snapshot(member, event.snapshot);
+    }
+    if (key_is(key, "context")) {
+      if (seen.context) return fail(member.error("duplicated key"));
+      seen.context = true;
+      return detail::read_optional_raw(member, event.context);
     }
     return member.skip();
   });
@@ -363,15 +396,31 @@ void write_subscription(JsonWriter& out, const Subscription& s, const std::strin
   out.member("reminder_days", s.reminder_days);
   out.member("every", s.every);
   out.member("every_period", s.every_period);
+  out.member("every_period_display", s.every_period_display);
   out.member("start_date", s.start_date);
   out.member("cancelled", s.cancelled);
   out.member("cancel_reason", s.cancel_reason);
   out.member("cancel_reason_code", s.cancel_reason_code);
   out.member("live", s.live);
   out.member("merchant_order_id", s.merchant_order_id);
+  out.member("session_id", s.session_id);
+  out.member("external_id", s.external_id);
   out.member("currency_code", s.currency_code);
   write_components(out, s.components);
   detail::write_raw_member(out, "extra_data", s.extra_data);
+  out.key("prepaid_subscription_context");
+  if (const auto& prepaid = s.prepaid_subscription_context) {
+    out.begin_object();
+    out.member("prepaid_orders_remaining", prepaid->prepaid_orders_remaining);
+    out.member("prepaid_orders_per_billing", prepaid->prepaid_orders_per_billing);
+    out.member("renewal_behavior", prepaid->renewal_behavior);
+    detail::write_raw_member(out, "last_renewal_revenue", prepaid->last_renewal_revenue);
+    out.member("prepaid_origin_merchant_order_id", prepaid->prepaid_origin_merchant_order_id);
+    out.end_object();
+  } else {
+    out.null();
+  }
+  out.member("one_click_token", s.one_click_token);
   out.member("created", s.created);
   out.member("updated", s.updated);
   out.end_object();
@@ -402,6 +451,7 @@ void write_order(JsonWriter& out, const Order& o, const std::string* object_type
   out.member("currency_code", o.currency_code);
   out.member("locked", o.locked);
   detail::write_raw_member(out, "extra_data", o.extra_data);
+  out.member("one_click_token", o.one_click_token);
   out.member("created", o.created);
   out.member("updated", o.updated);
   out.end_object();
@@ -430,11 +480,23 @@ void write_item(JsonWriter& out, const Item& i, const std::string* object_type =
 void write_subscriber(JsonWriter& out, const Subscriber& s, const std::string* object_type = nullptr) {
   out.begin_object();
   write_object_type(out, object_type);
-  detail::write_string_member(out, "customer", s.customer);
+  detail::write_string_member(out, "merchant_user_id", s.merchant_user_id);
   out.member("merchant", s.merchant);
-  out.member("public_id", s.public_id);
   out.member("subscription", s.subscription);
   detail::write_string_list(out, "subscriptions", s.subscriptions);
+  out.member("session_id", s.session_id);
+  out.member("first_name", s.first_name);
+  out.member("last_name", s.last_name);
+  out.member("email", s.email);
+  out.member("phone_number", s.phone_number);
+  out.member("phone_type", s.phone_type);
+  out.member("phone_type_display", s.phone_type_display);
+  out.member("live", s.live);
+  out.member("created", s.created);
+  out.member("last_updated", s.last_updated);
+  detail::write_raw_member(out, "extra_data", s.extra_data);
+  out.member("locale", s.locale);
+  out.member("locale_display", s.locale_display);
   out.end_object();
 }
 
@@ -526,8 +588,7 @@ Result<Event, ParseError> parse(std::string_view body) {
   bool seen_type = false;
   bool seen_created = false;
   bool seen_data = false;
-  bool seen_context = false;
-  bool seen_snapshot = false;
+  SeenBeside seen_beside;
   const auto read_once = [](bool& seen, JsonValue& value, auto&& read) -> ReadResult {
     if (seen) return fail(value.error("duplicated key"));
     seen = true;
@@ -547,13 +608,13 @@ Result<Event, ParseError> parse(std::string_view body) {
       });
     }
     if (key_is(key, "created")) return read_once(seen_created, value, [&] { return detail::read_epoch(value, event.created); });
-    if (key_is(key, "context")) return read_once(seen_context, value, [&] { return detail::read_optional_raw(value, event.context); });
-    if (key_is(key, "snapshot")) return read_once(seen_snapshot, value, [&] { return read_snapshot(value, event.snapshot); });
+    if (key_is(key, "context")) return read_once(seen_beside.context, value, [&] { return detail::read_optional_raw(value, event.context); });
+    if (key_is(key, "snapshot")) return read_once(seen_beside.snapshot, value, [&] { return read_snapshot(value, event.snapshot); });
     if (key_is(key, "data")) {
       return read_once(seen_data, value, [&]() -> ReadResult {
         if (!seen_type) return value.skip();
         data_read = true;
-        return read_data(value, event, seen_snapshot);
+        return read_data(value, event, seen_beside);
       });
     }
     return value.skip();
@@ -569,7 +630,7 @@ Result<Event, ParseError> parse(std::string_view body) {
     document->rewind();
     status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
       if (!key_is(key, "data")) return {};
-      return read_data(value, event, seen_snapshot);
+      return read_data(value, event, seen_beside);
     });
     if (!status) return fail(status.error());
   }
@@ -581,7 +642,7 @@ EventMeta Event::meta() const {
       [](const auto& typed) -> std::string {
         using T = std::decay_t<decltype(typed)>;
         if constexpr (std::is_same_v<T, Subscriber>) {
-          return "subscriber:" + typed.customer;
+          return "subscriber:" + typed.merchant_user_id;
         } else if constexpr (std::is_same_v<T, Subscription>) {
           return "subscription:" + typed.public_id;
         } else if constexpr (std::is_same_v<T, Order>) {

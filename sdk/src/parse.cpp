@@ -14,30 +14,127 @@ using detail::JsonValue;
 using detail::key_is;
 using detail::ReadResult;
 
-/// What the top level of a body shows about its sender.
-struct TopLevelKeys {
-  bool vrio_key = false;       // any webhook_* member
-  bool store_key = false;      // event_type or event_id
-  bool created = false;
-  bool data = false;
-  bool user = false;
-  std::optional<std::string> type;  // a string `type`
+/// The four object families of Ordergroove's event types ("<family>.<action>").
+bool is_ordergroove_family(std::string_view family) noexcept {
+  return family == "subscriber" || family == "subscription" || family == "order" || family == "item";
+}
 
+/// The text before the first '.' of a dotted type ("order" of "order.success"); empty without a dot.
+std::string_view family_of(std::string_view type) noexcept {
+  const std::size_t dot = type.find('.');
+  return dot == std::string_view::npos || dot == 0 ? std::string_view() : type.substr(0, dot);
+}
+
+/// What a body's members (and the request's headers) show about its sender. Each platform is
+/// claimed only on several of its own fields together, never on one key: see detect_platform().
+struct Evidence {
+  // VRIO: the webhook_* envelope.
+  int vrio = 0;
+  // Ordergroove: id, type "<family>.<action>", created, data.object.
+  bool og_id = false;
+  bool og_created = false;
+  bool og_data_object = false;
+  std::optional<std::string> og_object_type;  // data.object.type
+  // Vero: a `type` without a dot and a `user` object.
+  bool vero_user = false;
+  // Store: event_id, event_type "<resource>.<event>", resource, created_at, data.
+  int store = 0;
+  bool store_key = false;  // event_id or event_type
+  // Shared.
+  std::optional<std::string> type;  // a string `type`
+  std::optional<std::string_view> foreign;  // another platform's envelope or header, by name
+  std::optional<Platform> header;           // a signature header of one of ours
+
+  [[nodiscard]] int header_for(Platform platform) const { return header == platform ? 1 : 0; }
+
+  [[nodiscard]] bool ordergroove_type() const {
+    if (!type) return false;
+    const std::string_view family = family_of(*type);
+    return !family.empty() && (is_ordergroove_family(family) || og_object_type == family);
+  }
+
+  /// How many of each platform's fields the body carries, 0 when it cannot be that platform.
+  [[nodiscard]] int score(Platform platform) const {
+    if (foreign) return 0;
+    switch (platform) {
+      case Platform::vrio:
+        return vrio + header_for(platform);
+      case Platform::ordergroove:
+        if (!ordergroove_type()) return 0;
+        return 1 + og_id + og_created + og_data_object + header_for(platform);
+      case Platform::vero:
+        if (!type || !family_of(*type).empty() || type->empty() || !vero_user) return 0;
+        return 2 + header_for(platform);
+      case Platform::store:
+        if (!store_key) return 0;
+        return store + header_for(platform);
+    }
+    return 0;
+  }
+
+  /// The one platform with at least two of its fields and more than any other; none otherwise.
   [[nodiscard]] std::optional<Platform> platform() const {
-    if (vrio_key) return Platform::vrio;
-    if (store_key) return Platform::store;
-    if (type && type->find('.') != std::string::npos) return Platform::ordergroove;
-    if (created && data) return Platform::ordergroove;
-    if (type || user) return Platform::vero;
-    return std::nullopt;
+    std::optional<Platform> best;
+    int best_score = 1;  // a single field is not enough
+    bool tie = false;
+    for (Platform candidate : {Platform::vrio, Platform::ordergroove, Platform::vero, Platform::store}) {
+      const int candidate_score = score(candidate);
+      if (candidate_score > best_score) {
+        best = candidate;
+        best_score = candidate_score;
+        tie = false;
+      } else if (candidate_score == best_score && best) {
+        tie = true;
+      }
+    }
+    if (tie) return std::nullopt;
+    return best;
   }
 };
 
-std::optional<Platform> platform_from_headers(const Headers& headers) {
-  if (headers.get("Ordergroove-Signature")) return Platform::ordergroove;
-  if (headers.get("X-Store-Webhook-Token")) return Platform::store;
-  if (headers.get("X-Webhook-Signature")) return Platform::vrio;
-  return std::nullopt;
+/// What the headers show: a signature header of one of hookline's platforms, or another platform's
+/// delivery headers.
+void read_headers(const Headers& headers, Evidence& evidence) {
+  if (headers.get("Ordergroove-Signature")) evidence.header = Platform::ordergroove;
+  if (headers.get("X-Store-Webhook-Token")) evidence.header = Platform::store;
+  if (headers.get("X-Webhook-Signature")) evidence.header = Platform::vrio;
+  if (headers.get("Stripe-Signature")) evidence.foreign = "a Stripe delivery (Stripe-Signature header)";
+  if (headers.get("X-GitHub-Event")) evidence.foreign = "a GitHub delivery (X-GitHub-Event header)";
+  if (headers.get("X-Shopify-Topic") || headers.get("X-Shopify-Hmac-Sha256")) {
+    evidence.foreign = "a Shopify delivery (X-Shopify-* headers)";
+  }
+}
+
+/// Reads `data.object.type` (and whether data.object is an object) for Ordergroove's evidence.
+ReadResult read_data_evidence(JsonValue& data, Evidence& evidence) {
+  // Only objects are looked into; anything else is validated and left to the parser to refuse.
+  if (!data.is_object()) return data.skip();
+  return data.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
+    if (!key_is(key, "object") || !member.is_object()) return member.skip();
+    evidence.og_data_object = true;
+    return member.for_each_field([&](std::string_view object_key, JsonValue& field) -> ReadResult {
+      if (!key_is(object_key, "type")) return field.skip();
+      std::optional<std::string> type;
+      if (field.read(type)) {
+        evidence.og_object_type = std::move(type);
+        return {};
+      }
+      return field.skip();
+    });
+  });
+}
+
+/// The "unknown platform" error: what each platform needs, or what the body shows instead.
+ParseError unknown_platform(const Evidence& evidence) {
+  if (evidence.foreign) {
+    return {"", "unknown platform: this is " + std::string(*evidence.foreign) +
+                    ", not a webhook of vrio, ordergroove, vero or store"};
+  }
+  return {"", "unknown platform: the body does not carry enough of any known platform's fields (vrio: two of "
+              "webhook_event, webhook_event_id, webhook_event_date, webhook_type, webhook_data; ordergroove: a "
+              "type \"<subscriber|subscription|order|item>.<action>\" with id, created or data.object; vero: a "
+              "type without a dot and a user object; store: event_id or event_type with another of its fields); "
+              "name the platform to parse it as one"};
 }
 
 template <class Event>
@@ -49,27 +146,49 @@ Result<AnyEvent, ParseError> wrap(Result<Event, ParseError>&& parsed) {
 }  // namespace
 
 Result<Platform, ParseError> detect_platform(std::string_view body, const Headers& headers) {
-  if (const auto platform = platform_from_headers(headers)) return *platform;
+  Evidence evidence;
+  read_headers(headers, evidence);
   auto document = detail::JsonDocument::open(body);
   if (!document) return fail(document.error());
-  TopLevelKeys keys;
   auto status = document->for_each_field([&](std::string_view key, JsonValue& value) -> ReadResult {
-    if (key.substr(0, 8) == "webhook_") keys.vrio_key = true;
-    if (key_is(key, "event_type") || key_is(key, "event_id")) keys.store_key = true;
-    if (key_is(key, "created")) keys.created = true;
-    if (key_is(key, "data")) keys.data = true;
-    if (key_is(key, "user")) keys.user = true;
-    if (key_is(key, "type") && !keys.type) {
+    if (key_is(key, "webhook_event") || key_is(key, "webhook_event_id") || key_is(key, "webhook_event_date") ||
+        key_is(key, "webhook_type") || key_is(key, "webhook_data")) {
+      ++evidence.vrio;
+      return value.skip();
+    }
+    if (key_is(key, "event_id") || key_is(key, "event_type")) {
+      evidence.store_key = true;
+      ++evidence.store;
+      return value.skip();
+    }
+    if (key_is(key, "resource") || key_is(key, "created_at")) {
+      ++evidence.store;
+      return value.skip();
+    }
+    if (key_is(key, "id")) evidence.og_id = true;
+    if (key_is(key, "created")) evidence.og_created = true;
+    if (key_is(key, "user")) evidence.vero_user = value.is_object();
+    if (key_is(key, "data")) {
+      ++evidence.store;
+      return read_data_evidence(value, evidence);
+    }
+    // Stripe's envelope: {"id": "evt_...", "object": "event", "api_version": ..., "data": {"object": ...}}.
+    if (key_is(key, "object") || key_is(key, "api_version") || key_is(key, "livemode")) {
+      evidence.foreign = "a Stripe event (top-level \"object\", \"api_version\" or \"livemode\")";
+      return value.skip();
+    }
+    if (key_is(key, "type") && !evidence.type) {
       std::optional<std::string> type;
-      if (auto read = value.read(type); !read) return read;
-      keys.type = std::move(type);
-      return {};
+      if (value.read(type)) {
+        evidence.type = std::move(type);
+        return {};
+      }
     }
     return value.skip();
   });
-  if (const auto platform = keys.platform()) return *platform;
+  if (const auto platform = evidence.platform()) return *platform;
   if (!status) return fail(status.error());
-  return fail(ParseError{"", "not a webhook of a known platform (vrio, ordergroove, vero, store)"});
+  return fail(unknown_platform(evidence));
 }
 
 Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body, const AnyParseOptions& options) {

@@ -127,7 +127,7 @@ ReadResult read_address(JsonValue& value, std::optional<Address>& out) {
     if (key_is(key, "line2")) return member.read(a.line2);
     if (key_is(key, "city")) return member.read(a.city);
     if (key_is(key, "region")) return member.read(a.region);
-    if (key_is(key, "postal_code")) return detail::read_optional_id(member, a.postal_code);
+    if (key_is(key, "postal_code")) return member.read_optional_id(a.postal_code);
     if (key_is(key, "country")) return member.read(a.country);
     return member.skip();
   });
@@ -140,9 +140,9 @@ ReadResult read_line_item(JsonValue& value, LineItem& line) {
       has_quantity = true;
       return member.read(line.quantity);
     }
-    if (key_is(key, "id")) return detail::read_optional_id(member, line.id);
-    if (key_is(key, "product_id")) return detail::read_optional_id(member, line.product_id);
-    if (key_is(key, "sku")) return detail::read_optional_id(member, line.sku);
+    if (key_is(key, "id")) return member.read_optional_id(line.id);
+    if (key_is(key, "product_id")) return member.read_optional_id(line.product_id);
+    if (key_is(key, "sku")) return member.read_optional_id(line.sku);
     if (key_is(key, "name")) return member.read(line.name);
     if (key_is(key, "unit_price")) return member.read_decimal(line.unit_price);
     if (key_is(key, "total")) return member.read_decimal(line.total);
@@ -171,9 +171,9 @@ ReadResult read_entity(JsonValue& value, std::string& id, ReadMember&& read_memb
 
 ReadResult read_order(JsonValue& value, Order& o) {
   return read_entity(value, o.id, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "number")) return detail::read_optional_id(member, o.number);
+    if (key_is(key, "number")) return member.read_optional_id(o.number);
     if (key_is(key, "status")) return member.read(o.status);
-    if (key_is(key, "customer_id")) return detail::read_optional_id(member, o.customer_id);
+    if (key_is(key, "customer_id")) return member.read_optional_id(o.customer_id);
     if (key_is(key, "email")) return member.read(o.email);
     if (key_is(key, "currency")) return member.read(o.currency);
     if (key_is(key, "subtotal")) return member.read_decimal(o.subtotal);
@@ -195,7 +195,7 @@ ReadResult read_order(JsonValue& value, Order& o) {
 
 ReadResult read_product(JsonValue& value, Product& p) {
   return read_entity(value, p.id, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "sku")) return detail::read_optional_id(member, p.sku);
+    if (key_is(key, "sku")) return member.read_optional_id(p.sku);
     if (key_is(key, "name")) return member.read(p.name);
     if (key_is(key, "status")) return member.read(p.status);
     if (key_is(key, "price")) return member.read_decimal(p.price);
@@ -226,15 +226,15 @@ ReadResult read_customer(JsonValue& value, Customer& c) {
 
 ReadResult read_payment(JsonValue& value, Payment& p) {
   return read_entity(value, p.id, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "order_id")) return detail::read_optional_id(member, p.order_id);
+    if (key_is(key, "order_id")) return member.read_optional_id(p.order_id);
     if (key_is(key, "status")) return member.read(p.status);
     if (key_is(key, "amount")) return member.read_decimal(p.amount);
     if (key_is(key, "refunded_amount")) return member.read_decimal(p.refunded_amount);
     if (key_is(key, "currency")) return member.read(p.currency);
     if (key_is(key, "method")) return member.read(p.method);
     if (key_is(key, "gateway")) return member.read(p.gateway);
-    if (key_is(key, "transaction_reference")) return detail::read_optional_id(member, p.transaction_reference);
-    if (key_is(key, "failure_code")) return detail::read_optional_id(member, p.failure_code);
+    if (key_is(key, "transaction_reference")) return member.read_optional_id(p.transaction_reference);
+    if (key_is(key, "failure_code")) return member.read_optional_id(p.failure_code);
     if (key_is(key, "failure_message")) return member.read(p.failure_message);
     if (key_is(key, "created_at")) return read_time(member, p.created_at);
     if (key_is(key, "completed_at")) return read_time(member, p.completed_at);
@@ -245,11 +245,11 @@ ReadResult read_payment(JsonValue& value, Payment& p) {
 
 ReadResult read_shipment(JsonValue& value, Shipment& s) {
   return read_entity(value, s.id, [&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "order_id")) return detail::read_optional_id(member, s.order_id);
+    if (key_is(key, "order_id")) return member.read_optional_id(s.order_id);
     if (key_is(key, "status")) return member.read(s.status);
     if (key_is(key, "carrier")) return member.read(s.carrier);
     if (key_is(key, "service")) return member.read(s.service);
-    if (key_is(key, "tracking_number")) return detail::read_optional_id(member, s.tracking_number);
+    if (key_is(key, "tracking_number")) return member.read_optional_id(s.tracking_number);
     if (key_is(key, "tracking_url")) return member.read(s.tracking_url);
     if (key_is(key, "label_url")) return member.read(s.label_url);
     if (key_is(key, "address")) return read_address(member, s.address);

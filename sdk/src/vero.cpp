@@ -56,7 +56,7 @@ ReadResult read_attribute(std::string_view key, JsonValue& value, Attributes& at
 
 ReadResult read_user(JsonValue& value, User& user) {
   auto status = value.for_each_field([&](std::string_view key, JsonValue& member) -> ReadResult {
-    if (key_is(key, "id")) return detail::read_optional_id(member, user.id);
+    if (key_is(key, "id")) return member.read_optional_id(user.id);
     if (key_is(key, "email")) return member.read(user.email);
     return read_attribute(key, member, user.attributes);
   });
@@ -67,7 +67,7 @@ ReadResult read_user(JsonValue& value, User& user) {
 
 ReadResult read_campaign(JsonValue& value, std::optional<Campaign>& out) {
   return detail::read_optional_object(value, out, [](std::string_view key, JsonValue& member, Campaign& c) -> ReadResult {
-    if (key_is(key, "id")) return detail::read_optional_id(member, c.id);
+    if (key_is(key, "id")) return member.read_optional_id(c.id);
     if (key_is(key, "type")) return member.read(c.type);
     if (key_is(key, "name")) return member.read(c.name);
     if (key_is(key, "group")) return member.read(c.group);
@@ -132,12 +132,12 @@ ReadResult read_field(std::string_view type, std::string_view key, JsonValue& va
   if (key_is(key, "message_id")) return value.read(fields.message_id);
   if (key_is(key, "user_agent")) return value.read(fields.user_agent);
   if (key_is(key, "bounce_type")) return value.read(fields.bounce_type);
-  if (key_is(key, "bounce_code")) return detail::read_optional_id(value, fields.bounce_code);
+  if (key_is(key, "bounce_code")) return value.read_optional_id(fields.bounce_code);
   if (key_is(key, "bounce_message")) return value.read(fields.bounce_message);
   if (key_is(key, "event")) return read_trigger_event(value, fields.event);
   if (key_is(key, "changes")) return read_changes(value, fields.changes);
   if (key_is(key, "action")) return value.read(fields.action);
-  if (key_is(key, "id")) return detail::read_optional_id(value, fields.id);
+  if (key_is(key, "id")) return value.read_optional_id(fields.id);
   if (key_is(key, "email")) return value.read(fields.email);
   if (key.size() == type.size() + 3 && key.substr(0, type.size()) == type && key.substr(type.size()) == "_at") {
     return detail::read_optional_epoch(value, fields.at);

@@ -101,7 +101,7 @@ Result<Classified, ApiError> classify_ordergroove(simdjson::dom::object root, st
   simdjson::dom::object object;
   if (root["data"]["object"].get(object) == simdjson::SUCCESS) {
     auto id = json::text_of(object, "public_id");
-    if (!id && out.type == "subscriber") id = json::text_of(object, "customer");
+    if (!id && out.type == "subscriber") id = json::text_of(object, "merchant_user_id");
     if (id) out.entity = out.type + ":" + *id;
   }
   out.body = std::move(body);

@@ -99,14 +99,40 @@ BOOST_AUTO_TEST_CASE(created_may_be_a_string_of_epoch_seconds) {
   BOOST_TEST(event.meta().entity == "order:f9cb2f93e1c845eb9de9eff46ddb3cbf");
 }
 
-BOOST_AUTO_TEST_CASE(subscriber_events_are_about_the_customer) {
+BOOST_AUTO_TEST_CASE(subscriber_events_are_about_the_customer_named_by_merchant_user_id) {
   const og::Event event = parse_sample("subscriber.create");
   const auto& subscriber = std::get<og::Subscriber>(event.object);
-  BOOST_TEST(subscriber.customer == "cust-10042");
+  BOOST_TEST(subscriber.merchant_user_id == "cust-10042");
   BOOST_TEST(subscriber.subscription == std::optional<std::string>("565998a03d7a4647971aab47f8c487f9"));
   BOOST_TEST(subscriber.subscriptions.empty());
+  BOOST_TEST(subscriber.email == std::optional<std::string>("ada@example.com"));
+  BOOST_TEST(subscriber.phone_type == std::optional<std::int64_t>(2));
+  BOOST_TEST(subscriber.created == std::optional<std::string>("1766239255"));
+  BOOST_TEST(subscriber.extra_data == std::optional<std::string>("{}"));
   BOOST_TEST(event.meta().entity == "subscriber:cust-10042");
-  BOOST_TEST(std::get<og::Subscriber>(parse_sample("subscriber.subscriptions_created").object).subscriptions.size() == 2U);
+
+  // subscriptions_created names its subscriptions in "subscriptions" and sends "subscription" empty.
+  const auto created = std::get<og::Subscriber>(parse_sample("subscriber.subscriptions_created").object);
+  BOOST_TEST(created.subscriptions.size() == 2U);
+  BOOST_TEST(!created.subscription.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_subscriber_sent_with_customer_instead_of_merchant_user_id_is_refused) {
+  auto event = og::parse(R"({"id":"e1","type":"subscriber.cancel","created":1,)"
+                         R"("data":{"object":{"type":"subscriber","customer":"c1"}}})");
+  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST(event.error().to_string() == "data.object.merchant_user_id: missing");
+}
+
+BOOST_AUTO_TEST_CASE(context_is_read_beside_data_or_inside_it_but_not_both) {
+  auto inside = og::parse(R"({"id":"e1","type":"subscription.create","created":1,)"
+                          R"("data":{"object":{"public_id":"s1"},"context":{"source":"XML IMPORT"}}})");
+  BOOST_TEST_REQUIRE(inside.ok(), platform_tests::error_of(inside));
+  BOOST_TEST(inside->context == std::optional<std::string>(R"({"source":"XML IMPORT"})"));
+  auto both = og::parse(R"({"id":"e1","type":"subscription.create","created":1,"context":{},)"
+                        R"("data":{"object":{"public_id":"s1"},"context":{}}})");
+  BOOST_TEST_REQUIRE(!both.ok());
+  BOOST_TEST(both.error().to_string() == "data.context: duplicated key");
 }
 
 BOOST_AUTO_TEST_CASE(the_snapshot_carries_every_record_kind) {

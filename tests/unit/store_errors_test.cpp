@@ -81,7 +81,7 @@ const std::vector<BadInput> bad_inputs{
     {"address_a_string", order(R"({"id":"1","shipping_address":"12 Analytical Row"})"), "data.shipping_address: expected an object"},
     {"updated_at_not_iso", order(R"({"id":"1","updated_at":"yesterday"})"), std::string("data.updated_at: ") + iso_expected},
     {"inventory_a_float", envelope("product.updated", R"("2026-03-22T14:30:00Z")", R"({"id":"p","inventory_quantity":1.5})"),
-     "data.inventory_quantity: expected an integer"},
+     "data.inventory_quantity: expected an integer, got 1.5"},
     {"accepts_marketing_text", envelope("customer.created", R"("2026-03-22T14:30:00Z")", R"({"id":"c","accepts_marketing":"yes"})"),
      "data.accepts_marketing: expected a boolean"},
     {"related_a_list", related("[]"), "related: expected an object"},

@@ -153,4 +153,16 @@ BOOST_AUTO_TEST_CASE(to_json_prints_the_envelope_data_and_related) {
              R"("payment":null,"shipment":null}})");
 }
 
+BOOST_AUTO_TEST_CASE(the_example_of_docs_store_webhooks_md_parses) {
+  // The store's payloads are documented by hookline itself: its example must be one the parser takes.
+  const std::string page = slurp(samples_dir("store").parent_path().parent_path() / "docs" / "store-webhooks.md");
+  const std::size_t start = page.find("```json\n");
+  BOOST_TEST_REQUIRE(start != std::string::npos);
+  const std::size_t end = page.find("```", start + 8);
+  auto event = store::parse(page.substr(start + 8, end - start - 8));
+  BOOST_TEST_REQUIRE(event.ok(), platform_tests::error_of(event));
+  BOOST_TEST(event->event_id == "evt_9012");
+  BOOST_TEST(event->event_type == "payment.completed");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -41,7 +41,7 @@ const std::vector<BadInput> bad_inputs{
     {"user_twice", R"({"type":"resubscribed","user":{"id":1},"user":{"id":2}})", "user: duplicated key"},
     {"user_a_string", R"({"type":"opened","user":"steve"})", "user: expected an object"},
     {"user_without_id_or_email", R"({"type":"opened","user":{"firstname":"Steve"}})", "user: expected an id or an email"},
-    {"user_id_a_float", R"({"type":"opened","user":{"id":1.5}})", "user.id: expected a string or an integer"},
+    {"user_id_a_float", R"({"type":"opened","user":{"id":1.5}})", "user.id: expected a string or an integer, got 1.5"},
     {"user_email_a_number", R"({"type":"opened","user":{"id":1,"email":5}})", "user.email: expected a string"},
     {"opened_at_a_date", R"({"type":"opened","opened_at":"2015-06-22","user":{"id":1}})", "opened_at: expected an integer"},
     {"campaign_a_list", R"({"type":"clicked","user":{"id":1},"campaign":[]})", "campaign: expected an object"},

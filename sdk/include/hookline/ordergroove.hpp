@@ -3,14 +3,18 @@
 /// Typed Ordergroove Webhooks 2.0 events: the envelope, the event object, the snapshot,
 /// parse() and to_json().
 ///
-/// The envelope is `{"id", "type", "created", "data": {"object": {...}, "snapshot": {...}}}`
-/// (seeds/004 and Ordergroove's "Events and Payloads" pages). `type` is `<object>.<action>` over the
+/// The envelope is `{"id", "type", "created", "data": {"object": {...}, "context": {...},
+/// "snapshot": {...}}}` as Ordergroove's "Events and Payloads" page
+/// (https://developer.ordergroove.com/reference/events-and-payloads) and its four event pages
+/// (Subscriber, Subscription, Order and Item Events) show it. `type` is `<object>.<action>` over the
 /// four object families (subscriber, subscription, order, item); `created` is epoch seconds, sent
-/// as a number or a string of one. `data.object` carries the event's object (mostly public ids of
-/// related records); the optional snapshot carries the records the merchant chose to add to the
-/// webhook (customer, subscriptions, orders, items, products, addresses, payments), with the fields
-/// of Ordergroove's REST "retrieve" responses. Older payloads put `snapshot` beside `data`: both
-/// places are read. Field names are Ordergroove's own; unknown fields are ignored.
+/// as a number or a string of one. `data.object` carries the event's object with the fields of its
+/// family's "Event Object" table; the optional snapshot carries the records the merchant chose to
+/// add to the webhook (customer, subscriptions, orders, items, products, addresses, payments), with
+/// the fields of Ordergroove's REST "retrieve" responses. The default payload of "Events and
+/// Payloads" puts `context` and `snapshot` beside `data`, the Subscription Events example puts
+/// `context` inside it and "Installing Webhooks 2.0" puts `snapshot` there: both places are read.
+/// Field names are Ordergroove's own; unknown fields are ignored.
 ///
 /// Ordergroove sends its record dates as zone-less text ("2022-12-20 14:00:55") and some as epoch
 /// numbers: they are kept as text (`Timestamp`), exactly as sent. Decimal amounts are kept as their
@@ -97,14 +101,37 @@ struct Component {
   bool operator==(const Component&) const = default;
 };
 
-/// A subscriber event's object: the customer who started or stopped subscribing.
+/// A subscriber event's object: the customer who started or stopped subscribing, with the fields
+/// of the "Subscriber Event Object" table.
 struct Subscriber {
-  std::string customer;                      ///< The merchant's customer id (merchant_user_id); the entity.
-  std::optional<std::string> merchant;       ///< The merchant's public id.
-  std::optional<std::string> public_id;      ///< Ordergroove's record id, when sent.
-  std::optional<std::string> subscription;   ///< subscriber.create: the first subscription's public id.
-  std::vector<std::string> subscriptions;    ///< Public ids of subscriptions concerned (may be empty).
+  std::string merchant_user_id;                   ///< The customer's id in the merchant's system; the entity.
+  std::optional<std::string> merchant;            ///< The merchant's public id.
+  std::optional<std::string> subscription;        ///< create / cancel: the first or last subscription's public id.
+  std::vector<std::string> subscriptions;         ///< subscriptions_created: the subscriptions' public ids.
+  std::optional<std::string> session_id;          ///< From the og_session_id cookie.
+  std::optional<std::string> first_name;          ///< First name.
+  std::optional<std::string> last_name;           ///< Last name.
+  std::optional<std::string> email;               ///< Email address.
+  std::optional<std::string> phone_number;        ///< Phone number.
+  std::optional<std::int64_t> phone_type;         ///< Phone type code (0 to 3).
+  std::optional<std::string> phone_type_display;  ///< "invalid", "landline", "mobile" or "voip".
+  std::optional<bool> live;                       ///< True while any subscription is active.
+  Timestamp created;                              ///< When the customer was created (epoch seconds as text).
+  Timestamp last_updated;                         ///< When the customer last changed.
+  std::optional<std::string> extra_data;          ///< Raw JSON of `extra_data`.
+  std::optional<std::int64_t> locale;             ///< Locale code (1 to 46).
+  std::optional<std::string> locale_display;      ///< e.g. "en-us".
   bool operator==(const Subscriber&) const = default;
+};
+
+/// A prepaid subscription's state (`prepaid_subscription_context`), sent when prepaid is enabled.
+struct PrepaidContext {
+  std::optional<std::int64_t> prepaid_orders_remaining;           ///< Orders left in the paid cycle.
+  std::optional<std::int64_t> prepaid_orders_per_billing;         ///< Orders paid for at each renewal.
+  std::optional<std::string> renewal_behavior;                    ///< e.g. "autorenew".
+  Decimal last_renewal_revenue;                                   ///< Sent as a JSON number (100.8).
+  std::optional<std::string> prepaid_origin_merchant_order_id;   ///< e.g. "#3082".
+  bool operator==(const PrepaidContext&) const = default;
 };
 
 /// A subscription: a subscription event's object, or an element of the snapshot's `subscriptions`.
@@ -123,15 +150,20 @@ struct Subscription {
   std::optional<std::int64_t> reminder_days;       ///< Days before an order that the reminder goes.
   std::optional<std::int64_t> every;               ///< Number of periods between orders.
   std::optional<std::int64_t> every_period;        ///< Period unit (1 days, 2 weeks, 3 months).
+  std::optional<std::string> every_period_display; ///< "Days", "Weeks" or "Months".
   Timestamp start_date;                            ///< "YYYY-MM-DD".
   Timestamp cancelled;                             ///< When it was cancelled; absent while live.
   std::optional<std::string> cancel_reason;        ///< "code|details", e.g. "4|Overstocked".
   std::optional<std::string> cancel_reason_code;   ///< The code alone.
   std::optional<bool> live;                        ///< True while active.
   std::optional<std::string> merchant_order_id;    ///< The order in the merchant's system that created it.
+  std::optional<std::string> session_id;           ///< From the og_session_id cookie.
+  std::optional<std::string> external_id;          ///< The subscription in the merchant's system (Shopify contract id).
   std::optional<std::string> currency_code;        ///< e.g. "USD".
   std::vector<Component> components;              ///< Bundle components (empty for a plain product).
   std::optional<std::string> extra_data;           ///< Raw JSON of `extra_data`.
+  std::optional<PrepaidContext> prepaid_subscription_context;  ///< Prepaid state, when prepaid is enabled.
+  std::optional<std::string> one_click_token;      ///< 1-Click token (create, cancel, refresh_one_click_token).
   Timestamp created;                               ///< When it was created.
   Timestamp updated;                               ///< When it last changed.
   bool operator==(const Subscription&) const = default;
@@ -161,6 +193,7 @@ struct Order {
   std::optional<std::string> currency_code;       ///< e.g. "USD".
   std::optional<bool> locked;                     ///< True while it may not change.
   std::optional<std::string> extra_data;          ///< Raw JSON of `extra_data`.
+  std::optional<std::string> one_click_token;     ///< 1-Click token (order.reminder, order.refresh_one_click_token).
   Timestamp created;                              ///< When it was created.
   Timestamp updated;                              ///< When it last changed.
   bool operator==(const Order&) const = default;
@@ -273,18 +306,19 @@ struct Event {
   std::string object_type;               ///< `data.object.type` as sent (e.g. "subscription"); empty when absent.
   Object object;                         ///< The event's object.
   Snapshot snapshot;                     ///< The records added to the webhook.
-  std::optional<std::string> context;    ///< Raw JSON of `context`, when sent.
+  std::optional<std::string> context;    ///< Raw JSON of `context` or `data.context` (e.g. {"source":"PurchasePOST"}).
 
   /// The platform-neutral facts: type as sent, id, occurred_at = created, entity =
-  /// "subscriber:<customer>", "subscription:<public_id>", "order:<public_id>", "item:<public_id>",
+  /// "subscriber:<merchant_user_id>", "subscription:<public_id>", "order:<public_id>", "item:<public_id>",
   /// or empty for an object of an unknown family.
   [[nodiscard]] EventMeta meta() const;
   bool operator==(const Event&) const = default;
 };
 
-/// Parses an Ordergroove webhook body; refuses bad JSON, invalid UTF-8, trailing bytes, missing
-/// `id`, `type`, `created`, `data.object` or entity ids, wrong types and duplicated envelope keys,
-/// naming the JSON path.
+/// Parses an Ordergroove webhook body; refuses a byte-order mark, bad JSON, invalid UTF-8, trailing
+/// bytes, missing `id`, `type`, `created`, `data.object` or entity ids (`public_id`, a subscriber's
+/// `merchant_user_id`), wrong types, numbers that cannot be kept exactly, and duplicated envelope
+/// keys (a `context` or `snapshot` both beside and inside `data` included), naming the JSON path.
 [[nodiscard]] Result<Event, ParseError> parse(std::string_view body);
 
 /// The event as `hookline inspect` prints it: platform, event, event_id, event_date (ISO 8601 UTC),

@@ -28,13 +28,21 @@ struct AnyParseOptions {
   TimeZone vrio_zone;
 };
 
-/// Which platform sent this webhook. Signature headers decide first (`Ordergroove-Signature`
-/// → ordergroove, `X-Store-Webhook-Token` → store, `X-Webhook-Signature` → vrio); otherwise the
-/// body's top-level keys: any `webhook_*` key → vrio; `event_type` or `event_id` → store; a string
-/// `type` with a dot ("subscription.create") → ordergroove; a string `type` without one, or a
-/// `user` object → vero. Only the top level is looked at, so a body broken deeper down is still
-/// recognised (and parse_any then names its error). Refused: a body that is not a JSON object, or
-/// one of no known shape ("not a webhook of a known platform").
+/// Which platform sent this webhook, from the evidence the body's top level (and `data.object`)
+/// and the headers carry together, never from one key. A platform is claimed when at least two of
+/// its own fields are there and no other platform has as many:
+///   - vrio: webhook_event, webhook_event_id, webhook_event_date, webhook_type, webhook_data;
+///   - ordergroove: a `type` "<family>.<action>" of its families (subscriber, subscription, order,
+///     item; or whatever `data.object.type` names), with `id`, `created` or a `data.object` object;
+///   - vero: a `type` without a dot and a `user` object;
+///   - store: `event_id` or `event_type`, with `resource`, `created_at`, `data` or the other;
+///   - a signature header (`Ordergroove-Signature`, `X-Store-Webhook-Token`, `X-Webhook-Signature`)
+///     counts as one field of its platform.
+/// Another platform's envelope (Stripe's top-level `object`, `api_version` or `livemode`) or
+/// delivery headers (`Stripe-Signature`, `X-GitHub-Event`, `X-Shopify-*`) rule all four out. Refused
+/// with "unknown platform: ..." when the evidence is not enough; a byte-order mark, a body that is not
+/// a JSON object, or one broken before enough was seen, with the JSON error. A body broken deeper down
+/// is still recognised (parse_any then names its error).
 [[nodiscard]] Result<Platform, ParseError> detect_platform(std::string_view body, const Headers& headers = {});
 
 /// Parses `body` as a webhook of `platform`.

@@ -1,9 +1,9 @@
 #pragma once
 /// @file
-/// Typed webhooks of the generic store admin (seeds/002): one envelope, typed data per resource,
-/// parse() and to_json().
+/// Typed webhooks of the generic store admin portal (its "Webhooks" help page): one envelope, typed
+/// data per resource, parse() and to_json().
 ///
-/// The seed lists webhooks by resource and event (orders, products, customers, payments, shipping)
+/// That page lists webhooks by resource and event (orders, products, customers, payments, shipping)
 /// and names the payload's parts (event metadata: timestamp, type, unique ids; the resource's data;
 /// related data) without giving a schema. hookline defines the envelope, documented with an example
 /// per resource in docs/store-webhooks.md:

@@ -2,7 +2,8 @@
 /// @file
 /// Typed Vero reporting webhooks: one struct per event, parse(), to_json() and the idempotency key.
 ///
-/// The 12 events and their fields are those of Vero's "Setting up Webhooks" page (seeds/003). Their
+/// The 12 events and their fields are those of Vero's "Setting up Webhooks" page
+/// (https://help.getvero.com/vero-2/integrations/setting-up-reporting-webhooks, its "Webhook payloads"). Their
 /// shapes differ: `unsubscribed` carries a campaign of other fields (`campaign_title`,
 /// `series_title`, ...) than the others (`id`, `name`, `trigger-event`, ...); `user_updated` carries
 /// `action`, a top-level `id` and `email` and `changes`; `complained` carries the triggering

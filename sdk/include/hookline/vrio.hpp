@@ -3,8 +3,10 @@
 /// Typed VRIO webhook events: the envelope, one struct per event, parse() and to_json().
 ///
 /// Field names are VRIO's own. The envelope and the shipment payloads follow VRIO's "Building
-/// Fulfillment with Webhooks" guide (seeds/001) field for field. Order and order offer fields follow
-/// VRIO's public "Webhook events reference" and "Order Offer Webhooks" examples (ids are `id`;
+/// Fulfillment with Webhooks" guide (https://docs.vrio.com/docs/fulfillment-via-webhooks) field for
+/// field. Order and order offer fields follow VRIO's "Webhook events reference"
+/// (https://docs.vrio.com/docs/webhook-events-reference) and "Order Offer Webhooks"
+/// (https://docs.vrio.com/docs/order-offer-webhooks) examples (ids are `id`;
 /// `date_next_rebill` is inferred from "next rebill information"). VRIO publishes no transaction
 /// example: the Transaction fields are inferred from VRIO's API naming (`transaction_id`, falling
 /// back to `id`, `order_id`, `customer_id`, ...). Every field but the entity ids is optional, and

@@ -55,20 +55,6 @@ inline ReadResult read_compact_raw(JsonValue& value, std::string& out) {
   return {};
 }
 
-/// An identifier sent as a non-empty string or an integer, as text; null means none.
-inline ReadResult read_optional_id(JsonValue& value, std::optional<std::string>& out) {
-  auto null = value.is_null();
-  if (!null) return fail(null.error());
-  if (*null) {
-    out.reset();
-    return {};
-  }
-  std::string text;
-  if (auto status = value.read_id(text); !status) return status;
-  out = std::move(text);
-  return {};
-}
-
 /// Seconds since the Unix epoch, sent as an integer or a string of one.
 inline ReadResult read_epoch(JsonValue& value, std::chrono::sys_seconds& out) {
   std::int64_t seconds = 0;

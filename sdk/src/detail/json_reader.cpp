@@ -44,28 +44,156 @@ bool is_json_number(std::string_view text) noexcept {
   return at == text.size();
 }
 
-/// An optional sign and digits only, as in "4806" or "-3".
-std::optional<std::int64_t> parse_integer_text(std::string_view text) noexcept {
-  if (text.empty()) return std::nullopt;
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
+/// Why a number's text cannot be read as wanted.
+enum class NumberProblem {
+  none,          ///< it can
+  not_a_number,  ///< the text is no number
+  fraction,      ///< an integer was wanted and the value has a fractional part
+  out_of_range,  ///< beyond a 64-bit integer, or a decimal of more than max_decimal_digits digits
+};
+
+/// Decimals (amounts) longer than this many digits are refused rather than kept.
+constexpr std::int64_t max_decimal_digits = 40;
+
+/// A number's text split into its parts: -?digits(.digits)?([eE][+-]?digits)?. Leading zeros are
+/// let through (strings such as VRIO's "007" carry them; a JSON number token was checked by
+/// is_json_number first). The value is 0.<digits> x 10^point, the digits being those of the integer
+/// part then of the fraction.
+struct NumberParts {
+  bool negative = false;
+  std::string_view integer;
+  std::string_view fraction;
+  std::int64_t point = 0;  ///< Where the decimal point falls in integer+fraction, the exponent applied.
+};
+
+/// Exponents beyond this many places make any value out of range (or a fraction) for every reader.
+constexpr std::int64_t exponent_limit = 1'000'000;
+
+std::optional<NumberParts> split_number(std::string_view text) noexcept {
+  NumberParts parts;
+  std::size_t at = 0;
+  const auto digits = [&] {
+    const std::size_t start = at;
+    while (at < text.size() && is_digit(text[at])) ++at;
+    return text.substr(start, at - start);
+  };
+  if (at < text.size() && text[at] == '-') {
+    parts.negative = true;
+    ++at;
+  }
+  parts.integer = digits();
+  if (parts.integer.empty()) return std::nullopt;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    parts.fraction = digits();
+    if (parts.fraction.empty()) return std::nullopt;
+  }
+  std::int64_t exponent = 0;
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    bool negative_exponent = false;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) negative_exponent = text[at++] == '-';
+    const std::string_view exponent_digits = digits();
+    if (exponent_digits.empty()) return std::nullopt;
+    for (const char c : exponent_digits) {
+      exponent = std::min<std::int64_t>(exponent * 10 + (c - '0'), exponent_limit);
+    }
+    if (negative_exponent) exponent = -exponent;
+  }
+  if (at != text.size()) return std::nullopt;
+  parts.point = static_cast<std::int64_t>(parts.integer.size()) + exponent;
+  return parts;
 }
 
-/// A plain decimal as VRIO sends amounts: -?[0-9]+(\.[0-9]+)?
-bool is_decimal_text(std::string_view text) noexcept {
-  std::size_t at = 0;
-  if (at < text.size() && text[at] == '-') ++at;
-  const std::size_t integer_start = at;
-  while (at < text.size() && is_digit(text[at])) ++at;
-  if (at == integer_start) return false;
-  if (at < text.size() && text[at] == '.') {
-    const std::size_t fraction_start = ++at;
-    while (at < text.size() && is_digit(text[at])) ++at;
-    if (at == fraction_start) return false;
+/// Digit `index` of integer+fraction.
+char digit_at(const NumberParts& parts, std::size_t index) noexcept {
+  return index < parts.integer.size() ? parts.integer[index] : parts.fraction[index - parts.integer.size()];
+}
+
+/// `text` (a number's text, in any form JSON allows) as an exact 64-bit integer.
+NumberProblem integer_of(std::string_view text, std::int64_t& out) noexcept {
+  const auto parts = split_number(text);
+  if (!parts) return NumberProblem::not_a_number;
+  const std::size_t count = parts->integer.size() + parts->fraction.size();
+  std::size_t first = 0;  // the first non-zero digit
+  while (first < count && digit_at(*parts, first) == '0') ++first;
+  if (first == count) {  // 0, -0, 0.000, 0e5
+    out = 0;
+    return NumberProblem::none;
   }
-  return at == text.size();
+  const std::int64_t point = parts->point;
+  if (point <= static_cast<std::int64_t>(first)) return NumberProblem::fraction;
+  for (std::size_t i = static_cast<std::size_t>(point); i < count; ++i) {
+    if (digit_at(*parts, i) != '0') return NumberProblem::fraction;
+  }
+  if (point - static_cast<std::int64_t>(first) > 19) return NumberProblem::out_of_range;
+  const std::uint64_t limit = parts->negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+  std::uint64_t magnitude = 0;
+  for (std::int64_t i = static_cast<std::int64_t>(first); i < point; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    const unsigned digit = index < count ? static_cast<unsigned>(digit_at(*parts, index) - '0') : 0U;
+    if (magnitude > (limit - digit) / 10) return NumberProblem::out_of_range;
+    magnitude = magnitude * 10 + digit;
+  }
+  out = parts->negative ? static_cast<std::int64_t>(~magnitude + 1) : static_cast<std::int64_t>(magnitude);
+  return NumberProblem::none;
+}
+
+/// `text` (a number's text, in any form JSON allows) as plain decimal text: no exponent, no
+/// leading zeros, no sign on zero, the fraction's digits kept ("2.0e1" -> "20", "1.50e1" -> "15.0",
+/// "1.5e-1" -> "0.15", "-0" -> "0", "007.50" -> "7.50"). Plain text is kept as it is.
+NumberProblem decimal_of(std::string_view text, std::string& out) {
+  const auto parts = split_number(text);
+  if (!parts) return NumberProblem::not_a_number;
+  const auto count = static_cast<std::int64_t>(parts->integer.size() + parts->fraction.size());
+  const std::int64_t point = parts->point;
+  if (point > max_decimal_digits || point < -max_decimal_digits) return NumberProblem::out_of_range;
+  std::string integer;
+  for (std::int64_t i = 0; i < point; ++i) integer += i < count ? digit_at(*parts, static_cast<std::size_t>(i)) : '0';
+  const std::size_t nonzero = integer.find_first_not_of('0');
+  integer.erase(0, nonzero == std::string::npos ? integer.size() : nonzero);
+  std::string fraction;
+  for (std::int64_t i = std::min<std::int64_t>(point, 0); i < 0; ++i) fraction += '0';
+  for (std::int64_t i = std::max<std::int64_t>(point, 0); i < count; ++i) fraction += digit_at(*parts, static_cast<std::size_t>(i));
+  if (static_cast<std::int64_t>(integer.size() + fraction.size()) > max_decimal_digits) return NumberProblem::out_of_range;
+  const bool zero = integer.empty() && fraction.find_first_not_of('0') == std::string::npos;
+  out.clear();
+  if (parts->negative && !zero) out += '-';
+  out += integer.empty() ? "0" : integer;
+  if (!fraction.empty()) {
+    out += '.';
+    out += fraction;
+  }
+  return NumberProblem::none;
+}
+
+/// At most 32 bytes of a number's text, for an error message.
+std::string shown(std::string_view text) {
+  return text.size() <= 32 ? std::string(text) : std::string(text.substr(0, 32)) + "...";
+}
+
+/// The error of a number that is not an exact integer; `expected` as "expected an integer".
+std::string integer_problem(std::string_view expected, NumberProblem problem, std::string_view text) {
+  if (problem == NumberProblem::out_of_range) {
+    return std::string(expected) + " from -9223372036854775808 to 9223372036854775807, got " + shown(text);
+  }
+  if (problem == NumberProblem::fraction) return std::string(expected) + ", got " + shown(text);
+  return std::string(expected);
+}
+
+/// The error of a decimal that cannot be kept.
+std::string decimal_problem(NumberProblem problem, std::string_view text) {
+  if (problem == NumberProblem::out_of_range) {
+    return "expected a decimal number of at most " + std::to_string(max_decimal_digits) + " digits, got " + shown(text);
+  }
+  return "expected a decimal number";
+}
+
+/// A flag sent as a number (in any form) or a string of one: 0 or 1.
+std::optional<bool> flag_of(std::string_view text) noexcept {
+  std::int64_t value = 0;
+  if (integer_of(text, value) != NumberProblem::none || (value != 0 && value != 1)) return std::nullopt;
+  return value == 1;
 }
 
 static_assert(std::endian::native == std::endian::little,
@@ -204,23 +332,33 @@ Result<bool, ParseError> JsonValue::is_null() {
   return true;
 }
 
-ReadStatus JsonValue::read(std::int64_t& out) {
+ReadStatus JsonValue::read_integer(std::int64_t& out, std::string_view expected) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::number) {
-    if (value_.get_int64().get(out) == simdjson::SUCCESS) return {};
-    return fail(error(is_json_number(token()) ? "expected an integer" : "malformed JSON"));
+    if (value_.get_int64().get(out) == simdjson::SUCCESS) return {};  // plain integers, one step
+    const std::string_view text = token();
+    if (!is_json_number(text)) return fail(error("malformed JSON"));
+    const NumberProblem problem = integer_of(text, out);
+    if (problem != NumberProblem::none) return fail(error(integer_problem(expected, problem, text)));
+    return {};
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
-    if (auto code = string_text(text)) return fail(error(describe(code, "expected an integer")));
-    if (const auto value = parse_integer_text(text)) {
-      out = *value;
-      return {};
-    }
+    if (auto code = string_text(text)) return fail(error(describe(code, expected)));
+    const NumberProblem problem = integer_of(text, out);
+    if (problem == NumberProblem::none) return {};
+    return fail(error(integer_problem(expected, problem, "\"" + shown(text) + "\"")));
   }
-  return fail(error("expected an integer"));
+  return fail(error(expected));
 }
+
+bool JsonValue::is_object() noexcept {
+  simdjson::ondemand::json_type type;
+  return value_.type().get(type) == simdjson::SUCCESS && type == simdjson::ondemand::json_type::object;
+}
+
+ReadStatus JsonValue::read(std::int64_t& out) { return read_integer(out, "expected an integer"); }
 
 ReadStatus JsonValue::read(std::optional<std::int64_t>& out) {
   std::int64_t value = 0;
@@ -280,15 +418,17 @@ ReadStatus JsonValue::read(std::optional<bool>& out) {
     case simdjson::ondemand::json_type::number: {
       const std::string_view text = token();
       if (!is_json_number(text)) return fail(error("malformed JSON"));
-      if (text != "0" && text != "1") return fail(error("expected a boolean"));
-      out = text == "1";
+      const auto flag = flag_of(text);
+      if (!flag) return fail(error("expected a boolean"));
+      out = *flag;
       return {};
     }
     case simdjson::ondemand::json_type::string: {
       std::string_view text;
       if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
-      if (text != "0" && text != "1") return fail(error("expected a boolean"));
-      out = text == "1";
+      const auto flag = flag_of(text);
+      if (!flag) return fail(error("expected a boolean"));
+      out = *flag;
       return {};
     }
     default:
@@ -307,39 +447,54 @@ ReadStatus JsonValue::read_decimal(std::optional<std::string>& out) {
   if (type == simdjson::ondemand::json_type::number) {
     const std::string_view text = token();
     if (!is_json_number(text)) return fail(error("malformed JSON"));
-    if (!is_decimal_text(text)) return fail(error("expected a decimal number"));
-    out.emplace(text);
+    const NumberProblem problem = decimal_of(text, out.emplace());
+    if (problem != NumberProblem::none) return fail(error(decimal_problem(problem, text)));
     return {};
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
     if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
-    if (!is_decimal_text(text)) return fail(error("expected a decimal number"));
-    out.emplace(text);
+    const NumberProblem problem = decimal_of(text, out.emplace());
+    if (problem != NumberProblem::none) return fail(error(decimal_problem(problem, "\"" + shown(text) + "\"")));
     return {};
   }
   return fail(error("expected a decimal number"));
 }
 
-ReadStatus JsonValue::read_id(std::string& out) {
+ReadStatus JsonValue::read_id_text(std::string& out, bool empty_allowed) {
   simdjson::ondemand::json_type type;
   if (auto code = value_.type().get(type)) return fail(error(describe(code, "malformed JSON")));
   if (type == simdjson::ondemand::json_type::number) {
     std::int64_t value = 0;
-    if (value_.get_int64().get(value) != simdjson::SUCCESS) {
-      return fail(error(is_json_number(token()) ? "expected a string or an integer" : "malformed JSON"));
-    }
+    if (auto status = read_integer(value, "expected a string or an integer"); !status) return status;
     out = std::to_string(value);
     return {};
   }
   if (type == simdjson::ondemand::json_type::string) {
     std::string_view text;
     if (auto code = string_text(text)) return fail(error(describe(code, "malformed JSON")));
-    if (text.empty()) return fail(error("expected a non-empty string"));
+    if (text.empty() && !empty_allowed) return fail(error("expected a non-empty string"));
     out.assign(text);
     return {};
   }
   return fail(error("expected a string or an integer"));
+}
+
+ReadStatus JsonValue::read_id(std::string& out) { return read_id_text(out, false); }
+
+ReadStatus JsonValue::read_optional_id(std::optional<std::string>& out) {
+  auto null = is_null();
+  if (!null) return fail(null.error());
+  std::string text;
+  if (!*null) {
+    if (auto status = read_id_text(text, true); !status) return status;
+  }
+  if (text.empty()) {
+    out.reset();
+  } else {
+    out = std::move(text);
+  }
+  return {};
 }
 
 ReadStatus JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone) {
@@ -429,7 +584,20 @@ const char* padded_copy(std::string_view body, bool& shrunk) {
 
 }  // namespace
 
+std::string_view byte_order_mark_error(std::string_view body) noexcept {
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") {
+    return "the body starts with a UTF-8 byte-order mark (bytes EF BB BF), which JSON forbids (RFC 8259, "
+           "section 8.1): send or save the body without it, or strip those 3 bytes before parsing";
+  }
+  if (body.substr(0, 2) == "\xFE\xFF" || body.substr(0, 2) == "\xFF\xFE") {
+    return "the body starts with a UTF-16 byte-order mark: webhook bodies must be UTF-8 JSON without a "
+           "byte-order mark; re-encode the body as UTF-8";
+  }
+  return {};
+}
+
 Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
+  if (const std::string_view bom = byte_order_mark_error(body); !bom.empty()) return fail(ParseError{"", std::string(bom)});
   thread_local simdjson::ondemand::parser parser;
   bool shrunk = false;
   const char* padded = padded_copy(body, shrunk);
@@ -447,6 +615,7 @@ Result<JsonDocument, ParseError> JsonDocument::open(std::string_view body) {
 // JsonTree
 
 std::optional<JsonTree> JsonTree::open(std::string_view body) {
+  if (!byte_order_mark_error(body).empty()) return std::nullopt;  // JsonDocument reports it
   // The parser's depth limit is JsonDocument's: a document the tree accepts nests no deeper than
   // max_json_depth objects and arrays (the root being the first), which JsonDocument accepts too.
   const auto new_parser = [] {
@@ -472,12 +641,9 @@ ReadStatus TreeValue::read(std::int64_t& out) const {
       out = element_.get_int64().value_unsafe();
       return {};
     case simdjson::dom::element_type::STRING:
-      if (const auto value = parse_integer_text(element_.get_string().value_unsafe())) {
-        out = *value;
-        return {};
-      }
+      if (integer_of(element_.get_string().value_unsafe(), out) == NumberProblem::none) return {};
       return give_up();
-    default:
+    default:  // a number in another form: its exact text decides
       return give_up();
   }
 }
@@ -522,9 +688,9 @@ ReadStatus TreeValue::read(std::optional<bool>& out) const {
       out = element_.get_bool().value_unsafe();
       return {};
     case simdjson::dom::element_type::STRING: {
-      const std::string_view text = element_.get_string().value_unsafe();
-      if (text != "0" && text != "1") return give_up();
-      out = text == "1";
+      const auto flag = flag_of(element_.get_string().value_unsafe());
+      if (!flag) return give_up();
+      out = *flag;
       return {};
     }
     default:
@@ -537,12 +703,9 @@ ReadStatus TreeValue::read_decimal(std::optional<std::string>& out) const {
     case simdjson::dom::element_type::NULL_VALUE:
       out.reset();
       return {};
-    case simdjson::dom::element_type::STRING: {
-      const std::string_view text = element_.get_string().value_unsafe();
-      if (!is_decimal_text(text)) return give_up();
-      out.emplace(text);
+    case simdjson::dom::element_type::STRING:
+      if (decimal_of(element_.get_string().value_unsafe(), out.emplace()) != NumberProblem::none) return give_up();
       return {};
-    }
     default:
       return give_up();
   }

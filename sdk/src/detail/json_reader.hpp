@@ -111,8 +111,11 @@ class JsonValue {
 
   /// True when the value is `null` (then it counts as consumed); false leaves it unread.
   [[nodiscard]] Result<bool, ParseError> is_null();
+  /// True when the value is an object (left unread); false for any other value or a malformed one.
+  [[nodiscard]] bool is_object() noexcept;
 
-  /// An integer from a JSON integer or a string of one ("4806").
+  /// An exact integer from a JSON number in any form RFC 8259 allows ("20", "2.0e1", "-0") or a
+  /// string of one ("4806"); a fraction or a value beyond 64 bits is refused, naming the value.
   [[nodiscard]] ReadStatus read(std::int64_t& out);
   /// As read(std::int64_t&), null meaning none.
   [[nodiscard]] ReadStatus read(std::optional<std::int64_t>& out);
@@ -120,12 +123,17 @@ class JsonValue {
   [[nodiscard]] ReadStatus read(std::string& out);
   /// A string, null meaning none.
   [[nodiscard]] ReadStatus read(std::optional<std::string>& out);
-  /// A flag from true/false, 0/1 or "0"/"1"; null means none.
+  /// A flag from true/false, 0/1 (in any number form) or "0"/"1"; null means none.
   [[nodiscard]] ReadStatus read(std::optional<bool>& out);
-  /// A decimal amount from a JSON number or a numeric string, kept as its exact text ("39.95").
+  /// A decimal amount from a JSON number in any form or a numeric string, kept exactly as plain
+  /// decimal text ("39.95" stays "39.95"; "2.0e1" becomes "20", "1.5e-1" "0.15", "-0" "0").
   [[nodiscard]] ReadStatus read_decimal(std::optional<std::string>& out);
-  /// An identifier that may be sent as a non-empty string or an integer, as text.
+  /// An identifier that may be sent as a non-empty string or an integer (in any exact number
+  /// form), as text: 2.0e1 is "20".
   [[nodiscard]] ReadStatus read_id(std::string& out);
+  /// As read_id, null and "" meaning none (Ordergroove sends an empty `subscription` where an event
+  /// has several).
+  [[nodiscard]] ReadStatus read_optional_id(std::optional<std::string>& out);
   /// A zone-less "YYYY-MM-DD HH:MM:SS" read in `zone`; null, "" and "0000-00-00 00:00:00" mean none.
   [[nodiscard]] ReadStatus read_date(std::optional<std::chrono::sys_seconds>& out, const TimeZone& zone);
   /// The exact JSON text of the value (validated), e.g. to keep an unknown event's data.
@@ -142,6 +150,10 @@ class JsonValue {
   [[nodiscard]] ReadStatus for_each_element(OnElement&& on_element);
 
  private:
+  /// As read_id; "" is kept (as "") when `empty_allowed`, refused otherwise.
+  [[nodiscard]] ReadStatus read_id_text(std::string& out, bool empty_allowed);
+  /// As read(std::int64_t&), `expected` naming what was wanted in the error.
+  [[nodiscard]] ReadStatus read_integer(std::int64_t& out, std::string_view expected);
   /// The scalar's text without the whitespace that follows it.
   [[nodiscard]] std::string_view token();
   /// A string value's text, consuming the value: in place when it has no escape, else unescaped by
@@ -210,13 +222,18 @@ ReadStatus JsonValue::for_each_element(OnElement&& on_element) {
   return {};
 }
 
+/// Why a body that starts with a byte-order mark (UTF-8, or UTF-16 either way round) is refused, with
+/// what to do about it; empty when it starts with none.
+[[nodiscard]] std::string_view byte_order_mark_error(std::string_view body) noexcept;
+
 /// A whole JSON document whose root must be an object, parsed with this thread's parser from a
 /// padded copy of the input. At most one document per thread is open at a time: opening another
 /// invalidates the first and every JsonValue and key taken from it.
 class JsonDocument {
  public:
   /// Copies `body` once into this thread's padded buffer and starts parsing it; simdjson's first
-  /// pass over the whole body refuses invalid UTF-8 there and then.
+  /// pass over the whole body refuses invalid UTF-8 there and then. A byte-order mark is refused
+  /// with byte_order_mark_error().
   [[nodiscard]] static Result<JsonDocument, ParseError> open(std::string_view body);
 
   /// Calls `on_field(key, value)` for each member of the root object, then refuses anything
