@@ -17,10 +17,6 @@
 #include "hookline/source_guard.hpp"
 #include "printing.hpp"
 
-namespace hookline {
-inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
-}  // namespace hookline
-
 namespace {
 
 using namespace hookline;

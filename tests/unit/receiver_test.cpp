@@ -18,10 +18,6 @@
 #include "hookline/vero.hpp"
 #include "printing.hpp"
 
-namespace hookline {
-inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
-}  // namespace hookline
-
 namespace {
 
 using namespace hookline;
