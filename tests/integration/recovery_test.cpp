@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../integration/http_test_support.hpp"
+#include "../unit/receiver_test_support.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
@@ -23,32 +24,16 @@ using namespace std::chrono_literals;
 using hookline::ReceiveOutcome;
 using hookline::test::at;
 using hookline::test::open_sqlite;
+using hookline::test::verifier_for;
 using hookline::test::vrio_body;
 
 namespace {
 
 constexpr auto idle_timeout = 60s;  // a bound for a hung dispatcher, not a timing target
 
-hookline::Verifier vrio_verifier(std::vector<std::string> secrets) {
-  std::vector<hookline::Secret> keys;
-  for (auto& secret : secrets) keys.emplace_back(std::move(secret));
-  auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, keys);
-  BOOST_TEST_REQUIRE(verifier.ok());
-  return std::move(*verifier);
-}
-
+/// `body` signed with `secret` for VRIO.
 hookline::HttpRequest signed_post(std::string_view secret, std::string body) {
-  const std::vector<hookline::Secret> keys{hookline::Secret(std::string(secret))};
-  const auto signer = hookline::Signer::create(hookline::Scheme::vrio, keys);
-  BOOST_TEST_REQUIRE(signer.ok());
-  hookline::HttpRequest request;
-  request.method = "POST";
-  request.path = "/webhooks/vrio";
-  request.peer = "127.0.0.1";
-  request.headers = signer->sign(body, "", at(0));
-  request.headers.add("Content-Length", std::to_string(body.size()));
-  request.body = std::move(body);
-  return request;
+  return hookline::test::signed_for(hookline::Scheme::vrio, secret, std::move(body), at(0));
 }
 
 /// Counts handler runs by event id.
@@ -89,7 +74,8 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_retried_after_the_secret_is_fixed_is_han
     auto inbox = open_sqlite(file);
     hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
     dispatcher.start();
-    const hookline::Receiver mistaken(vrio_verifier({"a secret typed wrong"}), hookline::vrio_meta_parser(), *inbox);
+    const hookline::Receiver mistaken(verifier_for(hookline::Scheme::vrio, "a secret typed wrong"),
+                                      hookline::vrio_meta_parser(), *inbox);
     BOOST_TEST(mistaken.handle(delivery, at(0)).outcome == ReceiveOutcome::bad_signature);
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   }
@@ -97,7 +83,8 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_retried_after_the_secret_is_fixed_is_han
   auto inbox = open_sqlite(file);
   hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
   dispatcher.start();
-  const hookline::Receiver fixed(vrio_verifier({"the secret the platform has"}), hookline::vrio_meta_parser(), *inbox);
+  const hookline::Receiver fixed(verifier_for(hookline::Scheme::vrio, "the secret the platform has"),
+                                 hookline::vrio_meta_parser(), *inbox);
   const auto kept = inbox->list_refused({});
   BOOST_TEST_REQUIRE(kept.ok());
   BOOST_TEST_REQUIRE(kept->entries.size() == 1U);
@@ -127,21 +114,22 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_replayed_by_a_later_version_is_handl
     auto inbox = open_sqlite(file);
     hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
     dispatcher.start();
-    const hookline::Receiver receiver(vrio_verifier({"secret"}), hookline::vrio_meta_parser(), *inbox);
+    const hookline::Receiver receiver(verifier_for(hookline::Scheme::vrio, "secret"), hookline::vrio_meta_parser(), *inbox);
     BOOST_TEST(receiver.handle(delivery, at(0)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST(receiver.handle(delivery, at(1)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
     BOOST_TEST(runs.of("unknown-shape-1") == 0);
   }
   // The next version reads the body (here: only its envelope).
-  const hookline::MetaParser later(hookline::Platform::vrio, [](std::string_view text) -> hookline::Result<hookline::EventMeta, hookline::ParseError> {
-    return hookline::EventMeta{hookline::Platform::vrio, "shipment_scheduled",
-                               hookline::probe_event_id(hookline::Platform::vrio, text).value_or(""), at(0), ""};
-  });
+  const hookline::MetaParser later(
+      hookline::Platform::vrio, [](std::string_view text) -> hookline::Result<hookline::EventMeta, hookline::ParseError> {
+        return hookline::EventMeta{hookline::Platform::vrio, "shipment_scheduled",
+                                   hookline::probe_event_id(hookline::Platform::vrio, text).value_or(""), at(0), ""};
+      });
   auto inbox = open_sqlite(file);
   hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
   dispatcher.start();
-  const hookline::Receiver upgraded(vrio_verifier({"secret"}), later, *inbox);
+  const hookline::Receiver upgraded(verifier_for(hookline::Scheme::vrio, "secret"), later, *inbox);
   BOOST_TEST_REQUIRE(inbox->quarantine_depth().value() == 1U);
   const auto id = inbox->list_quarantined({})->entries.at(0).id;
   const auto replayed = upgraded.replay_quarantined(id, at(3600));

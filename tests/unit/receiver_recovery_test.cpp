@@ -16,38 +16,21 @@
 #include "hookline/sign.hpp"
 #include "hookline/source_guard.hpp"
 #include "printing.hpp"
+#include "receiver_test_support.hpp"
 
 namespace {
 
 using namespace hookline;
 using namespace std::chrono_literals;
 using hookline::test::sample_body;
+using hookline::test::verifier_for;
 using hookline::test::vrio_body;
 
 const std::chrono::sys_seconds now{std::chrono::seconds{1774189800}};
 
-/// A verifier of `scheme` accepting each of `secrets`.
-Verifier verifier_for(Scheme scheme, std::vector<std::string> secrets) {
-  std::vector<Secret> keys;
-  for (auto& secret : secrets) keys.emplace_back(std::move(secret));
-  auto verifier = Verifier::create(scheme, keys);
-  BOOST_REQUIRE(verifier);
-  return std::move(*verifier);
-}
-
-/// `body` signed for `scheme` with `secret` at `when`, as a POST from 127.0.0.1.
-HttpRequest signed_with(Scheme scheme, std::string_view secret, std::string body, std::chrono::sys_seconds when = now) {
-  const std::vector<Secret> keys{Secret(std::string(secret))};
-  const auto signer = Signer::create(scheme, keys);
-  BOOST_REQUIRE(signer);
-  HttpRequest request;
-  request.method = "POST";
-  request.path = "/webhooks/" + std::string(to_string(scheme));
-  request.peer = "127.0.0.1";
-  request.headers = signer->sign(body, "", when);
-  request.headers.add("Content-Length", std::to_string(body.size()));
-  request.body = std::move(body);
-  return request;
+/// `body` signed for `scheme` with `secret` at `now`.
+HttpRequest signed_with(Scheme scheme, std::string_view secret, std::string body) {
+  return hookline::test::signed_for(scheme, secret, std::move(body), now);
 }
 
 /// A VRIO body whose first item's quantity is a word: this version's parser refuses it.
@@ -83,7 +66,7 @@ BOOST_AUTO_TEST_SUITE(receiver_recovery)
 
 BOOST_AUTO_TEST_CASE(a_quarantined_delivery_keeps_its_bytes_headers_time_and_error) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   const auto request = signed_with(Scheme::vrio, new_secret, unparseable("q-1"));
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::quarantined);
   const auto entry = only(inbox.list_quarantined({}));
@@ -103,12 +86,12 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_keeps_its_bytes_headers_time_and_err
 
 BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
   MemoryInbox inbox;
-  const Receiver today{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver today{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   BOOST_TEST(today.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-2")), now).outcome ==
              ReceiveOutcome::quarantined);
   const auto id = only(inbox.list_quarantined({})).id;
 
-  const Receiver upgraded{verifier_for(Scheme::vrio, {std::string(new_secret)}), later_vrio_parser(), inbox};
+  const Receiver upgraded{verifier_for(Scheme::vrio, new_secret), later_vrio_parser(), inbox};
   const auto replayed = upgraded.replay_quarantined(id, now + 1h);
   BOOST_TEST_REQUIRE(replayed.ok(), (replayed.ok() ? std::string() : replayed.error().message));
   BOOST_TEST(replayed->outcome == ReceiveOutcome::accepted);
@@ -129,11 +112,11 @@ BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
 
 BOOST_AUTO_TEST_CASE(a_replay_of_an_event_already_claimed_is_a_duplicate) {
   MemoryInbox inbox;
-  const Receiver today{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver today{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   BOOST_TEST(today.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-3")), now).outcome ==
              ReceiveOutcome::quarantined);
   BOOST_TEST_REQUIRE(inbox.claim(EventMeta{Platform::vrio, "shipment_scheduled", "q-3", now, ""}, "{}", now).ok());
-  const Receiver upgraded{verifier_for(Scheme::vrio, {std::string(new_secret)}), later_vrio_parser(), inbox};
+  const Receiver upgraded{verifier_for(Scheme::vrio, new_secret), later_vrio_parser(), inbox};
   const auto replayed = upgraded.replay_quarantined(only(inbox.list_quarantined({})).id, now);
   BOOST_TEST_REQUIRE(replayed.ok());
   BOOST_TEST(replayed->outcome == ReceiveOutcome::duplicate);
@@ -143,7 +126,7 @@ BOOST_AUTO_TEST_CASE(a_replay_of_an_event_already_claimed_is_a_duplicate) {
 
 BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_entry) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   BOOST_TEST(receiver.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-4")), now).outcome ==
              ReceiveOutcome::quarantined);
   const auto id = only(inbox.list_quarantined({})).id;
@@ -159,8 +142,8 @@ BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_e
 
 BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
   MemoryInbox inbox;
-  const Receiver vrio{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
-  const Receiver store{verifier_for(Scheme::store, {"store token"}), meta_parser(Platform::store), inbox};
+  const Receiver vrio{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver store{verifier_for(Scheme::store, "store token"), meta_parser(Platform::store), inbox};
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-5")), now).outcome ==
              ReceiveOutcome::quarantined);
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, old_secret, vrio_body("r-5")), now).outcome ==
@@ -179,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
 
 BOOST_AUTO_TEST_CASE(a_refusal_for_authentication_is_recorded_with_what_a_retry_needs) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   auto request = signed_with(Scheme::vrio, old_secret, vrio_body("r-1"));
   request.peer = "198.51.100.7";
   const auto result = receiver.handle(request, now);
@@ -199,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_refusal_for_authentication_is_recorded_with_what_a_retry_
 
 BOOST_AUTO_TEST_CASE(only_authentication_refusals_are_recorded) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   auto chunked = signed_with(Scheme::vrio, new_secret, vrio_body("r-2"));
   chunked.headers.add("Transfer-Encoding", "chunked");
   BOOST_TEST(receiver.handle(chunked, now).outcome == ReceiveOutcome::length_required);
@@ -214,7 +197,7 @@ BOOST_AUTO_TEST_CASE(only_authentication_refusals_are_recorded) {
 BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_configured) {
   MemoryInbox inbox;
   // A rotation mistake: the platform still signs with the old secret, the receiver knows only the new one.
-  const Receiver mistaken{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   BOOST_TEST(mistaken.handle(signed_with(Scheme::vrio, old_secret, vrio_body("r-6")), now).outcome ==
              ReceiveOutcome::bad_signature);
   const auto id = only(inbox.list_refused({})).id;
@@ -225,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_conf
   BOOST_TEST(still->detail == "no signature matches any configured secret: X-Webhook-Signature");
   BOOST_TEST(inbox.refused_counts()->entries == 1U);
 
-  const Receiver fixed{verifier_for(Scheme::vrio, {std::string(new_secret), std::string(old_secret)}), vrio_meta_parser(),
+  const Receiver fixed{verifier_for(Scheme::vrio, new_secret, old_secret), vrio_meta_parser(),
                        inbox};
   const auto retried = fixed.retry_refused(id, now + 10min);
   BOOST_TEST_REQUIRE(retried.ok(), (retried.ok() ? std::string() : retried.error().message));
@@ -243,10 +226,10 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_conf
 BOOST_AUTO_TEST_CASE(a_retry_verifies_timestamps_at_the_original_receive_time) {
   MemoryInbox inbox;
   const std::string body = sample_body("ordergroove/subscription.create.json");
-  const Receiver mistaken{verifier_for(Scheme::ordergroove, {"og new secret"}), meta_parser(Platform::ordergroove), inbox};
+  const Receiver mistaken{verifier_for(Scheme::ordergroove, "og new secret"), meta_parser(Platform::ordergroove), inbox};
   BOOST_TEST(mistaken.handle(signed_with(Scheme::ordergroove, "og old secret", body), now).outcome ==
              ReceiveOutcome::bad_signature);
-  const Receiver fixed{verifier_for(Scheme::ordergroove, {"og old secret"}), meta_parser(Platform::ordergroove), inbox};
+  const Receiver fixed{verifier_for(Scheme::ordergroove, "og old secret"), meta_parser(Platform::ordergroove), inbox};
   // A day later the signature's timestamp is far out of tolerance for a new delivery...
   BOOST_TEST(fixed.handle(signed_with(Scheme::ordergroove, "og old secret", body), now + 24h).outcome ==
              ReceiveOutcome::bad_signature);
@@ -287,10 +270,10 @@ BOOST_AUTO_TEST_CASE(a_vero_delivery_refused_for_its_token_is_retried_with_the_t
 
 BOOST_AUTO_TEST_CASE(a_retry_that_authenticates_but_does_not_parse_is_quarantined) {
   MemoryInbox inbox;
-  const Receiver mistaken{verifier_for(Scheme::vrio, {std::string(new_secret)}), vrio_meta_parser(), inbox};
+  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
   BOOST_TEST(mistaken.handle(signed_with(Scheme::vrio, old_secret, unparseable("r-7")), now).outcome ==
              ReceiveOutcome::bad_signature);
-  const Receiver fixed{verifier_for(Scheme::vrio, {std::string(old_secret)}), vrio_meta_parser(), inbox};
+  const Receiver fixed{verifier_for(Scheme::vrio, old_secret), vrio_meta_parser(), inbox};
   const auto retried = fixed.retry_refused(only(inbox.list_refused({})).id, now + 1min);
   BOOST_TEST_REQUIRE(retried.ok());
   BOOST_TEST(retried->outcome == ReceiveOutcome::quarantined);

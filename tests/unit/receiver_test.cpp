@@ -17,11 +17,14 @@
 #include "hookline/source_guard.hpp"
 #include "hookline/vero.hpp"
 #include "printing.hpp"
+#include "receiver_test_support.hpp"
 
 namespace {
 
 using namespace hookline;
 using hookline::test::http_test_secret;
+using hookline::test::signed_for;
+using hookline::test::verifier_for;
 using hookline::test::sample_body;
 using hookline::test::vrio_body;
 
@@ -142,29 +145,6 @@ struct VeroFixture {
 const std::vector<std::string> vero_samples{"bounced",   "clicked",     "complained",   "converted",
                                             "delivered", "failed",      "opened",       "resubscribed",
                                             "sent",      "unsubscribed", "user_created", "user_updated"};
-
-/// A verifier for `scheme` with the single secret `secret`.
-Verifier verifier_for(Scheme scheme, std::string_view secret) {
-  const std::vector<Secret> secrets{Secret(std::string(secret))};
-  auto verifier = Verifier::create(scheme, secrets);
-  BOOST_REQUIRE(verifier);
-  return std::move(*verifier);
-}
-
-/// `body` signed for `scheme` with `secret` at `now`, as a POST with the right Content-Length.
-HttpRequest signed_for(Scheme scheme, std::string_view secret, std::string body) {
-  const std::vector<Secret> secrets{Secret(std::string(secret))};
-  const auto signer = Signer::create(scheme, secrets);
-  BOOST_REQUIRE(signer);
-  HttpRequest request;
-  request.method = "POST";
-  request.path = "/webhooks/" + std::string(to_string(scheme));
-  request.peer = "127.0.0.1";
-  request.headers = signer->sign(body, "", now);
-  request.headers.add("Content-Length", std::to_string(body.size()));
-  request.body = std::move(body);
-  return request;
-}
 
 /// One malformed request and exactly what it must get.
 struct BadRequest {
@@ -465,19 +445,19 @@ BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
   MemoryInbox inbox;
   const Receiver receiver{verifier_for(Scheme::ordergroove, secret), meta_parser(Platform::ordergroove), inbox};
   const std::string body = sample_body("ordergroove/subscription.create.json");
-  const auto result = receiver.handle(signed_for(Scheme::ordergroove, secret, body), now);
+  const auto result = receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
   BOOST_REQUIRE(result.meta);
   BOOST_TEST(result.meta->platform == Platform::ordergroove);
   BOOST_TEST(result.meta->type == "subscription.create");
-  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now).outcome == ReceiveOutcome::duplicate);
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now).outcome == ReceiveOutcome::duplicate);
 
-  auto other_secret = signed_for(Scheme::ordergroove, "another-secret", body);
+  auto other_secret = signed_for(Scheme::ordergroove, "another-secret", body, now);
   const auto refused = receiver.handle(other_secret, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
   BOOST_TEST(refused.response.body ==
              R"({"error":{"code":"bad_signature","message":"no signature matches any configured secret: Ordergroove-Signature","reason":"no_matching_signature","header":"Ordergroove-Signature"}})");
-  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now + std::chrono::seconds(301)).outcome ==
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now + std::chrono::seconds(301)).outcome ==
              ReceiveOutcome::bad_signature);
 }
 
@@ -486,13 +466,13 @@ BOOST_AUTO_TEST_CASE(store_delivery_is_authenticated_by_its_token_scheme) {
   MemoryInbox inbox;
   const Receiver receiver{verifier_for(Scheme::store, token), meta_parser(Platform::store), inbox};
   const std::string body = sample_body("store/order.created.json");
-  const auto result = receiver.handle(signed_for(Scheme::store, token, body), now);
+  const auto result = receiver.handle(signed_for(Scheme::store, token, body, now), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
   BOOST_REQUIRE(result.meta);
   BOOST_TEST(result.meta->platform == Platform::store);
   BOOST_TEST(result.meta->type == "order.created");
 
-  auto wrong = signed_for(Scheme::store, token, body);
+  auto wrong = signed_for(Scheme::store, token, body, now);
   wrong.headers.set("X-Store-Webhook-Token", "store-admin-token-for-tesTs");
   const auto refused = receiver.handle(wrong, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
@@ -509,7 +489,7 @@ BOOST_AUTO_TEST_CASE(guard_and_signature_together_need_both) {
   config.allowed_networks.push_back(*network);
   const Receiver receiver{Authenticator(SourceGuard(std::move(config)), verifier_for(Scheme::store, token)),
                           meta_parser(Platform::store), inbox};
-  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"));
+  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"), now);
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::source_not_allowed);
   request.peer = "192.0.2.40";
   auto unsigned_request = request;
