@@ -1,6 +1,7 @@
 #include "hookline/sqlite_inbox.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -273,6 +274,65 @@ void apply_size_cap(SQLite::Database& db, const SqliteInboxOptions& options) {
   db.execAndGet("PRAGMA max_page_count=" + std::to_string(pages));
 }
 
+/// SQLite lets one connection write at a time, and a connection that finds another writing sleeps
+/// in its busy handler for 1, 2, 5, 10 ms and more before it tries again: under a flood of refused
+/// deliveries the committer slept so, and claims waited 130 ms. In this process the writers take
+/// turns here instead, woken as soon as the other is done, and the committer (whose claims senders
+/// wait for) goes first whenever it waits.
+class WriteGate {
+ public:
+  /// Waits for the gate ahead of every refused-record writer.
+  void enter_first() {
+    std::unique_lock lock(mutex_);
+    ++first_waiting_;
+    free_.wait(lock, [this] { return !held_; });
+    --first_waiting_;
+    held_ = true;
+  }
+  /// Waits for the gate and for no first writer to be waiting.
+  void enter_after() {
+    std::unique_lock lock(mutex_);
+    free_.wait(lock, [this] { return !held_ && first_waiting_ == 0; });
+    held_ = true;
+  }
+  void leave() {
+    {
+      const std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    free_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable free_;
+  bool held_ = false;
+  int first_waiting_ = 0;
+};
+
+/// The write-ahead log's size, in pages, past which the refused record's connection checkpoints:
+/// SQLite's own automatic checkpoint's.
+constexpr int refused_checkpoint_pages = 1000;
+
+/// sqlite3_wal_hook callback: notes how many pages the write-ahead log holds after a commit. Set,
+/// it replaces the automatic checkpoint that SQLite would run right there.
+int note_wal_pages(void* pages, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  *static_cast<int*>(pages) = frames;
+  return SQLITE_OK;
+}
+
+/// Holds a WriteGate for a scope.
+class GateTurn {
+ public:
+  GateTurn(WriteGate& gate, bool first) : gate_(gate) { first ? gate.enter_first() : gate.enter_after(); }
+  GateTurn(const GateTurn&) = delete;
+  GateTurn& operator=(const GateTurn&) = delete;
+  ~GateTurn() { gate_.leave(); }
+
+ private:
+  WriteGate& gate_;
+};
+
 }  // namespace
 
 struct SqliteInbox::Impl {
@@ -320,10 +380,12 @@ struct SqliteInbox::Impl {
     std::unique_ptr<SQLite::Statement> drop_through;
     std::deque<std::pair<RefusedId, std::size_t>> kept;  // oldest first
     std::size_t bytes = 0;
+    int wal_pages = 0;  // the write-ahead log's pages after this connection's last commit (note_wal_pages)
   };
 
   std::optional<DatabaseLock> database_lock;  // first member: released after every connection is closed
   SqliteInboxOptions options;
+  WriteGate write_gate;  // taken by the committer's and the refused record's transactions
   std::unique_ptr<SQLite::Database> writer;  // used by the committer thread only, like its statements
   std::unique_ptr<SQLite::Statement> insert;
   std::unique_ptr<SQLite::Statement> insert_quarantined;
@@ -487,6 +549,7 @@ struct SqliteInbox::Impl {
   /// far, or the error that undid the whole transaction.
   Result<EntryId, StoreError> write_batch(const std::vector<Write*>& batch) {
     EntryId through = 0;
+    const GateTurn turn(write_gate, true);
     try {
       SQLite::Transaction transaction(*writer, SQLite::TransactionBehavior::IMMEDIATE);
       for (Write* write : batch) {
@@ -652,6 +715,7 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
     auto& refused = impl->refused;
     refused.limits = options.refused;
     refused.db = connect(path, options);
+    sqlite3_wal_hook(refused.db->getHandle(), note_wal_pages, &refused.wal_pages);
     apply_size_cap(*refused.db, options);
     refused.insert = std::make_unique<SQLite::Statement>(
         *refused.db,
@@ -922,6 +986,7 @@ Result<bool, StoreError> SqliteInbox::record_refused(const RefusedDelivery& deli
     }
     RefusedId id = 0;
     try {
+      const GateTurn turn(impl_->write_gate, false);
       SQLite::Transaction transaction(*refused.db, SQLite::TransactionBehavior::IMMEDIATE);
       if (dropped > 0) {
         refused.drop_through->bind(1, static_cast<std::int64_t>(refused.kept[dropped - 1].first));
@@ -952,6 +1017,11 @@ Result<bool, StoreError> SqliteInbox::record_refused(const RefusedDelivery& deli
     refused.kept.erase(refused.kept.begin(), refused.kept.begin() + static_cast<std::ptrdiff_t>(dropped));
     refused.kept.emplace_back(id, bytes);
     refused.bytes = bytes_left + bytes;
+    // This connection does not checkpoint as it commits (it would hold the gate meanwhile, and the
+    // disk syncs of a checkpoint with it): it checkpoints here, letting writers write.
+    if (refused.wal_pages >= refused_checkpoint_pages) {
+      refused.db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
     return true;
   });
 }
@@ -980,6 +1050,7 @@ Result<bool, StoreError> SqliteInbox::remove_refused(RefusedId id) {
   return impl_->with_refused<bool>("removing a refused delivery", [&](Impl::RefusedTable& refused) {
     SQLite::Statement remove(*refused.db, "DELETE FROM refused WHERE id = ?");
     remove.bind(1, static_cast<std::int64_t>(id));
+    const GateTurn turn(impl_->write_gate, false);
     if (remove.exec() != 1) {
       return false;
     }
