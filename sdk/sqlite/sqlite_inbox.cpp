@@ -237,6 +237,9 @@ StoreError store_error(std::string_view doing, const std::exception& error) {
   return StoreError{std::string(doing) + ": " + error.what()};
 }
 
+/// The size the write-ahead log is cut back to when it starts over (journal_size_limit).
+constexpr std::int64_t write_ahead_log_limit = std::int64_t{8} << 20;
+
 /// Opens one connection in WAL mode with synchronous=NORMAL: a commit survives a process crash at
 /// once, and a power cut once the write-ahead log is synced (by the syncer thread, for claims).
 std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options) {
@@ -244,6 +247,9 @@ std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, con
                                                static_cast<int>(options.busy_timeout.count()));
   db->exec("PRAGMA journal_mode=WAL");
   db->exec("PRAGMA synchronous=NORMAL");
+  // A burst (of claims, or of forged deliveries into the refused record) may grow the log past its
+  // usual few MB while checkpoints run behind; once a checkpoint lets it start over, it is cut back.
+  db->exec("PRAGMA journal_size_limit=" + std::to_string(write_ahead_log_limit));
   return db;
 }
 
