@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -219,7 +220,8 @@ RefusedEntry read_refused(SQLite::Statement& row) {
 template <class Entry, class ReadRow>
 Page<Entry> read_page(SQLite::Statement& select, const PageRequest& request, ReadRow read_row) {
   select.bind(1, request.cursor.value_or(0));
-  select.bind(2, static_cast<std::int64_t>(request.limit) + 1);
+  constexpr std::size_t most = std::numeric_limits<std::int64_t>::max() - 1;
+  select.bind(2, static_cast<std::int64_t>(std::min(request.limit, most)) + 1);
   Page<Entry> page;
   while (select.executeStep()) {
     if (page.entries.size() == request.limit) {

@@ -307,9 +307,9 @@ ReceiveResult Receiver::admit(const std::string& body, const Headers& headers, s
 }
 
 void Receiver::keep_refused(const HttpRequest& request, ReceiveResult& refusal, std::chrono::sys_seconds now) const {
-  const RefusedDelivery delivery{parser_.platform(), request.path,    request.peer, std::string(to_string(refusal.outcome)),
-                                 refusal.log_detail, request.headers, request.query, request.body,
-                                 now};
+  const RefusedDelivery delivery{parser_.platform(), request.path,    request.peer,
+                                 std::string(to_string(refusal.outcome)), refusal.log_detail,
+                                 request.headers,    request.query,   request.body, now};
   const auto kept = store_->record_refused(delivery);
   if (!kept) {
     refusal.log_detail += " (not kept in the refused record: " + kept.error().message + ")";

@@ -4,6 +4,7 @@
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(listing_pages_through_every_entry_oldest_first, St
   const auto exact = store.list_quarantined({5, std::nullopt});
   BOOST_TEST(exact->entries.size() == 5U);
   BOOST_TEST(!exact->next_cursor.has_value());
+  const auto everything = store.list_quarantined({std::numeric_limits<std::size_t>::max(), std::nullopt});
+  BOOST_TEST(everything->entries.size() == 5U);
   const auto none = store.list_quarantined({0, std::nullopt});
   BOOST_TEST(none->entries.empty());
   BOOST_TEST(!none->next_cursor.has_value());
