@@ -76,6 +76,8 @@ std::filesystem::path DatabaseLock::path_for(const std::filesystem::path& databa
 }
 
 Result<DatabaseLock, std::string> DatabaseLock::acquire(const std::filesystem::path& database) {
+  std::error_code unknown;
+  if (std::filesystem::is_directory(database, unknown)) return fail(database.string() + " is a directory, not a database");
   const auto path = path_for(database);
   bool created = false;
   Descriptor file = open_private(path, true, created);
