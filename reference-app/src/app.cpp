@@ -83,10 +83,13 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
     std::filesystem::create_directories(c.database.parent_path(), failure);
     if (failure) return hookline::fail("cannot create " + c.database.parent_path().string() + ": " + failure.message());
   }
-  auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database));
+  const auto warn = [&p](std::string_view note) { p.logger.warn(note); };
+  hookline::SqliteInboxOptions inbox_options;
+  inbox_options.warn = warn;
+  auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database), inbox_options);
   if (!inbox) return hookline::fail("inbox: " + inbox.error().message);
   p.inbox = std::move(*inbox);
-  auto store = FulfillmentStore::open(c.database, c.zone);
+  auto store = FulfillmentStore::open(c.database, c.zone, warn);
   if (!store) return hookline::fail("fulfillment store: " + store.error().message);
   p.store = std::move(*store);
 
@@ -140,7 +143,10 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   server_options.listen = c.listen;
   server_options.observer = [&p](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
     p.metrics.record_receive(result.outcome);
-    if (result.outcome != hookline::ReceiveOutcome::accepted && result.outcome != hookline::ReceiveOutcome::duplicate) {
+    if (result.outcome == hookline::ReceiveOutcome::quarantined) {
+      p.logger.warn("webhook quarantined", {{"path", request.path}, {"peer", request.peer}, {"detail", result.log_detail}});
+    } else if (result.outcome != hookline::ReceiveOutcome::accepted &&
+               result.outcome != hookline::ReceiveOutcome::duplicate) {
       p.logger.warn("webhook refused", {{"path", request.path},
                                         {"peer", request.peer},
                                         {"reason", std::string(hookline::to_string(result.outcome))},

@@ -31,7 +31,7 @@ struct AppConfig {
   std::chrono::milliseconds warehouse_delay{500};      ///< --warehouse-delay-ms
   hookline::TimeZone zone;                             ///< --zone
   std::string api_key_header = "X-Api-Key";            ///< --api-key-header
-  std::vector<hookline::Secret> webhook_secrets;       ///< HOOKLINE_SECRET (several during a rotation).
+  std::vector<hookline::Secret> webhook_secrets;       ///< HOOKLINE_SECRET, HOOKLINE_SECRET_PREVIOUS, --secret-file.
   std::optional<hookline::Secret> platform_api_key;    ///< HOOKLINE_PLATFORM_API_KEY
   OutboxOptions outbox;                                ///< Tracking retries.
   std::ostream* log = nullptr;                         ///< JSON-lines log; std::clog when null.

@@ -341,10 +341,17 @@ FulfillmentStore::~FulfillmentStore() {
   if (write_ahead_log_ >= 0) ::close(write_ahead_log_);
 }
 
-Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(const std::filesystem::path& path,
-                                                                            hookline::TimeZone zone) {
+Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(
+    const std::filesystem::path& path, hookline::TimeZone zone, const std::function<void(std::string_view)>& warn) {
   try {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    auto lock = hookline::DatabaseLock::acquire(path);
+    if (!lock) return fail(StoreError{lock.error()});
+    const auto notes = hookline::make_database_private(path);
+    if (!notes) return fail(StoreError{notes.error()});
+    for (const auto& note : *notes) {
+      if (warn) warn(note);
+    }
     auto database = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     database->setBusyTimeout(5000);
     database->exec("PRAGMA journal_mode=WAL");
@@ -356,6 +363,7 @@ Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(con
     database->exec("PRAGMA temp_store=MEMORY");
     database->exec(schema);
     std::unique_ptr<FulfillmentStore> store(new FulfillmentStore(std::move(database), zone));
+    store->lock_ = std::move(*lock);
     const auto log_path = path.string() + "-wal";
     store->write_ahead_log_ = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (store->write_ahead_log_ < 0) {

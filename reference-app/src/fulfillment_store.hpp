@@ -22,6 +22,7 @@
 
 #include "fulfillment.hpp"
 #include "hookline/result.hpp"
+#include "hookline/sqlite_files.hpp"
 #include "hookline/time_zone.hpp"
 #include "hookline/vrio_shipment.hpp"
 #include "statement_cache.hpp"
@@ -141,9 +142,12 @@ struct OutboxShard {
 /// the write-ahead log: each commits without one, then waits for a sync that began after its commit.
 class FulfillmentStore {
  public:
-  /// Opens (creating if needed) the database at `path`; `zone` reads held events and writes date_complete.
+  /// Opens (creating if needed) the database at `path` for this process alone: fails when another
+  /// process holds it (hookline::DatabaseLock), creates its files mode 0600 and narrows wider ones,
+  /// telling `warn`. `zone` reads held events and writes date_complete.
   [[nodiscard]] static hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open(
-      const std::filesystem::path& path, hookline::TimeZone zone);
+      const std::filesystem::path& path, hookline::TimeZone zone,
+      const std::function<void(std::string_view)>& warn = {});
   ~FulfillmentStore();
   FulfillmentStore(const FulfillmentStore&) = delete;
   FulfillmentStore& operator=(const FulfillmentStore&) = delete;
@@ -218,6 +222,7 @@ class FulfillmentStore {
   /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
   [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
 
+  std::optional<hookline::DatabaseLock> lock_;  // declared first: released after the database is closed
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<StatementCache> statements_;  // db_'s, used under mutex_

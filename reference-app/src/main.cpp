@@ -1,5 +1,6 @@
 // hookline-fulfillment: the reference fulfillment server. Flags for everything but secrets, which
-// come from the environment (HOOKLINE_SECRET, HOOKLINE_PLATFORM_API_KEY) so they never show in `ps`.
+// come from the environment (HOOKLINE_SECRET, HOOKLINE_SECRET_PREVIOUS, HOOKLINE_PLATFORM_API_KEY)
+// or a file (--secret-file) so they never show in `ps`.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -11,8 +12,10 @@
 
 int main(int argc, char** argv) {
   CLI::App cli{"hookline-fulfillment: receives VRIO shipment webhooks, fulfills each shipment when it is due, "
-               "and posts tracking back.\nSecrets from the environment: HOOKLINE_SECRET (webhook signing secret; "
-               "several separated by spaces during a rotation), HOOKLINE_PLATFORM_API_KEY (platform API key)."};
+               "and posts tracking back.\nSecrets from the environment: HOOKLINE_SECRET (the webhook signing "
+               "secret, the variable's whole value, spaces included), HOOKLINE_SECRET_PREVIOUS (the one being "
+               "retired, accepted too during a rotation), HOOKLINE_PLATFORM_API_KEY (platform API key); or webhook "
+               "secrets one per line in --secret-file."};
   std::string listen = "127.0.0.1:8080";
   std::string database = "var/fulfillment.db";
   std::string platform_url = "http://127.0.0.1:9090";
@@ -20,6 +23,7 @@ int main(int argc, char** argv) {
   long long platform_timeout_ms = 5000;
   std::string zone = "UTC";
   std::string api_key_header = "X-Api-Key";
+  std::string secret_file;
   cli.add_option("--listen", listen, "HOST:PORT to listen on (webhooks at POST /webhooks/vrio, admin API under /api/)")
       ->capture_default_str();
   cli.add_option("--db", database, "SQLite database of fulfillments; the inbox is kept next to it (NAME.inbox.db)")
@@ -36,6 +40,9 @@ int main(int argc, char** argv) {
   cli.add_option("--zone", zone, "IANA time zone of VRIO's zone-less dates, e.g. America/Denver")->capture_default_str();
   cli.add_option("--api-key-header", api_key_header, "header that carries HOOKLINE_PLATFORM_API_KEY")
       ->capture_default_str();
+  cli.add_option("--secret-file", secret_file,
+                 "file of webhook signing secrets, one per line (line ends, LF or CRLF, are not part of them; the "
+                 "first line is current), accepted with HOOKLINE_SECRET and HOOKLINE_SECRET_PREVIOUS if set");
   CLI11_PARSE(cli, argc, argv);
 
   fulfillment::AppConfig config;
@@ -56,11 +63,19 @@ int main(int argc, char** argv) {
   }
   config.zone = *time_zone;
   config.api_key_header = api_key_header;
-  if (const char* secret = std::getenv("HOOKLINE_SECRET")) config.webhook_secrets = hookline::split_secrets(secret);
-  if (config.webhook_secrets.empty()) {
-    std::cerr << "hookline-fulfillment: set HOOKLINE_SECRET to the webhook signing secret\n";
+  hookline::SecretSources secret_sources;
+  secret_sources.variables = hookline::rotation_variables("HOOKLINE_SECRET");
+  if (!secret_file.empty()) secret_sources.files.emplace_back(secret_file);
+  if (secret_sources.variables.empty() && secret_sources.files.empty()) {
+    std::cerr << "hookline-fulfillment: set HOOKLINE_SECRET to the webhook signing secret (or give --secret-file)\n";
     return 2;
   }
+  auto secrets = hookline::load_secrets(secret_sources);
+  if (!secrets) {
+    std::cerr << "hookline-fulfillment: webhook secret: " << secrets.error() << "\n";
+    return 2;
+  }
+  config.webhook_secrets = std::move(*secrets);
   if (const char* key = std::getenv("HOOKLINE_PLATFORM_API_KEY"); key != nullptr && *key != '\0') {
     config.platform_api_key = hookline::Secret(key);
   }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -24,6 +23,7 @@
 
 #include "commands.hpp"
 #include "hookline/secret.hpp"
+#include "secret_options.hpp"
 #include "hookline/sender.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/verify.hpp"
@@ -38,7 +38,7 @@ struct ReplayArguments {
   std::vector<std::string> inputs;
   std::string to;
   std::string scheme;
-  std::string secret_env;
+  SecretOptions secrets;
   std::size_t concurrency = 4;
   double rate = 0;
   std::size_t repeat = 1;
@@ -173,8 +173,8 @@ int run_replay(const ReplayArguments& arguments) {
   if (arguments.repeat == 0) return usage("--repeat must be at least 1");
   if (arguments.rate < 0) return usage("--rate must not be negative");
   if (arguments.timeout <= 0) return usage("--timeout must be positive");
-  if (arguments.scheme.empty() != arguments.secret_env.empty()) {
-    return usage("give --scheme and --secret-env together (or neither, to send unsigned)");
+  if (arguments.scheme.empty() == arguments.secrets.given()) {
+    return usage("give --scheme with --secret-env or --secret-file (or none of them, to send unsigned)");
   }
 
   SenderOptions options;
@@ -184,11 +184,9 @@ int run_replay(const ReplayArguments& arguments) {
   if (!arguments.scheme.empty()) {
     const auto scheme = scheme_from_string(arguments.scheme);
     if (!scheme) return usage("unknown scheme \"" + arguments.scheme + "\"");
-    const char* value = std::getenv(arguments.secret_env.c_str());
-    if (value == nullptr) return usage("environment variable " + arguments.secret_env + " is not set");
-    const auto secrets = split_secrets(value);
-    if (secrets.empty()) return usage("environment variable " + arguments.secret_env + " holds no secret");
-    auto signer = Signer::create(*scheme, secrets);
+    const auto secrets = arguments.secrets.load();
+    if (!secrets) return usage(secrets.error());
+    auto signer = Signer::create(*scheme, *secrets);
     if (!signer) return usage(signer.error().to_string());
     sender.emplace(std::move(*signer), options);
   } else {
@@ -277,7 +275,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   command->add_option("inputs", a.inputs, "Files and folders to send")->required();
   command->add_option("--to", a.to, "Destination URL, e.g. http://127.0.0.1:8080/webhooks/vrio")->required();
   command->add_option("--scheme", a.scheme, "Signature scheme (vrio, standard, ordergroove, ...); unsigned without it");
-  command->add_option("--secret-env", a.secret_env, "Environment variable holding the signing secret(s)");
+  add_secret_options(*command, a.secrets, "signing secret");
   command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")->capture_default_str();
   command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")->capture_default_str();
   command->add_option("--repeat", a.repeat, "Send every payload this many times")->capture_default_str();

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdint>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 #include "commands.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/secret.hpp"
+#include "secret_options.hpp"
 #include "hookline/verify.hpp"
 #include "simulator/generator.hpp"
 #include "simulator/simulator.hpp"
@@ -35,7 +35,7 @@ struct SimulateArguments {
   std::int64_t batch_interval = 300;
   simulator::VrioUrls vrio_urls;
   std::string target_url;
-  std::string secret_env;
+  SecretOptions secrets;
   std::string scheme;
   std::vector<std::int64_t> campaigns;
   bool inactive = false;
@@ -79,11 +79,10 @@ int run_simulate(SimulateArguments& arguments) {
     config.scheme = scheme_from_string(arguments.scheme);
     if (!config.scheme) return usage("unknown scheme \"" + arguments.scheme + "\"");
   }
-  if (!arguments.secret_env.empty()) {
-    const char* value = std::getenv(arguments.secret_env.c_str());
-    if (value == nullptr) return usage("environment variable " + arguments.secret_env + " is not set");
-    config.secrets = split_secrets(value);
-    if (config.secrets.empty()) return usage("environment variable " + arguments.secret_env + " holds no secret");
+  if (arguments.secrets.given()) {
+    auto secrets = arguments.secrets.load();
+    if (!secrets) return usage(secrets.error());
+    config.secrets = std::move(*secrets);
     if (*mode == simulator::Mode::vero && !config.scheme) {
       return usage("Vero signs nothing: give --scheme too to sign vero deliveries");
     }
@@ -172,8 +171,7 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("--order-offer-url", a.vrio_urls.order_offer, "vrio: Order Offer Webhook URL");
   command->add_option("--shipment-url", a.vrio_urls.shipment, "vrio: Shipment Webhook URL");
   command->add_option("--target-url", a.target_url, "ordergroove, vero: the webhook target URL");
-  command->add_option("--secret-env", a.secret_env,
-                      "Environment variable holding the signing secret(s); unsigned without it");
+  add_secret_options(*command, a.secrets, "signing secret");
   command->add_option("--scheme", a.scheme,
                       "Signature scheme (default: vrio / ordergroove per mode; vero signs nothing unless given)");
   command->add_option("--campaign", a.campaigns, "vrio: deliver only this campaign's events (repeatable; none = all)");

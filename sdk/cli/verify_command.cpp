@@ -1,9 +1,8 @@
 // `hookline verify` and `hookline sign`: check or produce a webhook's signature headers for any scheme.
-// Secrets come from an environment variable or a file, never from a flag value (flags show in `ps`).
+// Secrets come from environment variables or a file, never from a flag value (flags show in `ps`).
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -18,6 +17,7 @@
 #include "commands.hpp"
 #include "hookline/headers.hpp"
 #include "hookline/secret.hpp"
+#include "secret_options.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/verify.hpp"
 
@@ -28,8 +28,7 @@ namespace {
 /// What both commands are given.
 struct CommonArguments {
   std::string scheme;
-  std::string secret_env;
-  std::string secret_file;
+  SecretOptions secrets;
   std::string input;
 };
 
@@ -75,27 +74,6 @@ std::optional<std::string> read_input(const std::string& path) {
   return std::move(content).str();
 }
 
-/// The secrets named by --secret-env or --secret-file; several separated by whitespace mean a rotation.
-/// Messages name the variable or file, never what it holds.
-Result<std::vector<Secret>, UsageError> load_secrets(const CommonArguments& arguments) {
-  if (arguments.secret_env.empty() == arguments.secret_file.empty()) {
-    return fail(UsageError{"give exactly one of --secret-env VAR or --secret-file PATH"});
-  }
-  if (!arguments.secret_env.empty()) {
-    const char* value = std::getenv(arguments.secret_env.c_str());
-    if (value == nullptr) return fail(UsageError{"environment variable " + arguments.secret_env + " is not set"});
-    auto secrets = split_secrets(value);
-    if (secrets.empty()) return fail(UsageError{"environment variable " + arguments.secret_env + " holds no secret"});
-    return secrets;
-  }
-  auto text = read_input(arguments.secret_file);
-  if (!text || arguments.secret_file == "-") return fail(UsageError{"cannot read secret file " + arguments.secret_file});
-  auto secrets = split_secrets(*text);
-  const Secret file_text{std::move(*text)};  // wipes the file's copy when it goes out of scope
-  if (secrets.empty()) return fail(UsageError{"secret file " + arguments.secret_file + " holds no secret"});
-  return secrets;
-}
-
 /// The scheme, the secrets and the body every command needs.
 struct Prepared {
   Scheme scheme;
@@ -106,8 +84,9 @@ struct Prepared {
 Result<Prepared, UsageError> prepare(const CommonArguments& arguments) {
   const auto scheme = scheme_from_string(arguments.scheme);
   if (!scheme) return fail(UsageError{"unknown scheme \"" + arguments.scheme + "\" (one of " + scheme_names(", ") + ")"});
-  auto secrets = load_secrets(arguments);
-  if (!secrets) return fail(secrets.error());
+  if (!arguments.secrets.given()) return fail(UsageError{"give --secret-env VAR or --secret-file FILE"});
+  auto secrets = arguments.secrets.load();
+  if (!secrets) return fail(UsageError{secrets.error()});
   auto body = read_input(arguments.input);
   if (!body) return fail(UsageError{"cannot read " + arguments.input});
   return Prepared{*scheme, std::move(*secrets), std::move(*body)};
@@ -179,12 +158,7 @@ int run_sign(const SignArguments& arguments) {
 
 void add_common_options(CLI::App& command, CommonArguments& arguments) {
   command.add_option("--scheme", arguments.scheme, "Signature scheme: " + scheme_names(", "))->required();
-  auto* env = command.add_option("--secret-env", arguments.secret_env,
-                                 "Environment variable holding the secret(s); several separated by spaces or "
-                                 "newlines during a rotation");
-  auto* file = command.add_option("--secret-file", arguments.secret_file,
-                                  "File holding the secret(s), separated like --secret-env's");
-  env->excludes(file);
+  add_secret_options(command, arguments.secrets, "secret");
   command.add_option("input", arguments.input, "Body file as received, or - for standard input")->required();
 }
 

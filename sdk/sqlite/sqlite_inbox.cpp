@@ -1,6 +1,7 @@
 #include "hookline/sqlite_inbox.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,16 +9,19 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "hookline/sqlite_files.hpp"
 #include "hookline/threads.hpp"
 
 namespace hookline {
@@ -48,7 +52,38 @@ CREATE TABLE IF NOT EXISTS inbox_entries (
 CREATE INDEX IF NOT EXISTS inbox_pending_by_entity ON inbox_entries (entity, id) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS inbox_pending ON inbox_entries (id) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS inbox_dead ON inbox_entries (id) WHERE state = 3;
+CREATE TABLE IF NOT EXISTS quarantine (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  platform       TEXT    NOT NULL,
+  key            TEXT    NOT NULL,
+  body           BLOB    NOT NULL,
+  headers        BLOB    NOT NULL,
+  received_at    INTEGER NOT NULL,
+  error_path     TEXT    NOT NULL,
+  error_message  TEXT    NOT NULL,
+  failed_replays INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (platform, key)
+);
+CREATE TABLE IF NOT EXISTS refused (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  platform    TEXT    NOT NULL,
+  path        TEXT    NOT NULL,
+  peer        TEXT    NOT NULL,
+  reason      TEXT    NOT NULL,
+  message     TEXT    NOT NULL,
+  headers     BLOB    NOT NULL,
+  query       BLOB    NOT NULL,
+  body        BLOB    NOT NULL,
+  received_at INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL
+);
 )sql";
+
+constexpr const char* quarantine_columns =
+    "id, platform, key, body, headers, received_at, error_path, error_message, failed_replays";
+
+constexpr const char* refused_columns =
+    "id, platform, path, peer, reason, message, headers, query, body, received_at";
 
 constexpr const char* entry_columns =
     "id, platform, event_id, type, occurred_at, entity, body, received_at, state, attempts, next_attempt_at, "
@@ -87,9 +122,125 @@ InboxEntry read_entry(SQLite::Statement& row) {
   return entry;
 }
 
+/// A blob column as bytes.
+std::string blob_of(const SQLite::Column& column) {
+  return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
+}
+
+/// Name/value pairs as one blob: each name and value as its length in decimal, ':', and its bytes.
+template <class Pairs, class NameOf, class ValueOf>
+std::string encode_pairs(const Pairs& pairs, NameOf name_of, ValueOf value_of) {
+  std::string out;
+  const auto add = [&out](std::string_view text) {
+    out += std::to_string(text.size());
+    out += ':';
+    out += text;
+  };
+  for (const auto& pair : pairs) {
+    add(name_of(pair));
+    add(value_of(pair));
+  }
+  return out;
+}
+
+std::string encode_headers(const Headers& headers) {
+  return encode_pairs(
+      headers.fields(), [](const Headers::Field& field) -> std::string_view { return field.name; },
+      [](const Headers::Field& field) -> std::string_view { return field.value; });
+}
+
+std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query) {
+  return encode_pairs(
+      query, [](const auto& pair) -> std::string_view { return pair.first; },
+      [](const auto& pair) -> std::string_view { return pair.second; });
+}
+
+/// The pairs encode_pairs() wrote; throws on a blob it did not write.
+std::vector<std::pair<std::string, std::string>> decode_pairs(std::string_view blob) {
+  const auto next = [&blob]() -> std::string {
+    const auto colon = blob.find(':');
+    std::size_t size = 0;
+    if (colon == std::string_view::npos ||
+        std::from_chars(blob.data(), blob.data() + colon, size).ptr != blob.data() + colon ||
+        blob.size() - colon - 1 < size) {
+      throw std::runtime_error("a stored list of fields is corrupt");
+    }
+    std::string text(blob.substr(colon + 1, size));
+    blob.remove_prefix(colon + 1 + size);
+    return text;
+  };
+  std::vector<std::pair<std::string, std::string>> pairs;
+  while (!blob.empty()) {
+    auto name = next();
+    pairs.emplace_back(std::move(name), next());
+  }
+  return pairs;
+}
+
+Headers decode_headers(std::string_view blob) {
+  Headers headers;
+  for (auto& [name, value] : decode_pairs(blob)) {
+    headers.add(std::move(name), std::move(value));
+  }
+  return headers;
+}
+
+/// Reads a row selected with quarantine_columns.
+QuarantineEntry read_quarantined(SQLite::Statement& row) {
+  QuarantineEntry entry;
+  entry.id = row.getColumn(0).getInt64();
+  entry.delivery.platform = platform_from_string(row.getColumn(1).getString()).value_or(Platform::vrio);
+  entry.delivery.key = row.getColumn(2).getString();
+  entry.delivery.body = blob_of(row.getColumn(3));
+  entry.delivery.headers = decode_headers(blob_of(row.getColumn(4)));
+  entry.delivery.received_at = from_unix(row.getColumn(5).getInt64());
+  entry.delivery.error = ParseError{row.getColumn(6).getString(), row.getColumn(7).getString()};
+  entry.failed_replays = row.getColumn(8).getInt();
+  return entry;
+}
+
+/// Reads a row selected with refused_columns.
+RefusedEntry read_refused(SQLite::Statement& row) {
+  RefusedEntry entry;
+  entry.id = row.getColumn(0).getInt64();
+  RefusedDelivery& delivery = entry.delivery;
+  delivery.platform = platform_from_string(row.getColumn(1).getString()).value_or(Platform::vrio);
+  delivery.path = row.getColumn(2).getString();
+  delivery.peer = row.getColumn(3).getString();
+  delivery.reason = row.getColumn(4).getString();
+  delivery.message = row.getColumn(5).getString();
+  delivery.headers = decode_headers(blob_of(row.getColumn(6)));
+  delivery.query = decode_pairs(blob_of(row.getColumn(7)));
+  delivery.body = blob_of(row.getColumn(8));
+  delivery.received_at = from_unix(row.getColumn(9).getInt64());
+  return entry;
+}
+
+/// Reads the page `request` asks for with `select` (bound to the cursor as ?1 and limit + 1 as ?2).
+template <class Entry, class ReadRow>
+Page<Entry> read_page(SQLite::Statement& select, const PageRequest& request, ReadRow read_row) {
+  select.bind(1, request.cursor.value_or(0));
+  constexpr std::size_t most = std::numeric_limits<std::int64_t>::max() - 1;
+  select.bind(2, static_cast<std::int64_t>(std::min(request.limit, most)) + 1);
+  Page<Entry> page;
+  while (select.executeStep()) {
+    if (page.entries.size() == request.limit) {
+      if (!page.entries.empty()) {
+        page.next_cursor = page.entries.back().id;
+      }
+      break;
+    }
+    page.entries.push_back(read_row(select));
+  }
+  return page;
+}
+
 StoreError store_error(std::string_view doing, const std::exception& error) {
   return StoreError{std::string(doing) + ": " + error.what()};
 }
+
+/// The size the write-ahead log is cut back to when it starts over (journal_size_limit).
+constexpr std::int64_t write_ahead_log_limit = std::int64_t{8} << 20;
 
 /// Opens one connection in WAL mode with synchronous=NORMAL: a commit survives a process crash at
 /// once, and a power cut once the write-ahead log is synced (by the syncer thread, for claims).
@@ -98,6 +249,9 @@ std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, con
                                                static_cast<int>(options.busy_timeout.count()));
   db->exec("PRAGMA journal_mode=WAL");
   db->exec("PRAGMA synchronous=NORMAL");
+  // A burst (of claims, or of forged deliveries into the refused record) may grow the log past its
+  // usual few MB while checkpoints run behind; once a checkpoint lets it start over, it is cut back.
+  db->exec("PRAGMA journal_size_limit=" + std::to_string(write_ahead_log_limit));
   return db;
 }
 
@@ -128,6 +282,65 @@ void apply_size_cap(SQLite::Database& db, const SqliteInboxOptions& options) {
   db.execAndGet("PRAGMA max_page_count=" + std::to_string(pages));
 }
 
+/// SQLite lets one connection write at a time, and a connection that finds another writing sleeps
+/// in its busy handler for 1, 2, 5, 10 ms and more before it tries again: under a flood of refused
+/// deliveries the committer slept so, and claims waited 130 ms. In this process the writers take
+/// turns here instead, woken as soon as the other is done, and the committer (whose claims senders
+/// wait for) goes first whenever it waits.
+class WriteGate {
+ public:
+  /// Waits for the gate ahead of every refused-record writer.
+  void enter_first() {
+    std::unique_lock lock(mutex_);
+    ++first_waiting_;
+    free_.wait(lock, [this] { return !held_; });
+    --first_waiting_;
+    held_ = true;
+  }
+  /// Waits for the gate and for no first writer to be waiting.
+  void enter_after() {
+    std::unique_lock lock(mutex_);
+    free_.wait(lock, [this] { return !held_ && first_waiting_ == 0; });
+    held_ = true;
+  }
+  void leave() {
+    {
+      const std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    free_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable free_;
+  bool held_ = false;
+  int first_waiting_ = 0;
+};
+
+/// The write-ahead log's size, in pages, past which the refused record's connection checkpoints:
+/// SQLite's own automatic checkpoint's.
+constexpr int refused_checkpoint_pages = 1000;
+
+/// sqlite3_wal_hook callback: notes how many pages the write-ahead log holds after a commit. Set,
+/// it replaces the automatic checkpoint that SQLite would run right there.
+int note_wal_pages(void* pages, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  *static_cast<int*>(pages) = frames;
+  return SQLITE_OK;
+}
+
+/// Holds a WriteGate for a scope.
+class GateTurn {
+ public:
+  GateTurn(WriteGate& gate, bool first) : gate_(gate) { first ? gate.enter_first() : gate.enter_after(); }
+  GateTurn(const GateTurn&) = delete;
+  GateTurn& operator=(const GateTurn&) = delete;
+  ~GateTurn() { gate_.leave(); }
+
+ private:
+  WriteGate& gate_;
+};
+
 }  // namespace
 
 struct SqliteInbox::Impl {
@@ -137,7 +350,8 @@ struct SqliteInbox::Impl {
     const EventMeta* meta = nullptr;  // a claim of this event...
     std::string_view body;
     std::chrono::sys_seconds now{};
-    std::vector<const HandlingOutcome*> outcomes;  // ...or these outcomes of in-flight entries
+    const QuarantinedDelivery* quarantined = nullptr;  // ...or this delivery to quarantine...
+    std::vector<const HandlingOutcome*> outcomes;      // ...or these outcomes of in-flight entries
     std::vector<bool> recorded;                    // per outcome: whether its entry changed
     std::size_t rows = 0;                          // rows written by the committed transaction
     std::mutex answer_mutex;  // its own, so that answering a batch wakes each caller without a shared lock
@@ -157,11 +371,32 @@ struct SqliteInbox::Impl {
       answered.wait(lock, [this] { return answer.has_value(); });
       return std::move(*answer);
     }
+
+    /// Claims and quarantined deliveries are answered once synced, outcomes once committed.
+    [[nodiscard]] bool waits_for_sync() const noexcept { return meta != nullptr || quarantined != nullptr; }
   };
 
+  /// The refused record: its own connection and mutex, so that a flood of forged requests contends
+  /// with nothing but itself (and SQLite's one writer at a time), and the id and size of every
+  /// entry kept in memory (at most max_entries of them), so that an insert knows without a query
+  /// which of the oldest entries to drop.
+  struct RefusedTable {
+    std::mutex mutex;  // guards everything below
+    RefusedLimits limits;
+    std::unique_ptr<SQLite::Database> db;
+    std::unique_ptr<SQLite::Statement> insert;
+    std::unique_ptr<SQLite::Statement> drop_through;
+    std::deque<std::pair<RefusedId, std::size_t>> kept;  // oldest first
+    std::size_t bytes = 0;
+    int wal_pages = 0;  // the write-ahead log's pages after this connection's last commit (note_wal_pages)
+  };
+
+  std::optional<DatabaseLock> database_lock;  // first member: released after every connection is closed
   SqliteInboxOptions options;
+  WriteGate write_gate;  // taken by the committer's and the refused record's transactions
   std::unique_ptr<SQLite::Database> writer;  // used by the committer thread only, like its statements
   std::unique_ptr<SQLite::Statement> insert;
+  std::unique_ptr<SQLite::Statement> insert_quarantined;
   std::unique_ptr<SQLite::Statement> set_handled;
   std::unique_ptr<SQLite::Statement> set_retry;
   std::unique_ptr<SQLite::Statement> set_dead;
@@ -266,9 +501,10 @@ struct SqliteInbox::Impl {
       }
       lock.unlock();
       const auto written = write_batch(batch);
-      // Outcomes, and every write of a failed batch, are answered now; claims once synced.
+      // Outcomes, and every write of a failed batch, are answered now; claims and quarantined
+      // deliveries once synced.
       const auto claims = std::partition(batch.begin(), batch.end(), [&written](const Write* write) {
-        return !written || write->meta == nullptr;
+        return !written || !write->waits_for_sync();
       });
       lock.lock();
       ++stats.batches;
@@ -321,6 +557,7 @@ struct SqliteInbox::Impl {
   /// far, or the error that undid the whole transaction.
   Result<EntryId, StoreError> write_batch(const std::vector<Write*>& batch) {
     EntryId through = 0;
+    const GateTurn turn(write_gate, true);
     try {
       SQLite::Transaction transaction(*writer, SQLite::TransactionBehavior::IMMEDIATE);
       for (Write* write : batch) {
@@ -329,13 +566,15 @@ struct SqliteInbox::Impl {
           if (write->rows == 1) {
             through = writer->getLastInsertRowid();
           }
+        } else if (write->quarantined != nullptr) {
+          write->rows = write_quarantined(*write->quarantined);
         } else {
           write->rows = write_outcomes(*write);
         }
       }
       transaction.commit();
     } catch (const std::exception& error) {
-      for (auto* statement : {insert.get(), set_handled.get(), set_retry.get(), set_dead.get()}) {
+      for (auto* statement : {insert.get(), insert_quarantined.get(), set_handled.get(), set_retry.get(), set_dead.get()}) {
         statement->tryReset();
       }
       return fail(store_error("commit failed", error));
@@ -357,6 +596,22 @@ struct SqliteInbox::Impl {
     insert->bind(8, to_unix(claim.now));
     const int changes = insert->exec();
     insert->reset();
+    return static_cast<std::size_t>(changes);
+  }
+
+  /// Inserts a delivery into the quarantine unless its (platform, key) is there; 1 when inserted.
+  std::size_t write_quarantined(const QuarantinedDelivery& delivery) {
+    auto& statement = *insert_quarantined;
+    statement.bind(1, std::string(to_string(delivery.platform)));
+    statement.bindNoCopy(2, delivery.key);
+    statement.bindNoCopy(3, delivery.body.data(), static_cast<int>(delivery.body.size()));
+    const std::string headers = encode_headers(delivery.headers);
+    statement.bindNoCopy(4, headers.data(), static_cast<int>(headers.size()));
+    statement.bind(5, to_unix(delivery.received_at));
+    statement.bindNoCopy(6, delivery.error.path);
+    statement.bindNoCopy(7, delivery.error.message);
+    const int changes = statement.exec();
+    statement.reset();
     return static_cast<std::size_t>(changes);
   }
 
@@ -394,6 +649,19 @@ struct SqliteInbox::Impl {
       return fail(store_error(doing, error));
     }
   }
+
+  RefusedTable refused;
+
+  /// Runs `work` on the refused record's connection under its mutex, turning exceptions into StoreErrors.
+  template <class T, class Work>
+  Result<T, StoreError> with_refused(std::string_view doing, Work&& work) {
+    const std::lock_guard lock(refused.mutex);
+    try {
+      return work(refused);
+    } catch (const std::exception& error) {
+      return fail(store_error(doing, error));
+    }
+  }
 };
 
 SqliteInbox::SqliteInbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
@@ -414,6 +682,20 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
     options.max_batch = 1;
   }
   impl->options = options;
+  auto lock = DatabaseLock::acquire(path);
+  if (!lock) {
+    return fail(StoreError{lock.error()});
+  }
+  impl->database_lock = std::move(*lock);
+  auto notes = make_database_private(path);
+  if (!notes) {
+    return fail(StoreError{notes.error()});
+  }
+  if (options.warn) {
+    for (const auto& note : *notes) {
+      options.warn(note);
+    }
+  }
   try {
     impl->writer = connect(path, options);
     impl->writer->exec(schema);
@@ -422,6 +704,10 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
         *impl->writer,
         "INSERT OR IGNORE INTO inbox_entries (platform, event_id, type, occurred_at, entity, body, received_at, "
         "state, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)");
+    impl->insert_quarantined = std::make_unique<SQLite::Statement>(
+        *impl->writer,
+        "INSERT OR IGNORE INTO quarantine (platform, key, body, headers, received_at, error_path, error_message) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     const std::string update = "UPDATE inbox_entries SET attempts = attempts + 1, ";
     const std::string of_pending = " WHERE id = ?1 AND state = " + std::to_string(pending_state);
     impl->set_handled = std::make_unique<SQLite::Statement>(
@@ -434,6 +720,22 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
     impl->durable_through = impl->committed_through;
     impl->reader = connect(path, options);
     apply_size_cap(*impl->reader, options);
+    auto& refused = impl->refused;
+    refused.limits = options.refused;
+    refused.db = connect(path, options);
+    sqlite3_wal_hook(refused.db->getHandle(), note_wal_pages, &refused.wal_pages);
+    apply_size_cap(*refused.db, options);
+    refused.insert = std::make_unique<SQLite::Statement>(
+        *refused.db,
+        "INSERT INTO refused (platform, path, peer, reason, message, headers, query, body, received_at, bytes) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    refused.drop_through = std::make_unique<SQLite::Statement>(*refused.db, "DELETE FROM refused WHERE id <= ?");
+    SQLite::Statement kept(*refused.db, "SELECT id, bytes FROM refused ORDER BY id");
+    while (kept.executeStep()) {
+      const auto bytes = static_cast<std::size_t>(kept.getColumn(1).getInt64());
+      refused.kept.emplace_back(kept.getColumn(0).getInt64(), bytes);
+      refused.bytes += bytes;
+    }
   } catch (const std::exception& error) {
     return fail(store_error("opening " + path.string(), error));
   }
@@ -615,6 +917,165 @@ Result<std::size_t, StoreError> SqliteInbox::recover_in_flight() {
     notify_accepted();
   }
   return recovered;
+}
+
+Result<QuarantineOutcome, StoreError> SqliteInbox::quarantine(const QuarantinedDelivery& delivery) {
+  Impl::Write write;
+  write.quarantined = &delivery;
+  const auto inserted = impl_->submit(write);
+  if (!inserted) {
+    return fail(inserted.error());
+  }
+  return *inserted == 1 ? QuarantineOutcome::stored : QuarantineOutcome::already_stored;
+}
+
+Result<Page<QuarantineEntry>, StoreError> SqliteInbox::list_quarantined(const PageRequest& request) {
+  return impl_->with_reader<Page<QuarantineEntry>>("listing the quarantine", [&](Impl::Reader& db) {
+    auto& select = db.prepare(std::string("SELECT ") + quarantine_columns +
+                              " FROM quarantine WHERE id > ?1 ORDER BY id LIMIT ?2");
+    return read_page<QuarantineEntry>(select, request, read_quarantined);
+  });
+}
+
+Result<std::optional<QuarantineEntry>, StoreError> SqliteInbox::find_quarantined(QuarantineId id) {
+  return impl_->with_reader<std::optional<QuarantineEntry>>("finding a quarantined delivery", [&](Impl::Reader& db) {
+    auto& select = db.prepare(std::string("SELECT ") + quarantine_columns + " FROM quarantine WHERE id = ?");
+    select.bind(1, static_cast<std::int64_t>(id));
+    std::optional<QuarantineEntry> found;
+    if (select.executeStep()) {
+      found = read_quarantined(select);
+    }
+    return found;
+  });
+}
+
+Result<bool, StoreError> SqliteInbox::record_replay_failure(QuarantineId id, const ParseError& error) {
+  return impl_->with_reader<bool>("recording a failed replay", [&](Impl::Reader& db) {
+    auto& update = db.prepare(
+        "UPDATE quarantine SET error_path = ?, error_message = ?, failed_replays = failed_replays + 1 WHERE id = ?");
+    update.bind(1, error.path);
+    update.bind(2, error.message);
+    update.bind(3, static_cast<std::int64_t>(id));
+    return update.exec() == 1;
+  });
+}
+
+Result<bool, StoreError> SqliteInbox::remove_quarantined(QuarantineId id) {
+  return impl_->with_reader<bool>("removing a quarantined delivery", [&](Impl::Reader& db) {
+    auto& remove = db.prepare("DELETE FROM quarantine WHERE id = ?");
+    remove.bind(1, static_cast<std::int64_t>(id));
+    return remove.exec() == 1;
+  });
+}
+
+Result<std::size_t, StoreError> SqliteInbox::quarantine_depth() {
+  return impl_->with_reader<std::size_t>("counting the quarantine", [](Impl::Reader& db) {
+    auto& count = db.prepare("SELECT COUNT(*) FROM quarantine");
+    count.executeStep();
+    return static_cast<std::size_t>(count.getColumn(0).getInt64());
+  });
+}
+
+Result<bool, StoreError> SqliteInbox::record_refused(const RefusedDelivery& delivery) {
+  const std::size_t bytes = recorded_bytes(delivery);
+  const std::string headers = encode_headers(delivery.headers);
+  const std::string query = encode_query(delivery.query);
+  return impl_->with_refused<bool>("recording a refused delivery", [&](Impl::RefusedTable& refused) {
+    if (bytes > refused.limits.max_bytes || refused.limits.max_entries == 0) {
+      return false;
+    }
+    // The oldest entries that must go for this one to fit.
+    std::size_t dropped = 0;
+    std::size_t bytes_left = refused.bytes;
+    while (dropped < refused.kept.size() &&
+           (refused.kept.size() - dropped + 1 > refused.limits.max_entries || bytes_left + bytes > refused.limits.max_bytes)) {
+      bytes_left -= refused.kept[dropped].second;
+      ++dropped;
+    }
+    RefusedId id = 0;
+    try {
+      const GateTurn turn(impl_->write_gate, false);
+      SQLite::Transaction transaction(*refused.db, SQLite::TransactionBehavior::IMMEDIATE);
+      if (dropped > 0) {
+        refused.drop_through->bind(1, static_cast<std::int64_t>(refused.kept[dropped - 1].first));
+        refused.drop_through->exec();
+        refused.drop_through->reset();
+      }
+      auto& insert = *refused.insert;
+      const auto platform = to_string(delivery.platform);
+      insert.bindNoCopy(1, platform.data(), static_cast<int>(platform.size()));
+      insert.bindNoCopy(2, delivery.path);
+      insert.bindNoCopy(3, delivery.peer);
+      insert.bindNoCopy(4, delivery.reason);
+      insert.bindNoCopy(5, delivery.message);
+      insert.bindNoCopy(6, headers.data(), static_cast<int>(headers.size()));
+      insert.bindNoCopy(7, query.data(), static_cast<int>(query.size()));
+      insert.bindNoCopy(8, delivery.body.data(), static_cast<int>(delivery.body.size()));
+      insert.bind(9, to_unix(delivery.received_at));
+      insert.bind(10, static_cast<std::int64_t>(bytes));
+      insert.exec();
+      insert.reset();
+      id = refused.db->getLastInsertRowid();
+      transaction.commit();
+    } catch (...) {
+      refused.drop_through->tryReset();
+      refused.insert->tryReset();
+      throw;
+    }
+    refused.kept.erase(refused.kept.begin(), refused.kept.begin() + static_cast<std::ptrdiff_t>(dropped));
+    refused.kept.emplace_back(id, bytes);
+    refused.bytes = bytes_left + bytes;
+    // This connection does not checkpoint as it commits (it would hold the gate meanwhile, and the
+    // disk syncs of a checkpoint with it): it checkpoints here, letting writers write.
+    if (refused.wal_pages >= refused_checkpoint_pages) {
+      refused.db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
+    return true;
+  });
+}
+
+Result<Page<RefusedEntry>, StoreError> SqliteInbox::list_refused(const PageRequest& request) {
+  return impl_->with_refused<Page<RefusedEntry>>("listing refused deliveries", [&](Impl::RefusedTable& refused) {
+    SQLite::Statement select(*refused.db, std::string("SELECT ") + refused_columns +
+                                              " FROM refused WHERE id > ?1 ORDER BY id LIMIT ?2");
+    return read_page<RefusedEntry>(select, request, read_refused);
+  });
+}
+
+Result<std::optional<RefusedEntry>, StoreError> SqliteInbox::find_refused(RefusedId id) {
+  return impl_->with_refused<std::optional<RefusedEntry>>("finding a refused delivery", [&](Impl::RefusedTable& refused) {
+    SQLite::Statement select(*refused.db, std::string("SELECT ") + refused_columns + " FROM refused WHERE id = ?");
+    select.bind(1, static_cast<std::int64_t>(id));
+    std::optional<RefusedEntry> found;
+    if (select.executeStep()) {
+      found = read_refused(select);
+    }
+    return found;
+  });
+}
+
+Result<bool, StoreError> SqliteInbox::remove_refused(RefusedId id) {
+  return impl_->with_refused<bool>("removing a refused delivery", [&](Impl::RefusedTable& refused) {
+    SQLite::Statement remove(*refused.db, "DELETE FROM refused WHERE id = ?");
+    remove.bind(1, static_cast<std::int64_t>(id));
+    const GateTurn turn(impl_->write_gate, false);
+    if (remove.exec() != 1) {
+      return false;
+    }
+    const auto entry = std::lower_bound(refused.kept.begin(), refused.kept.end(), id,
+                                        [](const auto& kept, RefusedId wanted) { return kept.first < wanted; });
+    if (entry != refused.kept.end() && entry->first == id) {
+      refused.bytes -= entry->second;
+      refused.kept.erase(entry);
+    }
+    return true;
+  });
+}
+
+Result<RefusedCounts, StoreError> SqliteInbox::refused_counts() {
+  return impl_->with_refused<RefusedCounts>("counting refused deliveries", [](Impl::RefusedTable& refused) {
+    return RefusedCounts{refused.kept.size(), refused.bytes};
+  });
 }
 
 CommitStats SqliteInbox::commit_stats() const {

@@ -71,15 +71,60 @@ Status<StoreError> InboxStore::mark_dead(EntryId id, std::string_view error) {
   return record_one(*this, HandlingOutcome{id, HandlingOutcome::Kind::dead, std::string(error), {}});
 }
 
+namespace {
+
+/// The page of `entries` (by id, oldest first) that `request` asks for.
+template <class Entry>
+Page<Entry> page_of(const std::map<std::int64_t, Entry>& entries, const PageRequest& request) {
+  Page<Entry> page;
+  auto next = request.cursor ? entries.upper_bound(*request.cursor) : entries.begin();
+  for (; next != entries.end() && page.entries.size() < request.limit; ++next) {
+    page.entries.push_back(next->second);
+  }
+  if (next != entries.end() && !page.entries.empty()) {
+    page.next_cursor = page.entries.back().id;
+  }
+  return page;
+}
+
+/// The entry with this id, if any.
+template <class Entry>
+std::optional<Entry> find_in(const std::map<std::int64_t, Entry>& entries, std::int64_t id) {
+  const auto found = entries.find(id);
+  if (found == entries.end()) {
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+}  // namespace
+
 struct MemoryInbox::State {
+  explicit State(RefusedLimits limits) : refused_limits(limits) {}
+
   std::mutex mutex;
   std::map<EntryId, InboxEntry> entries;
   std::set<EntryId> unfinished;  // pending and in-flight entries, the only ones take_due looks at
   std::map<std::pair<Platform, std::string>, EntryId> keys;
   EntryId next_id = 1;
+
+  std::map<QuarantineId, QuarantineEntry> quarantined;
+  std::map<std::pair<Platform, std::string>, QuarantineId> quarantine_keys;
+  QuarantineId next_quarantine_id = 1;
+
+  RefusedLimits refused_limits;
+  std::map<RefusedId, RefusedEntry> refused;
+  std::size_t refused_bytes = 0;
+  RefusedId next_refused_id = 1;
+
+  /// Drops a refused entry (under mutex).
+  void drop_refused(std::map<RefusedId, RefusedEntry>::iterator entry) {
+    refused_bytes -= recorded_bytes(entry->second.delivery);
+    refused.erase(entry);
+  }
 };
 
-MemoryInbox::MemoryInbox() : state_(std::make_unique<State>()) {}
+MemoryInbox::MemoryInbox(RefusedLimits refused_limits) : state_(std::make_unique<State>(refused_limits)) {}
 MemoryInbox::~MemoryInbox() = default;
 
 Result<ClaimOutcome, StoreError> MemoryInbox::claim(const EventMeta& meta, std::string_view body,
@@ -257,6 +302,97 @@ Result<std::size_t, StoreError> MemoryInbox::recover_in_flight() {
     notify_accepted();
   }
   return recovered;
+}
+
+Result<QuarantineOutcome, StoreError> MemoryInbox::quarantine(const QuarantinedDelivery& delivery) {
+  const std::lock_guard lock(state_->mutex);
+  auto [key, inserted] =
+      state_->quarantine_keys.try_emplace({delivery.platform, delivery.key}, state_->next_quarantine_id);
+  if (!inserted) {
+    return QuarantineOutcome::already_stored;
+  }
+  const QuarantineId id = state_->next_quarantine_id++;
+  state_->quarantined.emplace(id, QuarantineEntry{id, delivery, 0});
+  return QuarantineOutcome::stored;
+}
+
+Result<Page<QuarantineEntry>, StoreError> MemoryInbox::list_quarantined(const PageRequest& request) {
+  const std::lock_guard lock(state_->mutex);
+  return page_of(state_->quarantined, request);
+}
+
+Result<std::optional<QuarantineEntry>, StoreError> MemoryInbox::find_quarantined(QuarantineId id) {
+  const std::lock_guard lock(state_->mutex);
+  return find_in(state_->quarantined, id);
+}
+
+Result<bool, StoreError> MemoryInbox::record_replay_failure(QuarantineId id, const ParseError& error) {
+  const std::lock_guard lock(state_->mutex);
+  const auto found = state_->quarantined.find(id);
+  if (found == state_->quarantined.end()) {
+    return false;
+  }
+  found->second.delivery.error = error;
+  ++found->second.failed_replays;
+  return true;
+}
+
+Result<bool, StoreError> MemoryInbox::remove_quarantined(QuarantineId id) {
+  const std::lock_guard lock(state_->mutex);
+  const auto found = state_->quarantined.find(id);
+  if (found == state_->quarantined.end()) {
+    return false;
+  }
+  state_->quarantine_keys.erase({found->second.delivery.platform, found->second.delivery.key});
+  state_->quarantined.erase(found);
+  return true;
+}
+
+Result<std::size_t, StoreError> MemoryInbox::quarantine_depth() {
+  const std::lock_guard lock(state_->mutex);
+  return state_->quarantined.size();
+}
+
+Result<bool, StoreError> MemoryInbox::record_refused(const RefusedDelivery& delivery) {
+  const std::size_t bytes = recorded_bytes(delivery);
+  const std::lock_guard lock(state_->mutex);
+  const RefusedLimits& limits = state_->refused_limits;
+  if (bytes > limits.max_bytes || limits.max_entries == 0) {
+    return false;
+  }
+  while (!state_->refused.empty() &&
+         (state_->refused.size() + 1 > limits.max_entries || state_->refused_bytes + bytes > limits.max_bytes)) {
+    state_->drop_refused(state_->refused.begin());
+  }
+  const RefusedId id = state_->next_refused_id++;
+  state_->refused.emplace(id, RefusedEntry{id, delivery});
+  state_->refused_bytes += bytes;
+  return true;
+}
+
+Result<Page<RefusedEntry>, StoreError> MemoryInbox::list_refused(const PageRequest& request) {
+  const std::lock_guard lock(state_->mutex);
+  return page_of(state_->refused, request);
+}
+
+Result<std::optional<RefusedEntry>, StoreError> MemoryInbox::find_refused(RefusedId id) {
+  const std::lock_guard lock(state_->mutex);
+  return find_in(state_->refused, id);
+}
+
+Result<bool, StoreError> MemoryInbox::remove_refused(RefusedId id) {
+  const std::lock_guard lock(state_->mutex);
+  const auto found = state_->refused.find(id);
+  if (found == state_->refused.end()) {
+    return false;
+  }
+  state_->drop_refused(found);
+  return true;
+}
+
+Result<RefusedCounts, StoreError> MemoryInbox::refused_counts() {
+  const std::lock_guard lock(state_->mutex);
+  return RefusedCounts{state_->refused.size(), state_->refused_bytes};
 }
 
 }  // namespace hookline

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "detail/json_writer.hpp"
+#include "hookline/quarantine.hpp"
 
 namespace hookline {
 namespace {
@@ -34,7 +35,8 @@ std::optional<std::size_t> parse_content_length(std::string_view text) noexcept 
 }
 
 bool is_ok(ReceiveOutcome outcome) noexcept {
-  return outcome == ReceiveOutcome::accepted || outcome == ReceiveOutcome::duplicate;
+  return outcome == ReceiveOutcome::accepted || outcome == ReceiveOutcome::duplicate ||
+         outcome == ReceiveOutcome::quarantined;
 }
 
 /// Refusals decided before the body was trusted to be fully read: the connection must close.
@@ -55,7 +57,8 @@ bool closes_connection(ReceiveOutcome outcome) noexcept {
 std::string_view default_message(ReceiveOutcome outcome) noexcept {
   switch (outcome) {
     case ReceiveOutcome::accepted:
-    case ReceiveOutcome::duplicate: return "";
+    case ReceiveOutcome::duplicate:
+    case ReceiveOutcome::quarantined: return "";
     case ReceiveOutcome::method_not_allowed: return "webhooks are delivered with POST";
     case ReceiveOutcome::length_required: return "Content-Length is required";
     case ReceiveOutcome::unsupported_encoding: return "Content-Encoding is refused: send the body as is";
@@ -65,7 +68,6 @@ std::string_view default_message(ReceiveOutcome outcome) noexcept {
     case ReceiveOutcome::bad_signature: return "the signature does not verify";
     case ReceiveOutcome::bad_token: return "the webhook token is missing or wrong";
     case ReceiveOutcome::source_not_allowed: return "the sender's address is not allowed";
-    case ReceiveOutcome::bad_payload: return "the payload cannot be parsed";
     case ReceiveOutcome::store_unavailable: return "the event store is unavailable: retry later";
   }
   return "refused";
@@ -95,7 +97,7 @@ std::string_view to_string(ReceiveOutcome outcome) noexcept {
     case ReceiveOutcome::bad_signature: return "bad_signature";
     case ReceiveOutcome::bad_token: return "bad_token";
     case ReceiveOutcome::source_not_allowed: return "source_not_allowed";
-    case ReceiveOutcome::bad_payload: return "bad_payload";
+    case ReceiveOutcome::quarantined: return "quarantined";
     case ReceiveOutcome::store_unavailable: return "store_unavailable";
   }
   return "unknown";
@@ -114,7 +116,7 @@ int http_status(ReceiveOutcome outcome) noexcept {
     case ReceiveOutcome::bad_signature: return 401;
     case ReceiveOutcome::bad_token: return 401;
     case ReceiveOutcome::source_not_allowed: return 403;
-    case ReceiveOutcome::bad_payload: return 400;
+    case ReceiveOutcome::quarantined: return 200;
     case ReceiveOutcome::store_unavailable: return 503;
   }
   return 500;
@@ -208,13 +210,13 @@ std::optional<ReceiveResult> screen_headers(std::string_view method, const Heade
 }
 
 MetaParser vrio_meta_parser(vrio::ParseOptions options) {
-  return [options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
+  return MetaParser(Platform::vrio, [options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
     auto event = vrio::parse(body, options);
     if (!event) {
       return fail(event.error());
     }
     return event->meta();
-  };
+  });
 }
 
 Authenticator::Authenticator(Verifier verifier) : verifier_(std::move(verifier)) {}
@@ -231,8 +233,10 @@ std::optional<ReceiveResult> Authenticator::refusal(const HttpRequest& request, 
       const SourceGuardErrorKind kind = guarded.error().kind;
       const bool token_refused = kind == SourceGuardErrorKind::token_missing || kind == SourceGuardErrorKind::token_mismatch;
       // The guard's reason names the parameter, the header or the peer address, never a token.
-      return make_result(token_refused ? ReceiveOutcome::bad_token : ReceiveOutcome::source_not_allowed,
-                         guarded.error().reason, {{"reason", std::string(to_string(kind))}});
+      auto result = make_result(token_refused ? ReceiveOutcome::bad_token : ReceiveOutcome::source_not_allowed,
+                                guarded.error().reason, {{"reason", std::string(to_string(kind))}});
+      result.log_detail = guarded.error().reason;
+      return result;
     }
   }
   if (verifier_) {
@@ -242,13 +246,15 @@ std::optional<ReceiveResult> Authenticator::refusal(const HttpRequest& request, 
       if (!verified.error().header.empty()) {
         fields.emplace_back("header", verified.error().header);
       }
-      return make_result(ReceiveOutcome::bad_signature, verified.error().to_string(), fields);
+      auto result = make_result(ReceiveOutcome::bad_signature, verified.error().to_string(), fields);
+      result.log_detail = verified.error().to_string();
+      return result;
     }
   }
   return std::nullopt;
 }
 
-Receiver::Receiver(Authenticator authenticator, MetaParser parser, InboxStore& store, ReceiverLimits limits)
+Receiver::Receiver(Authenticator authenticator, MetaParser parser, ReceiverStore& store, ReceiverLimits limits)
     : authenticator_(std::move(authenticator)), parser_(std::move(parser)), store_(&store), limits_(limits) {}
 
 ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seconds now) const {
@@ -267,15 +273,28 @@ ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seco
   }
 
   if (auto refusal = authenticator_.refusal(request, now)) {
+    keep_refused(request, *refusal, now);
     return std::move(*refusal);
   }
+  return admit(request.body, request.headers, now);
+}
 
-  auto meta = parser_(request.body);
+ReceiveResult Receiver::admit(const std::string& body, const Headers& headers, std::chrono::sys_seconds now) const {
+  auto meta = parser_(body);
   if (!meta) {
-    return make_result(ReceiveOutcome::bad_payload, meta.error().message, {{"path", meta.error().path}});
+    const QuarantinedDelivery delivery{parser_.platform(), quarantine_key(parser_.platform(), body), body, headers, now,
+                                       meta.error()};
+    if (const auto stored = store_->quarantine(delivery); !stored) {
+      auto result = make_result(ReceiveOutcome::store_unavailable);
+      result.log_detail = stored.error().message;
+      return result;
+    }
+    auto result = make_result(ReceiveOutcome::quarantined);
+    result.log_detail = meta.error().to_string();
+    return result;
   }
 
-  const auto claimed = store_->claim(*meta, request.body, now);
+  const auto claimed = store_->claim(*meta, body, now);
   if (!claimed) {
     auto result = make_result(ReceiveOutcome::store_unavailable);
     result.meta = std::move(*meta);
@@ -285,6 +304,100 @@ ReceiveResult Receiver::handle(const HttpRequest& request, std::chrono::sys_seco
   auto result = make_result(*claimed == ClaimOutcome::accepted ? ReceiveOutcome::accepted : ReceiveOutcome::duplicate);
   result.meta = std::move(*meta);
   return result;
+}
+
+void Receiver::keep_refused(const HttpRequest& request, ReceiveResult& refusal, std::chrono::sys_seconds now) const {
+  const RefusedDelivery delivery{parser_.platform(), request.path,    request.peer,
+                                 std::string(to_string(refusal.outcome)), refusal.log_detail,
+                                 request.headers,    request.query,   request.body, now};
+  const auto kept = store_->record_refused(delivery);
+  if (!kept) {
+    refusal.log_detail += " (not kept in the refused record: " + kept.error().message + ")";
+  } else if (!*kept) {
+    refusal.log_detail += " (not kept in the refused record: larger than its byte limit)";
+  }
+}
+
+namespace {
+
+Failure<RecoveryError> store_failed(std::string_view doing, const StoreError& error) {
+  return fail(RecoveryError{RecoveryError::Kind::store_unavailable, std::string(doing) + ": " + error.message});
+}
+
+Failure<RecoveryError> other_platform(Platform kept, Platform receiver) {
+  return fail(RecoveryError{RecoveryError::Kind::other_platform, "the delivery came to a " + std::string(to_string(kept)) +
+                                                                     " receiver, not to this " +
+                                                                     std::string(to_string(receiver)) + " one"});
+}
+
+/// What a recovery did, once the kept entry it took up is removed; or the failure to remove it.
+Result<RecoveryResult, RecoveryError> removed_after(RecoveryResult done, const Result<bool, StoreError>& removed) {
+  if (!removed) {
+    return store_failed("the delivery is stored, but removing its kept entry failed (trying again is safe)",
+                        removed.error());
+  }
+  return done;
+}
+
+}  // namespace
+
+Result<RecoveryResult, RecoveryError> Receiver::replay_quarantined(QuarantineId id, std::chrono::sys_seconds now) const {
+  auto found = store_->find_quarantined(id);
+  if (!found) {
+    return store_failed("reading the quarantine", found.error());
+  }
+  if (!*found) {
+    return fail(RecoveryError{RecoveryError::Kind::not_found, "no quarantined delivery has id " + std::to_string(id)});
+  }
+  const QuarantinedDelivery& delivery = (*found)->delivery;
+  if (delivery.platform != parser_.platform()) {
+    return other_platform(delivery.platform, parser_.platform());
+  }
+  auto meta = parser_(delivery.body);
+  if (!meta) {
+    if (const auto recorded = store_->record_replay_failure(id, meta.error()); !recorded) {
+      return store_failed("recording the replay's error", recorded.error());
+    }
+    return RecoveryResult{ReceiveOutcome::quarantined, std::nullopt, meta.error().to_string()};
+  }
+  const auto claimed = store_->claim(*meta, delivery.body, now);
+  if (!claimed) {
+    return store_failed("claiming the replayed delivery", claimed.error());
+  }
+  const auto outcome = *claimed == ClaimOutcome::accepted ? ReceiveOutcome::accepted : ReceiveOutcome::duplicate;
+  return removed_after(RecoveryResult{outcome, std::move(*meta), {}}, store_->remove_quarantined(id));
+}
+
+Result<RecoveryResult, RecoveryError> Receiver::retry_refused(RefusedId id, std::chrono::sys_seconds now) const {
+  auto found = store_->find_refused(id);
+  if (!found) {
+    return store_failed("reading the refused record", found.error());
+  }
+  if (!*found) {
+    return fail(RecoveryError{RecoveryError::Kind::not_found, "no refused delivery with id " + std::to_string(id) +
+                                                                  " is kept (the oldest are dropped past the record's limits)"});
+  }
+  RefusedDelivery& delivery = (*found)->delivery;
+  if (delivery.platform != parser_.platform()) {
+    return other_platform(delivery.platform, parser_.platform());
+  }
+  HttpRequest request;
+  request.method = "POST";
+  request.path = std::move(delivery.path);
+  request.peer = std::move(delivery.peer);
+  request.headers = std::move(delivery.headers);
+  request.query = std::move(delivery.query);
+  request.body = std::move(delivery.body);
+  if (auto refusal = authenticator_.refusal(request, delivery.received_at)) {
+    return RecoveryResult{refusal->outcome, std::nullopt, std::move(refusal->log_detail)};
+  }
+  auto admitted = admit(request.body, request.headers, now);
+  if (admitted.outcome == ReceiveOutcome::store_unavailable) {
+    return store_failed("storing the retried delivery", StoreError{admitted.log_detail});
+  }
+  std::string detail = admitted.outcome == ReceiveOutcome::quarantined ? std::move(admitted.log_detail) : std::string();
+  return removed_after(RecoveryResult{admitted.outcome, std::move(admitted.meta), std::move(detail)},
+                       store_->remove_refused(id));
 }
 
 }  // namespace hookline

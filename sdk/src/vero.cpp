@@ -1,17 +1,13 @@
 #include "hookline/vero.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <array>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
-#include "detail/hex.hpp"
 #include "detail/json_fields.hpp"
 #include "detail/json_reader.hpp"
 #include "detail/json_writer.hpp"
+#include "detail/sha256.hpp"
 
 namespace hookline::vero {
 
@@ -225,15 +221,6 @@ class CanonicalEncoder {
  private:
   std::string text_;
 };
-
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return detail::encode_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), size));
-}
 
 void encode_payload(CanonicalEncoder& key, const Payload& payload) {
   std::visit(
@@ -483,7 +470,7 @@ std::string idempotency_key(const Event& event) {
   key.add(std::string_view("vero-idempotency-v1"));
   key.add(std::string_view(event.type));
   encode_payload(key, event.payload);
-  return sha256_hex(key.text());
+  return detail::sha256_hex(key.text());
 }
 
 EventMeta Event::meta() const {

@@ -1,6 +1,9 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "hookline/sqlite_files.hpp"
 
 namespace hookline::simulator {
 
@@ -121,9 +124,15 @@ constexpr const char* shipment_columns =
     "SELECT shipment_id, status, date_scheduled, campaign_id, tracking_id, carrier_id, date_complete, "
     "tracking_calls, tracking_effective FROM shipments ";
 
+/// `path`, once its files are private (mode 0600; wider ones narrowed); throws when they cannot be.
+const std::string& made_private(const std::string& path) {
+  if (const auto made = make_database_private(path); !made) throw std::runtime_error(made.error());
+  return path;
+}
+
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
+Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec(schema);

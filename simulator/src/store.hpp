@@ -26,7 +26,7 @@ struct StoredAnswer {
 
 class Store {
  public:
-  /// Opens or creates the database and its tables.
+  /// Opens or creates the database and its tables, its files mode 0600 (hookline/sqlite_files.hpp).
   explicit Store(const std::string& path);
 
   /// Inserts `event` and sets its sequence.

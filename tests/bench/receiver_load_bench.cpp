@@ -140,7 +140,7 @@ void BM_durable_receive_over_http(benchmark::State& state) {
     state.SkipWithError("cannot set up");
     return;
   }
-  hookline::InboxStore& store = durable ? static_cast<hookline::InboxStore&>(**inbox) : memory;
+  hookline::ReceiverStore& store = durable ? static_cast<hookline::ReceiverStore&>(**inbox) : memory;
   const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
   hookline::WebhookServer server;
   server.mount("/webhooks/vrio", receiver);
@@ -245,7 +245,7 @@ int serve(std::string_view listen, const std::string& db) {
     std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|:memory:\n";
     return 2;
   }
-  hookline::InboxStore& store = sqlite ? static_cast<hookline::InboxStore&>(*sqlite) : memory;
+  hookline::ReceiverStore& store = sqlite ? static_cast<hookline::ReceiverStore&>(*sqlite) : memory;
   const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
   hookline::ServerOptions options;
   options.listen = *address;

@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) text += buffer;
   BOOST_TEST(pclose(pipe) == 0);
   for (const char* flag : {"--listen", "--db", "--platform-url", "--warehouse-delay-ms", "--zone", "--api-key-header",
-                           "--help", "HOOKLINE_SECRET", "HOOKLINE_PLATFORM_API_KEY"}) {
+                           "--secret-file", "--help", "HOOKLINE_SECRET", "HOOKLINE_SECRET_PREVIOUS",
+                           "HOOKLINE_PLATFORM_API_KEY"}) {
     BOOST_TEST(text.find(flag) != std::string::npos, flag);
   }
 }

@@ -3,11 +3,12 @@
 // input without an empty line is a POST with that body and no headers, so payload samples seed it).
 // Each input is handled twice: as given, and as a genuine delivery of the same body (POST, the
 // fuzzed headers plus a correct signature and Content-Length), then that delivery once more.
-// Invariants: nothing crashes; the status is http_status(outcome) and 200 only for accepted or
-// duplicate, which carry the event's meta; every response body is a JSON object. For the genuine
-// delivery, unless a fuzzed header shadows the signature or Content-Length: the outcome is the
-// refusal screen_headers() gives, else accepted exactly when vrio::parse accepts the body (else
-// bad_payload), and the same delivery again is a duplicate.
+// Invariants: nothing crashes; the status is http_status(outcome) and 200 only for accepted,
+// duplicate (both carry the event's meta) or quarantined; every response body is a JSON object; a
+// request refused for its signature is kept in the refused record. For the genuine delivery, unless
+// a fuzzed header shadows the signature or Content-Length: the outcome is the refusal
+// screen_headers() gives, else accepted exactly when vrio::parse accepts the body (and the same
+// delivery again is a duplicate), else quarantined (and again quarantined, still one entry).
 
 #include <chrono>
 #include <cstddef>
@@ -53,10 +54,11 @@ const hookline::Signer& signer() {
 
 void require_consistent(const hookline::ReceiveResult& result) {
   using hookline::fuzz::require;
-  const bool acknowledged = result.outcome == ReceiveOutcome::accepted || result.outcome == ReceiveOutcome::duplicate;
+  const bool claimed = result.outcome == ReceiveOutcome::accepted || result.outcome == ReceiveOutcome::duplicate;
+  const bool acknowledged = claimed || result.outcome == ReceiveOutcome::quarantined;
   require(result.response.status == hookline::http_status(result.outcome), "status is not http_status(outcome)");
   require((result.response.status == 200) == acknowledged, "200 for a refusal, or a refusal status for an ack");
-  if (acknowledged) require(result.meta.has_value(), "an acknowledged event without its meta");
+  if (claimed) require(result.meta.has_value(), "a claimed event without its meta");
   const auto& body = result.response.body;
   require(!body.empty() && body.front() == '{' && body.back() == '}', "a response body that is not a JSON object");
 }
@@ -78,7 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   as_given.headers = fuzzed_headers;
   as_given.body = std::string(body);
   as_given.peer = "127.0.0.1";
-  require_consistent(receiver.handle(as_given, now));
+  const auto given = receiver.handle(as_given, now);
+  require_consistent(given);
+  const auto refused = inbox.refused_counts();
+  require(refused.ok() && refused->entries == (given.outcome == ReceiveOutcome::bad_signature ? 1U : 0U),
+          "a request refused for its signature was not kept in the refused record, or another was");
 
   hookline::HttpRequest genuine = as_given;
   genuine.method = "POST";
@@ -100,7 +106,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (!hookline::vrio::parse(body)) {
-    require(first.outcome == ReceiveOutcome::bad_payload, "a genuine, unparseable body was not bad_payload");
+    require(first.outcome == ReceiveOutcome::quarantined, "a genuine, unparseable body was not quarantined");
+    require(receiver.handle(genuine, now).outcome == ReceiveOutcome::quarantined, "a redelivery was not quarantined");
+    const auto depth = inbox.quarantine_depth();
+    require(depth.ok() && *depth == 1U, "a quarantined redelivery is not one entry");
     return 0;
   }
   require(first.outcome == ReceiveOutcome::accepted, "a genuine, parseable delivery was not accepted");

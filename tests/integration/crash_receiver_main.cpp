@@ -6,7 +6,6 @@
 // Usage: hookline_crash_receiver DIR
 
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -17,6 +16,7 @@
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/receiver.hpp"
+#include "hookline/secret.hpp"
 #include "hookline/sqlite_inbox.hpp"
 
 int main(int argc, char** argv) {
@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  const char* secret = std::getenv("HOOKLINE_SECRET");
-  const std::vector<hookline::Secret> secrets = hookline::split_secrets(secret != nullptr ? secret : "");
-  auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
+  const auto secrets = hookline::load_secrets(hookline::SecretSources{{"HOOKLINE_SECRET"}, {}});
+  if (!secrets) {
+    std::cerr << "cannot start: " << secrets.error() << "\n";
+    return 1;
+  }
+  auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, *secrets);
   auto inbox = hookline::SqliteInbox::open(dir + "/inbox.db");
   if (!verifier || !inbox) {
     std::cerr << "cannot start\n";

@@ -27,10 +27,6 @@
 #include "inbox_test_support.hpp"
 #include "printing.hpp"
 
-namespace hookline {
-inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
-}  // namespace hookline
-
 namespace {
 
 using namespace hookline;

@@ -217,7 +217,9 @@ BOOST_AUTO_TEST_CASE(an_unopenable_file_is_a_store_error) {
   BOOST_TEST_REQUIRE(!missing_directory.ok());
   BOOST_TEST(missing_directory.error().message.find("no-such-dir") != std::string::npos);
   auto a_directory = hookline::SqliteInbox::open(dir.path());
-  BOOST_TEST(!a_directory.ok());
+  BOOST_TEST_REQUIRE(!a_directory.ok());
+  BOOST_TEST(a_directory.error().message == dir.path().string() + " is a directory, not a database");
+  BOOST_TEST(!std::filesystem::exists(dir.path().string() + ".lock"));  // nothing is left beside it
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -24,18 +24,7 @@ using hookline::test::meta;
 
 namespace {
 
-struct MemoryStore {
-  static constexpr const char* name = "memory";
-  std::unique_ptr<hookline::InboxStore> store = std::make_unique<hookline::MemoryInbox>();
-};
-
-struct SqliteStore {
-  static constexpr const char* name = "sqlite";
-  hookline::test::TempDir dir;
-  std::unique_ptr<hookline::InboxStore> store = hookline::test::open_sqlite(dir.path() / "inbox.db");
-};
-
-using Stores = boost::mpl::list<MemoryStore, SqliteStore>;
+using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore>;
 
 /// Claims an event that must be new, and returns its entry id (found through take_due later).
 void claim_new(hookline::InboxStore& store, const hookline::EventMeta& event, std::chrono::sys_seconds now,

@@ -47,6 +47,27 @@ inline std::unique_ptr<SqliteInbox> open_sqlite(const std::filesystem::path& fil
   return std::move(*inbox);
 }
 
+/// A MemoryInbox, for the contract suites that every ReceiverStore must pass.
+struct MemoryStore {
+  static constexpr const char* name = "memory";
+  explicit MemoryStore(RefusedLimits limits = {}) : store(std::make_unique<MemoryInbox>(limits)) {}
+  std::unique_ptr<ReceiverStore> store;
+};
+
+/// A SqliteInbox on a temporary file, for the same suites; reopen() closes it and opens it again.
+struct SqliteStore {
+  static constexpr const char* name = "sqlite";
+  explicit SqliteStore(RefusedLimits limits = {}) { reopen(limits); }
+  void reopen(RefusedLimits limits = {}) {
+    store.reset();
+    SqliteInboxOptions options;
+    options.refused = limits;
+    store = open_sqlite(dir.path() / "inbox.db", options);
+  }
+  TempDir dir;
+  std::unique_ptr<ReceiverStore> store;
+};
+
 /// A fixed instant plus `seconds`: 2026-03-22 14:30:00 UTC + seconds.
 inline std::chrono::sys_seconds at(long long seconds) {
   return std::chrono::sys_seconds{std::chrono::seconds{1774189800LL + seconds}};

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the SDK from a build tree to a temporary prefix, builds samples/receiver-example against
 # it with find_package(hookline), runs it on 127.0.0.1, and sends it one signed VRIO webhook with
-# curl (signed by openssl): the receiver must answer 200 and print `handled <event> <id>`.
+# curl (signed by openssl): the receiver must answer 200 and print `handled <event> <id>`. Its secret
+# has spaces (taken whole from HOOKLINE_SECRET), the retired one in HOOKLINE_SECRET_PREVIOUS still
+# verifies, and a signed body that does not parse is answered 200 quarantined and never handled.
 # Usage: receiver_example_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build_dir=$1
@@ -19,7 +21,8 @@ cmake -S "$source_dir/samples/receiver-example" -B "$work/build" -DCMAKE_PREFIX_
   -DCMAKE_BUILD_TYPE=Release >"$work/configure.log"
 cmake --build "$work/build" -j2 >"$work/build.log"
 
-export HOOKLINE_SECRET=example-test-secret
+export HOOKLINE_SECRET="It's a Secret to Everybody"
+export HOOKLINE_SECRET_PREVIOUS="the example's previous secret"
 "$work/build/receiver-example" --listen 127.0.0.1:0 --db "$work/inbox.db" >"$work/stdout" 2>"$work/stderr" &
 receiver_pid=$!
 port=
@@ -31,7 +34,8 @@ done
 [[ -n $port ]] || { echo "the receiver did not report its port"; cat "$work/stderr"; exit 1; }
 
 body=$(cat "$source_dir/samples/vrio/shipment_scheduled.json")
-signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$HOOKLINE_SECRET" -hex | sed 's/^.*= //')
+sign() { printf '%s' "$body" | openssl dgst -sha256 -hmac "$1" -hex | sed 's/^.*= //'; }
+signature=$(sign "$HOOKLINE_SECRET")
 post() {
   curl -sS -o "$work/response" -w '%{http_code}' -H 'Content-Type: application/json' \
     -H "X-Webhook-Signature: $signature" --data-binary "$body" "http://127.0.0.1:$port/webhooks/vrio"
@@ -46,13 +50,24 @@ signature=0000
 status=$(post)
 [[ $status == 401 ]] || { echo "a bad signature got $status"; exit 1; }
 
+body=${body/10001/10002}
+signature=$(sign "$HOOKLINE_SECRET_PREVIOUS")
+status=$(post)
+grep -qx '{"status":"accepted"}' "$work/response" || { echo "the previous secret: $status $(cat "$work/response")"; exit 1; }
+
+body='{"webhook_type":"shipment","webhook_event":"shipment_scheduled","webhook_event_id":10003,"webhook_data":7}'
+signature=$(sign "$HOOKLINE_SECRET")
+status=$(post)
+[[ $status == 200 ]] || { echo "an unparseable body got $status: $(cat "$work/response")"; exit 1; }
+grep -qx '{"status":"quarantined"}' "$work/response" || { echo "unexpected body: $(cat "$work/response")"; exit 1; }
+
 for _ in $(seq 100); do
-  grep -qx 'handled shipment_scheduled 10001' "$work/stdout" && break
+  grep -qx 'handled shipment_scheduled 10002' "$work/stdout" && break
   sleep 0.1
 done
 kill -TERM "$receiver_pid"
 wait "$receiver_pid"
 receiver_pid=
-lines=$(cat "$work/stdout")
-[[ $lines == 'handled shipment_scheduled 10001' ]] || { echo "stdout was: $lines"; exit 1; }
-echo "receiver-example: built against the installed package, acknowledged, handled once"
+lines=$(sort "$work/stdout" | tr '\n' ' ')
+[[ $lines == 'handled shipment_scheduled 10001 handled shipment_scheduled 10002 ' ]] || { echo "stdout was: $lines"; exit 1; }
+echo "receiver-example: built against the installed package, acknowledged, handled once, quarantined"

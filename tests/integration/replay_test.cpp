@@ -71,7 +71,7 @@ struct Captures {
   [[nodiscard]] Run run(const std::string& arguments) const {
     const auto out = dir / "out.txt";
     const auto err = dir / "err.txt";
-    const std::string command = "REPLAY_SECRET=replay-secret '" + binary + "' replay " + arguments + " >'" +
+    const std::string command = "REPLAY_SECRET='the replay secret' '" + binary + "' replay " + arguments + " >'" +
                                 out.string() + "' 2>'" + err.string() + "'";
     const int status = std::system(command.c_str());
     Run result;
@@ -82,10 +82,10 @@ struct Captures {
   }
 };
 
-/// Answers 200 to bodies signed with "replay-secret" by the vrio scheme, 401 to others.
+/// Answers 200 to bodies signed with "the replay secret" (spaces and all) by the vrio scheme, 401 to others.
 LoopbackReceiver::Behaviour verifying() {
   return [](const HttpRequest& request) {
-    const std::vector<hookline::Secret> keys{hookline::Secret("replay-secret")};
+    const std::vector<hookline::Secret> keys{hookline::Secret("the replay secret")};
     const auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, keys);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     return verifier->verify(request.body, request.headers, now).ok() ? respond(200) : respond(401);
@@ -106,7 +106,18 @@ BOOST_AUTO_TEST_CASE(files_folders_and_json_lines_are_sent_signed_and_summarised
   BOOST_TEST(run.out.find("latency ms: p50 ") != std::string::npos);
   BOOST_TEST(run.err.empty(), run.err);  // no progress line when stderr is not a terminal
   BOOST_TEST(receiver.received().size() == 10U);
-  BOOST_TEST(run.out.find("replay-secret") == std::string::npos);
+  BOOST_TEST(run.out.find("the replay secret") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_file_signs_like_a_variable) {
+  Captures captures;
+  LoopbackReceiver receiver(verifying());
+  const auto secrets = captures.dir / "secrets.txt";
+  std::ofstream(secrets, std::ios::binary) << "the replay secret\r\nan older secret\r\n";
+  const auto run = captures.run("'" + (captures.dir / "nested").string() + "' --to " + receiver.url("/webhooks/vrio") +
+                                " --scheme vrio --secret-file '" + secrets.string() + "'");
+  BOOST_TEST(run.exit_code == 0, run.err);
+  BOOST_TEST(run.out.find("sent 4, 2xx 4, failed 0\n") != std::string::npos, run.out);
 }
 
 BOOST_AUTO_TEST_CASE(failures_are_counted_by_status_and_exit_one) {
@@ -163,6 +174,7 @@ BOOST_DATA_TEST_CASE(bad_usage_exits_two,
                                                    std::string("DIR/missing.json --to http://127.0.0.1:1/"),
                                                    std::string("DIR --to http://127.0.0.1:1/ --scheme nope --secret-env REPLAY_SECRET"),
                                                    std::string("DIR --to http://127.0.0.1:1/ --scheme vrio --secret-env UNSET_VARIABLE_X"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --scheme vrio --secret-file DIR/absent"),
                                                    std::string("DIR --to http://127.0.0.1:1/ --concurrency 0"),
                                                    std::string("DIR")}),
                      arguments) {

@@ -54,7 +54,7 @@ struct Scratch {
   [[nodiscard]] Run run(const std::string& arguments) const {
     const auto out = dir / "out.txt";
     const auto err = dir / "err.txt";
-    const std::string command = "SIM_SECRET=sim-secret EMPTY_SECRET=' ' '" + binary + "' simulate " + arguments +
+    const std::string command = "SIM_SECRET=sim-secret EMPTY_SECRET= '" + binary + "' simulate " + arguments +
                                 " >'" + out.string() + "' 2>'" + err.string() + "'";
     const int status = std::system(command.c_str());
     Run result;
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
   BOOST_TEST(run.exit_code == 0);
   for (const std::string flag :
        {"--listen", "--db", "--mode", "--batch-interval", "--transaction-url", "--order-url", "--order-offer-url",
-        "--shipment-url", "--target-url", "--secret-env", "--scheme", "--campaign", "--inactive", "--concurrency",
+        "--shipment-url", "--target-url", "--secret-env", "--secret-file", "--scheme", "--campaign", "--inactive", "--concurrency",
         "--max-attempts", "--generate", "--max-prepaid-cycles", "--cancel-rate", "--skip-rate",
         "--address-change-rate", "--item-change-rate", "--duplicate-rate", "--reorder-rate", "--seed"}) {
     BOOST_TEST(run.out.find(flag) != std::string::npos, flag);

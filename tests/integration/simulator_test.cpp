@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <simdjson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -364,6 +365,26 @@ BOOST_AUTO_TEST_CASE(the_delivery_log_filters_by_event_and_status) {
   BOOST_TEST(sim.handle(request("GET", "/api/deliveries", "", {{"status", "bogus"}})).status == 400);
   BOOST_TEST(sim.handle(request("DELETE", "/api/deliveries")).status == 405);
   BOOST_TEST(sim.handle(request("GET", "/api/nothing")).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(its_database_files_are_private_whatever_the_umask) {
+  const auto dir = std::filesystem::temp_directory_path() / ("hookline-simulator-files-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const mode_t previous = ::umask(0);
+  {
+    LoopbackReceiver receiver;
+    ManualClock clock;
+    auto config = vrio_config(receiver.url("/webhooks/vrio"));
+    config.db_path = (dir / "simulator.db").string();
+    Simulator sim(config, clock.clock());
+    BOOST_TEST(sim.handle(request("POST", "/api/events", shipment_event("shipment_scheduled", 251606))).status == 202);
+    for (const char* file : {"simulator.db", "simulator.db-wal", "simulator.db-shm"}) {
+      const auto permissions = std::filesystem::status(dir / file).permissions();
+      BOOST_TEST((permissions == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)), file);
+    }
+  }
+  ::umask(previous);
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

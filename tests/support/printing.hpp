@@ -6,6 +6,7 @@
 
 #include "hookline/event.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/receiver.hpp"
 #include "hookline/verify.hpp"
 
 namespace hookline {
@@ -14,6 +15,7 @@ inline std::ostream& operator<<(std::ostream& out, Scheme scheme) { return out <
 inline std::ostream& operator<<(std::ostream& out, VerifyErrorKind kind) { return out << to_string(kind); }
 inline std::ostream& operator<<(std::ostream& out, ClaimOutcome outcome) { return out << to_string(outcome); }
 inline std::ostream& operator<<(std::ostream& out, EntryState state) { return out << to_string(state); }
+inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
 }  // namespace hookline
 
 namespace boost::test_tools::tt_detail {

@@ -17,28 +17,37 @@
 #include "hookline/source_guard.hpp"
 #include "hookline/vero.hpp"
 #include "printing.hpp"
-
-namespace hookline {
-inline std::ostream& operator<<(std::ostream& out, ReceiveOutcome outcome) { return out << to_string(outcome); }
-}  // namespace hookline
+#include "receiver_test_support.hpp"
 
 namespace {
 
 using namespace hookline;
 using hookline::test::http_test_secret;
+using hookline::test::signed_for;
+using hookline::test::verifier_for;
 using hookline::test::sample_body;
 using hookline::test::vrio_body;
 
 const std::chrono::sys_seconds now{std::chrono::seconds{1774189800}};
 
-/// An InboxStore whose every operation fails, like a full disk or a lost database.
-class FailingInbox final : public InboxStore {
+/// A ReceiverStore whose every operation fails, like a full disk or a lost database.
+class FailingInbox final : public ReceiverStore {
  public:
   int claims = 0;
+  int quarantines = 0;
+  int refusals = 0;
 
   Result<ClaimOutcome, StoreError> claim(const EventMeta&, std::string_view, std::chrono::sys_seconds) override {
     ++claims;
     return fail(StoreError{"disk I/O error at /var/secret/path.db"});
+  }
+  Result<QuarantineOutcome, StoreError> quarantine(const QuarantinedDelivery&) override {
+    ++quarantines;
+    return fail(StoreError{"disk I/O error at /var/secret/path.db"});
+  }
+  Result<bool, StoreError> record_refused(const RefusedDelivery&) override {
+    ++refusals;
+    return down();
   }
   Result<std::vector<InboxEntry>, StoreError> take_due(std::size_t, std::chrono::sys_seconds) override { return down(); }
   Result<std::size_t, StoreError> record(std::span<const hookline::HandlingOutcome>) override { return down(); }
@@ -48,6 +57,15 @@ class FailingInbox final : public InboxStore {
   Result<std::size_t, StoreError> prune_handled(std::chrono::sys_seconds, std::chrono::seconds) override { return down(); }
   Result<InboxCounts, StoreError> counts() override { return down(); }
   Result<std::size_t, StoreError> recover_in_flight() override { return down(); }
+  Result<Page<QuarantineEntry>, StoreError> list_quarantined(const PageRequest&) override { return down(); }
+  Result<std::optional<QuarantineEntry>, StoreError> find_quarantined(QuarantineId) override { return down(); }
+  Result<bool, StoreError> record_replay_failure(QuarantineId, const ParseError&) override { return down(); }
+  Result<bool, StoreError> remove_quarantined(QuarantineId) override { return down(); }
+  Result<std::size_t, StoreError> quarantine_depth() override { return down(); }
+  Result<Page<RefusedEntry>, StoreError> list_refused(const PageRequest&) override { return down(); }
+  Result<std::optional<RefusedEntry>, StoreError> find_refused(RefusedId) override { return down(); }
+  Result<bool, StoreError> remove_refused(RefusedId) override { return down(); }
+  Result<RefusedCounts, StoreError> refused_counts() override { return down(); }
 
  private:
   static Failure<StoreError> down() { return fail(StoreError{"down"}); }
@@ -127,29 +145,6 @@ struct VeroFixture {
 const std::vector<std::string> vero_samples{"bounced",   "clicked",     "complained",   "converted",
                                             "delivered", "failed",      "opened",       "resubscribed",
                                             "sent",      "unsubscribed", "user_created", "user_updated"};
-
-/// A verifier for `scheme` with the single secret `secret`.
-Verifier verifier_for(Scheme scheme, std::string_view secret) {
-  const std::vector<Secret> secrets{Secret(std::string(secret))};
-  auto verifier = Verifier::create(scheme, secrets);
-  BOOST_REQUIRE(verifier);
-  return std::move(*verifier);
-}
-
-/// `body` signed for `scheme` with `secret` at `now`, as a POST with the right Content-Length.
-HttpRequest signed_for(Scheme scheme, std::string_view secret, std::string body) {
-  const std::vector<Secret> secrets{Secret(std::string(secret))};
-  const auto signer = Signer::create(scheme, secrets);
-  BOOST_REQUIRE(signer);
-  HttpRequest request;
-  request.method = "POST";
-  request.path = "/webhooks/" + std::string(to_string(scheme));
-  request.peer = "127.0.0.1";
-  request.headers = signer->sign(body, "", now);
-  request.headers.add("Content-Length", std::to_string(body.size()));
-  request.body = std::move(body);
-  return request;
-}
 
 /// One malformed request and exactly what it must get.
 struct BadRequest {
@@ -264,27 +259,55 @@ BOOST_FIXTURE_TEST_CASE(framing_refusals_close_the_connection_others_do_not, Fix
   BOOST_TEST(!receiver.handle(unsigned_request, now).response.close_connection);
 }
 
-BOOST_FIXTURE_TEST_CASE(signed_bad_json_is_400_with_the_path, Fixture) {
+BOOST_FIXTURE_TEST_CASE(signed_bad_json_is_quarantined_with_2xx_and_never_claimed, Fixture) {
   const auto result = receiver.handle(signed_request(R"({"webhook_event":"shipment_scheduled","webhook_event_id":)"), now);
-  BOOST_TEST(result.outcome == ReceiveOutcome::bad_payload);
-  BOOST_TEST(result.response.status == 400);
-  BOOST_TEST(result.response.body.find(R"("code":"bad_payload")") != std::string::npos);
-  BOOST_TEST(result.response.body.find(R"("message":)") != std::string::npos);
+  BOOST_TEST(result.outcome == ReceiveOutcome::quarantined);
+  BOOST_TEST(result.response.status == 200);
+  BOOST_TEST(result.response.body == R"({"status":"quarantined"})");
+  BOOST_TEST(!result.meta);
+  BOOST_TEST(inbox.quarantine_depth().value() == 1U);
+  BOOST_TEST(inbox.counts()->pending == 0U);
 }
 
-BOOST_FIXTURE_TEST_CASE(signed_wrong_type_names_the_json_path, Fixture) {
+BOOST_FIXTURE_TEST_CASE(signed_wrong_type_is_quarantined_with_the_json_path, Fixture) {
   std::string body = vrio_body("p-1");
   body.replace(body.find("\"quantity\": 1"), 13, "\"quantity\": \"lots\"");
   const auto result = receiver.handle(signed_request(body), now);
-  BOOST_TEST(result.outcome == ReceiveOutcome::bad_payload);
-  BOOST_TEST(result.response.body.find(R"("path":"webhook_data.shipment.shipment_items[0].quantity")") != std::string::npos,
-             result.response.body);
+  BOOST_TEST(result.outcome == ReceiveOutcome::quarantined);
+  BOOST_TEST(result.log_detail == "webhook_data.shipment.shipment_items[0].quantity: expected an integer");
+  const auto listed = inbox.list_quarantined({});
+  BOOST_REQUIRE(listed && listed->entries.size() == 1U);
+  BOOST_TEST(listed->entries[0].delivery.error.path == "webhook_data.shipment.shipment_items[0].quantity");
 }
 
 BOOST_FIXTURE_TEST_CASE(unsigned_garbage_is_never_parsed, Fixture) {
   auto request = signed_request("not json at all");
   request.headers.set("X-Webhook-Signature", std::string(64, 'f'));
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::bad_signature);
+}
+
+BOOST_AUTO_TEST_CASE(a_quarantine_that_fails_is_503_too) {
+  FailingInbox inbox;
+  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  const auto result = receiver.handle(signed_request(R"({"webhook_event_id":"q-1"})"), now);
+  BOOST_TEST(inbox.quarantines == 1);
+  BOOST_TEST(inbox.claims == 0);
+  BOOST_TEST(result.outcome == ReceiveOutcome::store_unavailable);
+  BOOST_TEST(result.response.status == 503);
+  BOOST_TEST(result.log_detail == "disk I/O error at /var/secret/path.db");
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_record_that_fails_changes_no_answer) {
+  FailingInbox inbox;
+  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  auto request = signed_request(vrio_body("r-1"));
+  request.headers.set("X-Webhook-Signature", std::string(64, '0'));
+  const auto result = receiver.handle(request, now);
+  BOOST_TEST(inbox.refusals == 1);
+  BOOST_TEST(result.outcome == ReceiveOutcome::bad_signature);
+  BOOST_TEST(result.response.status == 401);
+  BOOST_TEST(result.log_detail ==
+             "no signature matches any configured secret: X-Webhook-Signature (not kept in the refused record: down)");
 }
 
 BOOST_AUTO_TEST_CASE(store_failure_is_503_so_the_platform_retries) {
@@ -410,10 +433,11 @@ BOOST_FIXTURE_TEST_CASE(vero_framing_is_checked_before_the_token, VeroFixture) {
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::length_required);
 }
 
-BOOST_FIXTURE_TEST_CASE(vero_bad_json_with_the_token_is_400, VeroFixture) {
+BOOST_FIXTURE_TEST_CASE(vero_bad_json_with_the_token_is_quarantined, VeroFixture) {
   const auto result = receiver.handle(vero_request(R"({"type":"sent","user":)"), now);
-  BOOST_TEST(result.outcome == ReceiveOutcome::bad_payload);
-  BOOST_TEST(result.response.status == 400);
+  BOOST_TEST(result.outcome == ReceiveOutcome::quarantined);
+  BOOST_TEST(result.response.status == 200);
+  BOOST_TEST(inbox.quarantine_depth().value() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
@@ -421,19 +445,19 @@ BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
   MemoryInbox inbox;
   const Receiver receiver{verifier_for(Scheme::ordergroove, secret), meta_parser(Platform::ordergroove), inbox};
   const std::string body = sample_body("ordergroove/subscription.create.json");
-  const auto result = receiver.handle(signed_for(Scheme::ordergroove, secret, body), now);
+  const auto result = receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
   BOOST_REQUIRE(result.meta);
   BOOST_TEST(result.meta->platform == Platform::ordergroove);
   BOOST_TEST(result.meta->type == "subscription.create");
-  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now).outcome == ReceiveOutcome::duplicate);
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now).outcome == ReceiveOutcome::duplicate);
 
-  auto other_secret = signed_for(Scheme::ordergroove, "another-secret", body);
+  auto other_secret = signed_for(Scheme::ordergroove, "another-secret", body, now);
   const auto refused = receiver.handle(other_secret, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
   BOOST_TEST(refused.response.body ==
              R"({"error":{"code":"bad_signature","message":"no signature matches any configured secret: Ordergroove-Signature","reason":"no_matching_signature","header":"Ordergroove-Signature"}})");
-  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body), now + std::chrono::seconds(301)).outcome ==
+  BOOST_TEST(receiver.handle(signed_for(Scheme::ordergroove, secret, body, now), now + std::chrono::seconds(301)).outcome ==
              ReceiveOutcome::bad_signature);
 }
 
@@ -442,13 +466,13 @@ BOOST_AUTO_TEST_CASE(store_delivery_is_authenticated_by_its_token_scheme) {
   MemoryInbox inbox;
   const Receiver receiver{verifier_for(Scheme::store, token), meta_parser(Platform::store), inbox};
   const std::string body = sample_body("store/order.created.json");
-  const auto result = receiver.handle(signed_for(Scheme::store, token, body), now);
+  const auto result = receiver.handle(signed_for(Scheme::store, token, body, now), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
   BOOST_REQUIRE(result.meta);
   BOOST_TEST(result.meta->platform == Platform::store);
   BOOST_TEST(result.meta->type == "order.created");
 
-  auto wrong = signed_for(Scheme::store, token, body);
+  auto wrong = signed_for(Scheme::store, token, body, now);
   wrong.headers.set("X-Store-Webhook-Token", "store-admin-token-for-tesTs");
   const auto refused = receiver.handle(wrong, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
@@ -465,7 +489,7 @@ BOOST_AUTO_TEST_CASE(guard_and_signature_together_need_both) {
   config.allowed_networks.push_back(*network);
   const Receiver receiver{Authenticator(SourceGuard(std::move(config)), verifier_for(Scheme::store, token)),
                           meta_parser(Platform::store), inbox};
-  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"));
+  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"), now);
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::source_not_allowed);
   request.peer = "192.0.2.40";
   auto unsigned_request = request;
@@ -480,7 +504,7 @@ BOOST_AUTO_TEST_CASE(every_outcome_has_one_status) {
       {ReceiveOutcome::method_not_allowed, 405}, {ReceiveOutcome::length_required, 411},
       {ReceiveOutcome::unsupported_encoding, 415}, {ReceiveOutcome::bad_framing, 400},
       {ReceiveOutcome::headers_too_large, 431},  {ReceiveOutcome::too_large, 413},
-      {ReceiveOutcome::bad_signature, 401},      {ReceiveOutcome::bad_payload, 400},
+      {ReceiveOutcome::bad_signature, 401},      {ReceiveOutcome::quarantined, 200},
       {ReceiveOutcome::bad_token, 401},          {ReceiveOutcome::source_not_allowed, 403},
       {ReceiveOutcome::store_unavailable, 503},
   };

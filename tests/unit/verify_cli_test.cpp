@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hookline/verify.hpp"
@@ -151,18 +152,73 @@ BOOST_AUTO_TEST_CASE(rotation_from_a_secret_file) {
   BOOST_TEST(valid.exit_code == 0, valid.err);
 }
 
+// GitHub's documented test values, from "Validating webhook deliveries"
+// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries): a secret with spaces.
+constexpr std::string_view github_secret = "It's a Secret to Everybody";
+constexpr std::string_view github_payload = "Hello, World!";
+const std::string github_signature =
+    " -H 'X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17'";
+
+/// The scratch directory's file `name` holding `content`, as a quoted shell argument.
+std::string write_file(const Scratch& scratch, const std::string& name, std::string_view content) {
+  std::ofstream(scratch.dir / name, std::ios::binary) << content;
+  return " '" + (scratch.dir / name).string() + "'";
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_with_spaces_verifies_from_a_whole_environment_variable) {
+  const Scratch scratch;
+  const auto payload = write_file(scratch, "hello.txt", github_payload);
+  ::setenv("HOOKLINE_TEST_SECRET", std::string(github_secret).c_str(), 1);
+  const auto valid = scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload);
+  BOOST_TEST(valid.exit_code == 0, valid.err);
+  BOOST_TEST(valid.out == "valid\n");
+  const auto signed_run = scratch.run("sign --scheme github --secret-env HOOKLINE_TEST_SECRET" + payload);
+  BOOST_TEST(signed_run.out ==
+             "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n");
+  // One word of it is not the secret: nothing is split off.
+  ::setenv("HOOKLINE_TEST_SECRET", "It's", 1);
+  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_with_spaces_verifies_from_a_secret_file_with_crlf_lines) {
+  const Scratch scratch;
+  const auto payload = write_file(scratch, "hello.txt", github_payload);
+  const auto file = write_file(scratch, "secrets", "\r\nanother secret\r\n\r\nIt's a Secret to Everybody\r\n");
+  const auto valid = scratch.run("verify --scheme github --secret-file" + file + github_signature + payload);
+  BOOST_TEST(valid.exit_code == 0, valid.err);
+  const auto trailing_space = write_file(scratch, "spaced", "It's a Secret to Everybody \n");
+  BOOST_TEST(scratch.run("verify --scheme github --secret-file" + trailing_space + github_signature + payload).exit_code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(rotation_with_two_variables_verifies_either_and_signs_with_the_first) {
+  const Scratch scratch;
+  const auto payload = write_file(scratch, "hello.txt", github_payload);
+  ::setenv("HOOKLINE_TEST_SECRET", "the new secret, with spaces", 1);
+  ::setenv("HOOKLINE_TEST_PREVIOUS", std::string(github_secret).c_str(), 1);
+  const std::string both = " --secret-env HOOKLINE_TEST_SECRET --secret-env HOOKLINE_TEST_PREVIOUS";
+  const auto old_signature = scratch.run("verify --scheme github" + both + github_signature + payload);
+  BOOST_TEST(old_signature.exit_code == 0, old_signature.err);
+  const auto signed_run = scratch.run("sign --scheme github" + both + payload);
+  BOOST_TEST_REQUIRE(signed_run.exit_code == 0);
+  const auto new_signature = as_header_flags(signed_run.out);
+  BOOST_TEST(new_signature != github_signature);
+  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + new_signature + payload).exit_code == 0);
+  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
   const Scratch scratch;
   const std::string body = " '" + scratch.body.string() + "'";
   const std::string header = " -H 'X-Webhook-Signature: 00'";
   ::unsetenv("HOOKLINE_TEST_UNSET");
-  ::setenv("HOOKLINE_TEST_BLANK", "  \n ", 1);
+  ::setenv("HOOKLINE_TEST_BLANK", "", 1);
   ::setenv("HOOKLINE_TEST_SECRET", "whsec_not base64", 1);
 
   const std::vector<std::pair<std::string, std::string>> cases{
       {"verify --scheme vrio --secret-env HOOKLINE_TEST_UNSET" + header + body, "not set"},
-      {"verify --scheme vrio --secret-env HOOKLINE_TEST_BLANK" + header + body, "holds no secret"},
-      {"verify --scheme vrio" + header + body, "exactly one of"},
+      {"verify --scheme vrio --secret-env HOOKLINE_TEST_BLANK" + header + body, "HOOKLINE_TEST_BLANK is empty"},
+      {"verify --scheme vrio" + header + body, "give --secret-env VAR or --secret-file FILE"},
+      {"verify --scheme vrio --secret-file" + write_file(scratch, "empty", "\n\r\n") + header + body, "holds no secret"},
       {"verify --scheme nope --secret-env HOOKLINE_TEST_SECRET" + header + body, "unknown scheme"},
       {"verify --scheme vrio --secret-env HOOKLINE_TEST_SECRET -H 'no colon'" + body, "Name: value"},
       {"verify --scheme vrio --secret-env HOOKLINE_TEST_SECRET" + header + " '" + (scratch.dir / "absent").string() + "'",

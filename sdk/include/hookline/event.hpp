@@ -3,9 +3,13 @@
 /// What every webhook event has, whichever platform sent it.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "hookline/result.hpp"
 
 namespace hookline {
 
@@ -41,6 +45,27 @@ struct EventMeta {
   std::chrono::sys_seconds occurred_at{};
   /// The entity the event is about, e.g. "shipment:251606"; empty when it is about none.
   std::string entity;
+};
+
+/// How a receiver reads the bodies of one platform: the platform (the quarantine and the refused
+/// record name it) and the function that extracts an EventMeta from a verified body. Made by
+/// meta_parser() (hookline/parse.hpp) or vrio_meta_parser() (hookline/receiver.hpp).
+class MetaParser {
+ public:
+  /// The function that reads a body's EventMeta, or says where and why it cannot.
+  using Function = std::function<Result<EventMeta, ParseError>(std::string_view body)>;
+
+  /// Reads bodies of `platform` with `parse`.
+  MetaParser(Platform platform, Function parse) : platform_(platform), parse_(std::move(parse)) {}
+
+  /// The platform whose bodies this reads.
+  [[nodiscard]] Platform platform() const noexcept { return platform_; }
+  /// The body's EventMeta, or the ParseError that names its JSON path.
+  [[nodiscard]] Result<EventMeta, ParseError> operator()(std::string_view body) const { return parse_(body); }
+
+ private:
+  Platform platform_;
+  Function parse_;
 };
 
 }  // namespace hookline

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// The durable inbox: events are claimed by (platform, event id) before the sender gets its 2xx,
-/// then taken by the dispatcher, one entity at a time, until handled or dead-lettered.
+/// then taken by the dispatcher, one entity at a time, until handled or dead-lettered. With the
+/// quarantine and the refused record it makes a ReceiverStore, everything a Receiver writes.
 
 #include <chrono>
 #include <cstddef>
@@ -16,18 +17,12 @@
 #include <vector>
 
 #include "hookline/event.hpp"
+#include "hookline/quarantine.hpp"
+#include "hookline/refused_record.hpp"
 #include "hookline/result.hpp"
+#include "hookline/storage.hpp"
 
 namespace hookline {
-
-/// Why the store could not do what was asked; the HTTP layer answers 503 so that the sender retries.
-struct StoreError {
-  /// What failed, e.g. "commit failed: database or disk is full".
-  std::string message;
-
-  /// The message, for logs.
-  [[nodiscard]] const std::string& to_string() const noexcept { return message; }
-};
 
 /// What claim() did with an event.
 enum class ClaimOutcome {
@@ -164,10 +159,17 @@ class InboxStore {
   AcceptedListener listener_;
 };
 
-/// An inbox in memory, for tests and for receivers that accept losing events on a crash.
-class MemoryInbox final : public InboxStore {
+/// Everything a Receiver writes: claims into the inbox, deliveries that authenticate but do not
+/// parse into the quarantine, and deliveries refused for authentication into the refused record.
+/// A durable backend keeps the three in one database.
+class ReceiverStore : public InboxStore, public QuarantineStore, public RefusedRecord {};
+
+/// An inbox, a quarantine and a refused record in memory, for tests and for receivers that accept
+/// losing events on a crash.
+class MemoryInbox final : public ReceiverStore {
  public:
-  MemoryInbox();
+  /// An empty store whose refused record keeps within `refused_limits`.
+  explicit MemoryInbox(RefusedLimits refused_limits = {});
   ~MemoryInbox() override;
 
   [[nodiscard]] Result<ClaimOutcome, StoreError> claim(const EventMeta& meta, std::string_view body,
@@ -182,6 +184,19 @@ class MemoryInbox final : public InboxStore {
                                                               std::chrono::seconds retention) override;
   [[nodiscard]] Result<InboxCounts, StoreError> counts() override;
   [[nodiscard]] Result<std::size_t, StoreError> recover_in_flight() override;
+
+  [[nodiscard]] Result<QuarantineOutcome, StoreError> quarantine(const QuarantinedDelivery& delivery) override;
+  [[nodiscard]] Result<Page<QuarantineEntry>, StoreError> list_quarantined(const PageRequest& request) override;
+  [[nodiscard]] Result<std::optional<QuarantineEntry>, StoreError> find_quarantined(QuarantineId id) override;
+  [[nodiscard]] Result<bool, StoreError> record_replay_failure(QuarantineId id, const ParseError& error) override;
+  [[nodiscard]] Result<bool, StoreError> remove_quarantined(QuarantineId id) override;
+  [[nodiscard]] Result<std::size_t, StoreError> quarantine_depth() override;
+
+  [[nodiscard]] Result<bool, StoreError> record_refused(const RefusedDelivery& delivery) override;
+  [[nodiscard]] Result<Page<RefusedEntry>, StoreError> list_refused(const PageRequest& request) override;
+  [[nodiscard]] Result<std::optional<RefusedEntry>, StoreError> find_refused(RefusedId id) override;
+  [[nodiscard]] Result<bool, StoreError> remove_refused(RefusedId id) override;
+  [[nodiscard]] Result<RefusedCounts, StoreError> refused_counts() override;
 
  private:
   struct State;

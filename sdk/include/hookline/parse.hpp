@@ -3,7 +3,7 @@
 /// One entry point for every platform: tell which platform sent a body, parse it into that
 /// platform's typed event, and make the EventMeta parser an HTTP receiver needs.
 
-#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -60,10 +60,14 @@ struct AnyParseOptions {
 /// The event as `hookline inspect` prints it (the platform's to_json()).
 [[nodiscard]] std::string to_json(const AnyEvent& event);
 
-/// Parses a verified body into its EventMeta; the same type as the receiver's MetaParser.
-using EventMetaParser = std::function<Result<EventMeta, ParseError>(std::string_view body)>;
+/// The MetaParser of `platform` (hookline/event.hpp): parse_any(platform, body, options), then meta_of().
+[[nodiscard]] MetaParser meta_parser(Platform platform, AnyParseOptions options = {});
 
-/// The EventMetaParser of `platform`: parse_any(platform, body, options), then meta_of().
-[[nodiscard]] EventMetaParser meta_parser(Platform platform, AnyParseOptions options = {});
+/// The event id a body of `platform` names, read tolerantly from the platform's documented id
+/// field at the top level (VRIO `webhook_event_id`, Ordergroove `id`, store `event_id`; a
+/// non-empty string or an integer), even when the rest of the body is wrong or cut short; none
+/// when it cannot be read, and always none for Vero, whose bodies carry no id. The quarantine
+/// keys a body that does not parse by it.
+[[nodiscard]] std::optional<std::string> probe_event_id(Platform platform, std::string_view body);
 
 }  // namespace hookline

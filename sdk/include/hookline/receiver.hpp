@@ -8,6 +8,7 @@
 /// | outcome              | status | when |
 /// |----------------------|--------|------|
 /// | accepted / duplicate | 200    | claim() returned: the event is durable (`{"status":"accepted"}` / `"duplicate"`) |
+/// | quarantined          | 200    | authentic, but the meta parser refused the body: it is durably in the store's quarantine (`{"status":"quarantined"}`) and never handled until replay_quarantined() parses it |
 /// | method_not_allowed   | 405    | not POST (with `Allow: POST`) |
 /// | length_required      | 411    | a body-carrying request without Content-Length, or with any Transfer-Encoding: by RFC 9112 §6.3 a transfer coding, not Content-Length, then frames the body, so the length is not defined in advance |
 /// | unsupported_encoding | 415    | any Content-Encoding (RFC 9110 §15.5.16: 415 covers a content coding the server refuses); hookline never decompresses |
@@ -17,13 +18,17 @@
 /// | bad_signature        | 401    | the Verifier refused; the body names the reason kind and header, never a secret |
 /// | bad_token            | 401    | the SourceGuard found no token, or a wrong one; the body names the reason, never a token |
 /// | source_not_allowed   | 403    | the SourceGuard refused the peer address (from the socket) |
-/// | bad_payload          | 400    | the meta parser refused the verified body; the body names the JSON path and the problem |
-/// | store_unavailable    | 503    | the InboxStore failed: nothing was acknowledged, so the platform may retry (`Retry-After: 1`) |
+/// | store_unavailable    | 503    | the ReceiverStore failed to claim or quarantine: nothing was acknowledged, so the platform may retry (`Retry-After: 1`) |
 ///
 /// Checks run in that order: method, framing, size, authentication (the SourceGuard's address, then
 /// its token, then the signature), payload, store. An unauthenticated body is never parsed.
 /// Refusals of framing, headers and size also ask for the connection to be closed, since the body
 /// may still be on the wire.
+///
+/// Nothing authentic is lost: a body that authenticates is either claimed or quarantined, and a
+/// delivery refused for authentication (bad_signature, bad_token, source_not_allowed) is kept in
+/// the store's bounded refused record, so that retry_refused() can verify it again once the right
+/// secret is configured. Both are answered as above whether or not the record could keep it.
 ///
 /// Authentication is an Authenticator: a Verifier for senders that sign (VRIO, Ordergroove, the
 /// store, Standard Webhooks ...), a SourceGuard for Vero, which signs nothing, or both. Mounting
@@ -41,7 +46,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +55,8 @@
 #include "hookline/event.hpp"
 #include "hookline/headers.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/quarantine.hpp"
+#include "hookline/refused_record.hpp"
 #include "hookline/result.hpp"
 #include "hookline/source_guard.hpp"
 #include "hookline/verify.hpp"
@@ -106,7 +112,7 @@ enum class ReceiveOutcome {
   bad_signature,         ///< 401: the Verifier refused the signature
   bad_token,             ///< 401: the SourceGuard found no token or a wrong one
   source_not_allowed,    ///< 403: the SourceGuard refused the peer address
-  bad_payload,           ///< 400
+  quarantined,           ///< 200: authentic but unparseable, durably quarantined, never handled
   store_unavailable,     ///< 503
 };
 
@@ -133,7 +139,8 @@ struct ReceiveResult {
   HttpResponse response;
   /// The event's platform-neutral facts, when the body was verified and parsed.
   std::optional<EventMeta> meta;
-  /// More detail for logs only, never sent (e.g. the store's error message); may be empty.
+  /// More detail for logs only, never sent: the store's error message, the parse error of a
+  /// quarantined body ("path: message"), or a refusal's sentence; may be empty.
   std::string log_detail;
 };
 
@@ -146,7 +153,7 @@ using ErrorField = std::pair<std::string, std::string>;
 [[nodiscard]] HttpResponse error_response(int status, std::string_view code, std::string_view message,
                                           const std::vector<ErrorField>& fields = {});
 
-/// Builds the response for an outcome: status from http_status(), `{"status":"accepted"|"duplicate"}`
+/// Builds the response for an outcome: status from http_status(), `{"status":"accepted"|"duplicate"|"quarantined"}`
 /// or an error_response() whose code is the outcome's name and whose message is `message` (a
 /// sentence of the outcome's own when empty), and its headers.
 [[nodiscard]] ReceiveResult make_result(ReceiveOutcome outcome, std::string_view message = {},
@@ -158,10 +165,7 @@ using ErrorField = std::pair<std::string, std::string>;
 [[nodiscard]] std::optional<ReceiveResult> screen_headers(std::string_view method, const Headers& headers,
                                                           const ReceiverLimits& limits);
 
-/// Extracts the platform-neutral facts from a verified body; one per platform.
-using MetaParser = std::function<Result<EventMeta, ParseError>(std::string_view body)>;
-
-/// The MetaParser for VRIO webhooks (vrio::parse(body, options).meta()).
+/// The MetaParser (hookline/event.hpp) for VRIO webhooks (vrio::parse(body, options).meta()).
 [[nodiscard]] MetaParser vrio_meta_parser(vrio::ParseOptions options = {});
 
 /// How a Receiver authenticates a delivery: by signature (a Verifier), by source (a SourceGuard:
@@ -179,7 +183,8 @@ class Authenticator {
   Authenticator(SourceGuard guard, Verifier verifier);
 
   /// Checks `request` at `now`: the guard's address and token, then the signature. The refusal
-  /// (bad_token, source_not_allowed or bad_signature, with its reason), or nullopt when authentic.
+  /// (bad_token, source_not_allowed or bad_signature, with its reason; its sentence also in
+  /// log_detail), or nullopt when authentic.
   [[nodiscard]] std::optional<ReceiveResult> refusal(const HttpRequest& request, std::chrono::sys_seconds now) const;
 
  private:
@@ -187,25 +192,74 @@ class Authenticator {
   std::optional<Verifier> verifier_;
 };
 
-/// Turns webhook requests of one platform into durable claims and responses. Thread-safe: handle()
-/// may run on any number of threads at once.
+/// What became of a kept delivery that Receiver::replay_quarantined() or retry_refused() took up.
+struct RecoveryResult {
+  /// accepted or duplicate: claimed into the inbox (a duplicate when its event id was there
+  /// already), and no longer kept where it was. quarantined: it does not parse; a replay recorded
+  /// the new error on its entry, a retry that now authenticates moved it to the quarantine.
+  /// bad_signature, bad_token or source_not_allowed: a retry that still does not authenticate, left
+  /// in the refused record as it was.
+  ReceiveOutcome outcome = ReceiveOutcome::accepted;
+  /// The event's facts, when it parsed.
+  std::optional<EventMeta> meta;
+  /// Why it is still kept: the parse error ("path: message") or the refusal's sentence; empty once claimed.
+  std::string detail;
+};
+
+/// Why a replay or a retry could not be made.
+struct RecoveryError {
+  /// What went wrong.
+  enum class Kind {
+    not_found,          ///< no delivery with this id is kept
+    other_platform,     ///< the delivery came to a receiver of another platform: ask that one
+    store_unavailable,  ///< the store failed; whatever was done is safe to do again
+  };
+  /// What went wrong.
+  Kind kind = Kind::not_found;
+  /// A sentence for the operator.
+  std::string message;
+};
+
+/// Turns webhook requests of one platform into durable claims and responses, quarantines what
+/// authenticates but does not parse, and records what is refused for authentication. Thread-safe:
+/// handle() and the recovery calls may run on any number of threads at once.
 class Receiver {
  public:
   /// A receiver that authenticates with `authenticator` (a Verifier, a SourceGuard or both), reads
-  /// the facts with `parser` and claims into `store`, which must outlive it.
-  Receiver(Authenticator authenticator, MetaParser parser, InboxStore& store, ReceiverLimits limits = {});
+  /// the facts with `parser` and writes into `store`, which must outlive it.
+  Receiver(Authenticator authenticator, MetaParser parser, ReceiverStore& store, ReceiverLimits limits = {});
 
   /// Decides the response to `request` at time `now` (for timestamped signatures). Returns 2xx
-  /// only after the store's claim() returned.
+  /// only after the store's claim() or quarantine() returned.
   [[nodiscard]] ReceiveResult handle(const HttpRequest& request, std::chrono::sys_seconds now) const;
 
+  /// Parses the quarantined delivery `id` again, with this receiver's parser: parsed, it is claimed
+  /// into the inbox (exactly once by its event id: a duplicate when it is there already), handled
+  /// as any claim, and removed from the quarantine; still unparseable, the new error is recorded on
+  /// its entry. `now` is the claim's receive time.
+  [[nodiscard]] Result<RecoveryResult, RecoveryError> replay_quarantined(QuarantineId id,
+                                                                         std::chrono::sys_seconds now) const;
+
+  /// Authenticates the refused delivery `id` again, with the authenticator this receiver has now, at
+  /// the time it was received (for timestamp tolerance). Authentic, it is claimed into the inbox
+  /// exactly once (or quarantined, when it does not parse) and removed from the refused record;
+  /// still refused, it stays there. `now` is the claim's receive time.
+  [[nodiscard]] Result<RecoveryResult, RecoveryError> retry_refused(RefusedId id, std::chrono::sys_seconds now) const;
+
+  /// The platform whose deliveries this receiver takes.
+  [[nodiscard]] Platform platform() const noexcept { return parser_.platform(); }
   /// The limits this receiver enforces.
   [[nodiscard]] const ReceiverLimits& limits() const noexcept { return limits_; }
 
  private:
+  /// Parses an authentic body and claims it, or quarantines it when it does not parse.
+  [[nodiscard]] ReceiveResult admit(const std::string& body, const Headers& headers, std::chrono::sys_seconds now) const;
+  /// Keeps a request refused for authentication in the refused record; notes a failure in log_detail.
+  void keep_refused(const HttpRequest& request, ReceiveResult& refusal, std::chrono::sys_seconds now) const;
+
   Authenticator authenticator_;
   MetaParser parser_;
-  InboxStore* store_;
+  ReceiverStore* store_;
   ReceiverLimits limits_;
 };
 

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "hookline/inbox.hpp"
 
@@ -22,6 +24,10 @@ struct SqliteInboxOptions {
   std::chrono::milliseconds busy_timeout{5000};
   /// A cap on the database size; claims fail with a StoreError (so senders retry) once it is full.
   std::optional<std::uint64_t> max_size_bytes;
+  /// How much the refused record keeps.
+  RefusedLimits refused;
+  /// Told, once per file, when open() narrowed a database file that others could read to 0600.
+  std::function<void(std::string_view note)> warn;
 };
 
 /// Counters of the group committer, for metrics and benchmarks.
@@ -31,7 +37,9 @@ struct CommitStats {
   std::uint64_t claims = 0;   ///< claims answered as durable
 };
 
-/// An InboxStore in a SQLite file. Claims and handling outcomes go to one committer thread that writes
+/// A ReceiverStore in a SQLite file: the inbox, the quarantine and the refused record in one
+/// database, its files mode 0600 and locked against a second process for as long as it is open.
+/// Inbox: an InboxStore in a SQLite file. Claims and handling outcomes go to one committer thread that writes
 /// each batch of them in one transaction; a syncer thread syncs the write-ahead log while the next
 /// batch is written, and a claim is answered only once the log holding it is synced (what
 /// synchronous=FULL gives, without making the next batch wait for the disk). The batch after that
@@ -39,10 +47,16 @@ struct CommitStats {
 /// at commit: one lost in a power cut (never in a process crash) only means that an entry is handled
 /// again. The dispatcher takes only synced entries. The destructor answers every queued write before
 /// it closes the file.
-class SqliteInbox final : public InboxStore {
+/// Quarantine: a delivery is quarantined through the same committer and answered once synced, like a
+/// claim. Refused record: each delivery is one transaction on a connection of its own, committed
+/// without a sync (it survives a process crash, maybe not a power cut); an insert deletes the
+/// oldest entries over the limits in the same transaction, their ids and sizes known from memory.
+class SqliteInbox final : public ReceiverStore {
  public:
-  /// Opens (creating if needed) the database at `path`, for this process only. Being in flight is
-  /// kept in memory, so entries a previous process left in flight are simply pending.
+  /// Opens (creating if needed) the database at `path`, for this process only: fails when another
+  /// process holds it (see DatabaseLock in hookline/sqlite_files.hpp), creates its files mode 0600
+  /// and narrows wider ones (telling options.warn). Being in flight is kept in memory, so entries a
+  /// previous process left in flight are simply pending.
   [[nodiscard]] static Result<std::unique_ptr<SqliteInbox>, StoreError> open(const std::filesystem::path& path,
                                                                              SqliteInboxOptions options = {});
   ~SqliteInbox() override;
@@ -59,6 +73,19 @@ class SqliteInbox final : public InboxStore {
                                                               std::chrono::seconds retention) override;
   [[nodiscard]] Result<InboxCounts, StoreError> counts() override;
   [[nodiscard]] Result<std::size_t, StoreError> recover_in_flight() override;
+
+  [[nodiscard]] Result<QuarantineOutcome, StoreError> quarantine(const QuarantinedDelivery& delivery) override;
+  [[nodiscard]] Result<Page<QuarantineEntry>, StoreError> list_quarantined(const PageRequest& request) override;
+  [[nodiscard]] Result<std::optional<QuarantineEntry>, StoreError> find_quarantined(QuarantineId id) override;
+  [[nodiscard]] Result<bool, StoreError> record_replay_failure(QuarantineId id, const ParseError& error) override;
+  [[nodiscard]] Result<bool, StoreError> remove_quarantined(QuarantineId id) override;
+  [[nodiscard]] Result<std::size_t, StoreError> quarantine_depth() override;
+
+  [[nodiscard]] Result<bool, StoreError> record_refused(const RefusedDelivery& delivery) override;
+  [[nodiscard]] Result<Page<RefusedEntry>, StoreError> list_refused(const PageRequest& request) override;
+  [[nodiscard]] Result<std::optional<RefusedEntry>, StoreError> find_refused(RefusedId id) override;
+  [[nodiscard]] Result<bool, StoreError> remove_refused(RefusedId id) override;
+  [[nodiscard]] Result<RefusedCounts, StoreError> refused_counts() override;
 
   /// How many batches and claims the committer has written so far.
   [[nodiscard]] CommitStats commit_stats() const;
