@@ -62,7 +62,9 @@ struct IssuedCertificate {
 /// A certificate authority that lives in a temporary directory for the test's length.
 class ThrowawayAuthority {
  public:
-  ThrowawayAuthority() : key_(new_key()), certificate_(make_certificate("hookline test authority", *key_, nullptr, true)) {
+  /// An authority whose certificate is named `name`.
+  explicit ThrowawayAuthority(const std::string& name = "hookline test authority")
+      : key_(new_key()), certificate_(make_certificate(name, *key_, nullptr, true)) {
     write_certificate(ca_file(), *certificate_, nullptr);
   }
 
@@ -198,10 +200,28 @@ class TlsWire final : public Wire {
     }
     return name;
   }
+  /// Asks the server for a TLS 1.2 renegotiation; true when the server went along with it.
+  [[nodiscard]] bool renegotiate() {
+    ERR_clear_error();
+    const bool renegotiated = SSL_renegotiate(session_) == 1 && SSL_do_handshake(session_) == 1 && read_after_renegotiation();
+    ERR_clear_error();
+    return renegotiated;
+  }
+
   /// The negotiated protocol, e.g. "TLSv1.3".
   [[nodiscard]] std::string protocol() const { return SSL_get_version(session_); }
 
  private:
+  /// A request after a renegotiation is answered (OpenSSL completes it while reading).
+  bool read_after_renegotiation() {
+    const std::string request = "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (SSL_write(session_, request.data(), static_cast<int>(request.size())) <= 0) {
+      return false;
+    }
+    char response[256];
+    return SSL_read(session_, response, sizeof(response)) > 0 && SSL_renegotiate_pending(session_) == 0;
+  }
+
   std::unique_ptr<SSL, decltype(&SSL_free)> owned_;
   SSL* session_;
 };
