@@ -351,8 +351,30 @@ BOOST_DATA_TEST_CASE(a_long_header_line_is_refused_and_the_rest_never_read_as_a_
                                             "\r\nContent-Length: 31\r\n\r\nGET /peer HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_REQUIRE(response);
   BOOST_TEST(response->status == 400);
+  BOOST_TEST(response->body ==
+             R"({"error":{"code":"bad_request","message":"the request line or a header line is malformed or over 8 KiB"}})");
   BOOST_TEST(!connection.read_response(500ms));
   BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_DATA_TEST_CASE(a_request_target_over_8_kib_is_414_with_the_error_body, listeners(), listener) {
+  RunningServer running(listener);
+  auto connection = running.connect();
+  const auto response = connection.exchange(head_only("GET", "/peer?" + std::string(9000, 'q'), ""));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 414);
+  BOOST_TEST(response->body == R"({"error":{"code":"uri_too_long","message":"the request target is over 8 KiB"}})");
+  BOOST_TEST(response->headers.get_all("Content-Length").size() == 1U);
+  BOOST_TEST(connection.closed_by_peer());
+}
+
+BOOST_DATA_TEST_CASE(an_unknown_method_is_a_400_with_the_error_body, listeners(), listener) {
+  RunningServer running(listener);
+  auto connection = running.connect();
+  const auto response = connection.exchange(head_only("BREW", "/peer", ""));
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 400);
+  BOOST_TEST(response->body.find(R"({"error":{"code":"bad_request",)") == 0U, response->body);
 }
 
 BOOST_DATA_TEST_CASE(a_header_line_just_over_the_field_limit_is_431, listeners(), listener) {

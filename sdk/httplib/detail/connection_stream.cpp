@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace hookline::detail {
@@ -61,6 +62,16 @@ void ConnectionStream::begin_request(std::size_t header_budget, std::size_t max_
 void ConnectionStream::begin_body(std::size_t body_budget) {
   allowed_ = consumed_ + body_budget;
   in_head_ = false;
+}
+
+std::optional<int> ConnectionStream::take_unsent_status() {
+  constexpr std::string_view status_line = "HTTP/1.1 ";
+  int status = 0;
+  const bool parsed = pending_.size() >= status_line.size() + 3 && pending_.starts_with(status_line) &&
+                      std::from_chars(pending_.data() + status_line.size(), pending_.data() + status_line.size() + 3, status).ec ==
+                          std::errc{};
+  pending_.clear();
+  return parsed ? std::optional<int>(status) : std::nullopt;
 }
 
 bool ConnectionStream::send_instead(std::string_view bytes) {

@@ -43,6 +43,10 @@ class ConnectionStream final : public httplib::Stream {
   /// connection must send head_syntax_refusal() instead, then close.
   [[nodiscard]] std::optional<HeadSyntaxError> head_error() const noexcept { return head_.error(); }
 
+  /// The status of a response written but not sent yet, which is discarded: cpp-httplib's own bare
+  /// answer to a head it could not parse, to be replaced by one with the error body.
+  [[nodiscard]] std::optional<int> take_unsent_status();
+
   /// Sends `bytes` now, after whatever cpp-httplib wrote was dropped (see head_error()).
   bool send_instead(std::string_view bytes);
 

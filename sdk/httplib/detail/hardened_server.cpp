@@ -204,8 +204,17 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
       refused = true;
       break;
     }
+    if (!context.headers_complete) {
+      // cpp-httplib refused the head itself (a bad request line, a line over 8 KiB) with a bare
+      // status: the same answer goes out with the one error body. Unread bytes follow: close.
+      if (const auto status = stream.take_unsent_status()) {
+        stream.send_instead(serialize_closing_response(unreadable_head_refusal(*status)));
+      }
+      refused = true;
+      break;
+    }
     const bool sent = stream.flush();
-    refused = context.close_after || !context.headers_complete;
+    refused = context.close_after;
     if (!ok || !sent || connection_closed || refused || stream.broken()) {
       break;
     }

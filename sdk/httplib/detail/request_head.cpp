@@ -57,8 +57,19 @@ HttpResponse head_syntax_refusal(HeadSyntaxError error) {
   return response;
 }
 
+HttpResponse unreadable_head_refusal(int status) {
+  auto response = status == 414 ? error_response(414, "uri_too_long", "the request target is over 8 KiB")
+                  : status >= 500 ? error_response(500, "internal", "internal error")
+                                  : error_response(400, "bad_request", "the request line or a header line is malformed or over 8 KiB");
+  response.close_connection = true;
+  return response;
+}
+
 std::string serialize_closing_response(const HttpResponse& response) {
-  std::string bytes = "HTTP/1.1 " + std::to_string(response.status) + (response.status == 400 ? " Bad Request" : " Error");
+  const std::string_view reason = response.status == 400   ? " Bad Request"
+                                  : response.status == 414 ? " URI Too Long"
+                                                           : " Internal Server Error";
+  std::string bytes = "HTTP/1.1 " + std::to_string(response.status) + std::string(reason);
   bytes += "\r\nContent-Type: " + response.content_type;
   bytes += "\r\nContent-Length: " + std::to_string(response.body.size());
   for (const auto& field : response.headers.fields()) {

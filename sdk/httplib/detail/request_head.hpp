@@ -36,9 +36,14 @@ enum class HeadSyntaxError : std::uint8_t {
 /// The 400 that answers a head with `error`: the one error body, and the connection closes.
 [[nodiscard]] HttpResponse head_syntax_refusal(HeadSyntaxError error);
 
-/// The bytes of `response` as an HTTP/1.1 response of its own: status line, Content-Type,
-/// Content-Length, its extra fields, Connection: close, then the body. For answers sent without
-/// cpp-httplib (it never parsed the request).
+/// The answer, in the one error body, for a head cpp-httplib itself could not parse and answered
+/// with a bare `status` (400: a bad request line or a header line over 8 KiB; 414: a request target
+/// over 8 KiB); the connection closes.
+[[nodiscard]] HttpResponse unreadable_head_refusal(int status);
+
+/// The bytes of `response` (a 400, 414 or 500) as an HTTP/1.1 response of its own: status line,
+/// Content-Type, Content-Length, its extra fields, Connection: close, then the body. For answers
+/// sent without cpp-httplib (it never parsed the request).
 [[nodiscard]] std::string serialize_closing_response(const HttpResponse& response);
 
 /// Follows one request head through its bytes. reset() before each request; feed() what the
