@@ -173,12 +173,17 @@ inline std::string head_only(std::string_view method, std::string_view path, std
          "\r\n";
 }
 
+/// The answer of a fresh server on `listener` to `request`.
+inline std::optional<RawResponse> fresh_answer(Listener listener, std::string_view request) {
+  RunningServer running(listener);
+  auto connection = running.connect();
+  return connection.exchange(request);
+}
+
 /// The answer to a new event (`event_id`) sent with the extra header lines `extra` (each ending in
 /// CRLF) to a fresh server on `listener`.
 inline std::optional<RawResponse> deliver_with(Listener listener, std::string_view event_id, std::string_view extra) {
-  RunningServer running(listener);
-  auto connection = running.connect();
-  return connection.exchange(signed_post("/webhooks/vrio", vrio_body(event_id), extra));
+  return fresh_answer(listener, signed_post("/webhooks/vrio", vrio_body(event_id), extra));
 }
 
 }  // namespace hookline::test

@@ -215,8 +215,9 @@ BOOST_AUTO_TEST_CASE(a_stalled_handshake_lets_go_of_its_thread_within_the_read_t
   auto waiting = std::async(std::launch::async, [&running] {
     return tls_connection(running.server.port(), trusting_client()).exchange(hello_request, 4s);
   });
-  BOOST_TEST(stalled.closed_by_peer(3s));
-  BOOST_TEST((std::chrono::steady_clock::now() - started < 2500ms));
+  // Released at the read timeout (1 s), with room for a busy machine.
+  BOOST_TEST(stalled.closed_by_peer(4s));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 3500ms));
   const auto served = waiting.get();
   BOOST_REQUIRE(served);
   BOOST_TEST(served->body == "hello");
@@ -225,16 +226,17 @@ BOOST_AUTO_TEST_CASE(a_stalled_handshake_lets_go_of_its_thread_within_the_read_t
 BOOST_AUTO_TEST_CASE(a_dribbled_handshake_is_cut_off_at_the_read_timeout) {
   HelloServer running(tls_options(server_certificate()));
   const std::string hello = client_hello(trusting_client());
-  BOOST_REQUIRE(hello.size() > 40U);
+  BOOST_REQUIRE(hello.size() > 200U);
   RawConnection dribbler(running.server.port());
   const auto started = std::chrono::steady_clock::now();
   bool closed = false;
-  // One byte every 50 ms: the whole hello would take seconds; each byte keeps the socket busy.
+  // One byte every 50 ms: the whole hello would take over 10 s; each byte keeps the socket busy.
   for (std::size_t at = 0; at < hello.size() && !closed; ++at) {
     closed = !dribbler.send(hello.substr(at, 1)) || dribbler.closed_by_peer(50ms);
   }
   BOOST_TEST(closed);
-  BOOST_TEST((std::chrono::steady_clock::now() - started < 2500ms));
+  // Cut at the read timeout (1 s), with room for a busy machine; the whole hello would take seconds more.
+  BOOST_TEST((std::chrono::steady_clock::now() - started < 3500ms));
 }
 
 BOOST_DATA_TEST_CASE(bad_certificate_or_key_files_are_a_clear_start_error, boost::unit_test::data::make(bad_files), files) {
