@@ -42,6 +42,7 @@ bool ConnectionStream::wait_for_request() {
     if (io.kind == Io::Kind::moved) {
       begin_ = 0;
       end_ = io.bytes;
+      checked_ = 0;
       return true;
     }
     if (io.kind == Io::Kind::ended || SteadyClock::now() >= deadline) {
@@ -57,6 +58,7 @@ void ConnectionStream::begin_request(std::size_t header_budget, std::size_t max_
   deadline_ = SteadyClock::now() + options_.request_timeout;
   head_.reset(max_fields);
   in_head_ = true;
+  checked_ = begin_;
 }
 
 void ConnectionStream::begin_body(std::size_t body_budget) {
@@ -97,15 +99,17 @@ ssize_t ConnectionStream::read(char* out, size_t size) {
   if (begin_ == end_ && !fill()) {
     return -1;
   }
-  const auto n = std::min(size, end_ - begin_);
-  if (in_head_) {
-    head_.feed(std::string_view(buffer_.data() + begin_, n));
+  if (in_head_ && begin_ >= checked_) {
+    // Everything buffered is checked at once (cpp-httplib then takes the head a byte at a time);
+    // the check stops at the head's end, and what follows it is the body's.
+    checked_ = begin_ + head_.feed(std::string_view(buffer_.data() + begin_, end_ - begin_));
     if (head_.error()) {
       broken_ = true;
       return -1;
     }
     in_head_ = !head_.complete();
   }
+  const auto n = std::min(size, end_ - begin_);
   std::memcpy(out, buffer_.data() + begin_, n);
   begin_ += n;
   consumed_ += n;
@@ -182,6 +186,7 @@ bool ConnectionStream::fill() {
     if (io.kind == Io::Kind::moved) {
       begin_ = 0;
       end_ = io.bytes;
+      checked_ = 0;
       return true;
     }
     if (io.kind == Io::Kind::ended) {

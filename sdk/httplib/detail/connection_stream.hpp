@@ -88,6 +88,7 @@ class ConnectionStream final : public httplib::Stream {
   SteadyClock::time_point deadline_{};
   HeadParser head_;
   bool in_head_ = false;
+  std::size_t checked_ = 0;  // buffer_[begin_, checked_) went through head_ already
   mutable std::string pending_;  // written, not yet sent
   mutable std::optional<Address> remote_;
   mutable std::optional<Address> local_;

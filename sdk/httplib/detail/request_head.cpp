@@ -18,6 +18,8 @@ constexpr std::array<bool, 256> token_characters = [] {
 
 bool is_token_character(char c) noexcept { return token_characters[static_cast<unsigned char>(c)]; }
 bool is_whitespace(char c) noexcept { return c == ' ' || c == '\t'; }
+/// The characters that end a run of a request line or a field value: CR, LF and NUL.
+bool is_line_special(char c) noexcept { return c == '\r' || c == '\n' || c == '\0'; }
 
 /// The pseudo fields cpp-httplib 0.11.4 adds to a request from the socket; a client's own copy
 /// would be the one its get_header_value() returns, so a client's are dropped.
@@ -107,85 +109,118 @@ void HeadParser::finish_field() {
   value_.clear();
 }
 
-// cpp-httplib reads the head one byte per read(), so this runs once per byte: one switch, no scan.
+// The connection hands over what it has buffered (usually the whole head at once), so runs of
+// plain characters (a field name, a value) are scanned and copied in one go.
 std::size_t HeadParser::feed(std::string_view bytes) {
-  std::size_t used = 0;
-  while (used < bytes.size() && state_ != State::done && state_ != State::failed) {
-    const char c = bytes[used++];
-    if (c == '\0') {
-      fail(HeadSyntaxError::nul);
-      break;
-    }
+  const char* const first = bytes.data();
+  const char* const last = first + bytes.size();
+  const char* at = first;
+  while (at < last && state_ != State::done && state_ != State::failed) {
     switch (state_) {
-      case State::request_line:
-        if (c == '\r') {
-          state_ = State::request_line_cr;
-        } else if (c == '\n') {
-          fail(HeadSyntaxError::bare_lf);
+      case State::request_line: {
+        at = std::find_if(at, last, is_line_special);
+        if (at < last) {
+          const char c = *at++;
+          end_line(c, State::request_line_cr);
         }
         break;
+      }
+      case State::name: {
+        const char* run = at;
+        at = std::find_if_not(at, last, is_token_character);
+        name_.append(run, at);
+        if (at < last) {
+          const char c = *at++;
+          if (c == ':') {
+            state_ = State::value_start;
+          } else {
+            fail(is_whitespace(c)               ? HeadSyntaxError::space_before_colon
+                 : c == '\r' || c == '\n'       ? HeadSyntaxError::missing_colon
+                 : c == '\0'                    ? HeadSyntaxError::nul
+                                                : HeadSyntaxError::invalid_field_name);
+          }
+        }
+        break;
+      }
+      case State::value_start:
+        at = std::find_if_not(at, last, is_whitespace);
+        if (at < last) {
+          state_ = State::value;
+        }
+        break;
+      case State::value: {
+        const char* run = at;
+        at = std::find_if(at, last, is_line_special);
+        value_.append(run, at);
+        if (at < last) {
+          const char c = *at++;
+          end_line(c, State::value_cr);
+        }
+        break;
+      }
       case State::request_line_cr:
       case State::value_cr:
-        if (c != '\n') {
-          fail(HeadSyntaxError::bare_cr);
-          break;
-        }
-        if (state_ == State::value_cr) {
-          finish_field();
-        }
-        state_ = State::line_start;
-        break;
       case State::line_start:
-        if (c == '\r') {
-          state_ = State::end_cr;
-        } else if (is_token_character(c)) {
-          name_ += c;
-          state_ = State::name;
-        } else if (is_whitespace(c)) {
-          fail(HeadSyntaxError::obsolete_fold);
-        } else {
-          fail(c == '\n' ? HeadSyntaxError::bare_lf : HeadSyntaxError::invalid_field_name);
-        }
-        break;
-      case State::name:
-        if (is_token_character(c)) {
-          name_ += c;
-        } else if (c == ':') {
-          state_ = State::value_start;
-        } else if (is_whitespace(c)) {
-          fail(HeadSyntaxError::space_before_colon);
-        } else {
-          fail(c == '\r' || c == '\n' ? HeadSyntaxError::missing_colon : HeadSyntaxError::invalid_field_name);
-        }
-        break;
-      case State::value_start:
-        if (is_whitespace(c)) {
-          break;
-        }
-        state_ = State::value;
-        [[fallthrough]];
-      case State::value:
-        if (c == '\r') {
-          state_ = State::value_cr;
-        } else if (c == '\n') {
-          fail(HeadSyntaxError::bare_lf);
-        } else {
-          value_ += c;
-        }
-        break;
       case State::end_cr:
-        if (c == '\n') {
-          state_ = State::done;
-        } else {
-          fail(HeadSyntaxError::bare_cr);
-        }
+        step(*at++);
         break;
       case State::done:
       case State::failed:
         break;
     }
   }
-  return used;
+  return static_cast<std::size_t>(at - first);
+}
+
+/// After a run of a request line or value, at `c` (CR, LF or NUL): the CR goes on to `after_cr`.
+void HeadParser::end_line(char c, State after_cr) noexcept {
+  if (c == '\r') {
+    state_ = after_cr;
+  } else {
+    fail(c == '\n' ? HeadSyntaxError::bare_lf : HeadSyntaxError::nul);
+  }
+}
+
+/// The states that take one character at a time: after a CR, and at the start of a line.
+void HeadParser::step(char c) {
+  if (c == '\0') {
+    fail(HeadSyntaxError::nul);
+    return;
+  }
+  switch (state_) {
+    case State::request_line_cr:
+    case State::value_cr:
+      if (c != '\n') {
+        fail(HeadSyntaxError::bare_cr);
+        return;
+      }
+      if (state_ == State::value_cr) {
+        finish_field();
+      }
+      state_ = State::line_start;
+      return;
+    case State::line_start:
+      if (c == '\r') {
+        state_ = State::end_cr;
+      } else if (is_token_character(c)) {
+        name_ += c;
+        state_ = State::name;
+      } else {
+        fail(is_whitespace(c) ? HeadSyntaxError::obsolete_fold
+             : c == '\n'      ? HeadSyntaxError::bare_lf
+                              : HeadSyntaxError::invalid_field_name);
+      }
+      return;
+    case State::end_cr:
+      if (c == '\n') {
+        state_ = State::done;
+      } else {
+        fail(HeadSyntaxError::bare_cr);
+      }
+      return;
+    default:
+      return;
+  }
 }
 
 }  // namespace hookline::detail

@@ -1,6 +1,6 @@
 #pragma once
-// The head of a request (request line and header fields) checked byte by byte as the connection
-// hands it to cpp-httplib, against RFC 9112's syntax, with its fields kept exactly as sent.
+// The head of a request (request line and header fields) checked against RFC 9112's syntax as the
+// connection receives it, before cpp-httplib reads it, with its fields kept exactly as sent.
 //
 // A proxy in front may read a malformed head differently from cpp-httplib 0.11.4 (request
 // smuggling): 0.11.4 takes "Transfer-Encoding : chunked" for a field named "Transfer-Encoding ",
@@ -46,8 +46,8 @@ enum class HeadSyntaxError : std::uint8_t {
 /// sent without cpp-httplib (it never parsed the request).
 [[nodiscard]] std::string serialize_closing_response(const HttpResponse& response);
 
-/// Follows one request head through its bytes. reset() before each request; feed() what the
-/// connection hands out until complete() or error(); take_fields() then gives the fields.
+/// Follows one request head through its bytes. reset() before each request; feed() the bytes as
+/// they arrive, in pieces of any size, until complete() or error(); take_fields() then gives the fields.
 class HeadParser {
  public:
   /// Starts a new head. At most `max_fields` fields are kept (ReceiverLimits::max_header_count + 1
@@ -70,6 +70,8 @@ class HeadParser {
   enum class State : std::uint8_t { request_line, request_line_cr, line_start, name, value_start, value, value_cr, end_cr, done, failed };
 
   void fail(HeadSyntaxError error) noexcept;
+  void end_line(char c, State after_cr) noexcept;
+  void step(char c);
   void finish_field();
 
   State state_ = State::request_line;
