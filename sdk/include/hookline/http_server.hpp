@@ -19,7 +19,7 @@
 ///   HTTPS too: TLS 1.2 at least, Mozilla's "intermediate" ciphers (ECDHE with AES-GCM or
 ///   ChaCha20-Poly1305; TLS 1.3's defaults), no compression, no renegotiation, no session
 ///   resumption, and a handshake that must complete within read_timeout however slowly it comes;
-/// - the request head is checked as RFC 9112 asks, byte by byte as it is read, before cpp-httplib
+/// - the request head is checked as RFC 9112 asks, as it is received and before cpp-httplib
 ///   parses it (a proxy in front may read a malformed head differently: request smuggling):
 ///   whitespace between a field name and its colon, a line that starts with whitespace (obsolete
 ///   folding), a NUL, a CR not followed by LF or a LF not preceded by CR, a field name that is not
