@@ -367,7 +367,7 @@ section_tls() {
   trap stop_started_processes EXIT
   export HOOKLINE_BENCH_SECRET=bench-secret  # the secret of hookline_bench_receiver_load --serve
   local repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" seconds="${HOOKLINE_BENCH_SECONDS:-10}" dir="$work_dir/tls"
-  local rows="" ratios="" inbox listener run db result key
+  local rows="" ratios="" negotiated="" inbox listener run db result key
   declare -A rates p99s errors medians
   rm -rf "$dir" && mkdir -p "$dir"
   throwaway_certificate "$dir"
@@ -378,6 +378,9 @@ section_tls() {
         db=":memory:"
         [[ "$inbox" == durable ]] && db="$dir/inbox-$listener-$run.db"
         serve_load "$listener" "$db" "$dir"
+        if [[ "$listener" == tls && -z "$negotiated" ]]; then
+          negotiated="$(openssl s_client -connect "${serve_url#https://}" </dev/null 2>/dev/null | sed -nE 's/^New, (.*), Cipher is (.*)/\1 with \2/p')"
+        fi
         wrk_load "$serve_url" 32 2 1 >/dev/null
         result="$(wrk_load "$serve_url" 32 "$seconds" 2)"
         stop_process "$started_pid"
@@ -401,8 +404,8 @@ section_tls() {
 
 \`hookline_bench_receiver_load --serve\` (\`tests/bench/receiver_load_bench.cpp\`: a \`WebhookServer\` with a
 VRIO \`Receiver\`, signature and parse, on a durable \`SqliteInbox\` (WAL, synchronous=FULL, group commit)
-or a \`MemoryInbox\`), plain or with \`ServerOptions::tls\` (the adapter's own TLS transport: TLS 1.3,
-a throwaway P-256 certificate made by \`openssl req\`), under wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (2 threads, 32
+or a \`MemoryInbox\`), plain or with \`ServerOptions::tls\` (the adapter's own TLS transport, a throwaway
+P-256 certificate made by \`openssl req\`; \`openssl s_client\` negotiated ${negotiated:-nothing}), under wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (2 threads, 32
 keep-alive connections, \`tests/bench/receiver_load.lua\`: signed unique \`shipment_scheduled\` events)
 for $seconds s after a 2 s warm-up; $repetitions runs of each, plain and TLS alternating, each on a fresh server.
 p99 in ms (wrk); errors are non-2xx answers and socket errors over all runs. wrk and the server
