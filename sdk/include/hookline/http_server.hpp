@@ -25,7 +25,9 @@
 ///   folding), a NUL, a CR not followed by LF or a LF not preceded by CR, a field name that is not
 ///   a token, or a line without a colon is a 400 (`bad_header_syntax`) that closes the connection,
 ///   before routing and before any body byte is read. The fields passed on are the ones sent, byte
-///   for byte (0.11.4 percent-decodes header values);
+///   for byte (0.11.4 percent-decodes header values). A head cpp-httplib refuses itself (a bad
+///   request line or method, a line or a target over 8 KiB) gets its 400 or 414 with the one
+///   error body too, and the connection closes;
 /// - every request is then screened by screen_headers() before any body byte is read (in the
 ///   Expect: 100-continue handler, so no `100 Continue` goes out for a refused request, and in the
 ///   pre-routing handler): Transfer-Encoding, Content-Encoding, a missing, malformed or too large
