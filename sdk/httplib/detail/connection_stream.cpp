@@ -38,14 +38,11 @@ bool ConnectionStream::wait_for_request() {
   }
   const auto deadline = SteadyClock::now() + options_.keep_alive_timeout;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const auto io = transport_.read_some(buffer_.data(), buffer_.size());
-    if (io.kind == Io::Kind::moved) {
-      begin_ = 0;
-      end_ = io.bytes;
-      checked_ = 0;
+    const auto io = receive();
+    if (io == Io::Kind::moved) {
       return true;
     }
-    if (io.kind == Io::Kind::ended || SteadyClock::now() >= deadline) {
+    if (io == Io::Kind::ended || SteadyClock::now() >= deadline) {
       return false;
     }
   }
@@ -182,19 +179,27 @@ bool ConnectionStream::fill() {
   }
   const auto deadline = std::min(SteadyClock::now() + options_.read_timeout, deadline_);
   while (SteadyClock::now() < deadline && !stopping_.load(std::memory_order_relaxed)) {
-    const auto io = transport_.read_some(buffer_.data(), buffer_.size());
-    if (io.kind == Io::Kind::moved) {
-      begin_ = 0;
-      end_ = io.bytes;
-      checked_ = 0;
+    const auto io = receive();
+    if (io == Io::Kind::moved) {
       return true;
     }
-    if (io.kind == Io::Kind::ended) {
+    if (io == Io::Kind::ended) {
       break;
     }
   }
   broken_ = true;
   return false;
+}
+
+/// One read into the (consumed) buffer, which then holds what came.
+Io::Kind ConnectionStream::receive() {
+  const auto io = transport_.read_some(buffer_.data(), buffer_.size());
+  if (io.kind == Io::Kind::moved) {
+    begin_ = 0;
+    end_ = io.bytes;
+    checked_ = 0;
+  }
+  return io.kind;
 }
 
 /// Waits until the socket is ready for `events`, in slices so that a stop is noticed; false on

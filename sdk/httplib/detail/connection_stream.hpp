@@ -74,6 +74,7 @@ class ConnectionStream final : public httplib::Stream {
 
   bool send_all(const char* data, std::size_t size) const;
   bool fill();
+  Io::Kind receive();
   bool poll_until(short events, SteadyClock::time_point deadline, bool stoppable) const;
   Address read_address(int (*ask)(int, sockaddr*, socklen_t*)) const;
 
