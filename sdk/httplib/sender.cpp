@@ -4,6 +4,7 @@
 #include "hookline/sender.hpp"
 
 #include <httplib.h>
+#include <openssl/x509.h>
 
 #include <charconv>
 #include <mutex>
@@ -20,6 +21,8 @@ std::string_view to_string(SendError error) noexcept {
     case SendError::timeout: return "timeout";
     case SendError::write_failed: return "write_failed";
     case SendError::read_failed: return "read_failed";
+    case SendError::tls_failed: return "tls_failed";
+    case SendError::certificate_rejected: return "certificate_rejected";
     case SendError::other: return "other";
   }
   return "other";
@@ -73,7 +76,27 @@ SendError classify(httplib::Error error, std::chrono::steady_clock::duration ela
     case httplib::Error::Connection: return took_the_timeout ? SendError::timeout : SendError::connection_refused;
     case httplib::Error::Read: return took_the_timeout ? SendError::timeout : SendError::read_failed;
     case httplib::Error::Write: return took_the_timeout ? SendError::timeout : SendError::write_failed;
+    case httplib::Error::SSLConnection: return took_the_timeout ? SendError::timeout : SendError::tls_failed;
+    case httplib::Error::SSLLoadingCerts: return SendError::tls_failed;
+    case httplib::Error::SSLServerVerification: return SendError::certificate_rejected;
     default: return SendError::other;
+  }
+}
+
+/// A sentence about a TLS failure.
+std::string describe_tls_failure(httplib::Error error, const httplib::Client& client, const SenderOptions& options) {
+  switch (error) {
+    case httplib::Error::SSLConnection: return "the TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return options.ca_file ? "cannot load CA certificates from " + options.ca_file->string()
+                             : std::string("cannot load the system's CA certificates");
+    case httplib::Error::SSLServerVerification: {
+      const long result = client.get_openssl_verify_result();
+      // A certificate that verifies but names another host fails after verification.
+      return result == X509_V_OK ? std::string("the certificate does not name the host")
+                                 : std::string(X509_verify_cert_error_string(result));
+    }
+    default: return "TLS failed";
   }
 }
 
@@ -104,6 +127,8 @@ struct Sender::Impl {
     client->set_tcp_nodelay(true);
     client->set_follow_location(false);
     client->set_decompress(false);
+    client->enable_server_certificate_verification(true);
+    if (options.ca_file) client->set_ca_cert_path(options.ca_file->string());
     return client;
   }
 
@@ -167,6 +192,9 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
 
   if (!result) {
     attempt.error = classify(result.error(), elapsed, impl_->options.timeout);
+    if (attempt.error == SendError::tls_failed || attempt.error == SendError::certificate_rejected) {
+      attempt.error_detail = describe_tls_failure(result.error(), *client, impl_->options);
+    }
     return attempt;  // the client's socket is in an unknown state: drop it
   }
   attempt.status = result->status;

@@ -9,7 +9,8 @@
 // costs less CPU than the threads above:
 //   hookline_bench_receiver_load --serve 127.0.0.1:8080 /tmp/bench-inbox.db   (or :memory:)
 //   wrk -t2 -c32 -d10s -s tests/bench/receiver_load.lua URL -- samples/vrio/shipment_scheduled.json
-// with URL http://127.0.0.1:8080/webhooks/vrio.
+// with URL http://127.0.0.1:8080/webhooks/vrio; with a PEM certificate chain and key after the
+// database it serves HTTPS (URL https://...), as tests/bench/run-all.sh's tls section does.
 
 #include <benchmark/benchmark.h>
 
@@ -31,6 +32,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -229,8 +231,9 @@ BENCHMARK(BM_durable_receive_over_http)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
-/// Serves durable (or, with ":memory:", in-memory) receives until SIGINT or SIGTERM.
-int serve(std::string_view listen, const std::string& db) {
+/// Serves durable (or, with ":memory:", in-memory) receives until SIGINT or SIGTERM, over TLS
+/// when `tls` is given.
+int serve(std::string_view listen, const std::string& db, std::optional<hookline::TlsFiles> tls) {
   const auto address = hookline::parse_listen_address(listen);
   const std::vector<hookline::Secret> secrets{hookline::Secret(std::string(secret))};
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
@@ -242,13 +245,14 @@ int serve(std::string_view listen, const std::string& db) {
   }
   hookline::MemoryInbox memory;
   if (!address || !verifier || (db != ":memory:" && !sqlite)) {
-    std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|:memory:\n";
+    std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|:memory: [CERT_CHAIN.pem KEY.pem]\n";
     return 2;
   }
   hookline::ReceiverStore& store = sqlite ? static_cast<hookline::ReceiverStore&>(*sqlite) : memory;
   const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
   hookline::ServerOptions options;
   options.listen = *address;
+  options.tls = std::move(tls);
   hookline::WebhookServer server(options);
   server.mount("/webhooks/vrio", receiver);
   sigset_t stop_signals;
@@ -256,8 +260,8 @@ int serve(std::string_view listen, const std::string& db) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  if (!server.start()) {
-    std::cerr << "cannot listen\n";
+  if (const auto started = server.start(); !started) {
+    std::cerr << started.error().message << "\n";
     return 1;
   }
   std::cerr << "listening on " << address->host << ':' << server.port() << std::endl;
@@ -274,8 +278,8 @@ int serve(std::string_view listen, const std::string& db) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string_view(argv[1]) == "--serve") {
-    return serve(argv[2], argv[3]);
+  if ((argc == 4 || argc == 6) && std::string_view(argv[1]) == "--serve") {
+    return serve(argv[2], argv[3], argc == 6 ? std::optional(hookline::TlsFiles{argv[4], argv[5]}) : std::nullopt);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -5,14 +5,15 @@
 # usage: tests/bench/run-all.sh [SECTION...]        (default: every section in SECTIONS)
 # environment: HOOKLINE_BENCH_BUILD_DIR (default build/bench): the Release build used;
 #              HOOKLINE_BENCH_ROUNDS (default 21): timed rounds per measurement, the median is kept;
-#              HOOKLINE_BENCH_SECONDS (default 10): seconds of each receiver measurement;
-#              HOOKLINE_BENCH_REPETITIONS (default 5): runs of each sdk_receiver load, the median is kept;
+#              HOOKLINE_BENCH_SECONDS (default 10): seconds of each receiver and tls measurement;
+#              HOOKLINE_BENCH_REPETITIONS (default 5): runs of each sdk_receiver load and of each tls
+#              configuration, the median is kept;
 #              HOOKLINE_BENCH_BURST_SUBSCRIPTIONS (default 37420: 99,998 events with the
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), Google Benchmark (sdk_receiver), wrk (receiver), curl (receiver,
-# burst); see scripts/install-deps.sh.
+# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head), wrk (receiver,
+# tls), openssl (tls), curl (receiver, burst); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -27,7 +28,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver burst)
+SECTIONS=(sdk sdk_receiver receiver tls http_head burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -36,8 +37,11 @@ log() { echo "run-all: $*" >&2; }
 # build_hookline SECTION...: builds what the sections need (Google Benchmark only for sdk_receiver).
 build_hookline() {
   local targets=(hookline_cli hookline-fulfillment)
-  if [[ " $* " == *" sdk_receiver "* ]]; then
+  if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* ]]; then
     targets+=(hookline_bench_receiver_load)
+  fi
+  if [[ " $* " == *" http_head "* ]]; then
+    targets+=(hookline_bench_http_head)
   fi
   log "building hookline (Release) in $build_dir"
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
@@ -45,6 +49,7 @@ build_hookline() {
   cmake --build "$build_dir" --target "${targets[@]}" -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
   hookline="$build_dir/sdk/cli/hookline"
   receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
+  http_head="$build_dir/tests/bench/hookline_bench_http_head"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
 }
 
@@ -319,6 +324,118 @@ Targets: hookline durable at least the Node receiver's throughput: $(met "${rate
 (${rate[hookline32]} vs ${rate[node32]} events/s), $(met "${rate[hookline256]} >= ${rate[node256]}") at 256 (${rate[hookline256]} vs ${rate[node256]});
 p99 at most 10 ms at 32 connections: $(met "${p99[hookline32]} <= 10") (${p99[hookline32]} ms);
 no request over 2 s at 256 connections: $(met "${max[hookline256]} <= 2000 && ${errors[hookline256]} == 0") (max ${max[hookline256]} ms, ${errors[hookline256]} socket errors).
+MARKDOWN
+}
+
+# --- TLS -----------------------------------------------------------------------------------------
+
+# throwaway_certificate DIR: a self-signed P-256 certificate for 127.0.0.1 (DIR/cert.pem) and its
+# key (DIR/key.pem), made for this run.
+throwaway_certificate() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+
+# serve_load LISTENER DB DIR: starts \`hookline_bench_receiver_load --serve\` (secret "bench-secret") on a
+# free port with DB (a fresh SQLite file, or :memory:), over TLS with DIR's throwaway certificate when
+# LISTENER is tls; waits until it listens; sets $started_pid and $serve_url.
+serve_load() {
+  local listener="$1" db="$2" dir="$3" port scheme=http tls_files=() waited=0
+  port="$(free_port)"
+  if [[ "$listener" == tls ]]; then scheme=https tls_files=("$dir/cert.pem" "$dir/key.pem"); fi
+  start_process "$dir/serve.log" "$receiver_load" --serve "127.0.0.1:$port" "$db" "${tls_files[@]}"
+  until grep -q '^listening on ' "$dir/serve.log"; do
+    if ! kill -0 "$started_pid" 2>/dev/null || ((waited > 100)); then
+      log "hookline_bench_receiver_load --serve did not come up: $(tail -n 3 "$dir/serve.log")"
+      exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  serve_url="$scheme://127.0.0.1:$port"
+}
+
+# median VALUES...: the median of whole or decimal numbers.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# TLS: the SDK's WebhookServer over HTTPS (its own TLS transport) against plain HTTP, under wrk at 32
+# keep-alive connections, with the durable SQLite inbox and with a MemoryInbox (HTTP, TLS, signature
+# and parse alone), several runs of each, plain and TLS alternating.
+section_tls() {
+  require_command wrk "the tls section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
+  require_command openssl "the tls section makes a throwaway certificate with openssl (Debian: apt-get install openssl)"
+  trap stop_started_processes EXIT
+  export HOOKLINE_BENCH_SECRET=bench-secret  # the secret of hookline_bench_receiver_load --serve
+  local repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" seconds="${HOOKLINE_BENCH_SECONDS:-10}" dir="$work_dir/tls"
+  local rows="" ratios="" negotiated="" inbox listener run db result key
+  declare -A rates p99s errors medians
+  rm -rf "$dir" && mkdir -p "$dir"
+  throwaway_certificate "$dir"
+  for inbox in durable memory; do
+    for run in $(seq "$repetitions"); do
+      for listener in plain tls; do
+        log "tls: $inbox inbox, $listener, run $run of $repetitions: 2 s warm-up, then $seconds s"
+        db=":memory:"
+        [[ "$inbox" == durable ]] && db="$dir/inbox-$listener-$run.db"
+        serve_load "$listener" "$db" "$dir"
+        if [[ "$listener" == tls && -z "$negotiated" ]]; then
+          negotiated="$(openssl s_client -connect "${serve_url#https://}" </dev/null 2>/dev/null | sed -nE 's/^New, (.*), Cipher is (.*)/\1 with \2/p')"
+        fi
+        wrk_load "$serve_url" 32 2 1 >/dev/null
+        result="$(wrk_load "$serve_url" 32 "$seconds" 2)"
+        stop_process "$started_pid"
+        rm -f "$dir"/inbox-*.db*
+        key="$inbox$listener"
+        rates[$key]+="$(field events_per_s "$result") " p99s[$key]+="$(field p99_ms "$result") "
+        errors[$key]=$((${errors[$key]:-0} + $(field non_2xx "$result") + $(field socket_errors "$result")))
+      done
+    done
+    for listener in plain tls; do
+      key="$inbox$listener"
+      # shellcheck disable=SC2086 # the runs are a list of numbers
+      medians[$key]="$(median ${rates[$key]})"
+      # shellcheck disable=SC2086
+      rows+="| $([[ "$inbox" == durable ]] && echo "SqliteInbox (durable)" || echo "MemoryInbox") | $listener | $(sed 's/ $//; s/ /, /g' <<<"${rates[$key]}") | ${medians[$key]} | $(median ${p99s[$key]}) | ${errors[$key]} |"$'\n'
+    done
+    ratios+="$([[ "$inbox" == durable ]] && echo "durable" || echo "in memory"): TLS $(awk -v t="${medians[${inbox}tls]}" -v p="${medians[${inbox}plain]}" 'BEGIN { printf "%.2f", t / p }') of plain; "
+  done
+  cat <<MARKDOWN
+## TLS: HTTPS against plain HTTP, in the SDK's server
+
+\`hookline_bench_receiver_load --serve\` (\`tests/bench/receiver_load_bench.cpp\`: a \`WebhookServer\` with a
+VRIO \`Receiver\`, signature and parse, on a durable \`SqliteInbox\` (WAL, synchronous=FULL, group commit)
+or a \`MemoryInbox\`), plain or with \`ServerOptions::tls\` (the adapter's own TLS transport, a throwaway
+P-256 certificate made by \`openssl req\`; \`openssl s_client\` negotiated ${negotiated:-nothing}), under wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (2 threads, 32
+keep-alive connections, \`tests/bench/receiver_load.lua\`: signed unique \`shipment_scheduled\` events)
+for $seconds s after a 2 s warm-up; $repetitions runs of each, plain and TLS alternating, each on a fresh server.
+p99 in ms (wrk); errors are non-2xx answers and socket errors over all runs. wrk and the server
+share the machine's cores, and wrk's own TLS costs it CPU too.
+
+| inbox | listener | events/s of each run | median events/s | median p99 | errors |
+|---|---|---|---:|---:|---:|
+${rows}
+Ratio of the medians: ${ratios%; }.
+MARKDOWN
+}
+
+# --- HTTP head check -------------------------------------------------------------------------------
+
+# HTTP head check: the cost per request of the adapter's RFC 9112 head check, in isolation.
+section_http_head() {
+  local output ns
+  log "http_head: hookline_bench_http_head, median of $rounds repetitions"
+  output="$("$http_head" --benchmark_repetitions="$rounds" --benchmark_report_aggregates_only=true 2>/dev/null)"
+  ns="$(awk '/_median/ { print $4; exit }' <<<"$output")"  # CPU time: the machine may be busy
+  [[ -n "$ns" ]] || { log "no result from hookline_bench_http_head: $output"; exit 1; }
+  cat <<MARKDOWN
+## HTTP head check: per request
+
+\`hookline_bench_http_head\` (\`tests/bench/http_head_bench.cpp\`): the adapter's request head check
+(RFC 9112 field syntax, the fields kept byte for byte) on the 11-line head of a signed VRIO delivery,
+as the connection hands it over after one read: $ns ns of CPU per request (median of $rounds repetitions),
+where a whole request through the SDK receiver takes tens of microseconds.
+
+Target: at most 1 µs per request: $(met "$ns <= 1000") ($ns ns).
 MARKDOWN
 }
 

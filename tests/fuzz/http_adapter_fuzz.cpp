@@ -1,5 +1,5 @@
 // Fuzz harness: the HTTP adapter (WebhookServer: cpp-httplib's request parser behind hookline's socket
-// stream and header screening) fed raw bytes from a client, as the internet would send them. One
+// stream, its head syntax check, route table and header screening) fed raw bytes from a client, as the internet would send them. One
 // server runs for the whole process on 127.0.0.1 with a VRIO receiver (MemoryInbox) at
 // /webhooks/vrio and an application route GET /health (204); limits are small so that fuzzed inputs
 // reach them. Each input is sent on a new connection, whose write side is then shut down, and every

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the HTTP suites: VRIO bodies with chosen ids, signed raw requests, and a
-// plain-socket HTTP/1.1 client on 127.0.0.1 that can also misbehave (chunked, floods, dribbling).
+// raw HTTP/1.1 client on 127.0.0.1 (plain TCP here, TLS with tls_test_support.hpp) that can also
+// misbehave (chunked, floods, dribbling).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -92,38 +94,57 @@ struct RawResponse {
   std::string body;
 };
 
-/// A plain TCP connection to 127.0.0.1, speaking just enough HTTP/1.1 for the tests.
+/// How a RawConnection's bytes move: plain TCP here, TLS in tls_test_support.hpp.
+class Wire {
+ public:
+  explicit Wire(int socket) noexcept : socket_(socket) {}
+  Wire(const Wire&) = delete;
+  Wire& operator=(const Wire&) = delete;
+  virtual ~Wire() { ::close(socket_); }
+  /// Sends a first part of `bytes`; how many, or <= 0 when the peer is gone (or EINTR, with errno).
+  virtual ssize_t send_some(std::string_view bytes) { return ::send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  /// Receives what arrived; <= 0 on EOF or reset.
+  virtual ssize_t receive_some(char* out, std::size_t size) { return ::recv(socket_, out, size, 0); }
+  /// True when received bytes wait inside the wire rather than the socket (decrypted TLS records).
+  [[nodiscard]] virtual bool has_buffered_input() const { return false; }
+  [[nodiscard]] int socket() const noexcept { return socket_; }
+
+ private:
+  int socket_;
+};
+
+/// A TCP socket connected to 127.0.0.1:`port`, with TCP_NODELAY set; throws when nothing listens.
+inline int connect_loopback(std::uint16_t port) {
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (socket < 0) {
+    throw std::runtime_error("socket failed");
+  }
+  const int on = 1;
+  ::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(socket, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(socket);
+    throw std::runtime_error("connect failed");
+  }
+  return socket;
+}
+
+/// A connection to 127.0.0.1 (plain TCP, or TLS over a tls_test_support.hpp wire), speaking just
+/// enough HTTP/1.1 for the tests.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    if (socket_ < 0) {
-      throw std::runtime_error("socket failed");
-    }
-    const int on = 1;
-    ::setsockopt(socket_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(socket_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-      ::close(socket_);
-      throw std::runtime_error("connect failed");
-    }
-  }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-  RawConnection(RawConnection&& other) noexcept
-      : socket_(std::exchange(other.socket_, -1)), pending_(std::move(other.pending_)) {}
-  ~RawConnection() {
-    if (socket_ >= 0) {
-      ::close(socket_);
-    }
-  }
+  /// A plain TCP connection.
+  explicit RawConnection(std::uint16_t port) : wire_(std::make_unique<Wire>(connect_loopback(port))) {}
+  /// A connection over `wire`.
+  explicit RawConnection(std::unique_ptr<Wire> wire) : wire_(std::move(wire)) {}
 
   /// Sends every byte; false when the peer is gone.
   bool send(std::string_view bytes) {
     while (!bytes.empty()) {
-      const auto n = ::send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const auto n = wire_->send_some(bytes);
       if (n <= 0) {
         if (n < 0 && errno == EINTR) {
           continue;
@@ -201,10 +222,10 @@ class RawConnection {
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      pollfd descriptor{socket_, POLLIN, 0};
-      if (::poll(&descriptor, 1, 50) > 0) {
+      pollfd descriptor{wire_->socket(), POLLIN, 0};
+      if (wire_->has_buffered_input() || ::poll(&descriptor, 1, 50) > 0) {
         char sink[4096];
-        const auto n = ::recv(socket_, sink, sizeof(sink), 0);
+        const auto n = wire_->receive_some(sink, sizeof(sink));
         if (n <= 0) {
           return true;
         }
@@ -213,18 +234,21 @@ class RawConnection {
     return false;
   }
 
+  /// The wire, for tests of the transport itself.
+  [[nodiscard]] Wire& wire() noexcept { return *wire_; }
+
  private:
   bool receive(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return false;
     }
-    pollfd descriptor{socket_, POLLIN, 0};
-    if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) {
+    pollfd descriptor{wire_->socket(), POLLIN, 0};
+    if (!wire_->has_buffered_input() && ::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) {
       return false;
     }
     char buffer[16384];
-    const auto n = ::recv(socket_, buffer, sizeof(buffer), 0);
+    const auto n = wire_->receive_some(buffer, sizeof(buffer));
     if (n <= 0) {
       return false;
     }
@@ -232,7 +256,7 @@ class RawConnection {
     return true;
   }
 
-  int socket_;
+  std::unique_ptr<Wire> wire_;
   std::string pending_;
 };
 

@@ -74,8 +74,11 @@ struct HttpRequest {
   Headers headers;
   /// The raw body, byte for byte.
   std::string body;
-  /// The peer's IP address, taken from the socket (never from a header).
+  /// The client's IP address: the socket's peer, or, when that peer is a trusted proxy
+  /// (ServerOptions::trusted_proxies), the client its X-Forwarded-For names. Never from a header otherwise.
   std::string peer;
+  /// The socket's peer address as the adapter accepted it (a proxy's, behind one), for logs.
+  std::string socket_peer;
   /// Query parameters in arrival order.
   std::vector<std::pair<std::string, std::string>> query;
   /// The route pattern's capture groups; [0] is the whole path (application routes only).

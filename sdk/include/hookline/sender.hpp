@@ -6,10 +6,13 @@
 /// can drive their own receiver with it from a test suite.
 ///
 /// Connections are kept alive and reused per destination (scheme, host and port), with TCP_NODELAY
-/// set; a Sender may be used from any number of threads at once.
+/// set; a Sender may be used from any number of threads at once. `https://` URLs are sent over TLS
+/// with the endpoint's certificate always verified: against the system's CA certificates (or those
+/// OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR name), or against SenderOptions::ca_file.
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +30,8 @@ enum class SendError {
   timeout,             ///< connecting, sending or waiting for the response took longer than the timeout
   write_failed,        ///< the connection broke while the request was being sent
   read_failed,         ///< the connection broke before a whole response came back
+  tls_failed,          ///< https: no TLS session (the endpoint speaks plain HTTP, or no protocol version or cipher in common), or the CA certificates could not be loaded
+  certificate_rejected,  ///< https: the endpoint's certificate does not verify against the trusted CAs, or does not name the host
   other,               ///< any other transport failure
 };
 
@@ -65,6 +70,8 @@ struct Attempt {
   std::string response_body;
   /// Why no response came, when none did.
   std::optional<SendError> error;
+  /// More about the error for people, when there is more to say, e.g. "certificate has expired"; else empty.
+  std::string error_detail;
 
   /// True when the endpoint answered with a 2xx status.
   [[nodiscard]] bool succeeded() const noexcept { return !error && status >= 200 && status < 300; }
@@ -80,6 +87,9 @@ struct SenderOptions {
   std::string user_agent = "hookline-sender/0.1";
   /// The `Content-Type` header sent.
   std::string content_type = "application/json";
+  /// https: trust only the CA certificates in this PEM file (e.g. a private CA, or a test's
+  /// throwaway one) instead of the system's.
+  std::optional<std::filesystem::path> ca_file;
 };
 
 /// Signs and POSTs webhooks, recording each attempt. Thread-safe; reuses connections per destination.
