@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "payload.hpp"
 #include "simulator/simulator.hpp"
 
 namespace hookline::simulator {
@@ -44,12 +45,11 @@ class Store {
   /// The log, oldest first.
   [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter);
 
-  /// Applies a shipment event to the platform's shipment: creates it when new, moves "Pending Post"
-  /// to a terminal status ("Cancelled", "Skipped", "Shipped") when the event says so; terminal
-  /// statuses stay. A date_scheduled or campaign given is recorded.
-  void apply_shipment_event(std::int64_t shipment_id, const std::optional<std::string>& new_status,
-                            std::optional<std::chrono::sys_seconds> date_scheduled,
-                            std::optional<std::int64_t> campaign_id);
+  /// Applies a change to the platform's shipment (from an event or a control call): creates it when
+  /// new; moves "Pending Post" to a terminal status ("Cancelled", "Skipped", "Shipped") when the change
+  /// says so (terminal statuses stay); sets the schedule, items and address when the change is newer
+  /// than the one that set them; records the campaign, customer and order given.
+  void apply_shipment_change(const ShipmentChange& change);
   /// One shipment.
   [[nodiscard]] std::optional<ShipmentRecord> shipment(std::int64_t shipment_id);
   /// Every shipment by id.
