@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,7 +88,9 @@ struct RecordedRead {
 /// shipment, or a Pending Post record with nothing else (as if the platform agreed with the webhooks).
 class StandInPlatform {
  public:
-  explicit StandInPlatform(std::string api_key_header = "X-Api-Key") : api_key_header_(std::move(api_key_header)) {
+  /// A stand-in on 127.0.0.1:`port` (any free port when 0).
+  explicit StandInPlatform(std::string api_key_header = "X-Api-Key", int port = 0)
+      : api_key_header_(std::move(api_key_header)) {
     // A thread per keep-alive connection of the server under test (outbox senders and checks at once).
     server_.new_task_queue = [] { return new httplib::ThreadPool(32); };
     server_.Get(R"(/shipments/(\d+))", [this](const httplib::Request& request, httplib::Response& response) {
@@ -147,7 +150,8 @@ class StandInPlatform {
       if (hook) hook(post);
       answer_late(answer, request, response, answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = port == 0 ? server_.bind_to_any_port("127.0.0.1") : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (port_ < 0) throw std::runtime_error("stand-in platform: cannot listen on port " + std::to_string(port));
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
