@@ -169,6 +169,13 @@ OutboxEntry outbox_from_row(SQLite::Statement& row) {
   return entry;
 }
 
+/// The first column of every row of `query`: the shipment ids it lists.
+std::vector<std::int64_t> ids_of(SQLite::Statement& query) {
+  std::vector<std::int64_t> ids;
+  while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+  return ids;
+}
+
 void insert_history(StatementCache& statements, const HistoryEntry& entry) {
   SQLite::Statement& insert = statements.prepare(
       "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, "
@@ -531,9 +538,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono:
     query.bind(1, seconds_of(now));
     query.bind(2, seconds_of(now) * 1000);
     query.bind(3, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    return ids_of(query);
   });
 }
 
@@ -558,9 +563,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::reconcile_due(Mi
     query.bind(1, millis_of(now));
     query.bind(2, millis_of(read_before));
     query.bind(3, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    return ids_of(query);
   });
 }
 
@@ -580,9 +583,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::held_due(std::ch
     query.bind(1, millis_of(now));
     query.bind(2, seconds_of(held_before));
     query.bind(3, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    return ids_of(query);
   });
 }
 
@@ -613,9 +614,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
     SQLite::Statement& query = statements_->prepare(
         "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
         "shipment_id");
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    return ids_of(query);
   });
 }
 

@@ -36,7 +36,7 @@ struct CheckReport {
 /// How checks run.
 struct CheckOptions {
   CheckPolicy policy;           ///< Retries and the unavailable policy.
-  std::size_t concurrency = 8;  ///< Reads in flight at once during a release pass.
+  std::size_t concurrency = 16;  ///< Reads in flight at once during a release pass.
   std::function<double()> random;  ///< Jitter in [0, 1); a seeded generator when empty.
   std::function<void(const CheckReport& report)> observer;  ///< Told about each stored check.
 };

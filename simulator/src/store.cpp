@@ -172,6 +172,7 @@ Store::Store(const std::string& path) : db_(path, SQLite::OPEN_READWRITE | SQLit
       db_,
       "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
       "error, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  select_shipment_ = std::make_unique<SQLite::Statement>(db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
 }
 
 void Store::insert_event(EventRecord& event) {
@@ -330,10 +331,13 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
 
 std::optional<ShipmentRecord> Store::shipment(std::int64_t shipment_id) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
+  auto& query = *select_shipment_;
+  query.reset();
   query.bind(1, shipment_id);
   if (!query.executeStep()) return std::nullopt;
-  return read_shipment(query);
+  auto found = read_shipment(query);
+  query.reset();  // no read transaction stays open between calls
+  return found;
 }
 
 std::vector<ShipmentRecord> Store::shipments() {

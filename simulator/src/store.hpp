@@ -72,9 +72,11 @@ class Store {
  private:
   std::mutex mutex_;
   SQLite::Database db_;
-  // Prepared once: a batch records an attempt per delivery.
+  // Prepared once: a batch records an attempt per delivery, and a fulfillment server reads each
+  // shipment before it ships it.
   std::unique_ptr<SQLite::Statement> update_event_;
   std::unique_ptr<SQLite::Statement> insert_delivery_;
+  std::unique_ptr<SQLite::Statement> select_shipment_;
 };
 
 }  // namespace hookline::simulator

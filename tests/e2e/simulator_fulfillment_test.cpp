@@ -320,6 +320,28 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
+/// hookline-fulfillment's arguments: a database in `scratch`, the simulator on `simulator_port` as its
+/// platform, no warehouse delay, then `more`.
+std::vector<std::string> server_args(const Scratch& scratch, int simulator_port, const std::vector<std::string>& more) {
+  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", (scratch.dir / "fulfillment.db").string(),
+                                "--platform-url", "http://127.0.0.1:" + std::to_string(simulator_port),
+                                "--warehouse-delay-ms", "0"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+/// `hookline simulate`'s arguments: on `simulator_port`, a database in `scratch`, delivering signed
+/// shipment webhooks to the server on `server_port`, then `more`.
+std::vector<std::string> simulate_args(const Scratch& scratch, int simulator_port, int server_port,
+                                       const std::vector<std::string>& more) {
+  std::vector<std::string> args{"simulate", "--listen", "127.0.0.1:" + std::to_string(simulator_port), "--db",
+                                (scratch.dir / "simulator.db").string(), "--shipment-url",
+                                "http://127.0.0.1:" + std::to_string(server_port) + "/webhooks/vrio", "--secret-env",
+                                "HOOKLINE_SECRET"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(simulator_fulfillment)
@@ -330,21 +352,16 @@ BOOST_AUTO_TEST_CASE(every_due_live_shipment_gets_exactly_one_tracking_post) {
   const int simulator_port = free_port();
 
   const auto server_log = scratch.dir / "fulfillment.log";
-  const Child server(fulfillment_binary,
-                     {"--listen", "127.0.0.1:0", "--db", (scratch.dir / "fulfillment.db").string(), "--platform-url",
-                      "http://127.0.0.1:" + std::to_string(simulator_port), "--warehouse-delay-ms", "0"},
-                     env, server_log);
+  const Child server(fulfillment_binary, server_args(scratch, simulator_port, {}), env, server_log);
   const int server_port = fulfillment_port(server_log, server);
   BOOST_REQUIRE_MESSAGE(server_port > 0, "hookline-fulfillment did not start:\n" + file_text(server_log));
 
   const auto simulator_log = scratch.dir / "simulator.log";
   const Child simulator(hookline_binary,
-                        {"simulate", "--listen", "127.0.0.1:" + std::to_string(simulator_port), "--db",
-                         (scratch.dir / "simulator.db").string(), "--shipment-url",
-                         "http://127.0.0.1:" + std::to_string(server_port) + "/webhooks/vrio", "--secret-env",
-                         "HOOKLINE_SECRET", "--generate", "40", "--seed", "11", "--batch-interval", "1",
-                         "--cancel-rate", "0.3", "--skip-rate", "0.3", "--address-change-rate", "0.3",
-                         "--item-change-rate", "0.3", "--duplicate-rate", "0.2", "--reorder-rate", "0.3"},
+                        simulate_args(scratch, simulator_port, server_port,
+                                      {"--generate", "40", "--seed", "11", "--batch-interval", "1", "--cancel-rate",
+                                       "0.3", "--skip-rate", "0.3", "--address-change-rate", "0.3",
+                                       "--item-change-rate", "0.3", "--duplicate-rate", "0.2", "--reorder-rate", "0.3"}),
                         env, simulator_log);
 
   // Wait until every event was attempted and no due shipment is still pending (a correctness bound,
@@ -421,9 +438,8 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
   const int simulator_port = free_port();
   const auto server_log = scratch.dir / "fulfillment.log";
   const Child server(fulfillment_binary,
-                     {"--listen", "127.0.0.1:0", "--db", (scratch.dir / "fulfillment.db").string(), "--platform-url",
-                      "http://127.0.0.1:" + std::to_string(simulator_port), "--warehouse-delay-ms", "0",
-                      "--reconcile-interval-s", "1", "--reconcile-reads-per-s", "500", "--held-lookup-after-s", "1"},
+                     server_args(scratch, simulator_port,
+                                 {"--reconcile-interval-s", "1", "--reconcile-reads-per-s", "500", "--held-lookup-after-s", "1"}),
                      env, server_log);
   const int server_port = fulfillment_port(server_log, server);
   BOOST_REQUIRE_MESSAGE(server_port > 0, "hookline-fulfillment did not start:\n" + file_text(server_log));
@@ -431,12 +447,11 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
 
   const auto simulator_log = scratch.dir / "simulator.log";
   const Child simulator(hookline_binary,
-                        {"simulate", "--listen", "127.0.0.1:" + std::to_string(simulator_port), "--db",
-                         (scratch.dir / "simulator.db").string(), "--shipment-url",
-                         "http://127.0.0.1:" + std::to_string(server_port) + "/webhooks/vrio", "--secret-env",
-                         "HOOKLINE_SECRET", "--generate", "120", "--seed", "23", "--batch-interval", "86400",
-                         "--drop-rate", "0.1", "--cancel-rate", "0.2", "--skip-rate", "0.2", "--address-change-rate",
-                         "0.2", "--item-change-rate", "0.2", "--duplicate-rate", "0.05", "--reorder-rate", "0.2"},
+                        simulate_args(scratch, simulator_port, server_port,
+                                      {"--generate", "120", "--seed", "23", "--batch-interval", "86400", "--drop-rate",
+                                       "0.1", "--cancel-rate", "0.2", "--skip-rate", "0.2", "--address-change-rate",
+                                       "0.2", "--item-change-rate", "0.2", "--duplicate-rate", "0.05", "--reorder-rate",
+                                       "0.2"}),
                         env, simulator_log);
   BOOST_REQUIRE(eventually_true([&] { return http_get(simulator_port, "/api/shipments").has_value(); }, 30s));
 

@@ -37,12 +37,6 @@ using fulfillment_test::scheduled;
 using fulfillment_test::ScriptedReader;
 using fulfillment_test::shipment_event;
 
-namespace fulfillment {
-std::ostream& operator<<(std::ostream& out, State state) { return out << to_string(state); }
-std::ostream& operator<<(std::ostream& out, CheckOutcome outcome) { return out << to_string(outcome); }
-std::ostream& operator<<(std::ostream& out, ReadOutcome outcome) { return out << to_string(outcome); }
-}  // namespace fulfillment
-
 namespace {
 
 constexpr std::int64_t shipment = 251606;

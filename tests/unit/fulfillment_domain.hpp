@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,13 @@
 #include "shipment_check.hpp"
 #include "shipment_handlers.hpp"
 #include "warehouse.hpp"
+
+namespace fulfillment {
+inline std::ostream& operator<<(std::ostream& out, State state) { return out << to_string(state); }
+inline std::ostream& operator<<(std::ostream& out, OutboxState state) { return out << to_string(state); }
+inline std::ostream& operator<<(std::ostream& out, CheckOutcome outcome) { return out << to_string(outcome); }
+inline std::ostream& operator<<(std::ostream& out, ReadOutcome outcome) { return out << to_string(outcome); }
+}  // namespace fulfillment
 
 namespace fulfillment_test {
 

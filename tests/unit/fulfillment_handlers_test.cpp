@@ -33,11 +33,6 @@ using fulfillment_test::Domain;
 using fulfillment_test::march_22;
 using fulfillment_test::utc;
 
-namespace fulfillment {
-std::ostream& operator<<(std::ostream& out, State state) { return out << to_string(state); }
-std::ostream& operator<<(std::ostream& out, OutboxState state) { return out << to_string(state); }
-}  // namespace fulfillment
-
 BOOST_AUTO_TEST_SUITE(fulfillment_handlers)
 
 BOOST_AUTO_TEST_CASE(due_shipment_ships_and_queues_one_tracking_post) {
