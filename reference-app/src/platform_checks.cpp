@@ -77,8 +77,8 @@ void PlatformChecks::report(CheckPurpose purpose, const Done& done, CheckOutcome
                                 done.attempt.read.detail});
 }
 
-hookline::Result<std::vector<std::int64_t>, StoreError> PlatformChecks::release(const std::vector<std::int64_t>& due,
-                                                                               std::chrono::sys_seconds now) {
+hookline::Result<ReleasePass, StoreError> PlatformChecks::release(const std::vector<std::int64_t>& due,
+                                                                  std::chrono::sys_seconds now) {
   const Millis at = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
   std::vector<std::optional<Done>> reads(due.size());
   std::atomic<std::size_t> next{0};
@@ -94,22 +94,25 @@ hookline::Result<std::vector<std::int64_t>, StoreError> PlatformChecks::release(
     std::vector<std::jthread> readers;
     for (std::size_t i = 0; i < std::min(options_.concurrency, due.size()); ++i) readers.emplace_back(work);
   }
-  std::vector<std::int64_t> released;
+  ReleasePass pass;
+  pass.read_all = std::all_of(reads.begin(), reads.end(), [](const auto& read) {
+    return read && read->attempt.read.outcome != ReadOutcome::unavailable;
+  });
   std::vector<std::pair<std::size_t, CheckOutcome>> stored;
   const auto written = store_.write([&](StoreTx& tx) {
-    released.clear();  // a failed attempt releases nothing
+    pass.released.clear();  // a failed attempt releases nothing
     stored.clear();
     for (std::size_t i = 0; i < due.size(); ++i) {
       if (!reads[i]) continue;
       const auto decision = store_decision(tx, CheckPurpose::release, *reads[i], at);
       if (!decision) continue;
       stored.emplace_back(i, decision->outcome);
-      if (decision->released) released.push_back(due[i]);
+      if (decision->released) pass.released.push_back(due[i]);
     }
   });
   if (!written) return hookline::fail(written.error());
   for (const auto& [i, outcome] : stored) report(CheckPurpose::release, *reads[i], outcome);
-  return released;
+  return pass;
 }
 
 hookline::Result<std::optional<CheckOutcome>, StoreError> PlatformChecks::check(CheckPurpose purpose,

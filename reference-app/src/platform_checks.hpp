@@ -41,6 +41,12 @@ struct CheckOptions {
   std::function<void(const CheckReport& report)> observer;  ///< Told about each stored check.
 };
 
+/// What a release pass did.
+struct ReleasePass {
+  std::vector<std::int64_t> released;  ///< The fulfillments moved to picking.
+  bool read_all = true;                ///< False when reads stopped early (a failure, a Retry-After).
+};
+
 /// Checks shipments with the platform and stores the outcome; thread-safe.
 class PlatformChecks {
  public:
@@ -50,8 +56,8 @@ class PlatformChecks {
   /// Reads each of `due` (waiting fulfillments whose date_scheduled came at `now`) from the platform,
   /// up to `concurrency` at once, then in one transaction stores every decision; returns the ids
   /// released to the warehouse (moved to picking). A fulfillment that changed meanwhile is left as it is.
-  [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> release(const std::vector<std::int64_t>& due,
-                                                                               std::chrono::sys_seconds now);
+  [[nodiscard]] hookline::Result<ReleasePass, StoreError> release(const std::vector<std::int64_t>& due,
+                                                                  std::chrono::sys_seconds now);
   /// Reads one shipment for `purpose` (reconcile or held) at `now` and stores the decision; none when
   /// the read was held back by a Retry-After.
   [[nodiscard]] hookline::Result<std::optional<CheckOutcome>, StoreError> check(CheckPurpose purpose,

@@ -80,6 +80,7 @@ class Scheduler {
   std::deque<std::int64_t> queue_;
   std::set<std::int64_t> queued_or_active_;
   std::size_t active_ = 0;
+  bool more_due_ = false;  // the last release pass left due fulfillments behind (releaser thread only)
   bool wake_requested_ = false;
   bool releasing_ = false;
   bool stopping_ = false;
