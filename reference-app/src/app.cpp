@@ -10,9 +10,9 @@
 #include "hookline/verify.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "platform_client.hpp"
 #include "scheduler.hpp"
 #include "shipment_handlers.hpp"
-#include "platform_client.hpp"
 #include "warehouse.hpp"
 
 namespace fulfillment {

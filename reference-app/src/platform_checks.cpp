@@ -62,12 +62,17 @@ std::optional<CheckDecision> PlatformChecks::store_decision(StoreTx& tx, CheckPu
   const std::optional<Fulfillment> current = tx.find(id);
   const hookline::vrio::ShipmentView view = tx.load_view(id);
   if (!still_applies(purpose, current, view, seconds_of(now))) return std::nullopt;
-  CheckDecision decision =
-      decide(purpose, current, view, tx.check_state(id), done.attempt, options_.policy, now, jitter());
+  const CheckState prior = tx.check_state(id);
+  CheckDecision decision = decide(purpose, current, view, prior, done.attempt, options_.policy, now, jitter());
   if (decision.view) tx.save_view(*decision.view);
   if (decision.fulfillment_changed) tx.save(*decision.fulfillment);
   for (const auto& line : decision.history) tx.add_history(line);
-  tx.save_check_state(id, decision.state);
+  // A release read that answered, of a shipment with no failures to forget, leaves nothing worth a
+  // write (its read time would only spare reconciliation a read): one write less per release.
+  if (purpose != CheckPurpose::release || decision.state.failures != prior.failures ||
+      decision.state.retry_at != prior.retry_at) {
+    tx.save_check_state(id, decision.state);
+  }
   return decision;
 }
 
