@@ -5,6 +5,8 @@
 #include <random>
 #include <thread>
 
+#include "hookline/threads.hpp"
+
 namespace fulfillment {
 namespace {
 
@@ -89,6 +91,7 @@ hookline::Result<ReleasePass, StoreError> PlatformChecks::release(const std::vec
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   const auto work = [&] {
+    hookline::name_this_thread("hl-check");
     for (std::size_t i = next++; i < due.size() && !stop; i = next++) {
       reads[i] = read(due[i], at);
       // A platform that fails a read is not sent the rest of this pass: they wait for the next one.
