@@ -172,7 +172,9 @@ Store::Store(const std::string& path) : db_(path, SQLite::OPEN_READWRITE | SQLit
       db_,
       "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
       "error, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  select_shipment_ = std::make_unique<SQLite::Statement>(db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
+  if (path != ":memory:" && !path.empty()) read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+  select_shipment_ =
+      std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
 }
 
 void Store::insert_event(EventRecord& event) {
@@ -330,7 +332,7 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
 }
 
 std::optional<ShipmentRecord> Store::shipment(std::int64_t shipment_id) {
-  const std::lock_guard lock(mutex_);
+  const std::lock_guard lock(read_db_ ? read_mutex_ : mutex_);
   auto& query = *select_shipment_;
   query.reset();
   query.bind(1, shipment_id);

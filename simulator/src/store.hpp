@@ -76,6 +76,11 @@ class Store {
   // shipment before it ships it.
   std::unique_ptr<SQLite::Statement> update_event_;
   std::unique_ptr<SQLite::Statement> insert_delivery_;
+  // A shipment is read on a connection of its own (WAL lets it read while the other writes), so the
+  // platform API's reads never wait behind a batch recording its deliveries; an in-memory database
+  // has only the one connection.
+  std::mutex read_mutex_;
+  std::unique_ptr<SQLite::Database> read_db_;
   std::unique_ptr<SQLite::Statement> select_shipment_;
 };
 
