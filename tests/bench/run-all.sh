@@ -409,7 +409,7 @@ hookline-fulfillment started fresh on an empty database, with its platform API p
 simulator. The server ships every due shipment (warehouse steps of 0 ms: \`--warehouse-delay-ms 0\`)
 and posts its tracking through the durable outbox. The same burst runs twice, one after the other:
 with \`--check-before-ship off\`, and with it on, where each release first reads the shipment from the
-simulator's platform API (\`GET /shipments/{id}\`, up to 8 at once per release pass). Time: from the
+simulator's platform API (\`GET /shipments/{id}\`, up to 16 at once per release pass). Time: from the
 start of the batch until the server's outbox had sent the tracking of every due shipment (its
 \`/metrics\`, polled each second). Peak memory: the server's VmHWM at that moment.
 
