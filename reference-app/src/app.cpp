@@ -10,9 +10,9 @@
 #include "hookline/verify.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "platform_client.hpp"
 #include "scheduler.hpp"
 #include "shipment_handlers.hpp"
-#include "tracking_client.hpp"
 #include "warehouse.hpp"
 
 namespace fulfillment {
@@ -28,8 +28,10 @@ struct App::Parts {
   std::unique_ptr<hookline::SqliteInbox> inbox;
   std::unique_ptr<FulfillmentStore> store;
   std::unique_ptr<SimulatedWarehouse> warehouse;
-  std::unique_ptr<HttpTrackingClient> client;
+  std::unique_ptr<PlatformClient> client;
   std::unique_ptr<TrackingOutbox> outbox;
+  std::unique_ptr<PlatformChecks> checks;
+  std::unique_ptr<Reconciler> reconciler;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<ShipmentHandlers> handlers;
   std::unique_ptr<hookline::Dispatcher> dispatcher;
@@ -47,6 +49,7 @@ struct App::Parts {
     if (auto states = store->counts_by_state()) snapshot.fulfillments = *states;
     if (auto outbox_counts = store->outbox_counts()) snapshot.outbox = *outbox_counts;
     if (auto inbox_counts = inbox->counts()) snapshot.inbox = *inbox_counts;
+    if (auto held = store->releases_held()) snapshot.releases_held = *held;
     snapshot.dispatch = dispatcher->counters();
     hookline::HttpResponse response;
     response.content_type = "text/plain; version=0.0.4";
@@ -95,8 +98,11 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
 
   p.warehouse = std::make_unique<SimulatedWarehouse>(c.warehouse_delay);
   try {
-    p.client = std::make_unique<HttpTrackingClient>(
-        HttpTrackingOptions{c.platform_url, c.api_key_header, c.platform_api_key, c.platform_timeout});
+    // A connection for each outbox sender and each check that may run at once.
+    p.client = std::make_unique<PlatformClient>(PlatformOptions{c.platform_url, c.api_key_header, c.platform_api_key,
+                                                                c.platform_timeout,
+                                                                c.outbox.senders + c.checks.concurrency + 1,
+                                                                hookline::vrio::ParseOptions{c.zone}});
   } catch (const std::invalid_argument& bad_url) {
     return hookline::fail(std::string(bad_url.what()));
   }
@@ -111,8 +117,29 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   outbox_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
   p.outbox = std::make_unique<TrackingOutbox>(*p.store, *p.client, outbox_options);
 
+  if (c.check_before_ship) {
+    CheckOptions check_options = c.checks;
+    check_options.observer = [&p](const CheckReport& report) {
+      p.metrics.record_check(to_string(report.purpose), to_string(report.outcome), report.took);
+      if (report.outcome == CheckOutcome::matches) return;  // the common case: in the history and metrics only
+      p.logger.info("platform check", {{"shipment_id", std::to_string(report.shipment_id)},
+                                       {"purpose", std::string(to_string(report.purpose))},
+                                       {"outcome", std::string(to_string(report.outcome))},
+                                       {"http_status", std::to_string(report.http_status)},
+                                       {"detail", report.detail}});
+    };
+    p.checks = std::make_unique<PlatformChecks>(*p.store, *p.client, check_options);
+    if (c.reconcile.interval.count() > 0) {
+      ReconcilerOptions reconcile_options = c.reconcile;
+      reconcile_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
+      reconcile_options.changed = [&p] { p.scheduler->wake(); };
+      p.reconciler = std::make_unique<Reconciler>(*p.store, *p.checks, hookline::system_now, reconcile_options);
+    }
+  }
+
   SchedulerOptions scheduler_options;
   scheduler_options.workers = 8;  // each waits for its writes' sync; concurrent ones share it
+  scheduler_options.checks = p.checks.get();
   scheduler_options.shipped = [&p](std::int64_t shipment_id) {
     p.logger.info("shipped", {{"shipment_id", std::to_string(shipment_id)}});
     p.outbox->wake();
@@ -180,8 +207,10 @@ hookline::Status<std::string> App::start() {
   p.dispatcher->start();
   p.scheduler->start();
   p.outbox->start();
+  if (p.reconciler) p.reconciler->start();
   if (auto started = p.server->start(); !started) {
     p.dispatcher->stop();
+    if (p.reconciler) p.reconciler->stop();
     p.scheduler->stop();
     p.outbox->stop();
     return hookline::fail(started.error().message);
@@ -189,12 +218,13 @@ hookline::Status<std::string> App::start() {
   p.running = true;
   p.ready = true;
   if (!p.config.platform_api_key) {
-    p.logger.warn("HOOKLINE_PLATFORM_API_KEY is not set: tracking posts carry no API key");
+    p.logger.warn("HOOKLINE_PLATFORM_API_KEY is not set: tracking posts and shipment reads carry no API key");
   }
   p.logger.info("listening", {{"host", p.config.listen.host},
                               {"port", std::to_string(p.server->port())},
                               {"db", p.config.database.string()},
                               {"platform_url", p.config.platform_url},
+                              {"check_before_ship", p.config.check_before_ship ? "on" : "off"},
                               {"zone", std::string(p.config.zone.name())}});
   return {};
 }
@@ -207,6 +237,7 @@ void App::stop(std::chrono::milliseconds drain) {
   p.server->stop();
   if (!p.dispatcher->wait_until_idle(drain)) p.logger.warn("drain timed out; unfinished events stay in the inbox");
   p.dispatcher->stop();
+  if (p.reconciler) p.reconciler->stop();
   p.scheduler->stop();
   p.outbox->stop();
   p.running = false;

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The fulfillment server put together: inbox, receiver at POST /webhooks/vrio, dispatcher with the
-/// shipment handlers, scheduler and warehouse, tracking outbox, admin API, /healthz, /readyz and
-/// /metrics on one hardened WebhookServer.
+/// shipment handlers, scheduler and warehouse, platform checks and reconciliation, tracking outbox,
+/// admin API, /healthz, /readyz and /metrics on one hardened WebhookServer.
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +18,8 @@
 #include "hookline/result.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/time_zone.hpp"
+#include "platform_checks.hpp"
+#include "reconciler.hpp"
 #include "tracking_outbox.hpp"
 
 namespace fulfillment {
@@ -27,13 +29,18 @@ struct AppConfig {
   hookline::ListenAddress listen{"127.0.0.1", 8080};   ///< --listen
   std::filesystem::path database = "var/fulfillment.db";  ///< --db; the inbox lives next to it.
   std::string platform_url = "http://127.0.0.1:9090";  ///< --platform-url
-  std::chrono::milliseconds platform_timeout{5000};    ///< --platform-timeout-ms: connect, read and write timeout of a tracking post.
+  std::chrono::milliseconds platform_timeout{5000};    ///< --platform-timeout-ms: connect, read and write timeout of a platform call.
   std::chrono::milliseconds warehouse_delay{500};      ///< --warehouse-delay-ms
   hookline::TimeZone zone;                             ///< --zone
   std::string api_key_header = "X-Api-Key";            ///< --api-key-header
   std::vector<hookline::Secret> webhook_secrets;       ///< HOOKLINE_SECRET, HOOKLINE_SECRET_PREVIOUS, --secret-file.
   std::optional<hookline::Secret> platform_api_key;    ///< HOOKLINE_PLATFORM_API_KEY
   OutboxOptions outbox;                                ///< Tracking retries.
+  /// --check-before-ship: read each shipment from the platform before releasing it, and run
+  /// reconciliation; off, the server never reads the platform.
+  bool check_before_ship = false;
+  CheckOptions checks;          ///< --check-unavailable, --check-attempts.
+  ReconcilerOptions reconcile;  ///< --reconcile-interval-s (zero: no passes), --reconcile-reads-per-s, --held-lookup-after-s.
   std::ostream* log = nullptr;                         ///< JSON-lines log; std::clog when null.
 };
 

@@ -17,12 +17,13 @@ constexpr std::array<std::pair<State, std::string_view>, 8> state_names{{
     {State::returned, "returned"},
 }};
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 5> kind_names{{
+constexpr std::array<std::pair<HistoryKind, std::string_view>, 6> kind_names{{
     {HistoryKind::event, "event"},
     {HistoryKind::transition, "transition"},
     {HistoryKind::conflict, "conflict"},
     {HistoryKind::tracking, "tracking"},
     {HistoryKind::note, "note"},
+    {HistoryKind::check, "check"},
 }};
 
 }  // namespace

@@ -72,9 +72,10 @@ enum class HistoryKind {
   conflict,    ///< an event contradicts what already happened (e.g. a cancel after shipping)
   tracking,    ///< tracking was posted, retried or dead-lettered
   note,        ///< anything else worth seeing (e.g. label updated)
+  check,       ///< the shipment was read from the platform (before release, by reconciliation) and what came of it
 };
 
-/// "event", "transition", "conflict", "tracking" or "note".
+/// "event", "transition", "conflict", "tracking", "note" or "check".
 [[nodiscard]] std::string_view to_string(HistoryKind kind) noexcept;
 /// The kind of this name, if it is one.
 [[nodiscard]] std::optional<HistoryKind> history_kind_from_string(std::string_view name) noexcept;

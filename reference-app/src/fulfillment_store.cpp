@@ -86,6 +86,12 @@ CREATE TABLE IF NOT EXISTS tracking_attempts(
   http_status INTEGER NOT NULL,
   detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tracking_attempts_by_shipment ON tracking_attempts(shipment_id, id);
+CREATE INDEX IF NOT EXISTS event_log_held ON event_log(shipment_id, handled_at) WHERE decision = 'hold';
+CREATE TABLE IF NOT EXISTS platform_checks(
+  shipment_id INTEGER PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  retry_at_ms INTEGER NOT NULL,
+  read_at_ms INTEGER);
 )sql";
 
 constexpr const char* fulfillment_columns =
@@ -161,6 +167,13 @@ OutboxEntry outbox_from_row(SQLite::Statement& row) {
   entry.next_attempt_at = millis_time_of(row.getColumn(7).getInt64());
   entry.last_error = row.getColumn(8).getString();
   return entry;
+}
+
+/// The first column of every row of `query`: the shipment ids it lists.
+std::vector<std::int64_t> ids_of(SQLite::Statement& query) {
+  std::vector<std::int64_t> ids;
+  while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
+  return ids;
 }
 
 void insert_history(StatementCache& statements, const HistoryEntry& entry) {
@@ -329,6 +342,28 @@ void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
   insert.bind(6, millis_of(now));
   insert.bind(7, millis_of(now));
   insert.exec();
+}
+
+CheckState StoreTx::check_state(std::int64_t shipment_id) {
+  SQLite::Statement& query =
+      statements_.prepare("SELECT failures, retry_at_ms, read_at_ms FROM platform_checks WHERE shipment_id = ?");
+  query.bind(1, shipment_id);
+  CheckState state;
+  if (!query.executeStep()) return state;
+  state.failures = query.getColumn(0).getInt();
+  state.retry_at = millis_time_of(query.getColumn(1).getInt64());
+  if (const auto read_at = optional_int(query.getColumn(2))) state.read_at = millis_time_of(*read_at);
+  return state;
+}
+
+void StoreTx::save_check_state(std::int64_t shipment_id, const CheckState& state) {
+  SQLite::Statement& upsert = statements_.prepare(
+      "INSERT OR REPLACE INTO platform_checks(shipment_id, failures, retry_at_ms, read_at_ms) VALUES (?,?,?,?)");
+  upsert.bind(1, shipment_id);
+  upsert.bind(2, state.failures);
+  upsert.bind(3, millis_of(state.retry_at));
+  bind_optional(upsert, 4, state.read_at ? std::optional<std::int64_t>(millis_of(*state.read_at)) : std::nullopt);
+  upsert.exec();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,13 +540,68 @@ Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optiona
 Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono::sys_seconds now, std::size_t limit) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
-        "SELECT shipment_id FROM fulfillments WHERE state = 'waiting' AND (date_scheduled IS NULL "
-        "OR date_scheduled <= ?) ORDER BY date_scheduled, shipment_id LIMIT ?");
+        "SELECT f.shipment_id FROM fulfillments f LEFT JOIN platform_checks c ON c.shipment_id = f.shipment_id "
+        "WHERE f.state = 'waiting' AND (f.date_scheduled IS NULL OR f.date_scheduled <= ?) "
+        "AND (c.retry_at_ms IS NULL OR c.retry_at_ms <= ?) ORDER BY f.date_scheduled, f.shipment_id LIMIT ?");
     query.bind(1, seconds_of(now));
-    query.bind(2, static_cast<std::int64_t>(limit));
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    query.bind(2, seconds_of(now) * 1000);
+    query.bind(3, static_cast<std::int64_t>(limit));
+    return ids_of(query);
+  });
+}
+
+Result<std::optional<Millis>, StoreError> FulfillmentStore::next_check_retry(Millis now) {
+  return guarded([&]() -> Result<std::optional<Millis>, StoreError> {
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT MIN(c.retry_at_ms) FROM platform_checks c JOIN fulfillments f ON f.shipment_id = c.shipment_id "
+        "WHERE f.state = 'waiting' AND c.retry_at_ms > ?");
+    query.bind(1, millis_of(now));
+    if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<Millis>{};
+    return std::optional<Millis>{millis_time_of(query.getColumn(0).getInt64())};
+  });
+}
+
+Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::reconcile_due(Millis now, Millis read_before,
+                                                                             std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT f.shipment_id FROM fulfillments f LEFT JOIN platform_checks c ON c.shipment_id = f.shipment_id "
+        "WHERE f.state IN ('waiting', 'picking', 'packing') AND (c.retry_at_ms IS NULL OR c.retry_at_ms <= ?) "
+        "AND (c.read_at_ms IS NULL OR c.read_at_ms < ?) ORDER BY f.date_scheduled, f.shipment_id LIMIT ?");
+    query.bind(1, millis_of(now));
+    query.bind(2, millis_of(read_before));
+    query.bind(3, static_cast<std::int64_t>(limit));
+    return ids_of(query);
+  });
+}
+
+Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::held_due(std::chrono::sys_seconds held_before, Millis now,
+                                                                        std::size_t limit) {
+  return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
+    // A held event is logged with the decision "hold" and listed in its view, which does not exist
+    // (json_extract of "exists") until a shipment_scheduled applies.
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT e.shipment_id, MIN(e.handled_at) AS since FROM event_log e "
+        "JOIN shipment_views v ON v.shipment_id = e.shipment_id "
+        "LEFT JOIN fulfillments f ON f.shipment_id = e.shipment_id "
+        "LEFT JOIN platform_checks c ON c.shipment_id = e.shipment_id "
+        "WHERE e.decision = 'hold' AND f.shipment_id IS NULL AND json_extract(v.view, '$.exists') = 0 "
+        "AND (c.retry_at_ms IS NULL OR c.retry_at_ms <= ?) "
+        "GROUP BY e.shipment_id HAVING since <= ? ORDER BY since, e.shipment_id LIMIT ?");
+    query.bind(1, millis_of(now));
+    query.bind(2, seconds_of(held_before));
+    query.bind(3, static_cast<std::int64_t>(limit));
+    return ids_of(query);
+  });
+}
+
+Result<std::size_t, StoreError> FulfillmentStore::releases_held() {
+  return guarded([&]() -> Result<std::size_t, StoreError> {
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT COUNT(*) FROM platform_checks c JOIN fulfillments f ON f.shipment_id = c.shipment_id "
+        "WHERE f.state = 'waiting' AND c.failures > 0");
+    query.executeStep();
+    return static_cast<std::size_t>(query.getColumn(0).getInt64());
   });
 }
 
@@ -532,9 +622,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
     SQLite::Statement& query = statements_->prepare(
         "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
         "shipment_id");
-    std::vector<std::int64_t> ids;
-    while (query.executeStep()) ids.push_back(query.getColumn(0).getInt64());
-    return ids;
+    return ids_of(query);
   });
 }
 

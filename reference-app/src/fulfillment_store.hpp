@@ -96,6 +96,14 @@ struct OutboxCounts {
   std::uint64_t attempts = 0;     ///< Attempts made in all.
 };
 
+/// A shipment's reads from the platform (checks before release, reconciliation, held-events lookups).
+struct CheckState {
+  int failures = 0;               ///< Reads in a row that got no usable answer.
+  Millis retry_at{};              ///< Not read again before this; the epoch when nothing holds it back.
+  std::optional<Millis> read_at;  ///< When it was last read with an answer.
+  bool operator==(const CheckState&) const = default;
+};
+
 /// The changes of one transaction; only valid inside FulfillmentStore::write().
 class StoreTx {
  public:
@@ -123,6 +131,11 @@ class StoreTx {
 
   /// Queues the tracking post of a shipped fulfillment (once per shipment; later calls change nothing).
   void enqueue_tracking(const Fulfillment& shipped, Millis now);
+
+  /// The shipment's check state (the default state when it was never read).
+  [[nodiscard]] CheckState check_state(std::int64_t shipment_id);
+  /// Stores the shipment's check state.
+  void save_check_state(std::int64_t shipment_id, const CheckState& state);
 
  private:
   friend class FulfillmentStore;
@@ -166,9 +179,22 @@ class FulfillmentStore {
   /// Fulfillments, optionally only in one state, by shipment id, at most `limit`.
   [[nodiscard]] hookline::Result<std::vector<Fulfillment>, StoreError> list(std::optional<State> state,
                                                                            std::size_t limit);
-  /// Ids of waiting fulfillments whose date_scheduled is at or before `now` (or absent), oldest first.
+  /// Ids of waiting fulfillments whose date_scheduled is at or before `now` (or absent), oldest first,
+  /// but none whose check before release waits for a retry after `now`.
   [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> due(std::chrono::sys_seconds now,
                                                                            std::size_t limit);
+  /// The earliest retry after `now` of a waiting fulfillment's check.
+  [[nodiscard]] hookline::Result<std::optional<Millis>, StoreError> next_check_retry(Millis now);
+  /// Ids of fulfillments waiting, picking or packing that reconciliation should read at `now`: not read
+  /// since `read_before`, no retry pending after `now`; oldest date_scheduled first (none first).
+  [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> reconcile_due(Millis now, Millis read_before,
+                                                                                     std::size_t limit);
+  /// Ids of shipments with events held since `held_before` or earlier (never scheduled here, no
+  /// fulfillment) and no retry pending after `now`; longest held first.
+  [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> held_due(std::chrono::sys_seconds held_before,
+                                                                                Millis now, std::size_t limit);
+  /// How many waiting fulfillments have a release held because the platform could not be read.
+  [[nodiscard]] hookline::Result<std::size_t, StoreError> releases_held();
   /// The earliest date_scheduled of a waiting fulfillment not yet due at `now`.
   [[nodiscard]] hookline::Result<std::optional<std::chrono::sys_seconds>, StoreError> next_due_after(
       std::chrono::sys_seconds now);

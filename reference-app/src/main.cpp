@@ -24,15 +24,49 @@ int main(int argc, char** argv) {
   std::string zone = "UTC";
   std::string api_key_header = "X-Api-Key";
   std::string secret_file;
+  std::string check_before_ship;
+  std::string check_unavailable = "hold";
+  int check_attempts = 5;
+  long long reconcile_interval_s = 900;
+  double reconcile_reads_per_s = 5;
+  long long held_lookup_after_s = 3600;
   cli.add_option("--listen", listen, "HOST:PORT to listen on (webhooks at POST /webhooks/vrio, admin API under /api/)")
       ->capture_default_str();
   cli.add_option("--db", database, "SQLite database of fulfillments; the inbox is kept next to it (NAME.inbox.db)")
       ->capture_default_str();
-  cli.add_option("--platform-url", platform_url, "platform API base; tracking goes to POST {url}/shipments/{id}/track")
-      ->capture_default_str();
+  const auto* platform_url_option =
+      cli.add_option("--platform-url", platform_url,
+                     "platform API base; tracking goes to POST {url}/shipments/{id}/track, checks read GET {url}/shipments/{id}")
+          ->capture_default_str();
   cli.add_option("--platform-timeout-ms", platform_timeout_ms,
-                 "connect, read and write timeout of each tracking post; a post without an answer in time is retried")
+                 "connect, read and write timeout of each platform call; a call without an answer in time is retried")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cli.add_option("--check-before-ship", check_before_ship,
+                 "on: read each shipment from the platform before releasing it to the warehouse, and reconcile what "
+                 "waits (default: on when --platform-url is given, off otherwise); off: never read the platform")
+      ->check(CLI::IsMember({"on", "off"}));
+  cli.add_option("--check-unavailable", check_unavailable,
+                 "when the platform stays unavailable for a release: hold (keep the release held and keep reading) or "
+                 "ship (release on what the webhooks said)")
+      ->check(CLI::IsMember({"hold", "ship"}))
+      ->capture_default_str();
+  cli.add_option("--check-attempts", check_attempts,
+                 "reads of a shipment that get no answer (with backoff, Retry-After honoured) before --check-unavailable "
+                 "applies")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cli.add_option("--reconcile-interval-s", reconcile_interval_s,
+                 "seconds between reconciliation passes, which read fulfillments waiting, picking or packing and "
+                 "long-held events from the platform (0: no passes)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cli.add_option("--reconcile-reads-per-s", reconcile_reads_per_s, "platform reads per second a reconciliation pass may make")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cli.add_option("--held-lookup-after-s", held_lookup_after_s,
+                 "seconds events of a shipment never scheduled here stay held before reconciliation looks it up")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cli.add_option("--warehouse-delay-ms", warehouse_delay_ms, "time each simulated warehouse step (pick, pack, ship) takes")
       ->check(CLI::NonNegativeNumber)
@@ -63,6 +97,12 @@ int main(int argc, char** argv) {
   }
   config.zone = *time_zone;
   config.api_key_header = api_key_header;
+  config.check_before_ship = check_before_ship.empty() ? platform_url_option->count() > 0 : check_before_ship == "on";
+  config.checks.policy.unavailable = *fulfillment::unavailable_policy_from_string(check_unavailable);
+  config.checks.policy.retry.max_attempts = check_attempts;
+  config.reconcile.interval = std::chrono::seconds(reconcile_interval_s);
+  config.reconcile.reads_per_second = reconcile_reads_per_s;
+  config.reconcile.held_after = std::chrono::seconds(held_lookup_after_s);
   hookline::SecretSources secret_sources;
   secret_sources.variables = hookline::rotation_variables("HOOKLINE_SECRET");
   if (!secret_file.empty()) secret_sources.files.emplace_back(secret_file);

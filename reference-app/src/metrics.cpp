@@ -27,7 +27,38 @@ std::string label(std::string_view name, std::string_view value) {
   return text + "\"";
 }
 
+/// Appends one sample per "first\nsecond" key of `counts`, labelled `first` and `second`.
+void two_label_samples(std::string& out, std::string_view name, std::string_view first, std::string_view second,
+                       const std::map<std::string, std::uint64_t, std::less<>>& counts) {
+  for (const auto& [key, count] : counts) {
+    const auto split = key.find('\n');
+    sample(out, name, label(first, key.substr(0, split)) + "," + label(second, key.substr(split + 1)),
+           static_cast<double>(count));
+  }
+}
+
 }  // namespace
+
+void LatencyHistogram::observe(std::chrono::duration<double> took) {
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (took.count() <= buckets[i]) ++counts_[i];
+  }
+  ++count_;
+  sum_ += took.count();
+}
+
+void LatencyHistogram::render(std::string& out, std::string_view name, std::string_view help) const {
+  header(out, name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%g", buckets[i]);
+    sample(out, bucket, label("le", bound), static_cast<double>(counts_[i]));
+  }
+  sample(out, bucket, label("le", "+Inf"), static_cast<double>(count_));
+  sample(out, std::string(name) + "_sum", "", sum_);
+  sample(out, std::string(name) + "_count", "", static_cast<double>(count_));
+}
 
 void Metrics::record_receive(hookline::ReceiveOutcome outcome) {
   const std::lock_guard lock(mutex_);
@@ -37,16 +68,18 @@ void Metrics::record_receive(hookline::ReceiveOutcome outcome) {
 void Metrics::record_handled(std::string_view type, std::string_view decision, std::chrono::duration<double> took) {
   const std::lock_guard lock(mutex_);
   ++handled_[std::string(type) + "\n" + std::string(decision)];
-  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-    if (took.count() <= latency_buckets[i]) ++latency_counts_[i];
-  }
-  ++latency_count_;
-  latency_sum_ += took.count();
+  handler_latency_.observe(took);
 }
 
 void Metrics::record_tracking_attempt(const PostResult& result) {
   const std::lock_guard lock(mutex_);
   ++attempts_[std::string(to_string(result.outcome))];
+}
+
+void Metrics::record_check(std::string_view purpose, std::string_view outcome, std::chrono::duration<double> took) {
+  const std::lock_guard lock(mutex_);
+  ++checks_[std::string(purpose) + "\n" + std::string(outcome)];
+  check_latency_.observe(took);
 }
 
 std::string Metrics::render(const MetricsSnapshot& snapshot) const {
@@ -66,26 +99,19 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
     sample(out, "hookline_webhooks_rejected_total", label("reason", outcome), static_cast<double>(count));
   }
   header(out, "hookline_events_handled_total", "counter", "Events handled, by type and decision.");
-  for (const auto& [key, count] : handled_) {
-    const auto split = key.find('\n');
-    sample(out, "hookline_events_handled_total",
-           label("type", key.substr(0, split)) + "," + label("decision", key.substr(split + 1)),
-           static_cast<double>(count));
-  }
-  header(out, "hookline_handler_latency_seconds", "histogram", "Time to handle one event.");
-  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
-    char bound[32];
-    std::snprintf(bound, sizeof bound, "%g", latency_buckets[i]);
-    sample(out, "hookline_handler_latency_seconds_bucket", label("le", bound),
-           static_cast<double>(latency_counts_[i]));
-  }
-  sample(out, "hookline_handler_latency_seconds_bucket", label("le", "+Inf"), static_cast<double>(latency_count_));
-  sample(out, "hookline_handler_latency_seconds_sum", "", latency_sum_);
-  sample(out, "hookline_handler_latency_seconds_count", "", static_cast<double>(latency_count_));
+  two_label_samples(out, "hookline_events_handled_total", "type", "decision", handled_);
+  handler_latency_.render(out, "hookline_handler_latency_seconds", "Time to handle one event.");
   header(out, "hookline_tracking_attempts_total", "counter", "Tracking posts to the platform, by outcome.");
   for (const auto& [outcome, count] : attempts_) {
     sample(out, "hookline_tracking_attempts_total", label("outcome", outcome), static_cast<double>(count));
   }
+  header(out, "hookline_platform_checks_total", "counter",
+         "Shipments read from the platform (before release, by reconciliation, for held events), by purpose and outcome.");
+  two_label_samples(out, "hookline_platform_checks_total", "purpose", "outcome", checks_);
+  check_latency_.render(out, "hookline_platform_check_latency_seconds", "Time of one GET /shipments/{id}.");
+  header(out, "hookline_platform_checks_releases_held", "gauge",
+         "Waiting fulfillments whose release is held because the platform could not be read.");
+  sample(out, "hookline_platform_checks_releases_held", "", static_cast<double>(snapshot.releases_held));
   header(out, "hookline_tracking_outbox_depth", "gauge", "Tracking posts waiting to be sent.");
   sample(out, "hookline_tracking_outbox_depth", "", static_cast<double>(snapshot.outbox.pending));
   header(out, "hookline_tracking_outbox_entries", "gauge", "Tracking outbox entries by state.");

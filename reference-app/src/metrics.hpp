@@ -26,14 +26,29 @@ struct MetricsSnapshot {
   OutboxCounts outbox;                        ///< Tracking outbox totals.
   hookline::InboxCounts inbox;                ///< Inbox entries by state.
   hookline::DispatchCounters dispatch;        ///< What the dispatcher did, store failures included.
+  std::size_t releases_held = 0;              ///< Waiting fulfillments whose release waits for a platform read.
+};
+
+/// A latency histogram with Prometheus's cumulative buckets.
+class LatencyHistogram {
+ public:
+  /// Upper bounds (seconds) of the buckets.
+  static constexpr std::array<double, 12> buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05,   0.1,   0.25,   1.0,   2.5,  10.0};
+  /// Counts one observation.
+  void observe(std::chrono::duration<double> took);
+  /// Appends the histogram `name` (its _bucket, _sum and _count samples) with `help`.
+  void render(std::string& out, std::string_view name, std::string_view help) const;
+
+ private:
+  std::array<std::uint64_t, buckets.size()> counts_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
 };
 
 /// The counters; every method is thread-safe.
 class Metrics {
  public:
-  /// Upper bounds (seconds) of the handler latency histogram buckets.
-  static constexpr std::array<double, 10> latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                          0.025,  0.05,  0.1,    0.25,  1.0};
 
   /// Counts a webhook request by outcome (received, duplicates, rejected by reason).
   void record_receive(hookline::ReceiveOutcome outcome);
@@ -41,6 +56,8 @@ class Metrics {
   void record_handled(std::string_view type, std::string_view decision, std::chrono::duration<double> took);
   /// Counts a tracking attempt by outcome.
   void record_tracking_attempt(const PostResult& result);
+  /// Counts a platform check by purpose and outcome, and the latency of its read.
+  void record_check(std::string_view purpose, std::string_view outcome, std::chrono::duration<double> took);
 
   /// The metrics as Prometheus text.
   [[nodiscard]] std::string render(const MetricsSnapshot& snapshot) const;
@@ -49,10 +66,10 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t, std::less<>> received_;   // by outcome
   std::map<std::string, std::uint64_t, std::less<>> handled_;    // by "type\ndecision"
-  std::array<std::uint64_t, latency_buckets.size()> latency_counts_{};
-  std::uint64_t latency_count_ = 0;
-  double latency_sum_ = 0;
+  LatencyHistogram handler_latency_;
   std::map<std::string, std::uint64_t, std::less<>> attempts_;   // by outcome
+  std::map<std::string, std::uint64_t, std::less<>> checks_;     // by "purpose\noutcome"
+  LatencyHistogram check_latency_;
 };
 
 }  // namespace fulfillment

@@ -5,69 +5,68 @@
 #include "json.hpp"
 
 namespace fulfillment {
-namespace {
 
-namespace vrio = hookline::vrio;
-using hookline::Decision;
-using vrio::ShipmentStatus;
+HistoryRecorder::HistoryRecorder(std::int64_t shipment_id, std::chrono::sys_seconds now)
+    : shipment_id_(shipment_id), now_(now) {}
 
-/// Builds history lines for one reconciliation.
-class Recorder {
- public:
-  Recorder(std::int64_t shipment_id, std::chrono::sys_seconds now) : shipment_id_(shipment_id), now_(now) {}
+void HistoryRecorder::event(const std::string& event_id, const std::string& type, std::string decision,
+                            std::string detail) {
+  HistoryEntry entry = base(HistoryKind::event);
+  entry.event_id = event_id;
+  entry.event_type = type;
+  entry.decision = std::move(decision);
+  entry.detail = std::move(detail);
+  lines.push_back(std::move(entry));
+}
 
-  void event(const std::string& event_id, const std::string& type, std::string decision, std::string detail) {
-    HistoryEntry entry = base(HistoryKind::event);
-    entry.event_id = event_id;
-    entry.event_type = type;
-    entry.decision = std::move(decision);
-    entry.detail = std::move(detail);
-    lines.push_back(std::move(entry));
-  }
-  void transition(Fulfillment& f, State to, std::string reason) {
-    HistoryEntry entry = base(HistoryKind::transition);
-    entry.from_state = std::string(to_string(f.state));
-    entry.to_state = std::string(to_string(to));
-    entry.detail = std::move(reason);
-    f.state = to;
-    f.updated_at = now_;
-    lines.push_back(std::move(entry));
-  }
-  void created(Fulfillment& f, std::string reason) {
-    HistoryEntry entry = base(HistoryKind::transition);
-    entry.to_state = std::string(to_string(f.state));
-    entry.detail = std::move(reason);
-    lines.push_back(std::move(entry));
-  }
-  void conflict(const std::string& event_id, const std::string& type, std::string detail) {
-    HistoryEntry entry = base(HistoryKind::conflict);
-    entry.event_id = event_id;
-    entry.event_type = type;
-    entry.decision = "conflict";
-    entry.detail = std::move(detail);
-    lines.push_back(std::move(entry));
-  }
-  void note(std::string detail) {
-    HistoryEntry entry = base(HistoryKind::note);
-    entry.detail = std::move(detail);
-    lines.push_back(std::move(entry));
-  }
+void HistoryRecorder::transition(Fulfillment& f, State to, std::string reason) {
+  HistoryEntry entry = base(HistoryKind::transition);
+  entry.from_state = std::string(to_string(f.state));
+  entry.to_state = std::string(to_string(to));
+  entry.detail = std::move(reason);
+  f.state = to;
+  f.updated_at = now_;
+  lines.push_back(std::move(entry));
+}
 
-  std::vector<HistoryEntry> lines;
+void HistoryRecorder::created(Fulfillment& f, std::string reason) {
+  HistoryEntry entry = base(HistoryKind::transition);
+  entry.to_state = std::string(to_string(f.state));
+  entry.detail = std::move(reason);
+  lines.push_back(std::move(entry));
+}
 
- private:
-  HistoryEntry base(HistoryKind kind) const {
-    HistoryEntry entry;
-    entry.shipment_id = shipment_id_;
-    entry.at = now_;
-    entry.kind = kind;
-    return entry;
-  }
-  std::int64_t shipment_id_;
-  std::chrono::sys_seconds now_;
-};
+void HistoryRecorder::conflict(const std::string& event_id, const std::string& type, std::string detail) {
+  HistoryEntry entry = base(HistoryKind::conflict);
+  entry.event_id = event_id;
+  entry.event_type = type;
+  entry.decision = "conflict";
+  entry.detail = std::move(detail);
+  lines.push_back(std::move(entry));
+}
 
-std::string describe_address(const std::optional<vrio::Address>& address) {
+void HistoryRecorder::note(std::string detail) {
+  HistoryEntry entry = base(HistoryKind::note);
+  entry.detail = std::move(detail);
+  lines.push_back(std::move(entry));
+}
+
+void HistoryRecorder::check(std::string outcome, std::string detail) {
+  HistoryEntry entry = base(HistoryKind::check);
+  entry.decision = std::move(outcome);
+  entry.detail = std::move(detail);
+  lines.push_back(std::move(entry));
+}
+
+HistoryEntry HistoryRecorder::base(HistoryKind kind) const {
+  HistoryEntry entry;
+  entry.shipment_id = shipment_id_;
+  entry.at = now_;
+  entry.kind = kind;
+  return entry;
+}
+
+std::string describe_address(const std::optional<hookline::vrio::Address>& address) {
   if (!address) return "none";
   std::string text = address->address1.value_or("");
   if (address->address2 && !address->address2->empty()) text += ", " + *address->address2;
@@ -77,7 +76,7 @@ std::string describe_address(const std::optional<vrio::Address>& address) {
   return text;
 }
 
-std::string describe_items(const std::vector<vrio::ShipmentItem>& items) {
+std::string describe_items(const std::vector<hookline::vrio::ShipmentItem>& items) {
   std::string text;
   for (const auto& item : items) {
     if (!text.empty()) text += ", ";
@@ -85,6 +84,12 @@ std::string describe_items(const std::vector<vrio::ShipmentItem>& items) {
   }
   return text.empty() ? "no items" : text;
 }
+
+namespace {
+
+namespace vrio = hookline::vrio;
+using hookline::Decision;
+using vrio::ShipmentStatus;
 
 std::string describe_tracking(const Fulfillment& f) {
   if (!f.tracking) return "";
@@ -135,7 +140,7 @@ std::string error_note(const vrio::Event& event) {
 
 /// Follows a change of the view's status; returns a conflict description when the event contradicts
 /// what already happened.
-void follow_status(Fulfillment& f, ShipmentStatus status, const vrio::Event& event, Recorder& record,
+void follow_status(Fulfillment& f, ShipmentStatus status, const vrio::Event& event, HistoryRecorder& record,
                    std::string& conflict, std::chrono::sys_seconds now) {
   const std::string& type = event.envelope.webhook_event;
   switch (status) {
@@ -194,7 +199,7 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
   const std::string& type = event.envelope.webhook_event;
   const std::string& event_id = event.envelope.webhook_event_id;
   const vrio::Shipment* shipment = shipment_of(event.payload);
-  Recorder record(shipment != nullptr ? shipment->shipment_id : view.shipment_id, now);
+  HistoryRecorder record(shipment != nullptr ? shipment->shipment_id : view.shipment_id, now);
   Reconciled out;
   out.decision = std::string(hookline::to_string(step.verdict.decision));
   out.explanation = step.verdict.explanation;

@@ -32,6 +32,13 @@ constexpr std::chrono::milliseconds min_pass_gap{50};
 Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono::sys_seconds now) {
   auto due = store_.due(now, release_batch);
   if (!due) return fail(due.error());
+  more_due_ = due->size() >= release_batch;
+  if (options_.checks != nullptr) {
+    auto pass = options_.checks->release(*due, now);
+    if (!pass) return fail(pass.error());
+    more_due_ = more_due_ && pass->read_all;  // after a failed read, the next pass waits
+    return std::move(pass->released);
+  }
   // One transaction (and one sync) for the whole pass: a write per fulfillment made this thread wait
   // for a sync of the log each time, which capped releases at about 800/s in a 100k-event burst.
   std::vector<std::int64_t> released;
@@ -183,7 +190,7 @@ void Scheduler::run_releaser() {
     bool more = false;
     if (released) {
       enqueue(*released);
-      more = released->size() >= release_batch;
+      more = more_due_;
     } else {
       warn("releasing due fulfillments failed: " + released.error().message);
     }
@@ -200,6 +207,10 @@ void Scheduler::run_releaser() {
     auto sleep = more ? std::chrono::milliseconds(0) : options_.poll_interval;
     if (auto next = store_.next_due_after(now); next && *next) {
       sleep = std::min<std::chrono::milliseconds>(sleep, **next - now);
+    }
+    if (options_.checks != nullptr) {  // a held release is read again when its backoff ends
+      const Millis at = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
+      if (auto retry = store_.next_check_retry(at); retry && *retry) sleep = std::min(sleep, **retry - at);
     }
     std::unique_lock lock(mutex_);
     releasing_ = false;

@@ -1,9 +1,10 @@
 #pragma once
 /// @file
 /// The scheduler: releases waiting fulfillments to the warehouse when their date_scheduled arrives
-/// (also those that came due while the server was down), and drives each through pick, pack and ship
-/// on worker threads. A fulfillment left picking or packing (by a crash, or a step whose write failed)
-/// is resumed at the releaser's next pass: at start, and then each poll interval.
+/// (also those that came due while the server was down), after checking each with the platform when
+/// it is given PlatformChecks, and drives each through pick, pack and ship on worker threads. A
+/// fulfillment left picking or packing (by a crash, or a step whose write failed) is resumed at the
+/// releaser's next pass: at start, and then each poll interval.
 
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,7 @@
 
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
+#include "platform_checks.hpp"
 #include "warehouse.hpp"
 
 namespace fulfillment {
@@ -29,6 +31,9 @@ struct SchedulerOptions {
   int nice = 19;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
   std::function<void(std::int64_t shipment_id)> shipped;  ///< Told after a shipment shipped (wakes the outbox).
   std::function<void(std::string_view message)> warn;     ///< Told about failures worth a log line.
+  /// Reads each due shipment from the platform before its release (--check-before-ship on); none
+  /// releases on what the webhooks said. Must outlive the scheduler.
+  PlatformChecks* checks = nullptr;
 };
 
 /// Releases due fulfillments and runs the warehouse steps.
@@ -41,7 +46,8 @@ class Scheduler {
   /// Stops.
   ~Scheduler();
 
-  /// Moves every waiting fulfillment due at `now` to picking; returns their ids.
+  /// Moves every waiting fulfillment due at `now` to picking (with checks, those the platform still
+  /// wants shipped); returns their ids.
   [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> release_due(std::chrono::sys_seconds now);
   /// Runs the remaining warehouse steps of one released fulfillment on this thread; stops early when
   /// it was cancelled (or otherwise moved on) meanwhile.
@@ -74,6 +80,7 @@ class Scheduler {
   std::deque<std::int64_t> queue_;
   std::set<std::int64_t> queued_or_active_;
   std::size_t active_ = 0;
+  bool more_due_ = false;  // the last release pass left due fulfillments behind (releaser thread only)
   bool wake_requested_ = false;
   bool releasing_ = false;
   bool stopping_ = false;

@@ -1,18 +1,15 @@
 #pragma once
 /// @file
 /// Posting tracking to the platform: `POST {platform-url}/shipments/{shipment_id}/track` with
-/// `{"shipment_tracking_id","carrier_id","date_complete"}`, the API key in a configurable header and
-/// an Idempotency-Key; and how each answer is classified (accepted, retry later, rejected).
+/// `{"shipment_tracking_id","carrier_id","date_complete"}` and an Idempotency-Key (PlatformClient
+/// makes the call); and how each answer of the platform API is classified (accepted, retry later,
+/// rejected).
 
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "hookline/secret.hpp"
 
 namespace fulfillment {
 
@@ -63,28 +60,6 @@ class TrackingClient {
   virtual ~TrackingClient() = default;
   /// Makes one attempt.
   [[nodiscard]] virtual PostResult post(const TrackingRequest& request) = 0;
-};
-
-/// How the HTTP client reaches the platform.
-struct HttpTrackingOptions {
-  std::string platform_url;                    ///< e.g. "http://127.0.0.1:9000" or "https://api.example.com/v1".
-  std::string api_key_header = "X-Api-Key";    ///< The header carrying the API key.
-  std::optional<hookline::Secret> api_key;     ///< The key (HOOKLINE_PLATFORM_API_KEY); none sends no header.
-  std::chrono::milliseconds timeout{5000};     ///< Connect, read and write timeout.
-  std::size_t connections = 4;                 ///< Keep-alive connections: at most this many posts at once.
-};
-
-/// A TrackingClient over HTTP(S) with cpp-httplib; a pool of keep-alive connections, one per call at a time.
-class HttpTrackingClient final : public TrackingClient {
- public:
-  /// A client for `options.platform_url`; throws std::invalid_argument when it is not http(s)://host[:port][/path].
-  explicit HttpTrackingClient(HttpTrackingOptions options);
-  ~HttpTrackingClient() override;
-  [[nodiscard]] PostResult post(const TrackingRequest& request) override;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace fulfillment

@@ -1,22 +1,11 @@
 #include "tracking_outbox.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <random>
 
 #include "hookline/threads.hpp"
 
 namespace fulfillment {
-
-std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures, double unit,
-                                      std::optional<std::chrono::milliseconds> retry_after) {
-  const int doublings = std::clamp(failures - 1, 0, 30);
-  const double ceiling = std::min(static_cast<double>(options.max_delay.count()),
-                                  static_cast<double>(options.base_delay.count()) * std::ldexp(1.0, doublings));
-  auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(std::clamp(unit, 0.0, 1.0) * ceiling));
-  if (retry_after) delay = std::max(delay, std::min(*retry_after, options.max_retry_after));
-  return delay;
-}
 
 TrackingOutbox::TrackingOutbox(FulfillmentStore& store, TrackingClient& client, OutboxOptions options)
     : store_(store), client_(client), options_(std::move(options)) {
@@ -64,7 +53,7 @@ hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at,
         state = OutboxState::dead;
         break;
       case PostOutcome::retry:
-        if (attempt.attempt >= options_.max_attempts) {
+        if (attempt.attempt >= options_.retry.max_attempts) {
           attempt.outcome = "dead";
           attempt.detail += "; gave up after " + std::to_string(attempt.attempt) + " attempts: dead letter";
           state = OutboxState::dead;
@@ -74,7 +63,7 @@ hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at,
             const std::lock_guard lock(mutex_);
             unit = options_.random();
           }
-          const auto delay = retry_delay(options_, attempt.attempt, unit, result.retry_after);
+          const auto delay = retry_delay(options_.retry, attempt.attempt, unit, result.retry_after);
           next = finished + delay;
           attempt.outcome = "retry";
           attempt.detail += "; retry in " + std::to_string(delay.count()) + " ms";

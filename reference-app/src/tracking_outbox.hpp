@@ -17,16 +17,14 @@
 #include <vector>
 
 #include "fulfillment_store.hpp"
+#include "platform_retry.hpp"
 #include "tracking_client.hpp"
 
 namespace fulfillment {
 
 /// How the outbox retries.
 struct OutboxOptions {
-  std::chrono::milliseconds base_delay{1000};   ///< Ceiling of the first retry's delay; doubles per failure.
-  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};  ///< Largest ceiling.
-  std::chrono::milliseconds max_retry_after{std::chrono::hours(1)};  ///< A longer Retry-After is cut to this.
-  int max_attempts = 30;                        ///< Attempts in all before a dead letter.
+  PlatformRetry retry;                          ///< Backoff; after retry.max_attempts attempts, a dead letter.
   std::chrono::milliseconds poll_interval{1000};  ///< Longest sleep between looks for due posts.
   /// Threads posting at once; a shipment is always posted by the same one (its id modulo senders),
   /// so two posts of one shipment never overlap.
@@ -39,11 +37,6 @@ struct OutboxOptions {
   /// Told about store failures of the worker (it keeps going and tries again).
   std::function<void(std::string_view message)> warn;
 };
-
-/// The delay before the next attempt after `failures` failed ones: full jitter over
-/// min(max_delay, base_delay * 2^(failures-1)), but at least the platform's Retry-After (capped).
-[[nodiscard]] std::chrono::milliseconds retry_delay(const OutboxOptions& options, int failures, double unit,
-                                                    std::optional<std::chrono::milliseconds> retry_after);
 
 /// Posts queued tracking on its own threads.
 class TrackingOutbox {

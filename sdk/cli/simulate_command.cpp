@@ -43,6 +43,7 @@ struct SimulateArguments {
   int max_attempts = 60;
   std::size_t generate = 0;
   simulator::GenerateOptions mix;
+  double drop_rate = 0;
 };
 
 int usage(const std::string& message) {
@@ -88,6 +89,12 @@ int run_simulate(SimulateArguments& arguments) {
     }
   }
   if (arguments.generate > 0 && *mode != simulator::Mode::vrio) return usage("--generate is for vrio mode");
+  config.drop_rate = arguments.drop_rate;
+  config.drop_seed = arguments.mix.seed;
+  // The platform API's key, when set, is the one the reference server sends (HOOKLINE_PLATFORM_API_KEY).
+  if (const char* key = std::getenv("HOOKLINE_PLATFORM_API_KEY"); key != nullptr && *key != '\0') {
+    config.platform_api_key = Secret(key);
+  }
 
   std::unique_ptr<simulator::Simulator> engine;
   try {
@@ -161,7 +168,9 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       "simulate",
       "Platform simulator: delivers webhooks in batches like VRIO (once, 2 s), Vero (once, 5 s) or Ordergroove "
       "(retries), logs every attempt, and serves the control API (/api/events, /api/batches, /api/deliveries, "
-      "/api/test, /api/shipments) and the platform API (POST /shipments/{id}/track, GET /shipments/{id})");
+      "/api/test, /api/shipments, POST /api/shipments/{id} to change a shipment without a webhook) and the platform "
+      "API (POST /shipments/{id}/track, GET /shipments/{id}; with HOOKLINE_PLATFORM_API_KEY set, only with that key "
+      "in X-Api-Key)");
   command->add_option("--listen", a.listen, "HOST:PORT for the control and platform API")->capture_default_str();
   command->add_option("--db", a.db, "The simulator's SQLite database (:memory: for none)")->capture_default_str();
   command->add_option("--mode", a.mode, "Platform: vrio, ordergroove or vero")->capture_default_str();
@@ -195,7 +204,12 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   command->add_option("--reorder-rate", a.mix.reorder_rate, "Share of changes queued before their shipment_scheduled")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  command->add_option("--seed", a.mix.seed, "Random seed of the generated scenario")->capture_default_str();
+  command->add_option("--seed", a.mix.seed, "Random seed of the generated scenario and of the dropped deliveries")
+      ->capture_default_str();
+  command->add_option("--drop-rate", a.drop_rate,
+                      "Share of deliveries not sent at all, logged as failed as if the receiver were down")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   command->callback([arguments, &exit_code] { exit_code = run_simulate(*arguments); });
 }
 

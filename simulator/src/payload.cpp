@@ -27,6 +27,30 @@ bool has_member(simdjson::dom::object object, std::string_view name) {
   return object[name].get(value) == simdjson::SUCCESS && !value.is_null();
 }
 
+/// A member's JSON text (minified) when it is of `type`; nullopt when absent, null or of another type.
+std::optional<std::string> json_member(simdjson::dom::object object, std::string_view name,
+                                       simdjson::dom::element_type type) {
+  simdjson::dom::element value;
+  if (object[name].get(value) != simdjson::SUCCESS || value.type() != type) return std::nullopt;
+  return simdjson::to_string(value);
+}
+
+/// A member as a VRIO date; nullopt when absent, null, empty or "0000-00-00 00:00:00".
+std::optional<std::chrono::sys_seconds> date_of(simdjson::dom::object object, std::string_view name) {
+  const auto text = json::text_of(object, name);
+  return text ? json::parse_date(*text) : std::nullopt;
+}
+
+/// What a shipment object of a webhook or a control call says about the shipment's aspects.
+void read_shipment_fields(simdjson::dom::object shipment, ShipmentChange& change) {
+  change.date_scheduled = date_of(shipment, "date_scheduled");
+  change.date_cancel = date_of(shipment, "date_cancel");
+  change.customer_id = json::integer_of(shipment, "customer_id");
+  change.order_id = json::integer_of(shipment, "order_id");
+  change.items = json_member(shipment, "shipment_items", simdjson::dom::element_type::ARRAY);
+  change.address = json_member(shipment, "customer_address_shipping", simdjson::dom::element_type::OBJECT);
+}
+
 /// The VRIO webhook type an event name belongs to.
 std::string vrio_type_of(std::string_view name) {
   for (const std::string_view type : {"order_offer", "transaction", "shipment", "order"}) {
@@ -71,8 +95,9 @@ Result<Classified, ApiError> classify_vrio(simdjson::dom::object root, std::stri
       }
       ShipmentChange change;
       change.shipment_id = *shipment_id;
+      change.at = date_of(root, "webhook_event_date").value_or(now);
       change.campaign_id = out.campaign_id;
-      if (const auto date = json::text_of(entity, "date_scheduled")) change.date_scheduled = json::parse_date(*date);
+      read_shipment_fields(entity, change);
       if (out.name == "shipment_cancelled") change.new_status = "Cancelled";
       if (out.name == "shipment_skipped") change.new_status = "Skipped";
       if (out.name == "shipment_shipped" || out.name == "shipment_fulfilled") change.new_status = "Shipped";
@@ -149,6 +174,59 @@ Result<Classified, ApiError> classify(Mode mode, std::string_view body, const st
     case Mode::vero: return classify_vero(object, std::move(text), next_id);
   }
   return fail(bad(400, "invalid_mode", "unknown mode"));
+}
+
+Result<ShipmentChange, ApiError> read_shipment_change(std::string_view body, std::int64_t shipment_id,
+                                                     std::chrono::sys_seconds now) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  simdjson::dom::object object;
+  if (parser.parse(simdjson::padded_string(body)).get(root) != simdjson::SUCCESS ||
+      root.get_object().get(object) != simdjson::SUCCESS) {
+    return fail(bad(400, "invalid_json", "the body must be a JSON object"));
+  }
+  ShipmentChange change;
+  change.shipment_id = shipment_id;
+  change.at = now;
+  for (const auto field : object) {
+    const std::string_view name = field.key;
+    if (name != "shipment_status_id" && name != "customer_address_shipping" && name != "shipment_items" &&
+        name != "date_scheduled") {
+      return fail(bad(422, "invalid_field",
+                      "only shipment_status_id, customer_address_shipping, shipment_items and date_scheduled can be "
+                      "changed",
+                      std::string(name)));
+    }
+  }
+  if (has_member(object, "shipment_status_id")) {
+    const auto status = json::text_of(object, "shipment_status_id");
+    if (status != "Cancelled" && status != "Skipped") {
+      return fail(bad(422, "invalid_field", "shipment_status_id can be set to Cancelled or Skipped", "shipment_status_id"));
+    }
+    change.new_status = *status;
+    if (*status == "Cancelled") change.date_cancel = now;
+  }
+  if (has_member(object, "customer_address_shipping")) {
+    change.address = json_member(object, "customer_address_shipping", simdjson::dom::element_type::OBJECT);
+    if (!change.address) {
+      return fail(bad(422, "invalid_field", "customer_address_shipping must be an object", "customer_address_shipping"));
+    }
+  }
+  if (has_member(object, "shipment_items")) {
+    change.items = json_member(object, "shipment_items", simdjson::dom::element_type::ARRAY);
+    if (!change.items) return fail(bad(422, "invalid_field", "shipment_items must be an array", "shipment_items"));
+  }
+  if (has_member(object, "date_scheduled")) {
+    change.date_scheduled = date_of(object, "date_scheduled");
+    if (!change.date_scheduled) {
+      return fail(bad(422, "invalid_field", "date_scheduled must be a date \"YYYY-MM-DD HH:MM:SS\"", "date_scheduled"));
+    }
+  }
+  if (!change.new_status && !change.address && !change.items && !change.date_scheduled) {
+    return fail(bad(422, "missing_field", "nothing to change: give shipment_status_id, customer_address_shipping, "
+                                          "shipment_items or date_scheduled"));
+  }
+  return change;
 }
 
 std::string sample_payload(Mode mode, std::string_view destination, std::int64_t event_id,

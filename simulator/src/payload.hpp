@@ -14,13 +14,26 @@
 
 namespace hookline::simulator {
 
-/// A shipment event's effect on the platform's own shipment.
+/// A change to the platform's own shipment: what a shipment event says, or a control call that
+/// changes the shipment without a webhook. Every field but the id is optional: absent leaves it.
 struct ShipmentChange {
   std::int64_t shipment_id = 0;
+  std::chrono::sys_seconds at{};  // when it happened (the event's date); a newer address or items wins
   std::optional<std::string> new_status;  // "Cancelled", "Skipped", "Shipped"; none for other events
   std::optional<std::chrono::sys_seconds> date_scheduled;
+  std::optional<std::chrono::sys_seconds> date_cancel;
   std::optional<std::int64_t> campaign_id;
+  std::optional<std::int64_t> customer_id;
+  std::optional<std::int64_t> order_id;
+  std::optional<std::string> items;    // shipment_items, JSON text of an array
+  std::optional<std::string> address;  // customer_address_shipping, JSON text of an object
 };
+
+/// The change a control call asks for (`POST /api/shipments/{id}`): `shipment_status_id`
+/// ("Cancelled" or "Skipped"), `customer_address_shipping` (an object), `shipment_items` (an array),
+/// `date_scheduled`; at least one of them. Refuses anything else with the field named.
+[[nodiscard]] Result<ShipmentChange, ApiError> read_shipment_change(std::string_view body, std::int64_t shipment_id,
+                                                                    std::chrono::sys_seconds now);
 
 /// A payload ready to queue.
 struct Classified {

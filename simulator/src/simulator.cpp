@@ -12,6 +12,7 @@
 #include "hookline/http_server.hpp"
 #include "hookline/sender.hpp"
 #include "hookline/sign.hpp"
+#include "hookline/source_guard.hpp"
 #include "json.hpp"
 #include "payload.hpp"
 #include "store.hpp"
@@ -132,15 +133,29 @@ std::string to_json(const DeliveryRecord& delivery) {
       .close();
 }
 
-std::string to_json(const ShipmentRecord& shipment) {
-  return json::Object()
-      .add("shipment_id", shipment.shipment_id)
+/// The shipment as the platform API shows it: VRIO's field names, as its shipment webhooks carry them.
+json::Object platform_fields(const ShipmentRecord& shipment) {
+  json::Object out;
+  out.add("shipment_id", shipment.shipment_id)
+      .add("customer_id", shipment.customer_id)
+      .add("order_id", shipment.order_id)
+      .add("campaign_id", shipment.campaign_id)
       .add("shipment_status_id", shipment.status)
       .raw("date_scheduled", time_json(shipment.date_scheduled))
-      .add("campaign_id", shipment.campaign_id)
+      .raw("date_cancel", time_json(shipment.date_cancel))
+      .raw("shipment_items", shipment.items.value_or("[]"))
+      .raw("customer_address_shipping", shipment.address.value_or("null"))
       .add("shipment_tracking_id", shipment.tracking_id)
       .add("carrier_id", shipment.carrier_id)
-      .add("date_complete", shipment.date_complete)
+      .add("date_complete", shipment.date_complete);
+  return out;
+}
+
+std::string platform_json(const ShipmentRecord& shipment) { return platform_fields(shipment).close(); }
+
+/// The shipment as the control API lists it: the platform's fields and the tracking calls received.
+std::string to_json(const ShipmentRecord& shipment) {
+  return platform_fields(shipment)
       .add("tracking_posts", shipment.tracking_calls)
       .add("tracking_posts_effective", shipment.tracking_effective)
       .close();
@@ -176,13 +191,12 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
   return value;
 }
 
-/// "/shipments/123" or "/shipments/123/track" → the id and whether it is the track action.
+/// "/shipments/123" or "/shipments/123/track" (after `prefix`) → the id and whether it is the track action.
 struct ShipmentPath {
   std::string id;
   bool track = false;
 };
-std::optional<ShipmentPath> shipment_path(std::string_view path) {
-  constexpr std::string_view prefix = "/shipments/";
+std::optional<ShipmentPath> shipment_path(std::string_view path, std::string_view prefix = "/shipments/") {
   if (!path.starts_with(prefix)) return std::nullopt;
   path.remove_prefix(prefix.size());
   ShipmentPath out;
@@ -193,6 +207,28 @@ std::optional<ShipmentPath> shipment_path(std::string_view path) {
   if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
   out.id = std::string(path);
   return out;
+}
+
+/// True when the delivery of `event_id` is one of the `rate` share dropped under `seed`: a hash of both
+/// (splitmix64 over FNV-1a), so the choice depends on nothing else.
+bool dropped(std::string_view event_id, double rate, std::uint64_t seed) {
+  if (rate <= 0) return false;
+  std::uint64_t hash = 14695981039346656037ULL ^ seed;
+  for (const char c : event_id) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  hash += 0x9e3779b97f4a7c15ULL;
+  hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebULL;
+  hash ^= hash >> 31;
+  return static_cast<double>(hash >> 11) * 0x1.0p-53 < rate;
+}
+
+/// The guard of the platform API: the configured key in its header, or nothing required.
+std::optional<SourceGuard> platform_guard(const Config& config) {
+  if (!config.platform_api_key) return std::nullopt;
+  SourceGuardConfig guard;
+  guard.tokens = {*config.platform_api_key};
+  guard.header = config.api_key_header;
+  return SourceGuard(std::move(guard));
 }
 
 /// The validated body of a tracking post.
@@ -248,10 +284,15 @@ struct Simulator::Impl {
   Sender sender;
   std::mutex enqueue_mutex;  // id assignment and insertion are one step
   std::mutex batch_mutex;    // one batch at a time
-  std::mutex track_mutex;    // one tracking post at a time (idempotency keys, status changes)
+  std::mutex track_mutex;    // one tracking post or control change at a time (idempotency keys, status changes)
+  std::optional<SourceGuard> platform_api_guard;
 
   Impl(Config configured, Clock clock_in)
-      : config(std::move(configured)), clock(std::move(clock_in)), store(config.db_path), sender(make_sender(config)) {
+      : config(std::move(configured)),
+        clock(std::move(clock_in)),
+        store(config.db_path),
+        sender(make_sender(config)),
+        platform_api_guard(platform_guard(config)) {
     if (config.concurrency == 0) config.concurrency = 1;
   }
 
@@ -287,7 +328,18 @@ struct Simulator::Impl {
     outgoing.url = destination_for(event.type);
     outgoing.body = event.body;
     outgoing.event_id = event.event_id;
-    const auto attempt = sender.send(outgoing, now);
+    // A dropped delivery is never sent; the log shows it as the attempt to an unreachable receiver.
+    const bool drop = !test && dropped(event.event_id, config.drop_rate, config.drop_seed);
+    Attempt attempt;
+    if (drop) {
+      attempt.url = outgoing.url;
+      attempt.event_id = outgoing.event_id;
+      attempt.request_body = outgoing.body;
+      attempt.sent_at = now;
+      attempt.error = SendError::other;
+    } else {
+      attempt = sender.send(outgoing, now);
+    }
     ++event.attempts;
     if (attempt.succeeded()) {
       event.status = EventStatus::succeeded;
@@ -305,7 +357,7 @@ struct Simulator::Impl {
     record.request_body = attempt.request_body;
     record.response_code = attempt.status;
     record.response_body = attempt.response_body;
-    if (attempt.error) record.error = std::string(to_string(*attempt.error));
+    if (attempt.error) record.error = drop ? std::string("dropped") : std::string(to_string(*attempt.error));
     record.sent_at = attempt.sent_at;
     record.duration_us = attempt.duration.count();
     record.status = event.status;
@@ -326,10 +378,7 @@ Result<EventRecord, ApiError> Simulator::enqueue(std::string_view body) {
   const auto next_id = [this] { return impl_->store.next_event_id(1); };
   auto classified = classify(impl_->config.mode, body, next_id, now);
   if (!classified) return fail(classified.error());
-  if (classified->shipment) {
-    const auto& change = *classified->shipment;
-    impl_->store.apply_shipment_event(change.shipment_id, change.new_status, change.date_scheduled, change.campaign_id);
-  }
+  if (classified->shipment) impl_->store.apply_shipment_change(*classified->shipment);
   EventRecord event;
   event.event_id = classified->event_id;
   event.type = classified->type;
@@ -426,6 +475,21 @@ std::vector<ShipmentRecord> Simulator::shipments() const { return impl_->store.s
 std::optional<ShipmentRecord> Simulator::shipment(std::int64_t shipment_id) const {
   return impl_->store.shipment(shipment_id);
 }
+Result<ShipmentRecord, ApiError> Simulator::change_shipment(std::int64_t shipment_id, std::string_view body) {
+  auto change = read_shipment_change(body, shipment_id, impl_->clock());
+  if (!change) return fail(change.error());
+  const std::lock_guard lock(impl_->track_mutex);
+  const auto shipment = impl_->store.shipment(shipment_id);
+  if (!shipment) return fail(ApiError{404, "not_found", "no shipment " + std::to_string(shipment_id), ""});
+  if (shipment->status != "Pending Post") {
+    return fail(ApiError{409, "not_changeable", "shipment " + std::to_string(shipment_id) + " is " + shipment->status +
+                                                    "; only a Pending Post shipment changes",
+                         ""});
+  }
+  impl_->store.apply_shipment_change(*change);
+  return *impl_->store.shipment(shipment_id);
+}
+
 std::vector<TrackingCall> Simulator::tracking_calls(std::optional<std::int64_t> shipment_id) const {
   return impl_->store.tracking_calls(shipment_id);
 }
@@ -503,6 +567,14 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
     for (const auto& shipment : shipments()) list.push(to_json(shipment));
     return answer(200, std::move(list).close());
   }
+  if (const auto target = shipment_path(path, "/api/shipments/"); target && !target->track) {
+    if (!post) return method_not_allowed("POST");
+    const auto id = parse_id(target->id);
+    if (!id) return answer(ApiError{404, "not_found", "no shipment " + target->id, ""});
+    auto changed = change_shipment(*id, request.body);
+    if (!changed) return answer(changed.error());
+    return answer(200, to_json(*changed));
+  }
   if (path == "/api/tracking-calls") {
     if (!get) return method_not_allowed("GET");
     std::optional<std::int64_t> shipment_id;
@@ -515,6 +587,14 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
     return answer(200, std::move(list).close());
   }
   if (const auto target = shipment_path(path)) {
+    if (impl_->platform_api_guard) {
+      if (auto refused = impl_->platform_api_guard->check(request.peer, std::nullopt, request.headers); !refused) {
+        return answer(ApiError{401, "unauthorized",
+                               "the platform API needs the API key in " + impl_->config.api_key_header +
+                                   (refused.error().kind == SourceGuardErrorKind::token_missing ? "" : "; this one is not it"),
+                               impl_->config.api_key_header});
+      }
+    }
     const auto id = parse_id(target->id);
     if (target->track) {
       if (!post) return method_not_allowed("POST");
@@ -571,7 +651,7 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
     if (!get) return method_not_allowed("GET");
     const auto shipment = id ? impl_->store.shipment(*id) : std::nullopt;
     if (!shipment) return answer(ApiError{404, "not_found", "no shipment " + target->id, ""});
-    return answer(200, to_json(*shipment));
+    return answer(200, platform_json(*shipment));
   }
   return answer(ApiError{404, "not_found", "no route " + request.method + " " + path, ""});
 }

@@ -1,7 +1,11 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <array>
+#include <set>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include "hookline/sqlite_files.hpp"
 
@@ -47,7 +51,15 @@ CREATE TABLE IF NOT EXISTS shipments (
   carrier_id INTEGER,
   date_complete TEXT,
   tracking_calls INTEGER NOT NULL DEFAULT 0,
-  tracking_effective INTEGER NOT NULL DEFAULT 0);
+  tracking_effective INTEGER NOT NULL DEFAULT 0,
+  customer_id INTEGER,
+  order_id INTEGER,
+  date_cancel INTEGER,
+  items TEXT,
+  address TEXT,
+  schedule_at INTEGER,
+  items_at INTEGER,
+  address_at INTEGER);
 CREATE TABLE IF NOT EXISTS tracking_calls (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   shipment_id INTEGER NOT NULL,
@@ -63,6 +75,27 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   status INTEGER NOT NULL,
   body TEXT NOT NULL);
 )sql";
+
+/// Columns of `shipments` added after its first version: a database made by an older simulator gets them at open.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> later_shipment_columns{{
+    {"customer_id", "INTEGER"},
+    {"order_id", "INTEGER"},
+    {"date_cancel", "INTEGER"},
+    {"items", "TEXT"},
+    {"address", "TEXT"},
+    {"schedule_at", "INTEGER"},
+    {"items_at", "INTEGER"},
+    {"address_at", "INTEGER"},
+}};
+
+void add_missing_shipment_columns(SQLite::Database& db) {
+  std::set<std::string, std::less<>> present;
+  SQLite::Statement columns(db, "PRAGMA table_info(shipments)");
+  while (columns.executeStep()) present.insert(columns.getColumn(1).getString());
+  for (const auto& [name, type] : later_shipment_columns) {
+    if (!present.contains(name)) db.exec("ALTER TABLE shipments ADD COLUMN " + std::string(name) + " " + std::string(type));
+  }
+}
 
 std::int64_t seconds(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 std::chrono::sys_seconds from_seconds(std::int64_t count) { return std::chrono::sys_seconds{std::chrono::seconds{count}}; }
@@ -117,12 +150,17 @@ ShipmentRecord read_shipment(SQLite::Statement& row) {
   shipment.date_complete = optional_text(row.getColumn(6));
   shipment.tracking_calls = row.getColumn(7).getInt();
   shipment.tracking_effective = row.getColumn(8).getInt();
+  shipment.customer_id = optional_integer(row.getColumn(9));
+  shipment.order_id = optional_integer(row.getColumn(10));
+  if (const auto date = optional_integer(row.getColumn(11))) shipment.date_cancel = from_seconds(*date);
+  shipment.items = optional_text(row.getColumn(12));
+  shipment.address = optional_text(row.getColumn(13));
   return shipment;
 }
 
 constexpr const char* shipment_columns =
     "SELECT shipment_id, status, date_scheduled, campaign_id, tracking_id, carrier_id, date_complete, "
-    "tracking_calls, tracking_effective FROM shipments ";
+    "tracking_calls, tracking_effective, customer_id, order_id, date_cancel, items, address FROM shipments ";
 
 /// `path`, once its files are private (mode 0600; wider ones narrowed); throws when they cannot be.
 const std::string& made_private(const std::string& path) {
@@ -136,12 +174,16 @@ Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_REA
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec(schema);
+  add_missing_shipment_columns(db_);
   update_event_ = std::make_unique<SQLite::Statement>(
       db_, "UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
   insert_delivery_ = std::make_unique<SQLite::Statement>(
       db_,
       "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
       "error, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (path != ":memory:" && !path.empty()) read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
+  select_shipment_ =
+      std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
 }
 
 void Store::insert_event(EventRecord& event) {
@@ -253,41 +295,60 @@ std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter) {
   return log;
 }
 
-void Store::apply_shipment_event(std::int64_t shipment_id, const std::optional<std::string>& new_status,
-                                 std::optional<std::chrono::sys_seconds> date_scheduled,
-                                 std::optional<std::int64_t> campaign_id) {
+void Store::apply_shipment_change(const ShipmentChange& change) {
   const std::lock_guard lock(mutex_);
   SQLite::Transaction transaction(db_);
+  const auto id = change.shipment_id;
+  const auto at = seconds(change.at);
   SQLite::Statement create(db_, "INSERT OR IGNORE INTO shipments (shipment_id, status) VALUES (?, 'Pending Post')");
-  create.bind(1, shipment_id);
+  create.bind(1, id);
   create.exec();
-  if (date_scheduled) {
-    SQLite::Statement update(db_, "UPDATE shipments SET date_scheduled = ? WHERE shipment_id = ?");
-    update.bind(1, seconds(*date_scheduled));
-    update.bind(2, shipment_id);
+  // Each aspect keeps the newest value by the time it changed (queue order breaks a tie), whatever
+  // order the events were queued in.
+  const auto set_if_newer = [&](const char* column, const char* at_column, const auto& value) {
+    SQLite::Statement update(db_, std::string("UPDATE shipments SET ") + column + " = ?, " + at_column +
+                                      " = ? WHERE shipment_id = ? AND (" + at_column + " IS NULL OR " + at_column +
+                                      " <= ?)");
+    update.bind(1, value);
+    update.bind(2, at);
+    update.bind(3, id);
+    update.bind(4, at);
     update.exec();
-  }
-  if (campaign_id) {
-    SQLite::Statement update(db_, "UPDATE shipments SET campaign_id = ? WHERE shipment_id = ?");
-    update.bind(1, *campaign_id);
-    update.bind(2, shipment_id);
+  };
+  if (change.date_scheduled) set_if_newer("date_scheduled", "schedule_at", seconds(*change.date_scheduled));
+  if (change.items) set_if_newer("items", "items_at", *change.items);
+  if (change.address) set_if_newer("address", "address_at", *change.address);
+  const auto set_known = [&](const char* column, const std::optional<std::int64_t>& value) {
+    if (!value) return;
+    SQLite::Statement update(db_, std::string("UPDATE shipments SET ") + column + " = ? WHERE shipment_id = ?");
+    update.bind(1, *value);
+    update.bind(2, id);
     update.exec();
-  }
-  if (new_status) {
-    SQLite::Statement update(db_, "UPDATE shipments SET status = ? WHERE shipment_id = ? AND status = 'Pending Post'");
-    update.bind(1, *new_status);
-    update.bind(2, shipment_id);
+  };
+  set_known("campaign_id", change.campaign_id);
+  set_known("customer_id", change.customer_id);
+  set_known("order_id", change.order_id);
+  if (change.new_status) {
+    SQLite::Statement update(db_,
+                             "UPDATE shipments SET status = ?, date_cancel = COALESCE(?, date_cancel) WHERE "
+                             "shipment_id = ? AND status = 'Pending Post'");
+    update.bind(1, *change.new_status);
+    bind_optional(update, 2, change.date_cancel ? std::optional<std::int64_t>(seconds(*change.date_cancel)) : std::nullopt);
+    update.bind(3, id);
     update.exec();
   }
   transaction.commit();
 }
 
 std::optional<ShipmentRecord> Store::shipment(std::int64_t shipment_id) {
-  const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
+  const std::lock_guard lock(read_db_ ? read_mutex_ : mutex_);
+  auto& query = *select_shipment_;
+  query.reset();
   query.bind(1, shipment_id);
   if (!query.executeStep()) return std::nullopt;
-  return read_shipment(query);
+  auto found = read_shipment(query);
+  query.reset();  // no read transaction stays open between calls
+  return found;
 }
 
 std::vector<ShipmentRecord> Store::shipments() {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "payload.hpp"
 #include "simulator/simulator.hpp"
 
 namespace hookline::simulator {
@@ -44,12 +45,11 @@ class Store {
   /// The log, oldest first.
   [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter);
 
-  /// Applies a shipment event to the platform's shipment: creates it when new, moves "Pending Post"
-  /// to a terminal status ("Cancelled", "Skipped", "Shipped") when the event says so; terminal
-  /// statuses stay. A date_scheduled or campaign given is recorded.
-  void apply_shipment_event(std::int64_t shipment_id, const std::optional<std::string>& new_status,
-                            std::optional<std::chrono::sys_seconds> date_scheduled,
-                            std::optional<std::int64_t> campaign_id);
+  /// Applies a change to the platform's shipment (from an event or a control call): creates it when
+  /// new; moves "Pending Post" to a terminal status ("Cancelled", "Skipped", "Shipped") when the change
+  /// says so (terminal statuses stay); sets the schedule, items and address when the change is newer
+  /// than the one that set them; records the campaign, customer and order given.
+  void apply_shipment_change(const ShipmentChange& change);
   /// One shipment.
   [[nodiscard]] std::optional<ShipmentRecord> shipment(std::int64_t shipment_id);
   /// Every shipment by id.
@@ -72,9 +72,16 @@ class Store {
  private:
   std::mutex mutex_;
   SQLite::Database db_;
-  // Prepared once: a batch records an attempt per delivery.
+  // Prepared once: a batch records an attempt per delivery, and a fulfillment server reads each
+  // shipment before it ships it.
   std::unique_ptr<SQLite::Statement> update_event_;
   std::unique_ptr<SQLite::Statement> insert_delivery_;
+  // A shipment is read on a connection of its own (WAL lets it read while the other writes), so the
+  // platform API's reads never wait behind a batch recording its deliveries; an in-memory database
+  // has only the one connection.
+  std::mutex read_mutex_;
+  std::unique_ptr<SQLite::Database> read_db_;
+  std::unique_ptr<SQLite::Statement> select_shipment_;
 };
 
 }  // namespace hookline::simulator

@@ -441,39 +441,38 @@ MARKDOWN
 
 # --- burst ---------------------------------------------------------------------------------------
 
-# Burst: the platform simulator queues about 100k generated VRIO shipment events, and one batch
-# delivers them all to hookline-fulfillment, whose platform API is the simulator's. Measured: the
-# time from the start of the batch until the tracking of every due shipment was posted back, and the
-# server's peak memory.
-section_burst() {
-  require_command curl "the burst section drives the simulator and reads /metrics with curl (Debian: apt-get install curl)"
-  trap stop_started_processes EXIT
-  local subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
-  local dir="$work_dir/burst" server_port platform_port server server_pid simulator
+# burst_run CHECK: one burst with --check-before-ship CHECK (on or off): the simulator queues about
+# 100k generated VRIO shipment events and one batch delivers them all to a fresh hookline-fulfillment,
+# whose platform API is the simulator's. Sets burst_<field>[CHECK] for the section's table.
+declare -A burst_events burst_succeeded burst_delivered burst_due burst_sent burst_dead burst_took burst_finished
+declare -A burst_peak burst_platform burst_checks
+burst_run() {
+  local check="$1" subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
+  local dir="$work_dir/burst-checks-$check" server_port platform_port server server_pid simulator
   rm -rf "$dir" && mkdir -p "$dir"
-  HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
-  export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
   server_port="$(free_port)"
   platform_port="$(free_port)"
   server="http://127.0.0.1:$server_port" simulator="http://127.0.0.1:$platform_port"
 
   start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --db "$dir/fulfillment.db" \
-    --platform-url "$simulator" --warehouse-delay-ms 0
+    --platform-url "$simulator" --warehouse-delay-ms 0 --check-before-ship "$check"
   server_pid="$started_pid"
   wait_ready "$server/readyz" "$server_pid" "$dir/server.log" 30
-  log "burst: generating $subscriptions subscriptions in the simulator (its batch waits for us)"
+  log "burst (checks $check): generating $subscriptions subscriptions in the simulator (its batch waits for us)"
   start_process "$dir/simulator.log" "$hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" \
     --db "$dir/simulator.db" --shipment-url "$server/webhooks/vrio" --secret-env HOOKLINE_SECRET \
     --generate "$subscriptions" --batch-interval 86400
-  wait_ready "$simulator/api/deliveries" "$started_pid" "$dir/simulator.log" 600
-  local generated events due
+  local simulator_pid="$started_pid"
+  wait_ready "$simulator/api/deliveries" "$simulator_pid" "$dir/simulator.log" 600
+  local generated due
   generated="$(grep -m1 '^generated ' "$dir/simulator.log")"
-  events="$(sed -nE 's/.* ([0-9]+) events queued.*/\1/p' <<<"$generated")"
+  burst_events[$check]="$(sed -nE 's/.* ([0-9]+) events queued.*/\1/p' <<<"$generated")"
   due="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
   due="$(field due "$due")"
+  burst_due[$check]="$due"
 
-  log "burst: delivering $events events in one batch; waiting for $due due shipments' tracking (at most $timeout s)"
-  local started delivered_after="" sent=0 dead=0 took finished=yes
+  log "burst (checks $check): delivering ${burst_events[$check]} events in one batch; waiting for $due due shipments' tracking (at most $timeout s)"
+  local started delivered_after="" sent=0 dead=0 finished=yes
   started="$(now_seconds)"
   start_process "$dir/batch.json" curl -fsS --max-time "$timeout" -d '' "$simulator/api/batches"
   local batch_pid="$started_pid"
@@ -486,38 +485,65 @@ section_burst() {
     if awk "BEGIN { exit !($(elapsed "$started") > $timeout) }"; then finished=no; break; fi
     sleep 1
   done
-  took="$(elapsed "$started")"
-  local peak_mb batch platform
-  peak_mb="$(peak_memory_mb "$server_pid")"
+  burst_took[$check]="$(elapsed "$started")"
+  burst_delivered[$check]="${delivered_after:-not finished}"
+  burst_finished[$check]="$finished"
+  burst_sent[$check]="${sent:-0}" burst_dead[$check]="${dead:-0}"
+  burst_peak[$check]="$(peak_memory_mb "$server_pid")"
+  burst_checks[$check]="$(curl -fsS "$server/metrics" | awk '$1 ~ /^hookline_platform_checks_total\{purpose="release"/ { n += $2 } END { print n + 0 }')"
   stop_process "$batch_pid"
-  batch="$(cat "$dir/batch.json")"
-  platform="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
+  burst_succeeded[$check]="$(json_number succeeded "$(cat "$dir/batch.json")")"
+  burst_platform[$check]="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
   stop_started_processes
+}
 
+# Burst: the same generated batch of about 100k events twice, to hookline-fulfillment with
+# --check-before-ship off and then on (one GET /shipments/{id} to the simulator per release).
+# Measured: the time from the start of the batch until the tracking of every due shipment was posted
+# back, and the server's peak memory.
+section_burst() {
+  require_command curl "the burst section drives the simulator and reads /metrics with curl (Debian: apt-get install curl)"
+  trap stop_started_processes EXIT
+  HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
+  export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
+  local check
+  for check in off on; do burst_run "$check"; done
+  # row LABEL VALUE_OFF VALUE_ON
+  row() { echo "| $1 | $2 | $3 |"; }
+  local unfinished_off="" unfinished_on=""
+  [[ "${burst_finished[off]}" == yes ]] || unfinished_off=" (unfinished: stopped at the limit)"
+  [[ "${burst_finished[on]}" == yes ]] || unfinished_on=" (unfinished: stopped at the limit)"
+  local platform_off="$(field shipped "${burst_platform[off]}") shipped, $(field tracking_posts "${burst_platform[off]}") tracking posts, $(field tracking_effective "${burst_platform[off]}") effective"
+  local platform_on="$(field shipped "${burst_platform[on]}") shipped, $(field tracking_posts "${burst_platform[on]}") tracking posts, $(field tracking_effective "${burst_platform[on]}") effective"
   cat <<MARKDOWN
-## Burst: $events events in one batch
+## Burst: ${burst_events[on]} events in one batch, checks off and on
 
-\`hookline simulate --generate $subscriptions\` (the default mix: 1 to 3 prepaid shipments per subscription, the
+\`hookline simulate --generate ${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}\` (the default mix: 1 to 3 prepaid shipments per subscription, the
 first due now and the others a month apart; cancellations, skips, address and item changes, 5 %
-duplicates, some changes before their \`shipment_scheduled\`) queued $events VRIO events; then one batch
+duplicates, some changes before their \`shipment_scheduled\`) queued ${burst_events[on]} VRIO events; then one batch
 (\`POST /api/batches\`, 8 deliveries in flight, each once with a 2 s timeout, as VRIO does) delivered them to
 hookline-fulfillment started fresh on an empty database, with its platform API pointed at the
 simulator. The server ships every due shipment (warehouse steps of 0 ms: \`--warehouse-delay-ms 0\`)
-and posts its tracking through the durable outbox. Time: from the start of the batch until the
-server's outbox had sent the tracking of all $due due shipments (its \`/metrics\`, polled each second).
-Peak memory: the server's VmHWM at that moment.
+and posts its tracking through the durable outbox. The same burst runs twice, one after the other:
+with \`--check-before-ship off\`, and with it on, where each release first reads the shipment from the
+simulator's platform API (\`GET /shipments/{id}\`, up to 16 at once per release pass). Time: from the
+start of the batch until the server's outbox had sent the tracking of every due shipment (its
+\`/metrics\`, polled each second). Peak memory: the server's VmHWM at that moment.
 
-| | |
-|---|---:|
-| events delivered (succeeded) | $(json_number attempted "$batch") ($(json_number succeeded "$batch")) |
-| batch delivered after | ${delivered_after:-not finished} s |
-| due shipments | $due |
-| tracking sent (dead) | $sent ($dead) |
-| all tracking posted after | $took s$([[ "$finished" == yes ]] || echo " (unfinished: stopped at the $timeout s limit)") |
-| server peak memory (VmHWM) | $peak_mb MB |
-| platform afterwards | $(field shipped "$platform") shipped, $(field tracking_posts "$platform") tracking posts, $(field tracking_effective "$platform") effective |
+| | checks off | checks on |
+|---|---:|---:|
+$(row "events delivered (succeeded)" "${burst_events[off]} (${burst_succeeded[off]})" "${burst_events[on]} (${burst_succeeded[on]})")
+$(row "batch delivered after" "${burst_delivered[off]} s" "${burst_delivered[on]} s")
+$(row "due shipments" "${burst_due[off]}" "${burst_due[on]}")
+$(row "platform checks before release" "${burst_checks[off]}" "${burst_checks[on]}")
+$(row "tracking sent (dead)" "${burst_sent[off]} (${burst_dead[off]})" "${burst_sent[on]} (${burst_dead[on]})")
+$(row "all tracking posted after" "${burst_took[off]} s$unfinished_off" "${burst_took[on]} s$unfinished_on")
+$(row "server peak memory (VmHWM)" "${burst_peak[off]} MB" "${burst_peak[on]} MB")
+$(row "platform afterwards" "$platform_off" "$platform_on")
 
-Targets: under 60 s: $(met "\"$finished\" == \"yes\" && $took < 60") ($took s); under 256 MB: $(met "$peak_mb < 256") ($peak_mb MB).
+Checks on take $(awk -v on="${burst_took[on]}" -v off="${burst_took[off]}" 'BEGIN { printf "%.2fx", on / off }') the time of checks off.
+Targets: under 60 s with checks on: $(met "\"${burst_finished[on]}\" == \"yes\" && ${burst_took[on]} < 60") (${burst_took[on]} s; off ${burst_took[off]} s);
+under 256 MB: $(met "${burst_peak[on]} < 256 && ${burst_peak[off]} < 256") (${burst_peak[on]} MB on, ${burst_peak[off]} MB off).
 MARKDOWN
 }
 

@@ -48,6 +48,7 @@ struct Server {
     config.warehouse_delay = 0ms;
     config.webhook_secrets.emplace_back(secret);
     config.platform_api_key = hookline::Secret(api_key);
+    config.check_before_ship = true;  // as hookline-fulfillment does when given --platform-url
     config.log = &log;
     auto created = fulfillment::App::create(std::move(config));
     BOOST_TEST_REQUIRE(created.ok(), (created.ok() ? "" : created.error()));
@@ -195,9 +196,19 @@ BOOST_AUTO_TEST_CASE(manual_shipping_from_the_admin_api_posts_its_tracking) {
 
 BOOST_AUTO_TEST_CASE(the_api_key_goes_in_the_configured_header) {
   Server server("X-Platform-Token");
-  BOOST_TEST(server.deliver(scheduled("20071", now_date(), 4747, now_date())) == 200);
+  BOOST_TEST(server.deliver(scheduled("20071", now_date(-600s), 4747, now_date())) == 200);
   BOOST_TEST_REQUIRE(server.platform.wait_for_effects(1, bound));
   BOOST_TEST(server.platform.posts()[0].api_key == api_key);
+  const auto reads = server.platform.reads();  // the check before release, through the same client
+  BOOST_TEST_REQUIRE(reads.size() == 1u);
+  BOOST_TEST(reads[0].shipment_id == 4747);
+  BOOST_TEST(reads[0].api_key == api_key);
+  BOOST_TEST((reads[0].at < server.platform.posts()[0].at));
+  const auto detail = call(server.port(), "GET", "/api/fulfillments/4747").body;
+  BOOST_TEST(detail.find(R"("kind":"check","decision":"matches")") != std::string::npos, detail);
+  const auto metrics = call(server.port(), "GET", "/metrics").body;
+  BOOST_TEST(metrics.find(R"(hookline_platform_checks_total{purpose="release",outcome="matches"} 1)") != std::string::npos);
+  BOOST_TEST(metrics.find("hookline_platform_check_latency_seconds_count 1") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_signature_is_refused_and_counted) {

@@ -1,7 +1,7 @@
 #pragma once
 // Test helpers of the fulfillment server's end-to-end suites: a stand-in platform API that records
-// tracking posts (and can fail, answer late or drop the connection on purpose), signed webhook
-// delivery, and small HTTP calls. All traffic stays on 127.0.0.1.
+// tracking posts and shipment reads (and can fail, answer late or drop the connection on purpose),
+// signed webhook delivery, and small HTTP calls. All traffic stays on 127.0.0.1.
 
 #include <dirent.h>
 #include <httplib.h>
@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,11 +74,52 @@ inline bool drop_connection(const httplib::Request& request) {
   return dropped;
 }
 
+/// One GET /shipments/{id} the stand-in received.
+struct RecordedRead {
+  std::int64_t shipment_id = 0;
+  std::string api_key;
+  int answered = 0;
+  std::chrono::steady_clock::time_point at;
+};
+
 /// The platform API in tests: POST /shipments/{id}/track answered from a script (200 when it is
 /// empty); an accepted Idempotency-Key seen again is answered 200 without a second effect.
+/// GET /shipments/{id} answers from its own script first, then with the record the test holds for the
+/// shipment, or a Pending Post record with nothing else (as if the platform agreed with the webhooks).
 class StandInPlatform {
  public:
-  explicit StandInPlatform(std::string api_key_header = "X-Api-Key") : api_key_header_(std::move(api_key_header)) {
+  /// A stand-in on 127.0.0.1:`port` (any free port when 0).
+  explicit StandInPlatform(std::string api_key_header = "X-Api-Key", int port = 0)
+      : api_key_header_(std::move(api_key_header)) {
+    // A thread per keep-alive connection of the server under test (outbox senders and checks at once).
+    server_.new_task_queue = [] { return new httplib::ThreadPool(32); };
+    server_.Get(R"(/shipments/(\d+))", [this](const httplib::Request& request, httplib::Response& response) {
+      RecordedRead read;
+      read.shipment_id = std::stoll(request.matches[1]);
+      read.api_key = request.get_header_value(api_key_header_);
+      read.at = std::chrono::steady_clock::now();
+      ScriptedAnswer answer;
+      std::string record;
+      {
+        const std::lock_guard lock(mutex_);
+        if (!read_script_.empty()) {
+          answer = read_script_.front();
+          read_script_.pop_front();
+        }
+        const auto held = records_.find(read.shipment_id);
+        record = held != records_.end() ? held->second
+                                        : R"({"shipment_id":)" + std::to_string(read.shipment_id) +
+                                              R"(,"shipment_status_id":"Pending Post"})";
+        read.answered = answer.status;
+        reads_.push_back(read);
+      }
+      changed_.notify_all();
+      if (answer.status == 200) {
+        answer_late(answer, request, response, record);
+      } else {
+        answer_late(answer, request, response, R"({"error":{"code":"scripted","message":"a scripted answer"}})");
+      }
+    });
     server_.Post(R"(/shipments/(\d+)/track)", [this](const httplib::Request& request, httplib::Response& response) {
       RecordedPost post;
       post.shipment_id = std::stoll(request.matches[1]);
@@ -106,20 +148,10 @@ class StandInPlatform {
         hook = on_post_;
       }
       if (hook) hook(post);
-      if (answer.delay.count() > 0) {
-        std::unique_lock lock(mutex_);
-        changed_.wait_for(lock, answer.delay, [this] { return stopping_; });
-      }
-      if (answer.drop) {
-        drop_connection(request);
-        return;
-      }
-      response.status = answer.status;
-      if (!answer.retry_after.empty()) response.set_header("Retry-After", answer.retry_after);
-      response.set_content(answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})",
-                           "application/json");
+      answer_late(answer, request, response, answer.status < 300 ? R"({"status":"Shipped"})" : R"({"error":"scripted"})");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = port == 0 ? server_.bind_to_any_port("127.0.0.1") : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (port_ < 0) throw std::runtime_error("stand-in platform: cannot listen on port " + std::to_string(port));
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -148,6 +180,26 @@ class StandInPlatform {
     auto& own = shipment_scripts_[shipment_id];
     own.insert(own.end(), answers.begin(), answers.end());
   }
+  /// Answers the next shipment reads with these, in order, before any record (a 200 answers the record).
+  void script_reads(std::vector<ScriptedAnswer> answers) {
+    const std::lock_guard lock(mutex_);
+    read_script_.insert(read_script_.end(), answers.begin(), answers.end());
+  }
+  /// Answers reads of `shipment_id` with `record` (a JSON object under VRIO's field names) from now on.
+  void hold(std::int64_t shipment_id, std::string record) {
+    const std::lock_guard lock(mutex_);
+    records_[shipment_id] = std::move(record);
+  }
+  /// Every shipment read so far.
+  [[nodiscard]] std::vector<RecordedRead> reads() const {
+    const std::lock_guard lock(mutex_);
+    return reads_;
+  }
+  /// Waits until at least `count` reads arrived; false on timeout.
+  bool wait_for_reads(std::size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return reads_.size() >= count; });
+  }
   /// Calls `hook` on each post after recording it and before answering (e.g. to kill the poster).
   void on_post(std::function<void(const RecordedPost&)> hook) {
     const std::lock_guard lock(mutex_);
@@ -175,6 +227,22 @@ class StandInPlatform {
   }
 
  private:
+  /// Answers `request` as `answer` scripts it, after its delay (or never, when it drops the connection).
+  void answer_late(const ScriptedAnswer& answer, const httplib::Request& request, httplib::Response& response,
+                   const std::string& body) {
+    if (answer.delay.count() > 0) {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, answer.delay, [this] { return stopping_; });
+    }
+    if (answer.drop) {
+      drop_connection(request);
+      return;
+    }
+    response.status = answer.status;
+    if (!answer.retry_after.empty()) response.set_header("Retry-After", answer.retry_after);
+    response.set_content(body, "application/json");
+  }
+
   std::string api_key_header_;
   httplib::Server server_;
   int port_ = 0;
@@ -184,6 +252,9 @@ class StandInPlatform {
   std::deque<ScriptedAnswer> script_;
   std::map<std::int64_t, std::deque<ScriptedAnswer>> shipment_scripts_;
   std::vector<RecordedPost> posts_;
+  std::deque<ScriptedAnswer> read_script_;
+  std::map<std::int64_t, std::string> records_;
+  std::vector<RecordedRead> reads_;
   std::set<std::string> effects_;
   std::function<void(const RecordedPost&)> on_post_;
   bool stopping_ = false;

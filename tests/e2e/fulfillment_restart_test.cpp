@@ -68,7 +68,9 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) text += buffer;
   BOOST_TEST(pclose(pipe) == 0);
   for (const char* flag : {"--listen", "--db", "--platform-url", "--warehouse-delay-ms", "--zone", "--api-key-header",
-                           "--secret-file", "--help", "HOOKLINE_SECRET", "HOOKLINE_SECRET_PREVIOUS",
+                           "--secret-file", "--check-before-ship", "--check-unavailable", "--check-attempts",
+                           "--reconcile-interval-s", "--reconcile-reads-per-s", "--held-lookup-after-s", "--help",
+                           "HOOKLINE_SECRET", "HOOKLINE_SECRET_PREVIOUS",
                            "HOOKLINE_PLATFORM_API_KEY"}) {
     BOOST_TEST(text.find(flag) != std::string::npos, flag);
   }
@@ -82,6 +84,11 @@ BOOST_AUTO_TEST_CASE(bad_usage_exits_2_before_opening_anything) {
       {"--zone", "Not/AZone", "--db", db},
       {"--listen", "nonsense", "--db", db},
       {"--warehouse-delay-ms", "-5", "--db", db},
+      {"--check-before-ship", "maybe", "--db", db},
+      {"--check-unavailable", "later", "--db", db},
+      {"--check-attempts", "0", "--db", db},
+      {"--reconcile-interval-s", "-1", "--db", db},
+      {"--reconcile-reads-per-s", "0", "--db", db},
   };
   for (const auto& args : cases) {
     ChildServer child(args, {"HOOKLINE_SECRET=" + secret}, log);

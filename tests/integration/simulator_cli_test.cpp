@@ -77,7 +77,8 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
        {"--listen", "--db", "--mode", "--batch-interval", "--transaction-url", "--order-url", "--order-offer-url",
         "--shipment-url", "--target-url", "--secret-env", "--secret-file", "--scheme", "--campaign", "--inactive", "--concurrency",
         "--max-attempts", "--generate", "--max-prepaid-cycles", "--cancel-rate", "--skip-rate",
-        "--address-change-rate", "--item-change-rate", "--duplicate-rate", "--reorder-rate", "--seed"}) {
+        "--address-change-rate", "--item-change-rate", "--duplicate-rate", "--reorder-rate", "--seed", "--drop-rate",
+        "HOOKLINE_PLATFORM_API_KEY", "/api/shipments/{id}"}) {
     BOOST_TEST(run.out.find(flag) != std::string::npos, flag);
   }
 }
@@ -90,6 +91,7 @@ BOOST_DATA_TEST_CASE(bad_usage_exits_two,
                           std::string("--secret-env UNSET_VARIABLE_X"), std::string("--secret-env EMPTY_SECRET"),
                           std::string("--scheme nope"), std::string("--mode vero --secret-env SIM_SECRET"),
                           std::string("--mode ordergroove --generate 3"), std::string("--cancel-rate 1.5"),
+                          std::string("--drop-rate 1.5"), std::string("--drop-rate -0.1"),
                           std::string("--no-such-flag")}),
                      arguments) {
   Scratch scratch;

@@ -155,6 +155,146 @@ BOOST_AUTO_TEST_CASE(a_repeated_idempotency_key_returns_the_first_answer_and_has
   BOOST_TEST(sim.handle(request("GET", "/api/tracking-calls", "", {{"shipment_id", "x"}})).status == 400);
 }
 
+/// The platform API's answer to GET /shipments/{id}, parsed.
+simdjson::dom::element platform_view(Simulator& sim, simdjson::dom::parser& parser, std::int64_t id) {
+  const auto response = sim.handle(request("GET", "/shipments/" + std::to_string(id)));
+  BOOST_REQUIRE_EQUAL(response.status, 200);
+  simdjson::dom::element view;
+  BOOST_REQUIRE(parser.parse(response.body).get(view) == simdjson::SUCCESS);
+  return view;
+}
+
+std::string text_of(simdjson::dom::element element) {
+  std::string_view text;
+  return element.get(text) == simdjson::SUCCESS ? std::string(text) : std::string("<not text>");
+}
+
+const std::string address_oak = R"("customer_address_shipping":{"fname":"John","address1":"456 Oak Ave","city":"Boulder"})";
+const std::string items_vitamins = R"("shipment_items":[{"shipment_item_id":270244,"quantity":2,"item_id":1283,"item_name":"Vitamin D Supplement","item_sku":"VIT-D-001"}])";
+
+std::string dated(std::string_view name, std::int64_t shipment_id, std::string_view date, std::string_view extra) {
+  auto body = shipment_event(name, shipment_id, extra);
+  return body.insert(1, R"("webhook_event_date":")" + std::string(date) + "\",");
+}
+
+BOOST_AUTO_TEST_CASE(get_shipment_answers_the_shipment_as_the_platform_holds_it_under_vrio_field_names) {
+  ManualClock clock;
+  Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
+  // The address change happened after the shipment was scheduled but is queued before it: the newer one holds.
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_address_updated", 7, "2026-03-22 14:10:00", address_oak)).ok());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_scheduled", 7, "2026-03-22 14:00:00",
+                                  R"("customer_id":"71135","order_id":135123,"date_scheduled":"2026-03-22 14:30:00",)"
+                                  R"("shipment_items":[{"shipment_item_id":1,"quantity":1,"item_id":1282,"item_name":"Box","item_sku":"SUP-001"}],)"
+                                  R"("customer_address_shipping":{"fname":"John","address1":"123 Main St","city":"Denver"})"))
+                    .ok());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_item_updated", 7, "2026-03-22 14:20:00", items_vitamins)).ok());
+  simdjson::dom::parser parser;
+  const auto view = platform_view(sim, parser, 7);
+  BOOST_TEST(view["shipment_id"].get_int64().value() == 7);
+  BOOST_TEST(view["customer_id"].get_int64().value() == 71135);
+  BOOST_TEST(view["order_id"].get_int64().value() == 135123);
+  BOOST_TEST(text_of(view["shipment_status_id"]) == "Pending Post");
+  BOOST_TEST(text_of(view["date_scheduled"]) == "2026-03-22 14:30:00");
+  BOOST_TEST(view["date_cancel"].is_null());
+  BOOST_TEST(text_of(view["customer_address_shipping"]["address1"]) == "456 Oak Ave");
+  BOOST_TEST(text_of(view["shipment_items"].at(0)["item_sku"]) == "VIT-D-001");
+  BOOST_TEST(view["shipment_tracking_id"].is_null());
+  // The platform API shows the platform's fields; the simulator's bookkeeping is the control API's.
+  simdjson::dom::element ignored;
+  BOOST_TEST(view["tracking_posts"].get(ignored) != simdjson::SUCCESS);
+
+  // An older change queued later does not override a newer one.
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_address_updated", 7, "2026-03-22 14:05:00",
+                                  R"("customer_address_shipping":{"address1":"1 Old Rd"})"))
+                    .ok());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_cancelled", 7, "2026-03-22 14:40:00", R"("date_cancel":"2026-03-22 14:40:00")")).ok());
+  const auto cancelled = platform_view(sim, parser, 7);
+  BOOST_TEST(text_of(cancelled["customer_address_shipping"]["address1"]) == "456 Oak Ave");
+  BOOST_TEST(text_of(cancelled["shipment_status_id"]) == "Cancelled");
+  BOOST_TEST(text_of(cancelled["date_cancel"]) == "2026-03-22 14:40:00");
+}
+
+BOOST_AUTO_TEST_CASE(a_control_call_changes_a_shipment_at_the_platform_without_a_webhook) {
+  LoopbackReceiver receiver;
+  ManualClock clock;
+  Simulator sim(vrio_config(receiver.url()), clock.clock());
+  for (const std::int64_t id : {1, 2, 3}) BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", id)).ok());
+  sim.run_batch();
+  const auto webhooks = sim.events().size();
+  clock.advance(60s);
+
+  const auto cancelled = sim.handle(request("POST", "/api/shipments/1", R"({"shipment_status_id":"Cancelled"})"));
+  BOOST_TEST(cancelled.status == 200, cancelled.body);
+  BOOST_TEST(sim.shipment(1)->status == "Cancelled");
+  BOOST_TEST((sim.shipment(1)->date_cancel == std::optional{std::chrono::sys_seconds{std::chrono::seconds{start + 60}}}));
+  BOOST_TEST(sim.handle(request("POST", "/api/shipments/2", R"({"shipment_status_id":"Skipped"})")).status == 200);
+  BOOST_TEST(sim.shipment(2)->status == "Skipped");
+  const auto moved = sim.handle(request("POST", "/api/shipments/3", "{" + address_oak + "," + items_vitamins + "}"));
+  BOOST_TEST(moved.status == 200, moved.body);
+  simdjson::dom::parser parser;
+  const auto view = platform_view(sim, parser, 3);
+  BOOST_TEST(text_of(view["customer_address_shipping"]["city"]) == "Boulder");
+  BOOST_TEST(view["shipment_items"].at(0)["quantity"].get_int64().value() == 2);
+  // No webhook was queued or sent for any of it.
+  BOOST_TEST(sim.events().size() == webhooks);
+  BOOST_TEST(sim.run_batch().attempted == 0U);
+  BOOST_TEST(receiver.received().size() == 3U);
+
+  // A cancelled or skipped shipment does not change any more; a tracking post for it is refused.
+  const auto again = sim.handle(request("POST", "/api/shipments/1", "{" + address_oak + "}"));
+  BOOST_TEST(again.status == 409);
+  BOOST_TEST(error_code(again) == "not_changeable");
+  BOOST_TEST(error_code(sim.handle(track(2, R"({"shipment_tracking_id":"1Z"})"))) == "not_shippable");
+  BOOST_TEST(sim.handle(request("POST", "/api/shipments/99", R"({"shipment_status_id":"Cancelled"})")).status == 404);
+  BOOST_TEST(sim.handle(request("GET", "/api/shipments/3")).status == 405);
+}
+
+BOOST_DATA_TEST_CASE(bad_control_changes_are_refused_with_a_clear_error,
+                     boost::unit_test::data::make({"", "[]", "{}", R"({"shipment_status_id":"Shipped"})",
+                                                   R"({"shipment_status_id":7})", R"({"customer_address_shipping":"x"})",
+                                                   R"({"shipment_items":{}})", R"({"date_scheduled":"soon"})",
+                                                   R"({"shipment_tracking_id":"1Z"})"}) ^
+                         boost::unit_test::data::make({400, 400, 422, 422, 422, 422, 422, 422, 422}) ^
+                         boost::unit_test::data::make({"invalid_json", "invalid_json", "missing_field", "invalid_field",
+                                                       "invalid_field", "invalid_field", "invalid_field", "invalid_field",
+                                                       "invalid_field"}),
+                     body, status, code) {
+  ManualClock clock;
+  Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).ok());
+  const auto response = sim.handle(request("POST", "/api/shipments/5", body));
+  BOOST_TEST(response.status == status);
+  BOOST_TEST(error_code(response) == code);
+  BOOST_TEST(response.body.find(R"("message":")") != std::string::npos);
+  BOOST_TEST(sim.shipment(5)->status == "Pending Post");
+}
+
+BOOST_AUTO_TEST_CASE(with_an_api_key_the_platform_api_answers_401_to_a_request_without_it) {
+  ManualClock clock;
+  auto config = vrio_config("http://127.0.0.1:1/unused");
+  config.platform_api_key = hookline::Secret("pk_test_sim_3e1");
+  Simulator sim(config, clock.clock());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).ok());
+  auto read = request("GET", "/shipments/5");
+  const auto missing = sim.handle(read);
+  BOOST_TEST(missing.status == 401);
+  BOOST_TEST(error_code(missing) == "unauthorized");
+  BOOST_TEST(missing.body.find("X-Api-Key") != std::string::npos);
+  read.headers.add("X-Api-Key", "pk_test_other");
+  BOOST_TEST(sim.handle(read).status == 401);
+  auto post = track(5, R"({"shipment_tracking_id":"1Z"})");
+  BOOST_TEST(sim.handle(post).status == 401);
+  BOOST_TEST(sim.shipment(5)->status == "Pending Post");  // a refused post changes nothing
+  auto keyed = request("GET", "/shipments/5");
+  keyed.headers.add("x-api-key", "pk_test_sim_3e1");
+  BOOST_TEST(sim.handle(keyed).status == 200);
+  post.headers.add("X-Api-Key", "pk_test_sim_3e1");
+  BOOST_TEST(sim.handle(post).status == 200);
+  // The control API is the simulator's own, not the platform's: no key.
+  BOOST_TEST(sim.handle(request("GET", "/api/shipments")).status == 200);
+  for (const auto& response : {missing}) BOOST_TEST(response.body.find("pk_test_sim_3e1") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_log_and_the_platform_state_survive_a_restart) {
   const auto path = std::filesystem::temp_directory_path() / ("hookline_simulator_" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);

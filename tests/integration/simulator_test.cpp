@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,6 +115,59 @@ BOOST_AUTO_TEST_CASE(vrio_attempts_once_even_when_the_receiver_fails) {
   BOOST_TEST(log[0].response_body == "boom");
   BOOST_TEST(status_name(log[0].status) == "failed");
   BOOST_TEST(status_name(sim.events()[0].status) == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(dropped_deliveries_are_never_sent_and_are_logged_failed_like_a_down_receiver) {
+  // The dropped set depends on the seed and the event ids only, never on timing or concurrency.
+  const auto dropped_ids = [](double rate, std::uint64_t seed, std::size_t concurrency) {
+    LoopbackReceiver receiver;
+    ManualClock clock;
+    auto config = vrio_config(receiver.url());
+    config.drop_rate = rate;
+    config.drop_seed = seed;
+    config.concurrency = concurrency;
+    Simulator sim(config, clock.clock());
+    for (std::int64_t id = 1; id <= 200; ++id) BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", id)).ok());
+    const auto report = sim.run_batch();
+    BOOST_TEST(report.attempted == 200U);
+    std::set<std::string> dropped;
+    for (const auto& entry : sim.deliveries()) {
+      if (entry.error == std::optional<std::string>("dropped")) {
+        dropped.insert(entry.event_id);
+        BOOST_TEST(entry.response_code == 0);
+        BOOST_TEST(status_name(entry.status) == "failed");
+        BOOST_TEST(entry.request_body.find("shipment_scheduled") != std::string::npos);
+      }
+    }
+    BOOST_TEST(report.failed == dropped.size());
+    BOOST_TEST(receiver.received().size() == 200U - dropped.size());
+    for (const auto& received : receiver.received()) {
+      for (const auto& id : dropped) BOOST_TEST(received.body.find("\"webhook_event_id\":" + id + ",") == std::string::npos);
+    }
+    // Dropped means lost: VRIO never attempts it again.
+    clock.advance(300s);
+    BOOST_TEST(sim.run_batch().attempted == 0U);
+    return dropped;
+  };
+  const auto tenth = dropped_ids(0.1, 7, 8);
+  BOOST_TEST(tenth.size() >= 8U);
+  BOOST_TEST(tenth.size() <= 35U);
+  BOOST_TEST((dropped_ids(0.1, 7, 1) == tenth));
+  BOOST_TEST((dropped_ids(0.1, 8, 8) != tenth));
+  BOOST_TEST(dropped_ids(0.0, 7, 8).empty());
+  BOOST_TEST(dropped_ids(1.0, 7, 8).size() == 200U);
+}
+
+BOOST_AUTO_TEST_CASE(the_test_action_is_never_dropped) {
+  LoopbackReceiver receiver;
+  ManualClock clock;
+  auto config = vrio_config(receiver.url());
+  config.drop_rate = 1.0;
+  Simulator sim(config, clock.clock());
+  const auto sent = sim.send_test("shipment");
+  BOOST_REQUIRE(sent.ok());
+  BOOST_TEST(sent->response_code == 200);
+  BOOST_TEST(receiver.received().size() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(vrio_gives_up_after_two_seconds_and_never_retries) {

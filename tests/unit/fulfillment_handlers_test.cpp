@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "admin_api.hpp"
+#include "fulfillment_domain.hpp"
 #include "fulfillment_events.hpp"
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
@@ -28,100 +29,9 @@ using fulfillment_test::address_fields;
 using fulfillment_test::item_fields;
 using fulfillment_test::scheduled;
 using fulfillment_test::shipment_event;
-
-namespace fulfillment {
-std::ostream& operator<<(std::ostream& out, State state) { return out << to_string(state); }
-std::ostream& operator<<(std::ostream& out, OutboxState state) { return out << to_string(state); }
-}  // namespace fulfillment
-
-namespace {
-
-std::chrono::sys_seconds utc(std::chrono::year_month_day day, std::chrono::seconds time = 0s) {
-  return std::chrono::sys_days{day} + time;
-}
-
-const auto march_22 = utc(std::chrono::year{2026} / 3 / 22, 15h);  // "2026-03-22 15:00:00"
-
-
-/// A store, the handlers and a scheduler over a warehouse that takes no time, with a clock the test sets.
-struct Domain {
-  fulfillment_test::TempDir dir;
-  std::chrono::sys_seconds now = march_22;
-  std::unique_ptr<fulfillment::FulfillmentStore> store = open();
-  fulfillment::SimulatedWarehouse warehouse{0ms};
-  std::unique_ptr<fulfillment::ShipmentHandlers> handlers = make_handlers();
-  std::unique_ptr<fulfillment::Scheduler> scheduler = make_scheduler();
-
-  std::unique_ptr<fulfillment::FulfillmentStore> open() {
-    auto opened = fulfillment::FulfillmentStore::open(dir.path() / "fulfillment.db", hookline::TimeZone::utc());
-    BOOST_TEST_REQUIRE(opened.ok());
-    return std::move(*opened);
-  }
-  std::unique_ptr<fulfillment::ShipmentHandlers> make_handlers() {
-    return std::make_unique<fulfillment::ShipmentHandlers>(*store, hookline::vrio::ParseOptions{},
-                                                           [this] { return now; }, std::function<void()>{});
-  }
-  std::unique_ptr<fulfillment::Scheduler> make_scheduler() {
-    return std::make_unique<fulfillment::Scheduler>(*store, warehouse, [this] { return now; });
-  }
-  /// Closes and reopens the database, as a restart does.
-  void restart() {
-    scheduler.reset();
-    handlers.reset();
-    store.reset();
-    store = open();
-    handlers = make_handlers();
-    scheduler = make_scheduler();
-  }
-
-  void deliver(const std::string& body) {
-    auto event = hookline::vrio::parse(body);
-    BOOST_TEST_REQUIRE(event.ok());
-    hookline::InboxEntry entry;
-    entry.meta = event->meta();
-    entry.body = body;
-    const auto handled = handlers->handle_shipment(entry);
-    BOOST_TEST_REQUIRE(handled.ok());
-  }
-  /// Releases what is due and runs the warehouse for it; returns the released ids.
-  std::vector<std::int64_t> run_due() {
-    auto released = scheduler->release_due(now);
-    BOOST_TEST_REQUIRE(released.ok());
-    for (const auto id : *released) BOOST_TEST_REQUIRE(scheduler->fulfill(id).ok());
-    return *released;
-  }
-  fulfillment::Fulfillment get(std::int64_t id) {
-    auto found = store->get(id);
-    BOOST_TEST_REQUIRE(found.ok());
-    BOOST_TEST_REQUIRE(found->has_value());
-    return **found;
-  }
-  bool exists(std::int64_t id) {
-    auto found = store->get(id);
-    BOOST_TEST_REQUIRE(found.ok());
-    return found->has_value();
-  }
-  std::vector<fulfillment::HistoryEntry> history(std::int64_t id) {
-    auto lines = store->history(id);
-    BOOST_TEST_REQUIRE(lines.ok());
-    return *lines;
-  }
-  std::optional<fulfillment::OutboxEntry> outbox(std::int64_t id) {
-    auto entry = store->outbox_entry(id);
-    BOOST_TEST_REQUIRE(entry.ok());
-    return *entry;
-  }
-  /// The decision recorded for an event in the shipment's history.
-  std::string decision_of(std::int64_t id, const std::string& event_id) {
-    std::string found;
-    for (const auto& line : history(id)) {
-      if (line.kind == fulfillment::HistoryKind::event && line.event_id == event_id) found = line.decision;
-    }
-    return found;
-  }
-};
-
-}  // namespace
+using fulfillment_test::Domain;
+using fulfillment_test::march_22;
+using fulfillment_test::utc;
 
 BOOST_AUTO_TEST_SUITE(fulfillment_handlers)
 

@@ -31,6 +31,7 @@
 #include "metrics.hpp"
 #include "printing.hpp"
 #include "scheduler.hpp"
+#include "platform_retry.hpp"
 #include "tracking_client.hpp"
 #include "tracking_outbox.hpp"
 #include "warehouse.hpp"
@@ -264,7 +265,7 @@ BOOST_DATA_TEST_CASE(answers_are_classified, bdata::make(answers), c) {
 }
 
 BOOST_AUTO_TEST_CASE(backoff_is_capped_exponential_with_full_jitter_and_honours_retry_after) {
-  fulfillment::OutboxOptions options;
+  fulfillment::PlatformRetry options;
   options.base_delay = 1000ms;
   options.max_delay = 8000ms;
   BOOST_TEST(fulfillment::retry_delay(options, 1, 0.0, std::nullopt).count() == 0);
@@ -356,7 +357,7 @@ BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_afte
   QueuedTracking failing;
   ScriptedClient down;
   auto options = failing.options();
-  options.max_attempts = 3;
+  options.retry.max_attempts = 3;
   for (int i = 0; i < 3; ++i) down.script.push_back({fulfillment::PostOutcome::retry, 500, std::nullopt, "HTTP 500"});
   fulfillment::TrackingOutbox stubborn(*failing.store, down, options);
   for (int i = 0; i < 3; ++i) {

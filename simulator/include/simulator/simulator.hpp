@@ -79,6 +79,14 @@ struct Config {
   std::size_t concurrency = 8;            ///< Deliveries in flight at once within a batch.
   RetryPolicy retry;                      ///< ordergroove only.
   std::optional<std::chrono::milliseconds> timeout;  ///< Default 2 s (vrio), 5 s (vero), 10 s (ordergroove).
+  /// Share of batch deliveries not sent at all, each logged as a failed attempt (error "dropped"), as
+  /// if the receiver had been unreachable; 0 to 1. Which events are dropped depends on drop_seed and
+  /// the event id only, so a run drops the same ones whatever the concurrency.
+  double drop_rate = 0;
+  std::uint64_t drop_seed = 1;  ///< Chooses the dropped deliveries.
+  /// The key the platform API (`/shipments/...`) requires in `api_key_header`; none requires nothing.
+  std::optional<Secret> platform_api_key;
+  std::string api_key_header = "X-Api-Key";  ///< The header that carries platform_api_key.
 };
 
 /// Where an event stands.
@@ -134,12 +142,18 @@ struct DeliveryFilter {
   std::optional<EventStatus> status;     ///< Only attempts that left their event in this status.
 };
 
-/// A shipment as the platform knows it (from the shipment events queued) and the tracking posted to it.
+/// A shipment as the platform holds it (from the shipment events queued and the control calls that
+/// changed it) and the tracking posted to it.
 struct ShipmentRecord {
   std::int64_t shipment_id = 0;                            ///< VRIO's shipment id.
   std::string status;                                      ///< "Pending Post", "Cancelled", "Skipped", "Shipped".
   std::optional<std::chrono::sys_seconds> date_scheduled;  ///< When it is due.
+  std::optional<std::chrono::sys_seconds> date_cancel;     ///< When it was cancelled.
   std::optional<std::int64_t> campaign_id;                 ///< Its campaign, when known.
+  std::optional<std::int64_t> customer_id;                 ///< The customer, when known.
+  std::optional<std::int64_t> order_id;                    ///< The order, when known.
+  std::optional<std::string> items;                        ///< shipment_items now, as JSON text.
+  std::optional<std::string> address;                      ///< customer_address_shipping now, as JSON text.
   std::optional<std::string> tracking_id;                  ///< shipment_tracking_id posted.
   std::optional<std::int64_t> carrier_id;                  ///< carrier_id posted.
   std::optional<std::string> date_complete;                ///< date_complete posted (or defaulted).
@@ -212,11 +226,18 @@ class Simulator {
   /// One past the largest shipment id known (a first id for generated shipments).
   [[nodiscard]] std::int64_t next_shipment_id() const;
 
+  /// Changes a shipment at the platform without sending a webhook, as the merchant's support team
+  /// does by phone: `body` as read_shipment_change takes it (`POST /api/shipments/{id}`). Refuses an
+  /// unknown shipment (404) and a change of one that is no longer Pending Post (409).
+  [[nodiscard]] Result<ShipmentRecord, ApiError> change_shipment(std::int64_t shipment_id, std::string_view body);
+
   /// The control API and the platform API as a pure function of the request (no network needed):
   /// POST /api/events[?deliver=now], POST /api/batches, GET /api/events, GET /api/deliveries
-  /// [?event_id=…&status=…], POST /api/test?destination=…, GET /api/shipments,
-  /// GET /api/tracking-calls[?shipment_id=…],
-  /// POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id}.
+  /// [?event_id=…&status=…], POST /api/test?destination=…, GET /api/shipments, POST /api/shipments/{id}
+  /// (change_shipment), GET /api/tracking-calls[?shipment_id=…],
+  /// POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id} (the shipment as the
+  /// platform holds it, under VRIO's field names). With a platform_api_key, the two /shipments/…
+  /// routes answer 401 to a request without it.
   [[nodiscard]] HttpResponse handle(const HttpRequest& request);
 
   /// The configuration.
