@@ -315,7 +315,7 @@ BOOST_AUTO_TEST_CASE(handlers_run_below_the_cpu_priority_of_the_thread_that_star
     dispatcher.start();
     claim(inbox, meta("1"), at(0));
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
-    BOOST_TEST(seen.load() == std::min(19, receiving + steps), "nice " << steps);
+    BOOST_TEST(seen.load() == std::min<long long>(19, static_cast<long long>(receiving) + steps), "nice " << steps);
   }
   BOOST_TEST(nice_of_this_thread() == receiving);  // the starting thread keeps its own
 }
