@@ -70,7 +70,9 @@ struct Attempt {
   std::string response_body;
   /// Why no response came, when none did.
   std::optional<SendError> error;
-  /// More about the error for people, when there is more to say, e.g. "certificate has expired"; else empty.
+  /// The error as a sentence for people naming its cause and the endpoint, e.g. "connection refused to
+  /// 127.0.0.1:9090" or "the TLS handshake with 127.0.0.1:8443 failed (is it a plain http:// endpoint?)";
+  /// empty when a response came.
   std::string error_detail;
 
   /// True when the endpoint answered with a 2xx status.
