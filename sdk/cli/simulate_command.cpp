@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/secret.hpp"
+#include "hookline/sender.hpp"
 #include "secret_options.hpp"
 #include "hookline/verify.hpp"
 #include "simulator/generator.hpp"
@@ -33,6 +34,7 @@ struct SimulateArguments {
   std::string db = "hookline-simulator.db";
   std::string mode = "vrio";
   std::int64_t batch_interval = 300;
+  std::int64_t first_batch_after = 0;
   simulator::VrioUrls vrio_urls;
   std::string target_url;
   SecretOptions secrets;
@@ -57,6 +59,15 @@ int run_simulate(SimulateArguments& arguments) {
   const auto listen = parse_listen_address(arguments.listen);
   if (!listen) return usage(listen.error());
   if (arguments.batch_interval < 1) return usage("--batch-interval must be at least 1 second");
+  if (arguments.first_batch_after < 0) return usage("--first-batch-after must be 0 or more seconds");
+  for (const auto& [flag, url] : {std::pair<std::string_view, const std::string&>{"--transaction-url", arguments.vrio_urls.transaction},
+                                  {"--order-url", arguments.vrio_urls.order},
+                                  {"--order-offer-url", arguments.vrio_urls.order_offer},
+                                  {"--shipment-url", arguments.vrio_urls.shipment},
+                                  {"--target-url", arguments.target_url}}) {
+    if (url.empty()) continue;
+    if (const auto problem = destination_problem(url)) return usage(std::string(flag) + ": " + *problem);
+  }
 
   simulator::Config config;
   config.mode = *mode;
@@ -139,14 +150,19 @@ int run_simulate(SimulateArguments& arguments) {
   }
   std::cerr << "hookline simulate: " << arguments.mode << " mode, listening on http://" << listen->host << ":"
             << server.port() << ", delivering every " << arguments.batch_interval << " s"
-            << (config.secrets.empty() ? " (unsigned)" : "") << "\n";
+            << (config.secrets.empty() ? " (unsigned)" : "")
+            << (config.platform_api_key ? ", platform API key required in " + config.api_key_header : std::string())
+            << "\n";
 
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
-  auto next_batch = std::chrono::steady_clock::now() + config.batch_interval;
+  // The first batch goes out at start (or --first-batch-after later), then one every interval.
+  auto next_batch = std::chrono::steady_clock::now() + std::chrono::seconds(arguments.first_batch_after);
   while (stop_requested == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (std::chrono::steady_clock::now() < next_batch) continue;
+    if (std::chrono::steady_clock::now() < next_batch) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     next_batch += config.batch_interval;
     const auto report = engine->run_batch();
     if (report.attempted > 0) {
@@ -175,6 +191,10 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("--db", a.db, "The simulator's SQLite database (:memory: for none)")->capture_default_str();
   command->add_option("--mode", a.mode, "Platform: vrio, ordergroove or vero")->capture_default_str();
   command->add_option("--batch-interval", a.batch_interval, "Seconds between delivery runs")->capture_default_str();
+  command->add_option("--first-batch-after", a.first_batch_after,
+                      "Seconds from start to the first delivery run (0: at once; events can be changed through the "
+                      "control API before it)")
+      ->capture_default_str();
   command->add_option("--transaction-url", a.vrio_urls.transaction, "vrio: Transaction Webhook URL");
   command->add_option("--order-url", a.vrio_urls.order, "vrio: Order Webhook URL");
   command->add_option("--order-offer-url", a.vrio_urls.order_offer, "vrio: Order Offer Webhook URL");

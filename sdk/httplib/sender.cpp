@@ -114,7 +114,16 @@ std::string describe_failure(SendError kind, httplib::Error error, const httplib
   return "sending to " + host_port + " failed: " + httplib::to_string(error);
 }
 
+std::string invalid_url_sentence(std::string_view url) {
+  return "not an http://host[:port][/path] or https:// URL: \"" + std::string(url) + "\"";
+}
+
 }  // namespace
+
+std::optional<std::string> destination_problem(std::string_view url) {
+  if (split_url(url)) return std::nullopt;
+  return invalid_url_sentence(url);
+}
 
 struct Sender::Impl {
   std::optional<Signer> signer;
@@ -189,7 +198,7 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
   const auto destination = split_url(outgoing.url);
   if (!destination) {
     attempt.error = SendError::invalid_url;
-    attempt.error_detail = "not an http://host[:port][/path] or https:// URL: \"" + outgoing.url + "\"";
+    attempt.error_detail = invalid_url_sentence(outgoing.url);
     return attempt;
   }
 

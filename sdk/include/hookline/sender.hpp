@@ -38,6 +38,10 @@ enum class SendError {
 /// The error's name in snake_case, e.g. "connection_refused".
 [[nodiscard]] std::string_view to_string(SendError error) noexcept;
 
+/// Why `url` cannot be a destination (it is not http(s)://host[:port][/path]), as a sentence; nullopt
+/// when it can. Sender::send refuses such a URL as SendError::invalid_url.
+[[nodiscard]] std::optional<std::string> destination_problem(std::string_view url);
+
 /// One webhook to deliver.
 struct Outgoing {
   /// The destination, e.g. "http://127.0.0.1:8080/webhooks/vrio".

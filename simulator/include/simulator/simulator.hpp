@@ -130,6 +130,7 @@ struct DeliveryRecord {
   int response_code = 0;                ///< Response Code; 0 when none came.
   std::string response_body;            ///< Response Body.
   std::optional<std::string> error;     ///< e.g. "timeout", "connection_refused".
+  std::string error_detail;             ///< The error for people, e.g. "connection refused to 127.0.0.1:9090".
   std::chrono::sys_seconds sent_at{};   ///< Timestamp.
   std::int64_t duration_us = 0;         ///< How long the attempt took.
   EventStatus status = EventStatus::failed;  ///< The event's status after this attempt.
