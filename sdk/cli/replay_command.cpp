@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "range_check.hpp"
 #include "hookline/secret.hpp"
 #include "secret_options.hpp"
 #include "hookline/sender.hpp"
@@ -169,10 +170,6 @@ int run_replay(const ReplayArguments& arguments) {
   if (!arguments.to.starts_with("http://") && !arguments.to.starts_with("https://")) {
     return usage("--to must be an http:// or https:// URL");
   }
-  if (arguments.concurrency == 0) return usage("--concurrency must be at least 1");
-  if (arguments.repeat == 0) return usage("--repeat must be at least 1");
-  if (arguments.rate < 0) return usage("--rate must not be negative");
-  if (arguments.timeout <= 0) return usage("--timeout must be positive");
   if (arguments.scheme.empty() == arguments.secrets.given()) {
     return usage("give --scheme with --secret-env or --secret-file (or none of them, to send unsigned)");
   }
@@ -187,7 +184,7 @@ int run_replay(const ReplayArguments& arguments) {
     const auto secrets = arguments.secrets.load();
     if (!secrets) return usage(secrets.error());
     auto signer = Signer::create(*scheme, *secrets);
-    if (!signer) return usage(signer.error().to_string());
+    if (!signer) return usage(unusable_secret_message(*scheme, signer.error().to_string()));
     sender.emplace(std::move(*signer), options);
   } else {
     sender.emplace(options);
@@ -276,13 +273,21 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   command->add_option("--to", a.to, "Destination URL, e.g. http://127.0.0.1:8080/webhooks/vrio")->required();
   command->add_option("--scheme", a.scheme, "Signature scheme (vrio, standard, ordergroove, ...); unsigned without it");
   add_secret_options(*command, a.secrets, "signing secret");
-  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")->capture_default_str();
-  command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")->capture_default_str();
-  command->add_option("--repeat", a.repeat, "Send every payload this many times")->capture_default_str();
+  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")
+      ->check(in_range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")
+      ->check(in_range(0, 1000000))
+      ->capture_default_str();
+  command->add_option("--repeat", a.repeat, "Send every payload this many times")
+      ->check(in_range(1, 1000000))
+      ->capture_default_str();
   command->add_flag("--fresh-ids", a.fresh_ids,
                     "Give each send a new event id (webhook_event_id or id becomes \"<id>-r<n>\"), so repeats are "
                     "not duplicates");
-  command->add_option("--timeout", a.timeout, "Seconds to wait for each response")->capture_default_str();
+  command->add_option("--timeout", a.timeout, "Seconds to wait for each response")
+      ->check(in_range(0.001, 3600))
+      ->capture_default_str();
   command->callback([arguments, &exit_code] { exit_code = run_replay(*arguments); });
 }
 
