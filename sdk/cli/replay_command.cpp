@@ -85,7 +85,9 @@ std::string answer_start(const std::string& body) {
   constexpr std::size_t shown = 120;
   std::string start = body.substr(0, shown);
   for (auto& c : start) c = c == '\n' || c == '\r' || c == '\t' ? ' ' : c;
-  return body.size() > shown ? start + "..." : start;
+  if (body.size() > shown) return start + "...";
+  while (!start.empty() && start.back() == ' ') start.pop_back();
+  return start;
 }
 
 /// True when a --exclude glob matches the file's path under the folder searched, one of the folders

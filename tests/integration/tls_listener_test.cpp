@@ -365,13 +365,20 @@ BOOST_AUTO_TEST_CASE(hookline_replay_delivers_to_a_tls_listener_with_openssls_ca
                                 std::to_string(running.port()) + "/webhooks/vrio --scheme vrio --secret-env TLS_SUITE_SECRET";
   const auto untrusted = cli_tests::run_hookline("replay " + arguments);
   BOOST_TEST(untrusted.exit_code == 1, untrusted.out + untrusted.err);
-  BOOST_TEST(untrusted.out.find("certificate_rejected x1") != std::string::npos, untrusted.out);
+  BOOST_TEST(untrusted.out.find(" is rejected: self-signed certificate in certificate chain x1") != std::string::npos,
+             untrusted.out);
   // OpenSSL reads SSL_CERT_FILE for the CA certificates it trusts by default.
   ::setenv("SSL_CERT_FILE", test_authority().ca_file().c_str(), 1);
   const auto trusted = cli_tests::run_hookline("replay " + arguments);
   ::unsetenv("SSL_CERT_FILE");
   BOOST_TEST(trusted.exit_code == 0, trusted.out + trusted.err);
-  BOOST_TEST(trusted.out.find("sent 1, 2xx 1, failed 0") != std::string::npos, trusted.out);
+  BOOST_TEST(trusted.out.find("sent 1, 2xx 1 (accepted 1, duplicate 0, quarantined 0), failed 0") != std::string::npos,
+             trusted.out);
+  // --ca-file trusts the authority too; the same event again is a duplicate, counted apart.
+  const auto again = cli_tests::run_hookline("replay " + arguments + " --ca-file '" + test_authority().ca_file().string() + "'");
+  BOOST_TEST(again.exit_code == 0, again.out + again.err);
+  BOOST_TEST(again.out.find("sent 1, 2xx 1 (accepted 0, duplicate 1, quarantined 0), failed 0") != std::string::npos,
+             again.out);
   BOOST_TEST(running.handled_ids() == std::vector<std::string>{"replay-tls-1"});
 }
 
