@@ -1,6 +1,7 @@
 #include "range_check.hpp"
 
 #include <charconv>
+#include <iomanip>
 #include <sstream>
 #include <string>
 
@@ -11,7 +12,7 @@ namespace {
 /// A bound as people write it: 1, 0.5, 86400.
 std::string shown(double value) {
   std::ostringstream text;
-  text << value;
+  text << std::setprecision(15) << value;
   return text.str();
 }
 

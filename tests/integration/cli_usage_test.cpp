@@ -64,7 +64,7 @@ BOOST_DATA_TEST_CASE(a_number_out_of_range_says_the_range_and_exits_2,
                                                    std::string("simulate --db :memory: --concurrency 0|--concurrency: must be a number from 1 to 256, not 0"),
                                                    std::string("bench --rounds 0 x|--rounds: must be a number from 1 to 1000, not 0"),
                                                    std::string("trigger vrio shipment_scheduled --to http://127.0.0.1:1/ --timeout 0|--timeout: must be a number from 0.001 to 3600, not 0"),
-                                                   std::string("replay x --to http://127.0.0.1:1/ --rate -1|--rate: must be a number from 0 to 1e+06, not -1")}),
+                                                   std::string("replay x --to http://127.0.0.1:1/ --rate -1|--rate: must be a number from 0 to 1000000, not -1")}),
                      line) {
   const auto bar = line.find('|');
   const auto run = run_hookline(line.substr(0, bar));
