@@ -182,10 +182,10 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "simulate",
       "Platform simulator: delivers webhooks in batches like VRIO (once, 2 s), Vero (once, 5 s) or Ordergroove "
-      "(retries), logs every attempt, and serves the control API (/api/events, /api/batches, /api/deliveries, "
-      "/api/test, /api/shipments, POST /api/shipments/{id} to change a shipment without a webhook) and the platform "
-      "API (POST /shipments/{id}/track, GET /shipments/{id}; with HOOKLINE_PLATFORM_API_KEY set, only with that key "
-      "in X-Api-Key)");
+      "(retries), the first at start, logs every attempt, and serves the control API (/api/events, /api/batches, "
+      "/api/deliveries, /api/test, /api/shipments, POST /api/shipments/{id} to change a shipment without a webhook, "
+      "/api/tracking-calls) and the platform API (POST /shipments/{id}/track, GET /shipments/{id}; with "
+      "HOOKLINE_PLATFORM_API_KEY set, only with that key in X-Api-Key); docs/simulator.md documents every route");
   command->add_option("--listen", a.listen, "HOST:PORT for the control and platform API")->capture_default_str();
   command->add_option("--db", a.db, "The simulator's SQLite database (:memory: for none)")->capture_default_str();
   command->add_option("--mode", a.mode, "Platform: vrio, ordergroove or vero")->capture_default_str();
