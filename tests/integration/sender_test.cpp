@@ -232,6 +232,15 @@ BOOST_DATA_TEST_CASE(bad_urls_are_refused_before_any_connection,
   BOOST_TEST(error_name(attempt) == "invalid_url");
   BOOST_TEST(attempt.error_detail.starts_with("not an http://host[:port][/path] or https:// URL: "), attempt.error_detail);
   BOOST_TEST(attempt.url == url);
+  // Checked before any send, the same URL gets the same sentence.
+  BOOST_TEST(hookline::destination_problem(url) == std::optional<std::string>(attempt.error_detail));
+}
+
+BOOST_DATA_TEST_CASE(good_urls_have_no_problem,
+                     boost::unit_test::data::make({"http://127.0.0.1:8080/webhooks/vrio", "https://example.com",
+                                                   "http://[::1]:9090/hook?x=1", "http://localhost?x"}),
+                     url) {
+  BOOST_TEST(!hookline::destination_problem(url).has_value(), url);
 }
 
 BOOST_AUTO_TEST_CASE(many_threads_share_one_sender) {
