@@ -22,6 +22,9 @@ std::string pointer_of(std::string_view dotted) {
   return pointer;
 }
 
+namespace {
+
+/// `text` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
@@ -44,8 +47,6 @@ std::string json_quote(std::string_view text) {
   return out + "\"";
 }
 
-namespace {
-
 /// The path of a pointer for messages: "/a/b" back to "a.b".
 std::string dotted_of(std::string_view pointer) {
   std::string dotted(pointer.substr(pointer.empty() ? 0 : 1));
@@ -62,7 +63,7 @@ bool is_one_json_value(std::string_view text) {
 }  // namespace
 
 Result<std::string, std::string> replace_value(std::string_view json, std::string_view pointer,
-                                               std::string_view replacement, bool as_text) {
+                                               std::string_view replacement) {
   const simdjson::padded_string padded(json);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document document;
@@ -91,7 +92,7 @@ Result<std::string, std::string> replace_value(std::string_view json, std::strin
     token.remove_suffix(1);
   }
   std::string text(replacement);
-  if (as_text && type == simdjson::ondemand::json_type::string) {
+  if (type == simdjson::ondemand::json_type::string) {
     if (!(text.size() >= 2 && text.front() == '"' && is_one_json_value(text))) text = json_quote(text);
   } else if (!is_one_json_value(text)) {
     return fail(dotted_of(pointer) + " is not a string: give it a JSON value (a number, true, false, null, an object...), "

@@ -13,14 +13,10 @@ namespace hookline::cli {
 /// "/webhook_data/shipment/shipment_items/0/quantity" ('~' and '/' escaped).
 [[nodiscard]] std::string pointer_of(std::string_view dotted);
 
-/// Replaces the value at `pointer` in `json` with the JSON text `replacement`. When `as_text` is
-/// true and the value there is a string, `replacement` is taken as text and quoted; when the value
-/// there is not a string, `replacement` must be one JSON value. The error says which path is missing
-/// or which value is not JSON.
+/// Replaces the value at `pointer` in `json` with `replacement`. Where the value is a string,
+/// `replacement` is text, quoted here (unless it is a JSON string literal already); elsewhere it must
+/// be one JSON value. The error says which path is missing or which value is not JSON.
 [[nodiscard]] Result<std::string, std::string> replace_value(std::string_view json, std::string_view pointer,
-                                                             std::string_view replacement, bool as_text);
-
-/// `text` as a JSON string literal, quotes included.
-[[nodiscard]] std::string json_quote(std::string_view text);
+                                                             std::string_view replacement);
 
 }  // namespace hookline::cli

@@ -163,12 +163,12 @@ int run_trigger(const TriggerArguments& arguments, std::chrono::sys_seconds now)
   std::mt19937_64 random(seed());
   std::string body(sample->body);
   for (const auto& fresh : fresh_values(*platform, sample->event, now, random)) {
-    if (auto replaced = replace_value(body, fresh.pointer, fresh.value, true)) body = std::move(*replaced);
+    if (auto replaced = replace_value(body, fresh.pointer, fresh.value)) body = std::move(*replaced);
   }
   for (const auto& set : arguments.sets) {
     const auto equals = set.find('=');
     if (equals == std::string::npos || equals == 0) return usage("--set wants path=value, not '" + set + "'");
-    auto replaced = replace_value(body, pointer_of(set.substr(0, equals)), set.substr(equals + 1), true);
+    auto replaced = replace_value(body, pointer_of(set.substr(0, equals)), set.substr(equals + 1));
     if (!replaced) return usage("--set " + set + ": " + replaced.error());
     body = std::move(*replaced);
   }
