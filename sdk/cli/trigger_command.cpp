@@ -187,8 +187,10 @@ int run_trigger(const TriggerArguments& arguments, std::chrono::sys_seconds now)
   std::optional<Sender> sender;
   if (scheme) {
     if (!arguments.secrets.given()) {
-      return usage(arguments.platform + " signs its webhooks (" + std::string(to_string(*scheme)) +
-                   " scheme): give --secret-env VAR or --secret-file FILE");
+      const auto who = arguments.scheme.empty() ? arguments.platform + " signs its webhooks (" +
+                                                      std::string(to_string(*scheme)) + " scheme)"
+                                                : "--scheme " + arguments.scheme + " signs";
+      return usage(who + ": give --secret-env VAR or --secret-file FILE");
     }
     const auto secrets = arguments.secrets.load();
     if (!secrets) return usage(secrets.error());
