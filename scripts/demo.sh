@@ -56,7 +56,7 @@ while :; do
     fi
   done
   fulfillments=$(curl -fsS "http://127.0.0.1:$port/api/fulfillments" 2>/dev/null || true)
-  deliveries=$(curl -fsS "http://127.0.0.1:$platform_port/api/deliveries" 2>/dev/null || true)
+  deliveries=$(curl -fsS "http://127.0.0.1:$platform_port/api/deliveries?limit=1000" 2>/dev/null || true)  # the first 1000 attempts
   tracking=$(curl -fsS "http://127.0.0.1:$platform_port/api/tracking-calls" 2>/dev/null || true)
   printf '[%3ds] webhooks delivered %d | waiting %d picking %d packing %d shipped %d cancelled %d skipped %d | tracking posts %d\n' \
     $((SECONDS - started)) "$(count '"response_code":2' "$deliveries")" \

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "range_check.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/ordergroove.hpp"
 #include "hookline/sign.hpp"
@@ -180,7 +181,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   bench->add_option("--platform", arguments->platform,
                     "Platform whose parser reads the body: vrio, ordergroove, vero, store (default: vrio)");
   bench->add_option("--rounds", arguments->rounds, "Timed rounds; the median is reported (default: 21)")
-      ->check(CLI::Range(1, 1000));
+      ->check(in_range(1, 1000));
   bench->add_option("input", arguments->input, "Body file, or - for standard input")->required();
   bench->callback([arguments, &exit_code] { exit_code = run_bench(*arguments); });
 }

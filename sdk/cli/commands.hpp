@@ -17,6 +17,9 @@ void add_verify_commands(CLI::App& app, int& exit_code);
 /// `hookline bench`: times verify + parse of a body in-process; stores its exit code in exit_code.
 void add_bench_command(CLI::App& app, int& exit_code);
 
+/// `hookline trigger`: sends one signed event of a type, built from the samples; stores its exit code in exit_code.
+void add_trigger_command(CLI::App& app, int& exit_code);
+
 /// `hookline simulate`: the platform simulator; stores its exit code in exit_code.
 void add_simulate_command(CLI::App& app, int& exit_code);
 

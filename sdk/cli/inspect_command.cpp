@@ -1,15 +1,13 @@
 // `hookline inspect [--platform P] [--zone IANA] FILE|-`: prints a webhook body as typed JSON.
 
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "commands.hpp"
+#include "input_file.hpp"
 #include "hookline/event.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/time_zone.hpp"
@@ -17,16 +15,6 @@
 namespace hookline::cli {
 
 namespace {
-
-/// The whole file, or standard input for "-".
-std::optional<std::string> read_input(const std::string& path) {
-  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::ostringstream content;
-  content << file.rdbuf();
-  return std::move(content).str();
-}
 
 struct InspectArguments {
   std::string platform = "auto";
@@ -50,7 +38,7 @@ int run_inspect(const InspectArguments& arguments) {
   }
   const auto body = read_input(arguments.input);
   if (!body) {
-    std::cerr << "hookline inspect: cannot read " << arguments.input << "\n";
+    std::cerr << "hookline inspect: " << body.error() << "\n";
     return exit_failed;
   }
   const auto platform = forced ? Result<Platform, ParseError>(*forced) : detect_platform(*body);

@@ -1,9 +1,11 @@
 // `hookline replay`: sends saved payloads (files, folders searched recursively, JSON-lines captures)
-// to an endpoint, signed, with bounded concurrency and an optional rate, then prints a summary.
+// to an endpoint, signed, with bounded concurrency and an optional rate, then prints a line per
+// payload that failed and a summary: 2xx answers by the status a hookline receiver gives (accepted,
+// duplicate, quarantined), failures by HTTP status or by the transport's cause.
 // Exit 0 when every delivery got a 2xx, 1 when any did not, 2 on bad usage.
 
+#include <fnmatch.h>
 #include <simdjson.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +24,8 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "header_lines.hpp"
+#include "range_check.hpp"
 #include "hookline/secret.hpp"
 #include "secret_options.hpp"
 #include "hookline/sender.hpp"
@@ -36,6 +40,9 @@ namespace fs = std::filesystem;
 
 struct ReplayArguments {
   std::vector<std::string> inputs;
+  std::vector<std::string> excludes;
+  std::vector<std::string> headers;
+  std::string ca_file;
   std::string to;
   std::string scheme;
   SecretOptions secrets;
@@ -59,8 +66,41 @@ struct Payload {
 struct Outcome {
   int status = 0;
   std::optional<SendError> error;
+  std::string error_detail;
+  std::string answer_start;  // the first bytes of the answer
+  std::string receiver_status;  // the "status" of a 2xx JSON answer: accepted, duplicate, quarantined
   std::chrono::microseconds duration{};
 };
+
+/// The top-level "status" string of a JSON answer, or empty.
+std::string status_of_answer(const std::string& body) {
+  simdjson::dom::parser parser;
+  std::string_view status;
+  if (parser.parse(simdjson::padded_string(body))["status"].get(status) != simdjson::SUCCESS) return {};
+  return std::string(status);
+}
+
+/// The first bytes of an answer, on one line.
+std::string answer_start(const std::string& body) {
+  constexpr std::size_t shown = 120;
+  std::string start = body.substr(0, shown);
+  for (auto& c : start) c = c == '\n' || c == '\r' || c == '\t' ? ' ' : c;
+  if (body.size() > shown) return start + "...";
+  while (!start.empty() && start.back() == ' ') start.pop_back();
+  return start;
+}
+
+/// True when a --exclude glob matches the file's path under the folder searched, one of the folders
+/// on that path, or its name.
+bool excluded(const fs::path& relative, const std::vector<std::string>& excludes) {
+  for (const auto& glob : excludes) {
+    if (::fnmatch(glob.c_str(), relative.generic_string().c_str(), 0) == 0) return true;
+    for (const auto& part : relative) {
+      if (::fnmatch(glob.c_str(), part.string().c_str(), 0) == 0) return true;
+    }
+  }
+  return false;
+}
 
 bool is_lines_file(const fs::path& path) {
   const auto extension = path.extension();
@@ -121,21 +161,26 @@ bool load_file(const fs::path& path, std::vector<Payload>& out) {
   return true;
 }
 
-/// Loads every input; folders are searched recursively for .json, .jsonl and .ndjson files, in name order.
-std::optional<std::string> load_inputs(const std::vector<std::string>& inputs, std::vector<Payload>& out) {
+/// Loads every input; folders are searched recursively for .json, .jsonl and .ndjson files not
+/// excluded, in name order.
+std::optional<std::string> load_inputs(const std::vector<std::string>& inputs, const std::vector<std::string>& excludes,
+                                       std::vector<Payload>& out) {
   for (const auto& input : inputs) {
     std::error_code error;
     if (fs::is_directory(input, error)) {
       std::vector<fs::path> files;
       for (const auto& entry : fs::recursive_directory_iterator(input, error)) {
         const auto extension = entry.path().extension();
-        if (entry.is_regular_file() && (extension == ".json" || is_lines_file(entry.path()))) files.push_back(entry.path());
+        if (!entry.is_regular_file() || (extension != ".json" && !is_lines_file(entry.path()))) continue;
+        if (!excluded(entry.path().lexically_relative(input), excludes)) files.push_back(entry.path());
       }
       if (error) return "cannot read folder " + input;
       std::sort(files.begin(), files.end());
       for (const auto& file : files) {
         if (!load_file(file, out)) return "cannot read " + file.string();
       }
+    } else if (!fs::exists(input, error)) {
+      return "no file or folder " + input;
     } else if (!load_file(input, out)) {
       return "cannot read " + input;
     }
@@ -166,13 +211,9 @@ int usage(const std::string& message) {
 }
 
 int run_replay(const ReplayArguments& arguments) {
-  if (!arguments.to.starts_with("http://") && !arguments.to.starts_with("https://")) {
-    return usage("--to must be an http:// or https:// URL");
-  }
-  if (arguments.concurrency == 0) return usage("--concurrency must be at least 1");
-  if (arguments.repeat == 0) return usage("--repeat must be at least 1");
-  if (arguments.rate < 0) return usage("--rate must not be negative");
-  if (arguments.timeout <= 0) return usage("--timeout must be positive");
+  if (const auto problem = destination_problem(arguments.to)) return usage("--to: " + *problem);
+  const auto headers = parse_header_lines(arguments.headers);
+  if (!headers) return usage(headers.error());
   if (arguments.scheme.empty() == arguments.secrets.given()) {
     return usage("give --scheme with --secret-env or --secret-file (or none of them, to send unsigned)");
   }
@@ -180,6 +221,7 @@ int run_replay(const ReplayArguments& arguments) {
   SenderOptions options;
   options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(arguments.timeout * 1000));
   options.user_agent = "hookline-replay/0.1";
+  if (!arguments.ca_file.empty()) options.ca_file = arguments.ca_file;
   std::optional<Sender> sender;
   if (!arguments.scheme.empty()) {
     const auto scheme = scheme_from_string(arguments.scheme);
@@ -187,20 +229,22 @@ int run_replay(const ReplayArguments& arguments) {
     const auto secrets = arguments.secrets.load();
     if (!secrets) return usage(secrets.error());
     auto signer = Signer::create(*scheme, *secrets);
-    if (!signer) return usage(signer.error().to_string());
+    if (!signer) return usage(unusable_secret_message(*scheme, signer.error().to_string()));
     sender.emplace(std::move(*signer), options);
   } else {
     sender.emplace(options);
   }
 
   std::vector<Payload> payloads;
-  if (const auto error = load_inputs(arguments.inputs, payloads)) return usage(*error);
+  if (const auto error = load_inputs(arguments.inputs, arguments.excludes, payloads)) return usage(*error);
   if (payloads.empty()) return usage("no payloads found in the inputs");
 
   const std::size_t total = payloads.size() * arguments.repeat;
   std::vector<Outcome> outcomes(total);
   std::atomic<std::size_t> next{0}, done{0}, succeeded{0};
   std::mutex pace_mutex;
+  std::mutex progress_mutex;
+  constexpr std::size_t progress_threshold = 100;
   auto next_slot = std::chrono::steady_clock::now();
   const auto interval = arguments.rate > 0 ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                                  std::chrono::duration<double>(1.0 / arguments.rate))
@@ -220,42 +264,79 @@ int run_replay(const ReplayArguments& arguments) {
       const auto& payload = payloads[index % payloads.size()];
       Outgoing outgoing;
       outgoing.url = arguments.to;
+      outgoing.headers = *headers;
       outgoing.body = body_for(payload, index, arguments.fresh_ids, outgoing.event_id);
       const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
       const auto attempt = sender->send(outgoing, now);
-      outcomes[index] = Outcome{attempt.status, attempt.error, attempt.duration};
-      if (attempt.succeeded()) ++succeeded;
-      ++done;
+      auto& outcome = outcomes[index];
+      outcome.status = attempt.status;
+      outcome.error = attempt.error;
+      outcome.error_detail = attempt.error_detail;
+      outcome.duration = attempt.duration;
+      if (attempt.succeeded()) {
+        outcome.receiver_status = status_of_answer(attempt.response_body);
+        ++succeeded;
+      } else {
+        outcome.answer_start = answer_start(attempt.response_body);
+      }
+      // Long runs (many payloads) say how far they got at every tenth, on stderr.
+      const auto finished = ++done;
+      if (total >= progress_threshold && finished % (total / 10) == 0 && finished < total) {
+        const std::lock_guard lock(progress_mutex);
+        std::cerr << "progress: sent " << finished << "/" << total << ", 2xx " << succeeded.load() << "\n";
+      }
     }
   };
 
-  const bool show_progress = ::isatty(STDERR_FILENO) == 1;
   {
     std::vector<std::jthread> workers;
     for (std::size_t i = 0; i < std::min(arguments.concurrency, total); ++i) workers.emplace_back(work);
-    while (show_progress && done.load() < total) {
-      std::cerr << "\rsent " << done.load() << "/" << total << ", 2xx " << succeeded.load() << std::flush;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
   }
-  if (show_progress) std::cerr << "\r\033[K";
 
+  // One line per payload that failed: its first failure, and how many of its sends failed.
   std::map<std::string, std::size_t> failures;
+  std::map<std::string, std::size_t> receiver_statuses;
   std::vector<std::chrono::microseconds> latencies;
-  for (const auto& outcome : outcomes) {
-    if (outcome.error) {
-      ++failures[std::string(to_string(*outcome.error))];
+  std::vector<std::size_t> failed_sends(payloads.size(), 0);
+  std::vector<const Outcome*> first_failure(payloads.size(), nullptr);
+  for (std::size_t index = 0; index < total; ++index) {
+    const auto& outcome = outcomes[index];
+    const bool failed = outcome.error || outcome.status < 200 || outcome.status > 299;
+    if (!outcome.error) latencies.push_back(outcome.duration);
+    if (!failed) {
+      ++receiver_statuses[outcome.receiver_status];
       continue;
     }
-    latencies.push_back(outcome.duration);
-    if (outcome.status < 200 || outcome.status > 299) ++failures[std::to_string(outcome.status)];
+    ++failures[outcome.error ? outcome.error_detail : "HTTP " + std::to_string(outcome.status)];
+    const auto payload = index % payloads.size();
+    if (failed_sends[payload]++ == 0) first_failure[payload] = &outcome;
+  }
+  for (std::size_t payload = 0; payload < payloads.size(); ++payload) {
+    const auto* outcome = first_failure[payload];
+    if (outcome == nullptr) continue;
+    std::cout << "failed " << payloads[payload].origin << ": ";
+    if (outcome->error) {
+      std::cout << "no answer: " << outcome->error_detail;
+    } else {
+      std::cout << "HTTP " << outcome->status << (outcome->answer_start.empty() ? "" : " " + outcome->answer_start);
+    }
+    if (failed_sends[payload] > 1) std::cout << " (" << failed_sends[payload] << " of its sends)";
+    std::cout << "\n";
   }
   std::sort(latencies.begin(), latencies.end());
   const auto ok = succeeded.load();
-  std::cout << "sent " << total << ", 2xx " << ok << ", failed " << (total - ok) << "\n";
+  std::cout << "sent " << total << ", 2xx " << ok << " (accepted " << receiver_statuses["accepted"] << ", duplicate "
+            << receiver_statuses["duplicate"] << ", quarantined " << receiver_statuses["quarantined"];
+  const auto unlabelled = ok - receiver_statuses["accepted"] - receiver_statuses["duplicate"] - receiver_statuses["quarantined"];
+  if (unlabelled > 0) std::cout << ", no status " << unlabelled;
+  std::cout << "), failed " << (total - ok) << "\n";
   if (!failures.empty()) {
     std::cout << "failures:";
-    for (const auto& [reason, count] : failures) std::cout << " " << reason << " x" << count;
+    const char* separator = " ";
+    for (const auto& [reason, count] : failures) {
+      std::cout << separator << reason << " x" << count;
+      separator = "; ";
+    }
     std::cout << "\n";
   }
   std::cout << std::fixed << std::setprecision(2) << "latency ms: p50 " << percentile_ms(latencies, 0.50) << ", p99 "
@@ -273,16 +354,30 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "Send saved payloads (files, folders searched recursively for .json/.jsonl/.ndjson, JSON-lines captures) to "
       "an endpoint, signed; prints a summary and exits 1 when any delivery did not get a 2xx");
   command->add_option("inputs", a.inputs, "Files and folders to send")->required();
+  command->add_option("--exclude", a.excludes,
+                      "Skip the files under a folder whose path below it, one of its folders or its name matches this "
+                      "glob, e.g. malformed or '*.jsonl' (repeatable)");
+  command->add_option("-H,--header", a.headers,
+                      "An extra request header, 'Name: value', e.g. 'X-GitHub-Event: push' (repeatable)");
+  command->add_option("--ca-file", a.ca_file, "https: trust only the CA certificates in this PEM file");
   command->add_option("--to", a.to, "Destination URL, e.g. http://127.0.0.1:8080/webhooks/vrio")->required();
   command->add_option("--scheme", a.scheme, "Signature scheme (vrio, standard, ordergroove, ...); unsigned without it");
   add_secret_options(*command, a.secrets, "signing secret");
-  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")->capture_default_str();
-  command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")->capture_default_str();
-  command->add_option("--repeat", a.repeat, "Send every payload this many times")->capture_default_str();
+  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once")
+      ->check(in_range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--rate", a.rate, "At most this many deliveries per second (0: no limit)")
+      ->check(in_range(0, 1000000))
+      ->capture_default_str();
+  command->add_option("--repeat", a.repeat, "Send every payload this many times")
+      ->check(in_range(1, 1000000))
+      ->capture_default_str();
   command->add_flag("--fresh-ids", a.fresh_ids,
                     "Give each send a new event id (webhook_event_id or id becomes \"<id>-r<n>\"), so repeats are "
                     "not duplicates");
-  command->add_option("--timeout", a.timeout, "Seconds to wait for each response")->capture_default_str();
+  command->add_option("--timeout", a.timeout, "Seconds to wait for each response")
+      ->check(in_range(0.001, 3600))
+      ->capture_default_str();
   command->callback([arguments, &exit_code] { exit_code = run_replay(*arguments); });
 }
 

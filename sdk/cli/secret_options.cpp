@@ -9,6 +9,15 @@ Result<std::vector<Secret>, std::string> SecretOptions::load() const {
   return load_secrets(sources);
 }
 
+std::string unusable_secret_message(Scheme scheme, std::string_view error) {
+  std::string message(error);
+  if (scheme == Scheme::standard) {
+    message += " (the standard scheme wants each secret as whsec_<base64>, e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, "
+               "as the platform shows it)";
+  }
+  return message;
+}
+
 void add_secret_options(CLI::App& command, SecretOptions& options, std::string_view what) {
   const std::string name(what);
   command.add_option("--secret-env", options.variables,

@@ -10,6 +10,7 @@
 
 #include "hookline/result.hpp"
 #include "hookline/secret.hpp"
+#include "hookline/verify.hpp"
 
 namespace hookline::cli {
 
@@ -24,6 +25,10 @@ struct SecretOptions {
   /// file at fault, never a secret.
   [[nodiscard]] Result<std::vector<Secret>, std::string> load() const;
 };
+
+/// The message for secrets that `scheme` cannot sign or verify with: `error` (the Signer's or
+/// Verifier's), and for the standard scheme the form it wants, whsec_<base64>.
+[[nodiscard]] std::string unusable_secret_message(Scheme scheme, std::string_view error);
 
 /// Adds --secret-env and --secret-file to `command`; `what` says what the secrets are for, e.g.
 /// "signing secret" (the help texts name it).

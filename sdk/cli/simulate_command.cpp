@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "range_check.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/secret.hpp"
+#include "hookline/sender.hpp"
 #include "secret_options.hpp"
 #include "hookline/verify.hpp"
 #include "simulator/generator.hpp"
@@ -33,6 +35,7 @@ struct SimulateArguments {
   std::string db = "hookline-simulator.db";
   std::string mode = "vrio";
   std::int64_t batch_interval = 300;
+  std::int64_t first_batch_after = 0;
   simulator::VrioUrls vrio_urls;
   std::string target_url;
   SecretOptions secrets;
@@ -56,16 +59,23 @@ int run_simulate(SimulateArguments& arguments) {
   if (!mode) return usage("unknown mode \"" + arguments.mode + "\" (one of vrio, ordergroove, vero)");
   const auto listen = parse_listen_address(arguments.listen);
   if (!listen) return usage(listen.error());
-  if (arguments.batch_interval < 1) return usage("--batch-interval must be at least 1 second");
+  for (const auto& [flag, url] : {std::pair<std::string_view, const std::string&>{"--transaction-url", arguments.vrio_urls.transaction},
+                                  {"--order-url", arguments.vrio_urls.order},
+                                  {"--order-offer-url", arguments.vrio_urls.order_offer},
+                                  {"--shipment-url", arguments.vrio_urls.shipment},
+                                  {"--target-url", arguments.target_url}}) {
+    if (url.empty()) continue;
+    if (const auto problem = destination_problem(url)) return usage(std::string(flag) + ": " + *problem);
+  }
 
   simulator::Config config;
   config.mode = *mode;
   config.db_path = arguments.db;
   config.batch_interval = std::chrono::seconds(arguments.batch_interval);
-  config.concurrency = arguments.concurrency == 0 ? 1 : arguments.concurrency;
+  config.concurrency = arguments.concurrency;
   config.active = !arguments.inactive;
   config.campaigns.insert(arguments.campaigns.begin(), arguments.campaigns.end());
-  config.retry.max_attempts = arguments.max_attempts < 1 ? 1 : arguments.max_attempts;
+  config.retry.max_attempts = arguments.max_attempts;
   if (*mode == simulator::Mode::vrio) {
     if (!arguments.target_url.empty()) return usage("--target-url is for ordergroove and vero; vrio takes --*-url per type");
     config.vrio_urls = arguments.vrio_urls;
@@ -139,14 +149,19 @@ int run_simulate(SimulateArguments& arguments) {
   }
   std::cerr << "hookline simulate: " << arguments.mode << " mode, listening on http://" << listen->host << ":"
             << server.port() << ", delivering every " << arguments.batch_interval << " s"
-            << (config.secrets.empty() ? " (unsigned)" : "") << "\n";
+            << (config.secrets.empty() ? " (unsigned)" : "")
+            << (config.platform_api_key ? ", platform API key required in " + config.api_key_header : std::string())
+            << "\n";
 
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
-  auto next_batch = std::chrono::steady_clock::now() + config.batch_interval;
+  // The first batch goes out at start (or --first-batch-after later), then one every interval.
+  auto next_batch = std::chrono::steady_clock::now() + std::chrono::seconds(arguments.first_batch_after);
   while (stop_requested == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (std::chrono::steady_clock::now() < next_batch) continue;
+    if (std::chrono::steady_clock::now() < next_batch) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     next_batch += config.batch_interval;
     const auto report = engine->run_batch();
     if (report.attempted > 0) {
@@ -167,14 +182,21 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "simulate",
       "Platform simulator: delivers webhooks in batches like VRIO (once, 2 s), Vero (once, 5 s) or Ordergroove "
-      "(retries), logs every attempt, and serves the control API (/api/events, /api/batches, /api/deliveries, "
-      "/api/test, /api/shipments, POST /api/shipments/{id} to change a shipment without a webhook) and the platform "
-      "API (POST /shipments/{id}/track, GET /shipments/{id}; with HOOKLINE_PLATFORM_API_KEY set, only with that key "
-      "in X-Api-Key)");
+      "(retries), the first at start, logs every attempt, and serves the control API (/api/events, /api/batches, "
+      "/api/deliveries, /api/test, /api/shipments, POST /api/shipments/{id} to change a shipment without a webhook, "
+      "/api/tracking-calls) and the platform API (POST /shipments/{id}/track, GET /shipments/{id}; with "
+      "HOOKLINE_PLATFORM_API_KEY set, only with that key in X-Api-Key); docs/simulator.md documents every route");
   command->add_option("--listen", a.listen, "HOST:PORT for the control and platform API")->capture_default_str();
   command->add_option("--db", a.db, "The simulator's SQLite database (:memory: for none)")->capture_default_str();
   command->add_option("--mode", a.mode, "Platform: vrio, ordergroove or vero")->capture_default_str();
-  command->add_option("--batch-interval", a.batch_interval, "Seconds between delivery runs")->capture_default_str();
+  command->add_option("--batch-interval", a.batch_interval, "Seconds between delivery runs")
+      ->check(in_range(1, 31536000))
+      ->capture_default_str();
+  command->add_option("--first-batch-after", a.first_batch_after,
+                      "Seconds from start to the first delivery run (0: at once; events can be changed through the "
+                      "control API before it)")
+      ->check(in_range(0, 31536000))
+      ->capture_default_str();
   command->add_option("--transaction-url", a.vrio_urls.transaction, "vrio: Transaction Webhook URL");
   command->add_option("--order-url", a.vrio_urls.order, "vrio: Order Webhook URL");
   command->add_option("--order-offer-url", a.vrio_urls.order_offer, "vrio: Order Offer Webhook URL");
@@ -185,30 +207,35 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "Signature scheme (default: vrio / ordergroove per mode; vero signs nothing unless given)");
   command->add_option("--campaign", a.campaigns, "vrio: deliver only this campaign's events (repeatable; none = all)");
   command->add_flag("--inactive", a.inactive, "vrio: the connection is not active; nothing is sent");
-  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once within a batch")->capture_default_str();
+  command->add_option("--concurrency", a.concurrency, "Deliveries in flight at once within a batch")
+      ->check(in_range(1, 256))
+      ->capture_default_str();
   command->add_option("--max-attempts", a.max_attempts, "ordergroove: attempts before a delivery is failed")
+      ->check(in_range(1, 1000))
       ->capture_default_str();
   command->add_option("--generate", a.generate,
-                      "vrio: queue N generated subscriptions with prepaid cycles and the mix below");
+                      "vrio: queue N generated subscriptions with prepaid cycles and the mix below")
+      ->check(in_range(0, 1000000));
   command->add_option("--max-prepaid-cycles", a.mix.max_prepaid_cycles, "Shipments per subscription, at most")
+      ->check(in_range(1, 100))
       ->capture_default_str();
   command->add_option("--cancel-rate", a.mix.cancel_rate, "Share of subscriptions with a cancelled shipment")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--skip-rate", a.mix.skip_rate, "Share of subscriptions with a skipped shipment")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--address-change-rate", a.mix.address_change_rate, "Share of shipments with an address change")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--item-change-rate", a.mix.item_change_rate, "Share of shipments with an item change")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--duplicate-rate", a.mix.duplicate_rate, "Share of shipment_scheduled events sent twice")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--reorder-rate", a.mix.reorder_rate, "Share of changes queued before their shipment_scheduled")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(in_range(0, 1))->capture_default_str();
   command->add_option("--seed", a.mix.seed, "Random seed of the generated scenario and of the dropped deliveries")
       ->capture_default_str();
   command->add_option("--drop-rate", a.drop_rate,
                       "Share of deliveries not sent at all, logged as failed as if the receiver were down")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(in_range(0, 1))
       ->capture_default_str();
   command->callback([arguments, &exit_code] { exit_code = run_simulate(*arguments); });
 }

@@ -3,18 +3,17 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands.hpp"
+#include "input_file.hpp"
+#include "header_lines.hpp"
 #include "hookline/headers.hpp"
 #include "hookline/secret.hpp"
 #include "secret_options.hpp"
@@ -58,22 +57,6 @@ std::string scheme_names(std::string_view separator) {
   return names;
 }
 
-std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
-}
-
-/// The whole file, or standard input for "-".
-std::optional<std::string> read_input(const std::string& path) {
-  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::ostringstream content;
-  content << file.rdbuf();
-  return std::move(content).str();
-}
-
 /// The scheme, the secrets and the body every command needs.
 struct Prepared {
   Scheme scheme;
@@ -88,22 +71,8 @@ Result<Prepared, UsageError> prepare(const CommonArguments& arguments) {
   auto secrets = arguments.secrets.load();
   if (!secrets) return fail(UsageError{secrets.error()});
   auto body = read_input(arguments.input);
-  if (!body) return fail(UsageError{"cannot read " + arguments.input});
+  if (!body) return fail(UsageError{body.error()});
   return Prepared{*scheme, std::move(*secrets), std::move(*body)};
-}
-
-/// Parses -H values of the form "Name: value".
-Result<Headers, UsageError> parse_headers(const std::vector<std::string>& lines) {
-  Headers headers;
-  for (const auto& line : lines) {
-    const auto colon = line.find(':');
-    const auto name = trim(std::string_view(line).substr(0, colon == std::string::npos ? 0 : colon));
-    if (colon == std::string::npos || name.empty() || name.find(' ') != std::string_view::npos) {
-      return fail(UsageError{"a header must look like 'Name: value', not '" + line + "'"});
-    }
-    headers.add(std::string(name), std::string(trim(std::string_view(line).substr(colon + 1))));
-  }
-  return headers;
 }
 
 std::chrono::sys_seconds seconds_or_clock(const std::optional<std::int64_t>& unix_seconds) {
@@ -129,10 +98,12 @@ int usage_failure(std::string_view command, const UsageError& error) {
 int run_verify(const VerifyArguments& arguments) {
   auto prepared = prepare(arguments.common);
   if (!prepared) return usage_failure("verify", prepared.error());
-  const auto headers = parse_headers(arguments.headers);
-  if (!headers) return usage_failure("verify", headers.error());
+  const auto headers = parse_header_lines(arguments.headers);
+  if (!headers) return usage_failure("verify", UsageError{headers.error()});
   const auto verifier = Verifier::create(prepared->scheme, prepared->secrets);
-  if (!verifier) return usage_failure("verify", UsageError{verifier.error().to_string()});
+  if (!verifier) {
+    return usage_failure("verify", UsageError{unusable_secret_message(prepared->scheme, verifier.error().to_string())});
+  }
 
   const auto result = verifier->verify(prepared->body, *headers, seconds_or_clock(arguments.now));
   if (!result) {
@@ -147,7 +118,9 @@ int run_sign(const SignArguments& arguments) {
   auto prepared = prepare(arguments.common);
   if (!prepared) return usage_failure("sign", prepared.error());
   const auto signer = Signer::create(prepared->scheme, prepared->secrets);
-  if (!signer) return usage_failure("sign", UsageError{signer.error().to_string()});
+  if (!signer) {
+    return usage_failure("sign", UsageError{unusable_secret_message(prepared->scheme, signer.error().to_string())});
+  }
 
   std::string id = arguments.id.value_or("");
   if (!arguments.id && prepared->scheme == Scheme::standard) id = random_message_id();

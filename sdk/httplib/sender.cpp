@@ -32,8 +32,9 @@ namespace {
 
 /// A URL split into the part that names a connection and the request target.
 struct Destination {
-  std::string origin;  ///< "http://host:port"
-  std::string target;  ///< "/path?query"
+  std::string origin;     ///< "http://host:port"
+  std::string target;     ///< "/path?query"
+  std::string host_port;  ///< "host:port", the port filled in when the URL has none, for messages
 };
 
 std::optional<Destination> split_url(std::string_view url) {
@@ -63,6 +64,8 @@ std::optional<Destination> split_url(std::string_view url) {
   }
   Destination destination;
   destination.origin = std::string(scheme) + std::string(authority);
+  const bool has_port = colon != std::string_view::npos && authority.back() != ']';
+  destination.host_port = std::string(authority) + (has_port ? "" : scheme == "https://" ? ":443" : ":80");
   destination.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (destination.target.front() == '?') destination.target.insert(0, "/");
   return destination;
@@ -83,24 +86,44 @@ SendError classify(httplib::Error error, std::chrono::steady_clock::duration ela
   }
 }
 
-/// A sentence about a TLS failure.
-std::string describe_tls_failure(httplib::Error error, const httplib::Client& client, const SenderOptions& options) {
-  switch (error) {
-    case httplib::Error::SSLConnection: return "the TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts:
-      return options.ca_file ? "cannot load CA certificates from " + options.ca_file->string()
-                             : std::string("cannot load the system's CA certificates");
-    case httplib::Error::SSLServerVerification: {
+/// A sentence for people naming the cause of a failure and the endpoint, e.g. "connection refused to
+/// 127.0.0.1:9090".
+std::string describe_failure(SendError kind, httplib::Error error, const httplib::Client& client,
+                             const SenderOptions& options, const std::string& host_port) {
+  switch (kind) {
+    case SendError::connection_refused: return "connection refused to " + host_port;
+    case SendError::timeout:
+      return "no response from " + host_port + " within " + std::to_string(options.timeout.count()) + " ms";
+    case SendError::write_failed: return "the connection to " + host_port + " broke while the request was sent";
+    case SendError::read_failed: return "the connection to " + host_port + " closed before a whole response came";
+    case SendError::tls_failed:
+      if (error == httplib::Error::SSLLoadingCerts) {
+        return options.ca_file ? "cannot load CA certificates from " + options.ca_file->string()
+                               : std::string("cannot load the system's CA certificates");
+      }
+      return "the TLS handshake with " + host_port + " failed (is it a plain http:// endpoint?)";
+    case SendError::certificate_rejected: {
       const long result = client.get_openssl_verify_result();
       // A certificate that verifies but names another host fails after verification.
-      return result == X509_V_OK ? std::string("the certificate does not name the host")
-                                 : std::string(X509_verify_cert_error_string(result));
+      return result == X509_V_OK ? "the certificate of " + host_port + " does not name the host"
+                                 : "the certificate of " + host_port + " is rejected: " + X509_verify_cert_error_string(result);
     }
-    default: return "TLS failed";
+    case SendError::invalid_url:
+    case SendError::other: break;
   }
+  return "sending to " + host_port + " failed: " + httplib::to_string(error);
+}
+
+std::string invalid_url_sentence(std::string_view url) {
+  return "not an http://host[:port][/path] or https:// URL: \"" + std::string(url) + "\"";
 }
 
 }  // namespace
+
+std::optional<std::string> destination_problem(std::string_view url) {
+  if (split_url(url)) return std::nullopt;
+  return invalid_url_sentence(url);
+}
 
 struct Sender::Impl {
   std::optional<Signer> signer;
@@ -175,6 +198,7 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
   const auto destination = split_url(outgoing.url);
   if (!destination) {
     attempt.error = SendError::invalid_url;
+    attempt.error_detail = invalid_url_sentence(outgoing.url);
     return attempt;
   }
 
@@ -192,9 +216,8 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
 
   if (!result) {
     attempt.error = classify(result.error(), elapsed, impl_->options.timeout);
-    if (attempt.error == SendError::tls_failed || attempt.error == SendError::certificate_rejected) {
-      attempt.error_detail = describe_tls_failure(result.error(), *client, impl_->options);
-    }
+    attempt.error_detail =
+        describe_failure(*attempt.error, result.error(), *client, impl_->options, destination->host_port);
     return attempt;  // the client's socket is in an unknown state: drop it
   }
   attempt.status = result->status;

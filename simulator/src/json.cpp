@@ -90,13 +90,6 @@ std::string Array::close() {
   return std::move(text_);
 }
 
-std::string error(std::string_view code, std::string_view message, std::string_view field) {
-  Object inner;
-  inner.add("code", code).add("message", message);
-  if (!field.empty()) inner.add("field", field);
-  return Object().raw("error", std::move(inner).close()).close();
-}
-
 std::optional<std::string> text_of(simdjson::dom::object object, std::string_view name) {
   simdjson::dom::element value;
   if (object[name].get(value) != simdjson::SUCCESS) return std::nullopt;

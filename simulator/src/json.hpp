@@ -57,9 +57,6 @@ class Array {
   bool first_ = true;
 };
 
-/// `{"error":{"code":…,"message":…}}`, with "field" when one is named.
-[[nodiscard]] std::string error(std::string_view code, std::string_view message, std::string_view field = {});
-
 /// A member as text: a string as is, an integer in decimal; nullopt when absent, null or of another type.
 [[nodiscard]] std::optional<std::string> text_of(simdjson::dom::object object, std::string_view name);
 /// A member as an integer: a JSON integer or a string of digits; nullopt otherwise.

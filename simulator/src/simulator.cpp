@@ -13,6 +13,7 @@
 #include "hookline/sender.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/source_guard.hpp"
+#include "hookline/storage.hpp"
 #include "json.hpp"
 #include "payload.hpp"
 #include "store.hpp"
@@ -125,6 +126,7 @@ std::string to_json(const DeliveryRecord& delivery) {
       .add("response_code", delivery.response_code)
       .add("response_body", delivery.response_body)
       .add("error", delivery.error)
+      .add("error_detail", delivery.error_detail)
       .raw("timestamp", time_json(delivery.sent_at))
       .add("duration_ms", static_cast<std::int64_t>(delivery.duration_us / 1000))
       .add("duration_us", delivery.duration_us)
@@ -181,7 +183,46 @@ HttpResponse answer(int status, std::string body) {
 }
 
 HttpResponse answer(const ApiError& error) {
-  return answer(error.status, json::error(error.code, error.message, error.field));
+  std::vector<ErrorField> fields;
+  if (!error.field.empty()) fields.emplace_back("field", error.field);
+  return error_response(error.status, error.code, error.message, fields);
+}
+
+/// The page a listing's `limit` (1 to 1000, default 100) and `cursor` (a previous page's next_cursor)
+/// ask for, or the refusal of a malformed one.
+Result<PageRequest, ApiError> page_request(const HttpRequest& request) {
+  PageRequest page;
+  if (const auto text = request.query_value("limit")) {
+    std::int64_t limit = 0;
+    const auto [end, failure] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (text->empty() || failure != std::errc{} || end != text->data() + text->size() || limit < 1 || limit > 1000) {
+      return fail(ApiError{400, "invalid_parameter", "limit must be an integer from 1 to 1000", "limit"});
+    }
+    page.limit = static_cast<std::size_t>(limit);
+  }
+  if (const auto text = request.query_value("cursor")) {
+    std::int64_t cursor = 0;
+    const auto [end, failure] = std::from_chars(text->data(), text->data() + text->size(), cursor);
+    if (text->empty() || failure != std::errc{} || end != text->data() + text->size() || cursor < 0) {
+      return fail(ApiError{400, "invalid_parameter", "cursor must be the next_cursor of a previous page", "cursor"});
+    }
+    page.cursor = cursor;
+  }
+  return page;
+}
+
+/// `{"<name>":[…],"next_cursor":<id>|null}` of `entries`, read one past the page's limit: the extra
+/// one only says that more follow.
+template <class Entry, class IdOf>
+HttpResponse page_answer(std::string_view name, std::vector<Entry> entries, const PageRequest& page, IdOf id_of) {
+  std::optional<std::int64_t> next_cursor;
+  if (entries.size() > page.limit) {
+    entries.resize(page.limit);
+    next_cursor = id_of(entries.back());
+  }
+  json::Array list;
+  for (const auto& entry : entries) list.push(to_json(entry));
+  return answer(200, json::Object().raw(name, std::move(list).close()).add("next_cursor", next_cursor).close());
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {
@@ -358,6 +399,7 @@ struct Simulator::Impl {
     record.response_code = attempt.status;
     record.response_body = attempt.response_body;
     if (attempt.error) record.error = drop ? std::string("dropped") : std::string(to_string(*attempt.error));
+    record.error_detail = drop ? std::string("not sent: one of the deliveries the drop rate leaves out") : attempt.error_detail;
     record.sent_at = attempt.sent_at;
     record.duration_us = attempt.duration.count();
     record.status = event.status;
@@ -501,16 +543,17 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
   const auto method_not_allowed = [](std::string_view allowed) {
-    auto response = answer(405, json::error("method_not_allowed", "use " + std::string(allowed)));
+    auto response = error_response(405, "method_not_allowed", "use " + std::string(allowed));
     response.headers.set("Allow", std::string(allowed));
     return response;
   };
 
   if (path == "/api/events") {
     if (get) {
-      json::Array list;
-      for (const auto& event : events()) list.push(to_json(event));
-      return answer(200, std::move(list).close());
+      const auto page = page_request(request);
+      if (!page) return answer(page.error());
+      return page_answer("events", impl_->store.events(page->cursor.value_or(0), static_cast<std::int64_t>(page->limit) + 1),
+                         *page, [](const EventRecord& event) { return event.sequence; });
     }
     if (!post) return method_not_allowed("GET, POST");
     auto queued = enqueue(request.body);
@@ -549,9 +592,11 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
                                "status"});
       }
     }
-    json::Array list;
-    for (const auto& delivery : deliveries(filter)) list.push(to_json(delivery));
-    return answer(200, std::move(list).close());
+    const auto page = page_request(request);
+    if (!page) return answer(page.error());
+    return page_answer("deliveries",
+                       impl_->store.deliveries(filter, page->cursor.value_or(0), static_cast<std::int64_t>(page->limit) + 1),
+                       *page, [](const DeliveryRecord& delivery) { return delivery.id; });
   }
   if (path == "/api/test") {
     if (!post) return method_not_allowed("POST");

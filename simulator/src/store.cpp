@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   response_code INTEGER NOT NULL,
   response_body TEXT NOT NULL,
   error TEXT,
+  error_detail TEXT,
   sent_at INTEGER NOT NULL,
   duration_us INTEGER NOT NULL,
   status TEXT NOT NULL,
@@ -88,12 +89,21 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> later_shi
     {"address_at", "INTEGER"},
 }};
 
-void add_missing_shipment_columns(SQLite::Database& db) {
+/// Columns of `deliveries` added after its first version.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 1> later_delivery_columns{{
+    {"error_detail", "TEXT"},
+}};
+
+template <std::size_t count>
+void add_missing_columns(SQLite::Database& db, std::string_view table,
+                         const std::array<std::pair<std::string_view, std::string_view>, count>& later) {
   std::set<std::string, std::less<>> present;
-  SQLite::Statement columns(db, "PRAGMA table_info(shipments)");
+  SQLite::Statement columns(db, "PRAGMA table_info(" + std::string(table) + ")");
   while (columns.executeStep()) present.insert(columns.getColumn(1).getString());
-  for (const auto& [name, type] : later_shipment_columns) {
-    if (!present.contains(name)) db.exec("ALTER TABLE shipments ADD COLUMN " + std::string(name) + " " + std::string(type));
+  for (const auto& [name, type] : later) {
+    if (!present.contains(name)) {
+      db.exec("ALTER TABLE " + std::string(table) + " ADD COLUMN " + std::string(name) + " " + std::string(type));
+    }
   }
 }
 
@@ -174,13 +184,14 @@ Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_REA
   db_.exec("PRAGMA journal_mode=WAL");
   db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec(schema);
-  add_missing_shipment_columns(db_);
+  add_missing_columns(db_, "shipments", later_shipment_columns);
+  add_missing_columns(db_, "deliveries", later_delivery_columns);
   update_event_ = std::make_unique<SQLite::Statement>(
       db_, "UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
   insert_delivery_ = std::make_unique<SQLite::Statement>(
       db_,
       "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
-      "error, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "error, error_detail, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (path != ":memory:" && !path.empty()) read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
   select_shipment_ =
       std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
@@ -235,18 +246,21 @@ void Store::record_attempt(const EventRecord& event, DeliveryRecord& delivery) {
   insert.bind(6, delivery.response_code);
   insert.bind(7, delivery.response_body);
   bind_optional(insert, 8, delivery.error);
-  insert.bind(9, seconds(delivery.sent_at));
-  insert.bind(10, delivery.duration_us);
-  insert.bind(11, std::string(to_string(delivery.status)));
-  insert.bind(12, delivery.test ? 1 : 0);
+  insert.bind(9, delivery.error_detail);
+  insert.bind(10, seconds(delivery.sent_at));
+  insert.bind(11, delivery.duration_us);
+  insert.bind(12, std::string(to_string(delivery.status)));
+  insert.bind(13, delivery.test ? 1 : 0);
   insert.exec();
   delivery.id = db_.getLastInsertRowid();
   transaction.commit();
 }
 
-std::vector<EventRecord> Store::events() {
+std::vector<EventRecord> Store::events(std::int64_t after, std::int64_t limit) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(event_columns) + "ORDER BY sequence");
+  SQLite::Statement query(db_, std::string(event_columns) + "WHERE sequence > ? ORDER BY sequence LIMIT ?");
+  query.bind(1, after);
+  query.bind(2, limit);
   std::vector<EventRecord> all;
   while (query.executeStep()) all.push_back(read_event(query));
   return all;
@@ -262,18 +276,21 @@ std::int64_t Store::next_event_id(std::int64_t floor) {
   return next;
 }
 
-std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter) {
+std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter, std::int64_t after, std::int64_t limit) {
   const std::lock_guard lock(mutex_);
   SQLite::Statement query(db_,
                           "SELECT id, event_id, event_name, attempt, url, request_body, response_code, response_body, "
-                          "error, sent_at, duration_us, status, test FROM deliveries "
-                          "WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id");
+                          "error, sent_at, duration_us, status, test, error_detail FROM deliveries "
+                          "WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3 "
+                          "ORDER BY id LIMIT ?4");
   bind_optional(query, 1, filter.event_id);
   if (filter.status) {
     query.bind(2, std::string(to_string(*filter.status)));
   } else {
     query.bind(2);
   }
+  query.bind(3, after);
+  query.bind(4, limit);
   std::vector<DeliveryRecord> log;
   while (query.executeStep()) {
     DeliveryRecord delivery;
@@ -290,6 +307,7 @@ std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter) {
     delivery.duration_us = query.getColumn(10).getInt64();
     delivery.status = event_status_from_string(query.getColumn(11).getString()).value_or(EventStatus::failed);
     delivery.test = query.getColumn(12).getInt() != 0;
+    delivery.error_detail = query.getColumn(13).isNull() ? std::string() : query.getColumn(13).getString();
     log.push_back(std::move(delivery));
   }
   return log;

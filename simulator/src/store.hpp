@@ -37,13 +37,14 @@ class Store {
   /// Records an attempt in one transaction: the event's new status and `delivery` appended to the
   /// log (its id set).
   void record_attempt(const EventRecord& event, DeliveryRecord& delivery);
-  /// Every event in queue order.
-  [[nodiscard]] std::vector<EventRecord> events();
+  /// At most `limit` events with a sequence above `after`, in queue order (-1: no limit).
+  [[nodiscard]] std::vector<EventRecord> events(std::int64_t after = 0, std::int64_t limit = -1);
   /// One past the largest all-digit event id (at least `floor`).
   [[nodiscard]] std::int64_t next_event_id(std::int64_t floor);
 
-  /// The log, oldest first.
-  [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter);
+  /// At most `limit` log entries with an id above `after` that match `filter`, oldest first (-1: no limit).
+  [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter, std::int64_t after = 0,
+                                                       std::int64_t limit = -1);
 
   /// Applies a change to the platform's shipment (from an event or a control call): creates it when
   /// new; moves "Pending Post" to a terminal status ("Cancelled", "Skipped", "Shipped") when the change

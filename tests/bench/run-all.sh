@@ -461,7 +461,7 @@ burst_run() {
   log "burst (checks $check): generating $subscriptions subscriptions in the simulator (its batch waits for us)"
   start_process "$dir/simulator.log" "$hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" \
     --db "$dir/simulator.db" --shipment-url "$server/webhooks/vrio" --secret-env HOOKLINE_SECRET \
-    --generate "$subscriptions" --batch-interval 86400
+    --generate "$subscriptions" --batch-interval 86400 --first-batch-after 86400
   local simulator_pid="$started_pid"
   wait_ready "$simulator/api/deliveries" "$simulator_pid" "$dir/simulator.log" 600
   local generated due

@@ -259,23 +259,33 @@ struct DeliveryTotals {
   std::size_t succeeded = 0;
 };
 
+/// Calls `visit` with every entry of a paged control API listing ("events" or "deliveries"), page
+/// by page; false when a page cannot be read.
+bool for_each_entry(int port, const std::string& listing, const std::function<void(simdjson::dom::element)>& visit) {
+  std::string cursor;
+  do {
+    const auto body = http_get(port, "/api/" + listing + "?limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    simdjson::dom::parser parser;
+    simdjson::dom::element page;
+    simdjson::dom::array entries;
+    if (!body || parser.parse(*body).get(page) != simdjson::SUCCESS || page[listing].get(entries) != simdjson::SUCCESS) {
+      return false;
+    }
+    for (auto entry : entries) visit(entry);
+    std::int64_t next = 0;
+    cursor = page["next_cursor"].get(next) == simdjson::SUCCESS ? std::to_string(next) : std::string();
+  } while (!cursor.empty());
+  return true;
+}
+
 DeliveryTotals delivery_totals(int port) {
   DeliveryTotals totals;
-  simdjson::dom::parser parser;
-  if (const auto events = http_get(port, "/api/events")) {
-    simdjson::dom::array list;
-    if (parser.parse(*events).get(list) == simdjson::SUCCESS) totals.events = list.size();
-  }
-  if (const auto log = http_get(port, "/api/deliveries")) {
-    simdjson::dom::array list;
-    if (parser.parse(*log).get(list) == simdjson::SUCCESS) {
-      totals.attempts = list.size();
-      for (auto entry : list) {
-        const auto code = entry["response_code"].get_int64().value();
-        if (code >= 200 && code < 300) ++totals.succeeded;
-      }
-    }
-  }
+  for_each_entry(port, "events", [&](simdjson::dom::element) { ++totals.events; });
+  for_each_entry(port, "deliveries", [&](simdjson::dom::element entry) {
+    ++totals.attempts;
+    const auto code = entry["response_code"].get_int64().value();
+    if (code >= 200 && code < 300) ++totals.succeeded;
+  });
   return totals;
 }
 
@@ -288,23 +298,15 @@ struct Reach {
 
 Reach reach(int port) {
   Reach out;
-  simdjson::dom::parser parser;
-  simdjson::dom::array list;
-  if (const auto events = http_get(port, "/api/events"); !events || parser.parse(*events).get(list) != simdjson::SUCCESS) {
-    return out;
-  }
-  for (auto event : list) {
+  for_each_entry(port, "events", [&](simdjson::dom::element event) {
     std::string_view entity;
-    if (event["entity"].get(entity) != simdjson::SUCCESS || !entity.starts_with("shipment:")) continue;
+    if (event["entity"].get(entity) != simdjson::SUCCESS || !entity.starts_with("shipment:")) return;
     if (event["status"].get_string().value() == "succeeded") out.known.insert(std::stoll(std::string(entity.substr(9))));
-  }
-  simdjson::dom::array log;
-  if (const auto deliveries = http_get(port, "/api/deliveries"); deliveries && parser.parse(*deliveries).get(log) == simdjson::SUCCESS) {
-    for (auto entry : log) {
-      std::string_view error;
-      if (entry["error"].get(error) == simdjson::SUCCESS && error == "dropped") ++out.dropped;
-    }
-  }
+  });
+  for_each_entry(port, "deliveries", [&](simdjson::dom::element entry) {
+    std::string_view error;
+    if (entry["error"].get(error) == simdjson::SUCCESS && error == "dropped") ++out.dropped;
+  });
   return out;
 }
 
@@ -448,7 +450,7 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
   const auto simulator_log = scratch.dir / "simulator.log";
   const Child simulator(hookline_binary,
                         simulate_args(scratch, simulator_port, server_port,
-                                      {"--generate", "120", "--seed", "23", "--batch-interval", "86400", "--drop-rate",
+                                      {"--generate", "120", "--seed", "23", "--batch-interval", "86400", "--first-batch-after", "86400", "--drop-rate",
                                        "0.1", "--cancel-rate", "0.2", "--skip-rate", "0.2", "--address-change-rate",
                                        "0.2", "--item-change-rate", "0.2", "--duplicate-rate", "0.05", "--reorder-rate",
                                        "0.2"}),

@@ -1,5 +1,6 @@
 // `hookline replay` as a user runs it: the built binary sends files, folders and JSON-lines captures
-// to a loopback receiver; the summary, the signatures, --repeat, --fresh-ids and the exit codes.
+// to a loopback receiver; the summary, the lines of failed payloads, the signatures, -H, --exclude,
+// --repeat, --fresh-ids, the progress of long runs and the exit codes.
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -102,9 +103,11 @@ BOOST_AUTO_TEST_CASE(files_folders_and_json_lines_are_sent_signed_and_summarised
   const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url("/webhooks/vrio") +
                                 " --scheme vrio --secret-env REPLAY_SECRET --concurrency 3 --repeat 2");
   BOOST_TEST(run.exit_code == 0, run.err);
-  BOOST_TEST(run.out.find("sent 10, 2xx 10, failed 0\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("sent 10, 2xx 10 (accepted 0, duplicate 0, quarantined 0, no status 10), failed 0\n") !=
+                 std::string::npos,
+             run.out);
   BOOST_TEST(run.out.find("latency ms: p50 ") != std::string::npos);
-  BOOST_TEST(run.err.empty(), run.err);  // no progress line when stderr is not a terminal
+  BOOST_TEST(run.err.empty(), run.err);  // no progress lines for a short run
   BOOST_TEST(receiver.received().size() == 10U);
   BOOST_TEST(run.out.find("the replay secret") == std::string::npos);
 }
@@ -117,18 +120,76 @@ BOOST_AUTO_TEST_CASE(a_secret_file_signs_like_a_variable) {
   const auto run = captures.run("'" + (captures.dir / "nested").string() + "' --to " + receiver.url("/webhooks/vrio") +
                                 " --scheme vrio --secret-file '" + secrets.string() + "'");
   BOOST_TEST(run.exit_code == 0, run.err);
-  BOOST_TEST(run.out.find("sent 4, 2xx 4, failed 0\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("sent 4, 2xx 4 (") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("failed 0\n") != std::string::npos, run.out);
 }
 
-BOOST_AUTO_TEST_CASE(failures_are_counted_by_status_and_exit_one) {
+BOOST_AUTO_TEST_CASE(failures_are_counted_by_status_named_by_file_and_exit_one) {
   Captures captures;
   LoopbackReceiver receiver([](const HttpRequest& request) {
-    return request.body.find("\"webhook_event_id\":2,") != std::string::npos ? respond(500) : respond(200);
+    return request.body.find("\"webhook_event_id\":2,") != std::string::npos
+               ? respond(500, "{\"error\":{\"code\":\"boom\",\"message\":\"the store is down\"}}\n")
+               : respond(200);
   });
   const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() + " --repeat 3");
   BOOST_TEST(run.exit_code == 1);
-  BOOST_TEST(run.out.find("sent 15, 2xx 12, failed 3\n") != std::string::npos, run.out);
-  BOOST_TEST(run.out.find("failures: 500 x3\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find(", failed 3\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("failures: HTTP 500 x3\n") != std::string::npos, run.out);
+  // One line for the file that failed, with its status, the answer's first bytes and its count.
+  const auto b_json = (captures.dir / "nested" / "deeper" / "b.json").string();
+  BOOST_TEST(run.out.find("failed " + b_json +
+                          R"(: HTTP 500 {"error":{"code":"boom","message":"the store is down"}} (3 of its sends))" "\n") !=
+                 std::string::npos,
+             run.out);
+  BOOST_TEST(run.out.find("failed " + (captures.dir / "a.json").string()) == std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(accepted_duplicate_and_quarantined_answers_are_counted_apart) {
+  Captures captures;
+  LoopbackReceiver receiver([](const HttpRequest& request) {
+    if (request.body.find("\"webhook_event_id\":1,") != std::string::npos) return respond(200, R"({"status":"duplicate"})");
+    if (request.body.find("\"webhook_event_id\":2,") != std::string::npos) return respond(202, R"({"status":"quarantined"})");
+    return respond(200, R"({"status":"accepted"})");
+  });
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url());
+  BOOST_TEST(run.exit_code == 0, run.out + run.err);
+  BOOST_TEST(run.out.find("sent 5, 2xx 5 (accepted 3, duplicate 1, quarantined 1), failed 0\n") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(headers_given_with_H_are_sent_with_every_payload) {
+  Captures captures;
+  LoopbackReceiver receiver;
+  const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + receiver.url() +
+                                " -H 'X-GitHub-Event: push' -H 'X-Trace:  seven '");
+  BOOST_TEST(run.exit_code == 0, run.out + run.err);
+  const auto received = receiver.received();
+  BOOST_REQUIRE_EQUAL(received.size(), 1U);
+  BOOST_TEST(received[0].headers.get("X-GitHub-Event") == std::optional<std::string_view>("push"));
+  BOOST_TEST(received[0].headers.get("X-Trace") == std::optional<std::string_view>("seven"));
+}
+
+BOOST_AUTO_TEST_CASE(exclude_skips_folders_and_names_that_match) {
+  Captures captures;
+  LoopbackReceiver receiver;
+  // "deeper" is a folder on the path of b.json; '*.jsonl' the name of the capture.
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() + " --exclude deeper --exclude '*.jsonl'");
+  BOOST_TEST(run.exit_code == 0, run.out + run.err);
+  BOOST_TEST(run.out.find("sent 1, 2xx 1 (") != std::string::npos, run.out);
+  const auto path = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() + " --exclude 'nested/*'");
+  BOOST_TEST(path.out.find("sent 1, 2xx 1 (") != std::string::npos, path.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_long_run_reports_its_progress_on_stderr_at_every_tenth) {
+  Captures captures;
+  LoopbackReceiver receiver;
+  const auto run = captures.run("'" + captures.dir.string() + "' --to " + receiver.url() + " --repeat 20");
+  BOOST_TEST(run.exit_code == 0, run.out + run.err);
+  BOOST_TEST(run.out.find("sent 100, 2xx 100 (") != std::string::npos, run.out);
+  for (int tenth = 1; tenth <= 9; ++tenth) {
+    BOOST_TEST(run.err.find("progress: sent " + std::to_string(tenth * 10) + "/100, 2xx ") != std::string::npos, run.err);
+  }
+  BOOST_TEST(run.err.find("/100, 2xx ") != std::string::npos);
+  BOOST_TEST(run.err.find("progress: sent 100/100") == std::string::npos, run.err);
 }
 
 BOOST_AUTO_TEST_CASE(an_unsigned_replay_is_refused_by_a_verifying_receiver) {
@@ -136,7 +197,7 @@ BOOST_AUTO_TEST_CASE(an_unsigned_replay_is_refused_by_a_verifying_receiver) {
   LoopbackReceiver receiver(verifying());
   const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + receiver.url());
   BOOST_TEST(run.exit_code == 1);
-  BOOST_TEST(run.out.find("failures: 401 x1\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("failures: HTTP 401 x1\n") != std::string::npos, run.out);
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_connection_is_a_failure) {
@@ -148,7 +209,24 @@ BOOST_AUTO_TEST_CASE(a_refused_connection_is_a_failure) {
   }
   const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + url);
   BOOST_TEST(run.exit_code == 1);
-  BOOST_TEST(run.out.find("failures: connection_refused x1\n") != std::string::npos, run.out);
+  const auto endpoint = url.substr(7, url.find('/', 7) - 7);
+  BOOST_TEST(run.out.find("failures: connection refused to " + endpoint + " x1\n") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("failed " + (captures.dir / "a.json").string() + ": no answer: connection refused to " + endpoint) !=
+                 std::string::npos,
+             run.out);
+}
+
+BOOST_AUTO_TEST_CASE(an_https_url_against_a_plain_http_server_says_the_tls_handshake_failed) {
+  Captures captures;
+  LoopbackReceiver receiver;
+  auto url = receiver.url();
+  url.replace(0, 4, "https");
+  const auto run = captures.run("'" + (captures.dir / "a.json").string() + "' --to " + url);
+  BOOST_TEST(run.exit_code == 1);
+  BOOST_TEST(run.out.find("failures: the TLS handshake with " + url.substr(8, url.find('/', 8) - 8) + " failed") !=
+                 std::string::npos,
+             run.out);
+  BOOST_TEST(receiver.received().empty());
 }
 
 BOOST_AUTO_TEST_CASE(fresh_ids_make_every_repeat_a_new_event) {
@@ -176,6 +254,8 @@ BOOST_DATA_TEST_CASE(bad_usage_exits_two,
                                                    std::string("DIR --to http://127.0.0.1:1/ --scheme vrio --secret-env UNSET_VARIABLE_X"),
                                                    std::string("DIR --to http://127.0.0.1:1/ --scheme vrio --secret-file DIR/absent"),
                                                    std::string("DIR --to http://127.0.0.1:1/ --concurrency 0"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ --repeat -1"),
+                                                   std::string("DIR --to http://127.0.0.1:1/ -H NoColon"),
                                                    std::string("DIR")}),
                      arguments) {
   Captures captures;
@@ -184,6 +264,13 @@ BOOST_DATA_TEST_CASE(bad_usage_exits_two,
   const auto run = captures.run(line);
   BOOST_TEST(run.exit_code == 2, run.err);
   BOOST_TEST(!run.err.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_number_out_of_range_says_the_range) {
+  Captures captures;
+  const auto run = captures.run("'" + captures.dir.string() + "' --to http://127.0.0.1:1/ --concurrency 0");
+  BOOST_TEST(run.exit_code == 2);
+  BOOST_TEST(run.err.find("--concurrency: must be a number from 1 to 1024, not 0") != std::string::npos, run.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -47,6 +47,9 @@ std::string error_name(const Attempt& attempt) {
   return attempt.error ? std::string(hookline::to_string(*attempt.error)) : std::string("none");
 }
 
+/// "127.0.0.1:PORT" of "http://127.0.0.1:PORT/path".
+std::string endpoint_of(const std::string& url) { return url.substr(7, url.find('/', 7) - 7); }
+
 /// A port nothing listens on: a receiver's, after it stopped.
 std::string refused_url() {
   LoopbackReceiver receiver;
@@ -202,6 +205,7 @@ BOOST_AUTO_TEST_CASE(a_slow_receiver_is_a_timeout) {
   const auto attempt = sender.send(Outgoing{receiver.url(), body, "1", {}}, now);
   BOOST_TEST(!attempt.succeeded());
   BOOST_TEST(error_name(attempt) == "timeout");
+  BOOST_TEST(attempt.error_detail == "no response from " + endpoint_of(receiver.url()) + " within 300 ms");
   BOOST_TEST(attempt.status == 0);
   BOOST_TEST(attempt.duration >= std::chrono::microseconds(250ms));
   BOOST_TEST(attempt.duration < std::chrono::microseconds(1500ms));
@@ -209,9 +213,11 @@ BOOST_AUTO_TEST_CASE(a_slow_receiver_is_a_timeout) {
 
 BOOST_AUTO_TEST_CASE(nothing_listening_is_connection_refused) {
   const Sender sender;
-  const auto attempt = sender.send(Outgoing{refused_url(), body, "1", {}}, now);
+  const auto url = refused_url();
+  const auto attempt = sender.send(Outgoing{url, body, "1", {}}, now);
   BOOST_TEST(!attempt.succeeded());
   BOOST_TEST(error_name(attempt) == "connection_refused");
+  BOOST_TEST(attempt.error_detail == "connection refused to " + endpoint_of(url));
   BOOST_TEST(attempt.status == 0);
   BOOST_TEST(attempt.request_body == body);
 }
@@ -224,7 +230,17 @@ BOOST_DATA_TEST_CASE(bad_urls_are_refused_before_any_connection,
   const Sender sender;
   const auto attempt = sender.send(Outgoing{url, body, "1", {}}, now);
   BOOST_TEST(error_name(attempt) == "invalid_url");
+  BOOST_TEST(attempt.error_detail.starts_with("not an http://host[:port][/path] or https:// URL: "), attempt.error_detail);
   BOOST_TEST(attempt.url == url);
+  // Checked before any send, the same URL gets the same sentence.
+  BOOST_TEST(hookline::destination_problem(url) == std::optional<std::string>(attempt.error_detail));
+}
+
+BOOST_DATA_TEST_CASE(good_urls_have_no_problem,
+                     boost::unit_test::data::make({"http://127.0.0.1:8080/webhooks/vrio", "https://example.com",
+                                                   "http://[::1]:9090/hook?x=1", "http://localhost?x"}),
+                     url) {
+  BOOST_TEST(!hookline::destination_problem(url).has_value(), url);
 }
 
 BOOST_AUTO_TEST_CASE(many_threads_share_one_sender) {

@@ -422,6 +422,94 @@ BOOST_AUTO_TEST_CASE(the_delivery_log_filters_by_event_and_status) {
   BOOST_TEST(sim.handle(request("GET", "/api/nothing")).status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(the_event_list_and_the_log_are_paged_by_cursor) {
+  LoopbackReceiver receiver;
+  ManualClock clock;
+  Simulator sim(vrio_config(receiver.url("/webhooks/vrio")), clock.clock());
+  for (int shipment = 1; shipment <= 5; ++shipment) BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", shipment)).ok());
+  static_cast<void>(sim.run_batch());
+
+  for (const std::string listing : {"events", "deliveries"}) {
+    std::set<std::string> seen;
+    std::optional<std::string> cursor;
+    int pages = 0;
+    do {
+      std::vector<std::pair<std::string, std::string>> query{{"limit", "2"}};
+      if (cursor) query.emplace_back("cursor", *cursor);
+      const auto page = sim.handle(request("GET", "/api/" + listing, "", query));
+      BOOST_REQUIRE_EQUAL(page.status, 200);
+      simdjson::dom::parser parser;
+      simdjson::dom::element root;
+      simdjson::dom::array entries;
+      BOOST_REQUIRE(parser.parse(page.body).get(root) == simdjson::SUCCESS);
+      BOOST_REQUIRE(root[listing].get(entries) == simdjson::SUCCESS);
+      for (auto entry : entries) {
+        std::string_view id;
+        BOOST_REQUIRE(entry["event_id"].get(id) == simdjson::SUCCESS);
+        seen.insert(std::string(id));
+      }
+      std::int64_t next = 0;
+      cursor = root["next_cursor"].get(next) == simdjson::SUCCESS ? std::optional<std::string>(std::to_string(next))
+                                                                  : std::nullopt;
+      ++pages;
+    } while (cursor && pages < 10);
+    BOOST_TEST(pages == 3, listing);  // 2 + 2 + 1
+    BOOST_TEST(seen.size() == 5U, listing);
+  }
+  // The whole list fits the default page: no next cursor.
+  const auto all = sim.handle(request("GET", "/api/deliveries"));
+  BOOST_TEST(all.body.ends_with(R"(],"next_cursor":null})"), all.body);
+}
+
+BOOST_DATA_TEST_CASE(a_malformed_page_request_is_a_400_that_says_the_range,
+                     boost::unit_test::data::make({std::string("limit=0"), std::string("limit=1001"),
+                                                   std::string("limit=ten"), std::string("cursor=-1"),
+                                                   std::string("cursor=x")}),
+                     parameter) {
+  ManualClock clock;
+  Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
+  const auto equals = parameter.find('=');
+  for (const std::string path : {"/api/events", "/api/deliveries"}) {
+    const auto response =
+        sim.handle(request("GET", path, "", {{parameter.substr(0, equals), parameter.substr(equals + 1)}}));
+    BOOST_TEST(response.status == 400);
+    BOOST_TEST(error_code(response) == "invalid_parameter");
+    if (parameter.starts_with("limit")) BOOST_TEST(response.body.find("from 1 to 1000") != std::string::npos, response.body);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_error_body_is_the_one_hookline_error_shape) {
+  ManualClock clock;
+  Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
+  const auto not_allowed = sim.handle(request("DELETE", "/api/events"));
+  BOOST_TEST(not_allowed.body == hookline::error_response(405, "method_not_allowed", "use GET, POST").body);
+  const auto refused = sim.handle(request("GET", "/api/deliveries", "", {{"status", "bogus"}}));
+  BOOST_TEST(refused.body == hookline::error_response(400, "invalid_parameter",
+                                                       "status must be pending, retrying, succeeded, failed, filtered, "
+                                                       "inactive or no_destination",
+                                                       {{"field", "status"}})
+                                 .body);
+}
+
+BOOST_AUTO_TEST_CASE(the_log_says_why_a_delivery_got_no_answer) {
+  std::string url;
+  {
+    LoopbackReceiver gone;
+    url = gone.url("/webhooks/vrio");
+  }
+  ManualClock clock;
+  Simulator sim(vrio_config(url), clock.clock());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 1)).ok());
+  static_cast<void>(sim.run_batch());
+  const auto log = sim.deliveries();
+  BOOST_REQUIRE_EQUAL(log.size(), 1U);
+  BOOST_TEST(log[0].error == std::optional<std::string>("connection_refused"));
+  const auto endpoint = url.substr(7, url.find('/', 7) - 7);
+  BOOST_TEST(log[0].error_detail == "connection refused to " + endpoint);
+  BOOST_TEST(sim.handle(request("GET", "/api/deliveries")).body.find(R"("error_detail":"connection refused to )" + endpoint) !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(its_database_files_are_private_whatever_the_umask) {
   const auto dir = std::filesystem::temp_directory_path() / ("hookline-simulator-files-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
       {"verify --scheme nope --secret-env HOOKLINE_TEST_SECRET" + header + body, "unknown scheme"},
       {"verify --scheme vrio --secret-env HOOKLINE_TEST_SECRET -H 'no colon'" + body, "Name: value"},
       {"verify --scheme vrio --secret-env HOOKLINE_TEST_SECRET" + header + " '" + (scratch.dir / "absent").string() + "'",
-       "cannot read"},
+       "no file " + (scratch.dir / "absent").string()},
       {"verify --scheme vrio --secret-file '" + (scratch.dir / "absent").string() + "'" + header + body, "cannot read"},
       {"verify --scheme standard --secret-env HOOKLINE_TEST_SECRET" + header + body, "secret"},
       {"sign --scheme standard --secret-env HOOKLINE_TEST_SECRET" + body, "secret"},

@@ -38,6 +38,10 @@ enum class SendError {
 /// The error's name in snake_case, e.g. "connection_refused".
 [[nodiscard]] std::string_view to_string(SendError error) noexcept;
 
+/// Why `url` cannot be a destination (it is not http(s)://host[:port][/path]), as a sentence; nullopt
+/// when it can. Sender::send refuses such a URL as SendError::invalid_url.
+[[nodiscard]] std::optional<std::string> destination_problem(std::string_view url);
+
 /// One webhook to deliver.
 struct Outgoing {
   /// The destination, e.g. "http://127.0.0.1:8080/webhooks/vrio".
@@ -70,7 +74,9 @@ struct Attempt {
   std::string response_body;
   /// Why no response came, when none did.
   std::optional<SendError> error;
-  /// More about the error for people, when there is more to say, e.g. "certificate has expired"; else empty.
+  /// The error as a sentence for people naming its cause and the endpoint, e.g. "connection refused to
+  /// 127.0.0.1:9090" or "the TLS handshake with 127.0.0.1:8443 failed (is it a plain http:// endpoint?)";
+  /// empty when a response came.
   std::string error_detail;
 
   /// True when the endpoint answered with a 2xx status.

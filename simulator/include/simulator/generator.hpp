@@ -2,14 +2,14 @@
 /// @file
 /// Scenario generation for `hookline simulate --generate N` (vrio mode): N subscriptions with
 /// prepaid cycles, one shipment per cycle with staggered `date_scheduled` (the first due now, the
-/// others a month apart in the future, as seed 001 warns), and a configurable mix of
+/// others a month apart in the future, as prepaid subscriptions have them), and a configurable mix of
 /// cancellations, skips, address and item changes, duplicates and out-of-order arrivals.
 ///
 /// The same options and `now` always give the same events, byte for byte (the random numbers come
 /// from std::mt19937_64, whose output the standard fixes, with no library distribution involved).
 ///
 /// Queue order is the delivery order within a shipment. A cancellation or skip of a shipment that
-/// is due is queued before its shipment_scheduled (the out-of-order case seed 001 names), so a
+/// is due is queued before its shipment_scheduled (the out-of-order case a prepaid cancellation gives), so a
 /// receiver must not fulfill it whatever its warehouse's speed; for shipments in the future it
 /// comes after. With reorder_rate, address and item changes too arrive before shipment_scheduled.
 

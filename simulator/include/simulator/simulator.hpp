@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// The platform simulator behind `hookline simulate`: it queues events, delivers them in batches the
-/// way the platform of its mode does (seeds 000, 003, 004), logs every attempt, and serves the
-/// platform API a fulfillment server posts tracking to (seed 001).
+/// way the platform of its mode does, logs every attempt, and serves the platform API a fulfillment
+/// server posts tracking to.
 ///
 /// Delivery rules per mode:
 /// - vrio: a destination URL per webhook type; each event attempted once, 2 s timeout; campaign
@@ -119,7 +119,7 @@ struct EventRecord {
   std::chrono::sys_seconds next_attempt_at{};  ///< Not sent before this.
 };
 
-/// One logged delivery attempt (seed 000's log entry, plus the simulator's bookkeeping).
+/// One logged delivery attempt (an entry of the platform's webhook log, plus the simulator's bookkeeping).
 struct DeliveryRecord {
   std::int64_t id = 0;                  ///< Log order.
   std::string event_id;                 ///< Event ID.
@@ -130,6 +130,7 @@ struct DeliveryRecord {
   int response_code = 0;                ///< Response Code; 0 when none came.
   std::string response_body;            ///< Response Body.
   std::optional<std::string> error;     ///< e.g. "timeout", "connection_refused".
+  std::string error_detail;             ///< The error for people, e.g. "connection refused to 127.0.0.1:9090".
   std::chrono::sys_seconds sent_at{};   ///< Timestamp.
   std::int64_t duration_us = 0;         ///< How long the attempt took.
   EventStatus status = EventStatus::failed;  ///< The event's status after this attempt.
@@ -233,11 +234,12 @@ class Simulator {
 
   /// The control API and the platform API as a pure function of the request (no network needed):
   /// POST /api/events[?deliver=now], POST /api/batches, GET /api/events, GET /api/deliveries
-  /// [?event_id=…&status=…], POST /api/test?destination=…, GET /api/shipments, POST /api/shipments/{id}
+  /// [?event_id=…&status=…] (both paged: ?limit=1..1000 (100)&cursor=<next_cursor>, answering
+  /// {"events"|"deliveries":[…],"next_cursor":N|null}), POST /api/test?destination=…, GET /api/shipments, POST /api/shipments/{id}
   /// (change_shipment), GET /api/tracking-calls[?shipment_id=…],
   /// POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id} (the shipment as the
   /// platform holds it, under VRIO's field names). With a platform_api_key, the two /shipments/…
-  /// routes answer 401 to a request without it.
+  /// routes answer 401 to a request without it. Every refusal is a hookline::error_response().
   [[nodiscard]] HttpResponse handle(const HttpRequest& request);
 
   /// The configuration.
