@@ -17,6 +17,8 @@
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/receiver.hpp"
+#include "hookline/verify.hpp"
 #include "hookline/vrio.hpp"
 #include "printing.hpp"
 #include "scheduler.hpp"
@@ -32,6 +34,17 @@ using fulfillment_test::shipment_event;
 using fulfillment_test::Domain;
 using fulfillment_test::march_22;
 using fulfillment_test::utc;
+
+namespace {
+
+/// The VRIO receiver over `inbox` that the admin API replays quarantined and refused deliveries with.
+hookline::Receiver vrio_receiver(hookline::ReceiverStore& inbox) {
+  const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-admin-api-test")};
+  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::vrio_meta_parser(),
+                            inbox);
+}
+
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(fulfillment_handlers)
 
@@ -245,7 +258,8 @@ BOOST_AUTO_TEST_CASE(skip_error_retry_and_return) {
   BOOST_TEST(domain.run_due().empty());
 
   hookline::MemoryInbox inbox;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });
   hookline::HttpRequest retry;
   retry.method = "POST";
   retry.matches = {"/api/fulfillments/1002/retry", "1002"};
@@ -284,7 +298,8 @@ BOOST_AUTO_TEST_CASE(manual_shipping_queues_tracking_and_refuses_a_closed_fulfil
   Domain domain;
   domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
   hookline::MemoryInbox inbox;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });
   hookline::HttpRequest ship;
   ship.method = "POST";
   ship.matches = {"/api/fulfillments/251606/ship", "251606"};
@@ -358,8 +373,9 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   BOOST_TEST_REQUIRE(taken->size() == 1u);
   BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up").ok());
   bool woken = false;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; },
-                              fulfillment::AdminHooks{{}, {}, [&] { woken = true; }});
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; },
+                              fulfillment::AdminHooks{{}, {}, [&] { woken = true; }, {}});
   hookline::HttpRequest list;
   list.method = "GET";
   const auto listed = admin.inbox_dead_letters(list);
