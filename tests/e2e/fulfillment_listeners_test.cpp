@@ -69,9 +69,30 @@ Answer bodyless(const Deployment& deployment, const std::string& method, const s
   return admin_as(deployment, "Bearer " + test_admin_token, method, path);
 }
 
+/// The peer the refused record noted for an unsigned delivery that names `forwarded_for` in
+/// X-Forwarded-For, sent from 127.0.0.1 to the public listener.
+std::string refused_peer(const Deployment& deployment, const std::string& forwarded_for) {
+  httplib::Client client("127.0.0.1", deployment.port);
+  const auto answer = client.Post("/webhooks/vrio", {{"X-Forwarded-For", forwarded_for}}, "{}", "application/json");
+  BOOST_TEST_REQUIRE(static_cast<bool>(answer));
+  BOOST_TEST(answer->status == 401);
+  const auto listed = call(deployment.admin_port, "GET", "/api/refused").body;
+  return json_string(listed.substr(listed.rfind(R"("id":)")), "peer");
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fulfillment_listeners)
+
+BOOST_AUTO_TEST_CASE(x_forwarded_for_names_the_peer_only_from_a_trusted_proxy) {
+  Deployment direct;
+  direct.start();
+  BOOST_TEST(refused_peer(direct, "203.0.113.9") == "127.0.0.1");
+  Deployment proxied({"--trusted-proxy", "127.0.0.1/32"});
+  proxied.start();
+  BOOST_TEST(refused_peer(proxied, "203.0.113.9") == "203.0.113.9");
+  BOOST_TEST(refused_peer(proxied, "198.51.100.4, 203.0.113.10") == "203.0.113.10");
+}
 
 BOOST_AUTO_TEST_CASE(the_public_listener_serves_webhooks_and_health_and_the_same_404_for_everything_else) {
   Deployment deployment;
