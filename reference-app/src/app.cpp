@@ -21,6 +21,13 @@ std::filesystem::path inbox_path_for(const std::filesystem::path& database) {
   return database.parent_path() / (database.stem().string() + ".inbox" + database.extension().string());
 }
 
+namespace {
+
+/// How VRIO's meta names a shipment: "shipment:<id>" (EventMeta::entity).
+constexpr std::string_view shipment_entity = "shipment:";
+
+}  // namespace
+
 struct App::Parts {
   AppConfig config;
   Logger logger{std::clog};
@@ -202,6 +209,11 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
                                         {"peer", request.peer},
                                         {"reason", std::string(hookline::to_string(result.outcome))},
                                         {"detail", result.log_detail}});
+    } else if (result.meta && result.meta->entity.starts_with(shipment_entity)) {
+      p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
+                                         {"event", result.meta->type},
+                                         {"event_id", result.meta->id},
+                                         {"shipment_id", result.meta->entity.substr(shipment_entity.size())}});
     } else if (result.meta) {
       p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
                                          {"event", result.meta->type},

@@ -113,6 +113,18 @@ BOOST_AUTO_TEST_CASE(the_public_listener_serves_webhooks_and_health_and_the_same
   }
   BOOST_TEST(unknown.body.find("api") == std::string::npos, unknown.body);
   BOOST_TEST(deployment.state_of(5101) == "waiting");  // the admin listener has it
+  // Every line about the event names it and its shipment; a refusal says why.
+  BOOST_TEST(send_webhook(deployment.port, scheduled("p-2", today(), 5102, next_year()), "a wrong secret") == 401);
+  BOOST_TEST_REQUIRE(eventually([&] { return file_text(deployment.log).find("webhook refused") != std::string::npos; }, bound));
+  const auto log = file_text(deployment.log);
+  BOOST_TEST(log.find(R"("msg":"webhook received","outcome":"accepted","event":"shipment_scheduled","event_id":"p-1","shipment_id":"5101")") !=
+                 std::string::npos,
+             log);
+  BOOST_TEST(log.find(R"("msg":"event handled","event":"shipment_scheduled","event_id":"p-1","shipment_id":"5101")") !=
+                 std::string::npos,
+             log);
+  BOOST_TEST(log.find(R"("reason":"bad_signature","detail":"")") == std::string::npos, log);
+  BOOST_TEST(log.find(R"("reason":"bad_signature","detail":")") != std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_CASE(the_admin_listener_answers_401_to_a_missing_or_wrong_token_alike_and_serves_the_right_one) {
