@@ -5,13 +5,16 @@
 // 1 when it cannot start, 2 for a usage error.
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "app.hpp"
@@ -29,7 +32,8 @@ CLI::Validator within(Number min, Number max) {
   return CLI::Validator(
       [min, max](std::string& text) -> std::string {
         Number value{};
-        if (!CLI::detail::lexical_cast(text, value)) return "expected a number, got '" + text + "'";
+        const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (failure != std::errc() || end != text.data() + text.size()) return "expected a number, got '" + text + "'";
         if (value < min || value > max) {
           std::ostringstream said;
           said << "must be between " << min << " and " << max << " (got " << text << ")";
