@@ -26,12 +26,13 @@ cmake --build "$work/build" -j2 >"$work/build.log"
 export HOOKLINE_SECRET="It's a Secret to Everybody"
 export HOOKLINE_SECRET_PREVIOUS="the example's previous secret"
 for usage in '--no-such-flag' '--listen' '--listen 127.0.0.1:0 --admin-listen 127.0.0.1:0'; do
-  # shellcheck disable=SC2086 # each case is several words
-  status=0; "$work/build/receiver-example" --db "$work/usage.db" $usage 2>"$work/usage" || status=$?
+  read -r -a usage_args <<<"$usage"
+  status=0; "$work/build/receiver-example" --db "$work/usage.db" "${usage_args[@]}" 2>"$work/usage" || status=$?
   [[ $status == 2 ]] || { echo "usage '$usage' exited $status: $(cat "$work/usage")"; exit 1; }
   grep -q '^receiver-example: ' "$work/usage" || { echo "usage '$usage' said: $(cat "$work/usage")"; exit 1; }
 done
-export HOOKLINE_ADMIN_TOKEN=$(openssl rand -hex 32)
+HOOKLINE_ADMIN_TOKEN=$(openssl rand -hex 32)
+export HOOKLINE_ADMIN_TOKEN
 "$work/build/receiver-example" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --db "$work/inbox.db" \
   >"$work/stdout" 2>"$work/stderr" &
 receiver_pid=$!
@@ -72,7 +73,9 @@ status=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/ref
 status=$(admin GET /api/refused)
 grep -qx '{"refused":\[{"id":1,"reason":"bad_signature"}\]}' "$work/admin" || { echo "refused: $status $(cat "$work/admin")"; exit 1; }
 status=$(admin POST /api/refused/1/retry)
-[[ $status == 422 ]] && grep -q '"code":"bad_signature"' "$work/admin" || { echo "retry: $status $(cat "$work/admin")"; exit 1; }
+if [[ $status != 422 ]] || ! grep -q '"code":"bad_signature"' "$work/admin"; then
+  echo "retry: $status $(cat "$work/admin")"; exit 1
+fi
 
 body=${body/10001/10002}
 signature=$(sign "$HOOKLINE_SECRET_PREVIOUS")
