@@ -8,6 +8,7 @@
 #include "hookline/receiver.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "hookline/verify.hpp"
+#include "json.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "platform_client.hpp"
@@ -205,10 +206,12 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
                                             {"detail", result.log_detail}});
     } else if (result.outcome != hookline::ReceiveOutcome::accepted &&
                result.outcome != hookline::ReceiveOutcome::duplicate) {
-      p.logger.warn("webhook refused", {{"path", request.path},
-                                        {"peer", request.peer},
-                                        {"reason", std::string(hookline::to_string(result.outcome))},
-                                        {"detail", result.log_detail}});
+      // Why, in a sentence: the receiver's own, or the one answered (a refusal of the framing).
+      p.logger.warn("webhook refused",
+                    {{"path", request.path},
+                     {"peer", request.peer},
+                     {"reason", std::string(hookline::to_string(result.outcome))},
+                     {"detail", !result.log_detail.empty() ? result.log_detail : json::error_message(result.response.body)}});
     } else if (result.meta && result.meta->entity.starts_with(shipment_entity)) {
       p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
                                          {"event", result.meta->type},

@@ -123,6 +123,14 @@ BOOST_AUTO_TEST_CASE(the_public_listener_serves_webhooks_and_health_and_the_same
   BOOST_TEST(log.find(R"("msg":"event handled","event":"shipment_scheduled","event_id":"p-1","shipment_id":"5101")") !=
                  std::string::npos,
              log);
+  httplib::Client client("127.0.0.1", deployment.port);
+  const auto encoded = client.Post("/webhooks/vrio", {{"Content-Encoding", "gzip"}}, "x", "application/json");
+  BOOST_TEST_REQUIRE(static_cast<bool>(encoded));
+  BOOST_TEST(encoded->status == 415);
+  BOOST_TEST_REQUIRE(eventually([&] { return file_text(deployment.log).find("unsupported_encoding") != std::string::npos; }, bound));
+  const auto refusals = file_text(deployment.log);
+  BOOST_TEST(refusals.find(R"("reason":"unsupported_encoding","detail":"Content-Encoding is refused)") != std::string::npos,
+             refusals);
   BOOST_TEST(log.find(R"("reason":"bad_signature","detail":"")") == std::string::npos, log);
   BOOST_TEST(log.find(R"("reason":"bad_signature","detail":")") != std::string::npos, log);
 }
