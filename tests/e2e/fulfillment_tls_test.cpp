@@ -133,6 +133,8 @@ BOOST_AUTO_TEST_CASE(a_missing_unreadable_or_mismatched_key_stops_the_start_with
   const std::vector<Case> cases{
       {{"--tls-cert", first.chain.string(), "--tls-key", (dir.path() / "absent.key").string()}, "absent.key"},
       {{"--tls-cert", first.chain.string(), "--tls-key", second.key.string()}, "does not match"},
+      {{"--tls-cert", first.chain.string(), "--tls-key", dir.path().string()}, dir.path().filename().string()},  // unreadable: a directory
+      {{"--tls-cert", first.key.string(), "--tls-key", first.key.string()}, first.key.filename().string()},  // not a certificate
       {{"--admin-tls-cert", (dir.path() / "absent.pem").string(), "--admin-tls-key", first.key.string()}, "absent.pem"},
   };
   for (std::size_t number = 0; number < cases.size(); ++number) {
