@@ -205,6 +205,8 @@ int main(int argc, char** argv) {
     return cli.exit(help);
   } catch (const CLI::CallForAllHelp& help) {
     return cli.exit(help);
+  } catch (const CLI::FileError& failure) {  // the only file CLI11 reads
+    return usage("--config: " + std::string(failure.what()));
   } catch (const CLI::ParseError& failure) {
     return usage(failure.what());
   }

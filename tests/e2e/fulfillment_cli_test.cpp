@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_a_readable_sentence) {
       {{"--trusted-proxy", "10.0.0.0/33"}, "--trusted-proxy 10.0.0.0/33"},
       {{"--tls-cert", "cert.pem"}, "--tls-key"},
       {{"--zone", "Mars/Olympus"}, "--zone"},
+      {{"--config", "/nonexistent/hookline.toml"}, "--config: /nonexistent/hookline.toml"},
   };
   for (const auto& [args, said] : cases) {
     std::vector<std::string> with_db{"--db", db};
