@@ -3,9 +3,10 @@
 # simulator. Generated VRIO subscriptions arrive as signed webhooks; due shipments are picked,
 # packed and shipped, and their tracking numbers are posted back to the simulator's platform API.
 #
-# Environment: HOOKLINE_DEMO_PORT (server, default 8080), HOOKLINE_DEMO_PLATFORM_PORT (simulator,
-# default 8081), HOOKLINE_DEMO_SUBSCRIPTIONS (default 40), HOOKLINE_DEMO_SECONDS (stop after this
-# many seconds; default: run until Ctrl-C).
+# Environment: HOOKLINE_DEMO_PORT (the server's webhook listener, default 8080),
+# HOOKLINE_DEMO_ADMIN_PORT (its admin listener, default 8081), HOOKLINE_DEMO_PLATFORM_PORT
+# (simulator, default 9090), HOOKLINE_DEMO_SUBSCRIPTIONS (default 40), HOOKLINE_DEMO_SECONDS (stop
+# after this many seconds; default: run until Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,15 +15,17 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target hookline_cli hookline-fulfillment
 
 port=${HOOKLINE_DEMO_PORT:-8080}
-platform_port=${HOOKLINE_DEMO_PLATFORM_PORT:-8081}
+admin_port=${HOOKLINE_DEMO_ADMIN_PORT:-8081}
+platform_port=${HOOKLINE_DEMO_PLATFORM_PORT:-9090}
 subscriptions=${HOOKLINE_DEMO_SUBSCRIPTIONS:-40}
 state_dir=var/demo
 rm -rf "$state_dir" && mkdir -p "$state_dir"
 
-# A fresh signing secret and API key for this run; both sides read them from the environment.
+# A fresh signing secret, admin token and API key for this run; the processes read them from the environment.
 HOOKLINE_SECRET="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+HOOKLINE_ADMIN_TOKEN="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 HOOKLINE_PLATFORM_API_KEY="demo-api-key"
-export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
+export HOOKLINE_SECRET HOOKLINE_ADMIN_TOKEN HOOKLINE_PLATFORM_API_KEY
 
 bin=build/release
 pids=()
@@ -32,7 +35,8 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-"$bin/reference-app/hookline-fulfillment" --listen "127.0.0.1:$port" --db "$state_dir/fulfillment.db" \
+"$bin/reference-app/hookline-fulfillment" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin_port" \
+  --db "$state_dir/fulfillment.db" \
   --platform-url "http://127.0.0.1:$platform_port" --warehouse-delay-ms 200 >"$state_dir/fulfillment.log" 2>&1 &
 pids+=($!)
 "$bin/sdk/cli/hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" --db "$state_dir/simulator.db" \
@@ -40,7 +44,9 @@ pids+=($!)
   --generate "$subscriptions" --batch-interval 5 >"$state_dir/simulator.log" 2>&1 &
 pids+=($!)
 
-echo "hookline demo: server http://127.0.0.1:$port (admin API /api/fulfillments, /metrics)"
+echo "hookline demo: webhooks  http://127.0.0.1:$port/webhooks/vrio"
+echo "               admin     http://127.0.0.1:$admin_port/api/fulfillments (and /metrics), token $HOOKLINE_ADMIN_TOKEN"
+echo "                         curl -H 'Authorization: Bearer $HOOKLINE_ADMIN_TOKEN' http://127.0.0.1:$admin_port/api/fulfillments"
 echo "               platform simulator http://127.0.0.1:$platform_port (/api/deliveries, /api/tracking-calls)"
 echo "               logs and databases in $state_dir/"
 
@@ -55,7 +61,8 @@ while :; do
       exit 1
     fi
   done
-  fulfillments=$(curl -fsS "http://127.0.0.1:$port/api/fulfillments" 2>/dev/null || true)
+  fulfillments=$(curl -fsS -H "Authorization: Bearer $HOOKLINE_ADMIN_TOKEN" \
+    "http://127.0.0.1:$admin_port/api/fulfillments" 2>/dev/null || true)
   deliveries=$(curl -fsS "http://127.0.0.1:$platform_port/api/deliveries?limit=1000" 2>/dev/null || true)  # the first 1000 attempts
   tracking=$(curl -fsS "http://127.0.0.1:$platform_port/api/tracking-calls" 2>/dev/null || true)
   printf '[%3ds] webhooks delivered %d | waiting %d picking %d packing %d shipped %d cancelled %d skipped %d | tracking posts %d\n' \

@@ -9,7 +9,7 @@ packages=(
   libboost-test-dev libbenchmark-dev
   clang libclang-rt-14-dev
   curl procps
-  wrk openssl
+  wrk openssl nginx
 )
 
 missing=()

@@ -1,5 +1,8 @@
 #include "admin_api.hpp"
 
+#include <openssl/evp.h>
+#include <simdjson.h>
+
 #include <charconv>
 #include <optional>
 
@@ -102,6 +105,107 @@ void write_inbox_entry(json::Writer& out, const hookline::InboxEntry& entry) {
   out.end_object();
 }
 
+std::optional<hookline::PageRequest> page_of(const HttpRequest& request, std::size_t fallback) {
+  hookline::PageRequest page;
+  page.limit = limit_of(request, fallback);
+  if (const auto text = request.query_value("cursor")) {
+    page.cursor = number(*text);
+    if (!page.cursor) return std::nullopt;
+  }
+  return page;
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
+void write_next_cursor(json::Writer& out, const std::optional<std::int64_t>& cursor) {
+  out.key("next_cursor").optional_integer(cursor);
+}
+
+void write_headers(json::Writer& out, const hookline::Headers& headers) {
+  out.key("headers").begin_array();
+  for (const auto& field : headers.fields()) {
+    out.begin_object();
+    out.key("name").string(field.name);
+    out.key("value").string(field.value);
+    out.end_object();
+  }
+  out.end_array();
+}
+
+/// The raw body as base64 (byte for byte), and as text too when it is valid UTF-8.
+void write_body(json::Writer& out, std::string_view body) {
+  out.key("body_bytes").integer(static_cast<std::int64_t>(body.size()));
+  out.key("body");
+  if (simdjson::validate_utf8(body.data(), body.size())) {
+    out.string(body);
+  } else {
+    out.null();
+  }
+  out.key("body_base64").string(base64(body));
+}
+
+void write_quarantine_entry(json::Writer& out, const hookline::QuarantineEntry& entry, bool with_body) {
+  out.begin_object();
+  out.key("id").integer(entry.id);
+  out.key("platform").string(hookline::to_string(entry.delivery.platform));
+  out.key("key").string(entry.delivery.key);
+  out.key("received_at").time(entry.delivery.received_at);
+  out.key("error").begin_object();
+  out.key("path").string(entry.delivery.error.path);
+  out.key("message").string(entry.delivery.error.message);
+  out.end_object();
+  out.key("failed_replays").integer(entry.failed_replays);
+  if (with_body) {
+    write_headers(out, entry.delivery.headers);
+    write_body(out, entry.delivery.body);
+  } else {
+    out.key("body_bytes").integer(static_cast<std::int64_t>(entry.delivery.body.size()));
+  }
+  out.end_object();
+}
+
+void write_refused_entry(json::Writer& out, const hookline::RefusedEntry& entry) {
+  out.begin_object();
+  out.key("id").integer(entry.id);
+  out.key("platform").string(hookline::to_string(entry.delivery.platform));
+  out.key("path").string(entry.delivery.path);
+  out.key("peer").string(entry.delivery.peer);
+  out.key("reason").string(entry.delivery.reason);
+  out.key("message").string(entry.delivery.message);
+  out.key("received_at").time(entry.delivery.received_at);
+  out.key("body_bytes").integer(static_cast<std::int64_t>(entry.delivery.body.size()));
+  out.end_object();
+}
+
+HttpResponse recovery_failed(const hookline::RecoveryError& failure) {
+  switch (failure.kind) {
+    case hookline::RecoveryError::Kind::not_found: return error(404, "not_found", failure.message);
+    case hookline::RecoveryError::Kind::other_platform: return error(409, "other_platform", failure.message);
+    case hookline::RecoveryError::Kind::store_unavailable: return error(503, "store_unavailable", failure.message);
+  }
+  return error(500, "internal", failure.message);
+}
+
+/// A replay or retry that claimed the event: {"status":"accepted"|"duplicate"|"quarantined","event_id":...}.
+HttpResponse recovered(const hookline::RecoveryResult& result) {
+  json::Writer out;
+  out.begin_object();
+  out.key("status").string(hookline::to_string(result.outcome));
+  if (result.meta) {
+    out.key("event").string(result.meta->type);
+    out.key("event_id").string(result.meta->id);
+  }
+  if (!result.detail.empty()) out.key("detail").string(result.detail);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
 }  // namespace
 
 std::string fulfillment_json(const Fulfillment& fulfillment) {
@@ -112,22 +216,43 @@ std::string fulfillment_json(const Fulfillment& fulfillment) {
   return std::move(out).take();
 }
 
-AdminApi::AdminApi(FulfillmentStore& store, hookline::InboxStore& inbox, hookline::Clock clock, AdminHooks hooks)
-    : store_(store), inbox_(inbox), clock_(std::move(clock)), hooks_(std::move(hooks)) {}
+AdminApi::AdminApi(FulfillmentStore& store, hookline::ReceiverStore& inbox, const hookline::Receiver& receiver,
+                   hookline::Clock clock, AdminHooks hooks)
+    : store_(store), inbox_(inbox), receiver_(receiver), clock_(std::move(clock)), hooks_(std::move(hooks)) {}
 
 void AdminApi::mount(hookline::WebhookServer& server) {
-  const auto bind = [this](HttpResponse (AdminApi::*route)(const HttpRequest&)) {
+  using Route = HttpResponse (AdminApi::*)(const HttpRequest&);
+  const auto bind = [this](Route route) {
     return [this, route](const HttpRequest& request) { return (this->*route)(request); };
+  };
+  // A state-changing route: answered, then told to the audit hook with what it acted on.
+  const auto audited = [this](std::string_view action, std::string_view target_kind, Route route) {
+    return [this, action, target_kind, route](const HttpRequest& request) {
+      HttpResponse response = (this->*route)(request);
+      if (hooks_.audit) {
+        const std::string id = request.matches.size() > 1 ? request.matches[1] : "";
+        hooks_.audit(AdminAction{action, std::string(target_kind) + ":" + id, request.peer, response.status});
+      }
+      return response;
+    };
   };
   server.route("GET", "/api/fulfillments", bind(&AdminApi::list));
   server.route("GET", "/api/fulfillments/(\\d+)", bind(&AdminApi::detail));
-  server.route("POST", "/api/fulfillments/(\\d+)/ship", bind(&AdminApi::ship));
-  server.route("POST", "/api/fulfillments/(\\d+)/retry", bind(&AdminApi::retry));
+  server.route("POST", "/api/fulfillments/(\\d+)/ship", audited("ship", "shipment", &AdminApi::ship));
+  server.route("POST", "/api/fulfillments/(\\d+)/retry", audited("retry", "shipment", &AdminApi::retry));
   server.route("GET", "/api/dead-letters/inbox", bind(&AdminApi::inbox_dead_letters));
-  server.route("POST", "/api/dead-letters/inbox/(\\d+)/replay", bind(&AdminApi::replay_inbox));
+  server.route("POST", "/api/dead-letters/inbox/(\\d+)/replay", audited("replay_inbox", "inbox", &AdminApi::replay_inbox));
   server.route("GET", "/api/dead-letters/outbox", bind(&AdminApi::outbox_dead_letters));
-  server.route("POST", "/api/dead-letters/outbox/(\\d+)/retry", bind(&AdminApi::retry_outbox));
+  server.route("POST", "/api/dead-letters/outbox/(\\d+)/retry", audited("retry_outbox", "shipment", &AdminApi::retry_outbox));
   server.route("GET", "/api/events", bind(&AdminApi::events));
+  server.route("GET", "/api/quarantine", bind(&AdminApi::quarantine));
+  server.route("GET", "/api/quarantine/(\\d+)", bind(&AdminApi::quarantined));
+  server.route("POST", "/api/quarantine/(\\d+)/replay",
+               audited("replay_quarantined", "quarantine", &AdminApi::replay_quarantined));
+  server.route("DELETE", "/api/quarantine/(\\d+)",
+               audited("delete_quarantined", "quarantine", &AdminApi::delete_quarantined));
+  server.route("GET", "/api/refused", bind(&AdminApi::refused));
+  server.route("POST", "/api/refused/(\\d+)/retry", audited("retry_refused", "refused", &AdminApi::retry_refused));
 }
 
 HttpResponse AdminApi::list(const HttpRequest& request) {
@@ -330,6 +455,84 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
   out.end_array();
   out.end_object();
   return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::quarantine(const HttpRequest& request) {
+  const auto page = page_of(request, 100);
+  if (!page) return error(400, "bad_request", "cursor: expected an integer");
+  auto found = inbox_.list_quarantined(*page);
+  if (!found) return error(503, "store_unavailable", found.error().message);
+  json::Writer out;
+  out.begin_object();
+  out.key("quarantine").begin_array();
+  for (const auto& entry : found->entries) write_quarantine_entry(out, entry, false);
+  out.end_array();
+  write_next_cursor(out, found->next_cursor);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::quarantined(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "quarantine id: expected an integer");
+  auto found = inbox_.find_quarantined(*id);
+  if (!found) return error(503, "store_unavailable", found.error().message);
+  if (!*found) return error(404, "not_found", "no quarantined delivery " + std::to_string(*id));
+  json::Writer out;
+  write_quarantine_entry(out, **found, true);
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::replay_quarantined(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "quarantine id: expected an integer");
+  auto replayed = receiver_.replay_quarantined(*id, clock_());
+  if (!replayed) return recovery_failed(replayed.error());
+  if (replayed->outcome == hookline::ReceiveOutcome::quarantined) {
+    return error(422, "unparseable", "it still does not parse: " + replayed->detail);
+  }
+  if (hooks_.inbox_changed) hooks_.inbox_changed();
+  return recovered(*replayed);
+}
+
+HttpResponse AdminApi::delete_quarantined(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "quarantine id: expected an integer");
+  auto removed = inbox_.remove_quarantined(*id);
+  if (!removed) return error(503, "store_unavailable", removed.error().message);
+  if (!*removed) return error(404, "not_found", "no quarantined delivery " + std::to_string(*id));
+  return respond(200, R"({"status":"deleted"})");
+}
+
+HttpResponse AdminApi::refused(const HttpRequest& request) {
+  const auto page = page_of(request, 100);
+  if (!page) return error(400, "bad_request", "cursor: expected an integer");
+  auto found = inbox_.list_refused(*page);
+  if (!found) return error(503, "store_unavailable", found.error().message);
+  json::Writer out;
+  out.begin_object();
+  out.key("refused").begin_array();
+  for (const auto& entry : found->entries) write_refused_entry(out, entry);
+  out.end_array();
+  write_next_cursor(out, found->next_cursor);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::retry_refused(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "refused id: expected an integer");
+  auto retried = receiver_.retry_refused(*id, clock_());
+  if (!retried) return recovery_failed(retried.error());
+  switch (retried->outcome) {
+    case hookline::ReceiveOutcome::bad_signature:
+    case hookline::ReceiveOutcome::bad_token:
+    case hookline::ReceiveOutcome::source_not_allowed:
+      return error(422, hookline::to_string(retried->outcome), "it still does not authenticate: " + retried->detail);
+    default: break;
+  }
+  if (hooks_.inbox_changed) hooks_.inbox_changed();
+  return recovered(*retried);
 }
 
 }  // namespace fulfillment

@@ -8,6 +8,7 @@
 #include "hookline/receiver.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "hookline/verify.hpp"
+#include "json.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "platform_client.hpp"
@@ -20,6 +21,13 @@ namespace fulfillment {
 std::filesystem::path inbox_path_for(const std::filesystem::path& database) {
   return database.parent_path() / (database.stem().string() + ".inbox" + database.extension().string());
 }
+
+namespace {
+
+/// How VRIO's meta names a shipment: "shipment:<id>" (EventMeta::entity).
+constexpr std::string_view shipment_entity = "shipment:";
+
+}  // namespace
 
 struct App::Parts {
   AppConfig config;
@@ -38,6 +46,7 @@ struct App::Parts {
   std::unique_ptr<hookline::Receiver> receiver;
   std::unique_ptr<AdminApi> admin;
   std::unique_ptr<hookline::WebhookServer> server;
+  std::unique_ptr<hookline::WebhookServer> admin_server;
   std::atomic<bool> ready{false};
   bool running = false;
 
@@ -50,6 +59,8 @@ struct App::Parts {
     if (auto outbox_counts = store->outbox_counts()) snapshot.outbox = *outbox_counts;
     if (auto inbox_counts = inbox->counts()) snapshot.inbox = *inbox_counts;
     if (auto held = store->releases_held()) snapshot.releases_held = *held;
+    if (auto depth = inbox->quarantine_depth()) snapshot.quarantine_depth = *depth;
+    if (auto refused = inbox->refused_counts()) snapshot.refused = *refused;
     snapshot.dispatch = dispatcher->counters();
     hookline::HttpResponse response;
     response.content_type = "text/plain; version=0.0.4";
@@ -89,6 +100,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   const auto warn = [&p](std::string_view note) { p.logger.warn(note); };
   hookline::SqliteInboxOptions inbox_options;
   inbox_options.warn = warn;
+  inbox_options.refused = c.refused;
   auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database), inbox_options);
   if (!inbox) return hookline::fail("inbox: " + inbox.error().message);
   p.inbox = std::move(*inbox);
@@ -150,9 +162,18 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   const hookline::vrio::ParseOptions parse{c.zone};
   p.handlers = std::make_unique<ShipmentHandlers>(
       *p.store, parse, hookline::system_now, [&p] { p.scheduler->wake(); },
-      [&p](std::string_view type, std::string_view decision, std::chrono::duration<double> took) {
-        p.metrics.record_handled(type, decision, took);
-        p.logger.info("event handled", {{"event", std::string(type)}, {"decision", std::string(decision)}});
+      [&p](const HandledEvent& handled) {
+        p.metrics.record_handled(handled.type, handled.decision, handled.took);
+        if (handled.shipment_id) {
+          p.logger.info("event handled", {{"event", std::string(handled.type)},
+                                          {"event_id", std::string(handled.event_id)},
+                                          {"shipment_id", std::to_string(*handled.shipment_id)},
+                                          {"decision", std::string(handled.decision)}});
+        } else {
+          p.logger.info("event handled", {{"event", std::string(handled.type)},
+                                          {"event_id", std::string(handled.event_id)},
+                                          {"decision", std::string(handled.decision)}});
+        }
       });
   hookline::DispatcherOptions dispatch;
   dispatch.workers = 8;
@@ -162,38 +183,76 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   p.handlers->register_with(*p.dispatcher);
 
   p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::vrio_meta_parser(parse), *p.inbox);
-  p.admin = std::make_unique<AdminApi>(*p.store, *p.inbox, hookline::system_now,
-                                       AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); },
-                                                  [&p] { p.dispatcher->notify(); }});
+  p.admin = std::make_unique<AdminApi>(
+      *p.store, *p.inbox, *p.receiver, hookline::system_now,
+      AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); }, [&p] { p.dispatcher->notify(); },
+                 [&p](const AdminAction& action) {
+                   p.logger.info("admin action", {{"action", std::string(action.action)},
+                                                  {"target", action.target},
+                                                  {"peer", action.peer},
+                                                  {"status", std::to_string(action.status)}});
+                 }});
 
   hookline::ServerOptions server_options;
   server_options.listen = c.listen;
+  server_options.tls = c.tls;
+  server_options.trusted_proxies = c.trusted_proxies;
   server_options.observer = [&p](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
     p.metrics.record_receive(result.outcome);
     if (result.outcome == hookline::ReceiveOutcome::quarantined) {
-      p.logger.warn("webhook quarantined", {{"path", request.path}, {"peer", request.peer}, {"detail", result.log_detail}});
+      p.logger.warn("webhook quarantined", {{"path", request.path},
+                                            {"peer", request.peer},
+                                            {"reason", "unparseable"},
+                                            {"detail", result.log_detail}});
     } else if (result.outcome != hookline::ReceiveOutcome::accepted &&
                result.outcome != hookline::ReceiveOutcome::duplicate) {
-      p.logger.warn("webhook refused", {{"path", request.path},
-                                        {"peer", request.peer},
-                                        {"reason", std::string(hookline::to_string(result.outcome))},
-                                        {"detail", result.log_detail}});
+      // Why, in a sentence: the receiver's own, or the one answered (a refusal of the framing).
+      p.logger.warn("webhook refused",
+                    {{"path", request.path},
+                     {"peer", request.peer},
+                     {"reason", std::string(hookline::to_string(result.outcome))},
+                     {"detail", !result.log_detail.empty() ? result.log_detail : json::error_message(result.response.body)}});
+    } else if (result.meta && result.meta->entity.starts_with(shipment_entity)) {
+      p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
+                                         {"event", result.meta->type},
+                                         {"event_id", result.meta->id},
+                                         {"shipment_id", result.meta->entity.substr(shipment_entity.size())}});
     } else if (result.meta) {
       p.logger.info("webhook received", {{"outcome", std::string(hookline::to_string(result.outcome))},
                                          {"event", result.meta->type},
-                                         {"event_id", result.meta->id}});
+                                         {"event_id", result.meta->id},
+                                         {"entity", result.meta->entity}});
     }
   };
   p.server = std::make_unique<hookline::WebhookServer>(server_options);
   p.server->mount("/webhooks/vrio", *p.receiver);
-  p.admin->mount(*p.server);
-  p.server->route("GET", "/healthz", [](const hookline::HttpRequest&) {
+  const auto health = [](const hookline::HttpRequest&) {
     hookline::HttpResponse response;
     response.body = R"({"status":"ok"})";
     return response;
-  });
-  p.server->route("GET", "/readyz", [&p](const hookline::HttpRequest&) { return p.readiness(); });
-  p.server->route("GET", "/metrics", [&p](const hookline::HttpRequest&) { return p.metrics_page(); });
+  };
+  const auto readiness = [&p](const hookline::HttpRequest&) { return p.readiness(); };
+  p.server->route("GET", "/healthz", health);
+  p.server->route("GET", "/readyz", readiness);
+
+  // The operator's listener: nothing here is a webhook, so nothing here is told to the observer.
+  hookline::ServerOptions admin_options;
+  admin_options.listen = c.admin_listen;
+  admin_options.tls = c.admin_tls;
+  admin_options.threads = 16;
+  if (c.admin_token) {
+    admin_options.access_check = hookline::require_bearer_token(*c.admin_token);
+  } else {
+    admin_options.access_check = [](const hookline::HttpRequest&) -> std::optional<hookline::HttpResponse> {
+      return hookline::bearer_challenge("no admin token is configured: set " + std::string(admin_token_variable) +
+                                        " (or --admin-token-file) and restart the server");
+    };
+  }
+  p.admin_server = std::make_unique<hookline::WebhookServer>(admin_options);
+  p.admin->mount(*p.admin_server);
+  p.admin_server->route("GET", "/metrics", [&p](const hookline::HttpRequest&) { return p.metrics_page(); });
+  p.admin_server->route("GET", "/healthz", health, hookline::RouteAccess::open);
+  p.admin_server->route("GET", "/readyz", readiness, hookline::RouteAccess::open);
   return std::unique_ptr<App>(new App(std::move(parts)));
 }
 
@@ -208,20 +267,35 @@ hookline::Status<std::string> App::start() {
   p.scheduler->start();
   p.outbox->start();
   if (p.reconciler) p.reconciler->start();
-  if (auto started = p.server->start(); !started) {
+  const auto stop_workers = [&p] {
     p.dispatcher->stop();
     if (p.reconciler) p.reconciler->stop();
     p.scheduler->stop();
     p.outbox->stop();
-    return hookline::fail(started.error().message);
+  };
+  if (auto started = p.server->start(); !started) {
+    stop_workers();
+    return hookline::fail("--listen: " + started.error().message);
+  }
+  if (auto started = p.admin_server->start(); !started) {
+    p.server->stop();
+    stop_workers();
+    return hookline::fail("--admin-listen: " + started.error().message);
   }
   p.running = true;
   p.ready = true;
   if (!p.config.platform_api_key) {
     p.logger.warn("HOOKLINE_PLATFORM_API_KEY is not set: tracking posts and shipment reads carry no API key");
   }
+  if (!p.config.admin_token) {
+    p.logger.warn(std::string(admin_token_variable) + " is not set: the admin API and /metrics answer 401 to everyone");
+  }
   p.logger.info("listening", {{"host", p.config.listen.host},
                               {"port", std::to_string(p.server->port())},
+                              {"tls", p.config.tls ? "on" : "off"},
+                              {"admin_host", p.config.admin_listen.host},
+                              {"admin_port", std::to_string(p.admin_server->port())},
+                              {"admin_tls", p.config.admin_tls ? "on" : "off"},
                               {"db", p.config.database.string()},
                               {"platform_url", p.config.platform_url},
                               {"check_before_ship", p.config.check_before_ship ? "on" : "off"},
@@ -235,6 +309,7 @@ void App::stop(std::chrono::milliseconds drain) {
   p.ready = false;
   p.logger.info("stopping: no new requests, draining");
   p.server->stop();
+  p.admin_server->stop();
   if (!p.dispatcher->wait_until_idle(drain)) p.logger.warn("drain timed out; unfinished events stay in the inbox");
   p.dispatcher->stop();
   if (p.reconciler) p.reconciler->stop();
@@ -245,6 +320,28 @@ void App::stop(std::chrono::milliseconds drain) {
 }
 
 std::uint16_t App::port() const noexcept { return parts_->server->port(); }
+
+std::uint16_t App::admin_port() const noexcept { return parts_->admin_server->port(); }
+
+hookline::Status<std::string> App::reload_tls() {
+  Parts& p = *parts_;
+  std::string failures;
+  if (p.config.tls) {
+    if (auto reloaded = p.server->reload_tls(); !reloaded) failures = "--tls-cert/--tls-key: " + reloaded.error().message;
+  }
+  if (p.config.admin_tls) {
+    if (auto reloaded = p.admin_server->reload_tls(); !reloaded) {
+      if (!failures.empty()) failures += "; ";
+      failures += "--admin-tls-cert/--admin-tls-key: " + reloaded.error().message;
+    }
+  }
+  if (!failures.empty()) {
+    p.logger.error("tls reload failed: the files in use are kept", {{"detail", failures}});
+    return hookline::fail(std::move(failures));
+  }
+  p.logger.info("tls reloaded", {{"tls", p.config.tls ? "on" : "off"}, {"admin_tls", p.config.admin_tls ? "on" : "off"}});
+  return {};
+}
 
 bool App::wait_until_idle(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -2,7 +2,12 @@
 /// @file
 /// The fulfillment server put together: inbox, receiver at POST /webhooks/vrio, dispatcher with the
 /// shipment handlers, scheduler and warehouse, platform checks and reconciliation, tracking outbox,
-/// admin API, /healthz, /readyz and /metrics on one hardened WebhookServer.
+/// on two hardened WebhookServers:
+/// - the public listener serves POST /webhooks/vrio, /healthz and /readyz, and nothing else (any
+///   other path is the same 404);
+/// - the admin listener serves the admin API (/api/...) and /metrics behind a bearer token, and
+///   /healthz and /readyz open. Without a token configured every checked route answers 401
+///   naming HOOKLINE_ADMIN_TOKEN. Each state-changing admin request is one "admin action" log line.
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +17,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hookline/http_server.hpp"
@@ -26,7 +32,16 @@ namespace fulfillment {
 
 /// Everything the server needs to run.
 struct AppConfig {
-  hookline::ListenAddress listen{"127.0.0.1", 8080};   ///< --listen
+  hookline::ListenAddress listen{"127.0.0.1", 8080};   ///< --listen: the public listener (webhooks).
+  std::optional<hookline::TlsFiles> tls;               ///< --tls-cert, --tls-key: HTTPS on the public listener.
+  /// --trusted-proxy: proxies in front of the public listener whose X-Forwarded-For names the client.
+  std::vector<hookline::IpNetwork> trusted_proxies;
+  hookline::ListenAddress admin_listen{"127.0.0.1", 8081};  ///< --admin-listen: the admin API and /metrics.
+  std::optional<hookline::TlsFiles> admin_tls;         ///< --admin-tls-cert, --admin-tls-key.
+  /// HOOKLINE_ADMIN_TOKEN or --admin-token-file (at least min_admin_token_length characters);
+  /// none: every admin route but /healthz and /readyz answers 401.
+  std::optional<hookline::Secret> admin_token;
+  hookline::RefusedLimits refused;                     ///< --refused-max-entries, --refused-max-bytes.
   std::filesystem::path database = "var/fulfillment.db";  ///< --db; the inbox lives next to it.
   std::string platform_url = "http://127.0.0.1:9090";  ///< --platform-url
   std::chrono::milliseconds platform_timeout{5000};    ///< --platform-timeout-ms: connect, read and write timeout of a platform call.
@@ -44,6 +59,11 @@ struct AppConfig {
   std::ostream* log = nullptr;                         ///< JSON-lines log; std::clog when null.
 };
 
+/// The variable that holds the admin token.
+inline constexpr std::string_view admin_token_variable = "HOOKLINE_ADMIN_TOKEN";
+/// The shortest admin token accepted.
+inline constexpr std::size_t min_admin_token_length = 32;
+
 /// The inbox database that goes with a fulfillment database: "x.db" → "x.inbox.db".
 [[nodiscard]] std::filesystem::path inbox_path_for(const std::filesystem::path& database);
 
@@ -56,12 +76,17 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  /// Starts the workers and listens; returns once the port is bound.
+  /// Starts the workers and both listeners; returns once their ports are bound.
   [[nodiscard]] hookline::Status<std::string> start();
+  /// Reads the TLS files of both listeners again (SIGHUP); connections open keep theirs. On a
+  /// failure the listener that failed keeps its files, and the error says which and why.
+  [[nodiscard]] hookline::Status<std::string> reload_tls();
   /// Stops accepting, drains running work (bounded by `drain`) and stops every worker; idempotent.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(5));
-  /// The bound port.
+  /// The public listener's bound port.
   [[nodiscard]] std::uint16_t port() const noexcept;
+  /// The admin listener's bound port.
+  [[nodiscard]] std::uint16_t admin_port() const noexcept;
   /// Waits until received events are handled and due fulfillments fulfilled; false on timeout.
   [[nodiscard]] bool wait_until_idle(std::chrono::milliseconds timeout);
 

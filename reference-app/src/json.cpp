@@ -409,4 +409,15 @@ Result<ManualShipment, std::string> read_manual_shipment(std::string_view text) 
   return shipment;
 }
 
+std::string error_message(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view message;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS ||
+      root.at_pointer("/error/message").get(message) != simdjson::SUCCESS) {
+    return {};
+  }
+  return std::string(message);
+}
+
 }  // namespace fulfillment::json

@@ -97,4 +97,7 @@ struct ManualShipment {
 /// Reads `{"tracking": "...", "carrier_id": 2}` (also `shipment_tracking_id`); both are required.
 [[nodiscard]] hookline::Result<ManualShipment, std::string> read_manual_shipment(std::string_view text);
 
+/// The `message` of an error body (`{"error":{"code":..,"message":..}}`); empty when there is none.
+[[nodiscard]] std::string error_message(std::string_view body);
+
 }  // namespace fulfillment::json

@@ -129,6 +129,13 @@ std::string Metrics::render(const MetricsSnapshot& snapshot) const {
   sample(out, "hookline_inbox_entries", label("state", "in_flight"), static_cast<double>(snapshot.inbox.in_flight));
   sample(out, "hookline_inbox_entries", label("state", "handled"), static_cast<double>(snapshot.inbox.handled));
   sample(out, "hookline_inbox_entries", label("state", "dead"), static_cast<double>(snapshot.inbox.dead));
+  header(out, "hookline_quarantine_depth", "gauge",
+         "Deliveries that authenticated but did not parse, kept (never handled) until replayed or deleted.");
+  sample(out, "hookline_quarantine_depth", "", static_cast<double>(snapshot.quarantine_depth));
+  header(out, "hookline_refused_record_entries", "gauge", "Deliveries refused for authentication kept for a retry.");
+  sample(out, "hookline_refused_record_entries", "", static_cast<double>(snapshot.refused.entries));
+  header(out, "hookline_refused_record_bytes", "gauge", "Bytes of the deliveries kept in the refused record.");
+  sample(out, "hookline_refused_record_bytes", "", static_cast<double>(snapshot.refused.bytes));
   header(out, "hookline_dispatch_outcomes_total", "counter", "Handling attempts recorded, by outcome.");
   sample(out, "hookline_dispatch_outcomes_total", label("outcome", "handled"),
          static_cast<double>(snapshot.dispatch.handled));

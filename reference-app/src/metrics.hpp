@@ -27,6 +27,8 @@ struct MetricsSnapshot {
   hookline::InboxCounts inbox;                ///< Inbox entries by state.
   hookline::DispatchCounters dispatch;        ///< What the dispatcher did, store failures included.
   std::size_t releases_held = 0;              ///< Waiting fulfillments whose release waits for a platform read.
+  std::size_t quarantine_depth = 0;           ///< Authentic deliveries that did not parse, kept until replayed or deleted.
+  hookline::RefusedCounts refused;            ///< Deliveries refused for authentication, kept for a retry.
 };
 
 /// A latency histogram with Prometheus's cumulative buckets.

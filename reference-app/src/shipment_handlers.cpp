@@ -70,7 +70,10 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
   // Inside a batch (run_batch) this is before the batch commits: should the commit fail, the event is
   // handled again and counted twice.
   if (changed_) changed_();
-  if (observer_) observer_(event->envelope.webhook_event, decision, std::chrono::steady_clock::now() - started);
+  if (observer_) {
+    observer_(HandledEvent{event->envelope.webhook_event, event->envelope.webhook_event_id, *shipment_id, decision,
+                           std::chrono::steady_clock::now() - started});
+  }
   return {};
 }
 
@@ -97,7 +100,7 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
   if (!written) {
     return fail(HandlerFailure{"store: " + written.error().message, true});
   }
-  if (observer_) observer_(type, decision, std::chrono::steady_clock::now() - started);
+  if (observer_) observer_(HandledEvent{type, event_id, std::nullopt, decision, std::chrono::steady_clock::now() - started});
   return {};
 }
 

@@ -5,6 +5,8 @@
 /// records the event id (so that a replayed inbox entry acts once). Other VRIO events are recorded.
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <functional>
 #include <string_view>
 
@@ -14,9 +16,17 @@
 
 namespace fulfillment {
 
-/// Told how each handled event ended: its type, decision and how long handling took.
-using HandledObserver = std::function<void(std::string_view type, std::string_view decision,
-                                           std::chrono::duration<double> took)>;
+/// How one handled event ended, for metrics and logs.
+struct HandledEvent {
+  std::string_view type;                   ///< The webhook_event, e.g. "shipment_scheduled".
+  std::string_view event_id;               ///< The webhook_event_id.
+  std::optional<std::int64_t> shipment_id;  ///< The shipment it is about, for shipment events.
+  std::string_view decision;               ///< What the handler decided, e.g. "apply" or "duplicate".
+  std::chrono::duration<double> took;      ///< How long handling took.
+};
+
+/// Told how each handled event ended.
+using HandledObserver = std::function<void(const HandledEvent& handled)>;
 
 /// The handlers of the fulfillment server.
 class ShipmentHandlers {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
@@ -149,6 +150,7 @@ Status<ServerError> WebhookServer::start() {
   }
   const auto& listen = server.options().listen;
   int port = listen.port;
+  errno = 0;  // what bind() or listen() left says why they failed; getaddrinfo() failing leaves it 0
   if (port == 0) {
     port = server.bind_to_any_port(listen.host);
     if (port < 0) {
@@ -158,7 +160,9 @@ Status<ServerError> WebhookServer::start() {
     port = 0;
   }
   if (port == 0) {
-    return fail(ServerError{"cannot listen on " + listen.host + ":" + std::to_string(listen.port)});
+    const int cause = errno;
+    return fail(ServerError{"cannot listen on " + listen.host + ":" + std::to_string(listen.port) + ": " +
+                            (cause != 0 ? std::string(std::strerror(cause)) : "the host name does not resolve to an address")});
   }
   // cpp-httplib listens with a backlog of 5 (compiled into the library); on Linux listen() again on
   // a listening socket only raises the queue, so a burst of senders is not dropped and retried later.

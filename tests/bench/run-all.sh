@@ -96,6 +96,10 @@ elapsed() { awk -v since="$1" -v now="$(now_seconds)" 'BEGIN { printf "%.1f", no
 # fresh_secret: a random signing secret for one section (never printed).
 fresh_secret() { echo "bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; }
 
+# The admin token of every hookline-fulfillment started here (its admin listener serves /metrics).
+HOOKLINE_ADMIN_TOKEN="$(fresh_secret)"
+export HOOKLINE_ADMIN_TOKEN
+
 # require_command NAME WHY: stops the run with WHY when NAME is not installed.
 require_command() {
   command -v "$1" >/dev/null || { log "$1 is missing: $2"; exit 1; }
@@ -151,8 +155,10 @@ wait_ready() {
   done
 }
 
-# metric URL NAME: the value of one Prometheus sample (NAME with its labels) on URL/metrics.
-metric() { curl -fsS "$1/metrics" | awk -v name="$2" '$1 == name { print $2 }'; }
+# metrics ADMIN_URL: hookline-fulfillment's /metrics, read from its admin listener with the token.
+metrics() { curl -fsS -H "Authorization: Bearer $HOOKLINE_ADMIN_TOKEN" "$1/metrics"; }
+# metric ADMIN_URL NAME: the value of one Prometheus sample (NAME with its labels) there.
+metric() { metrics "$1" | awk -v name="$2" '$1 == name { print $2 }'; }
 
 # peak_memory_mb PID: the process's peak resident memory (VmHWM) in MB.
 peak_memory_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
@@ -241,22 +247,25 @@ MARKDOWN
 
 # start_receiver TARGET DIR: starts the receiver TARGET (hookline: hookline-fulfillment with its
 # durable SQLite inbox; node: tests/bench/node/receiver.mjs) fresh, on an empty DIR and a free port,
-# and waits until it answers /readyz; sets $started_pid and $receiver_url.
+# and waits until it answers /readyz; sets $started_pid, $receiver_url and (hookline) $receiver_admin_url.
 start_receiver() {
-  local target="$1" dir="$2" port
+  local target="$1" dir="$2" port admin_port
   port="$(free_port)"
+  admin_port="$(free_port)"
   rm -rf "$dir" && mkdir -p "$dir"
   case "$target" in
     hookline)
       # Shipments in the load are due in 30 days (receiver_load.lua): nothing is shipped, and the
       # platform URL (nothing listens there) is never called.
       start_process "$dir/server.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" HOOKLINE_PLATFORM_API_KEY=bench \
-        "$fulfillment" --listen "127.0.0.1:$port" --db "$dir/fulfillment.db" --platform-url "http://127.0.0.1:9" ;;
+        "$fulfillment" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin_port" --db "$dir/fulfillment.db" \
+        --platform-url "http://127.0.0.1:9" ;;
     node)
       start_process "$dir/server.log" node "$node_dir/receiver.mjs" "127.0.0.1:$port" ;;
   esac
   wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$dir/server.log" 30
   receiver_url="http://127.0.0.1:$port"
+  receiver_admin_url="http://127.0.0.1:$admin_port"
 }
 
 # wrk_load URL CONNECTIONS SECONDS RUN: wrk (2 threads) posting receiver_load.lua's signed unique
@@ -288,8 +297,8 @@ section_receiver() {
       result="$(wrk_load "$receiver_url" "$connections" "$seconds" 2)"
       local key="$target$connections" backlog="–" name="Node.js $(node --version) (in memory)"
       if [[ "$target" == hookline ]]; then
-        backlog="$(metric "$receiver_url" 'hookline_inbox_entries{state="pending"}')"
-        duplicates=$((duplicates + $(metric "$receiver_url" hookline_webhooks_duplicates_total)))
+        backlog="$(metric "$receiver_admin_url" 'hookline_inbox_entries{state="pending"}')"
+        duplicates=$((duplicates + $(metric "$receiver_admin_url" hookline_webhooks_duplicates_total)))
         name="hookline-fulfillment (durable)"
       fi
       stop_process "$started_pid"
@@ -448,13 +457,16 @@ declare -A burst_events burst_succeeded burst_delivered burst_due burst_sent bur
 declare -A burst_peak burst_platform burst_checks
 burst_run() {
   local check="$1" subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
-  local dir="$work_dir/burst-checks-$check" server_port platform_port server server_pid simulator
+  local dir="$work_dir/burst-checks-$check" server_port admin_port platform_port server admin server_pid simulator
   rm -rf "$dir" && mkdir -p "$dir"
   server_port="$(free_port)"
+  admin_port="$(free_port)"
+  admin="http://127.0.0.1:$admin_port"
   platform_port="$(free_port)"
   server="http://127.0.0.1:$server_port" simulator="http://127.0.0.1:$platform_port"
 
-  start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --db "$dir/fulfillment.db" \
+  start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --admin-listen "127.0.0.1:$admin_port" \
+    --db "$dir/fulfillment.db" \
     --platform-url "$simulator" --warehouse-delay-ms 0 --check-before-ship "$check"
   server_pid="$started_pid"
   wait_ready "$server/readyz" "$server_pid" "$dir/server.log" 30
@@ -479,8 +491,8 @@ burst_run() {
   while :; do
     if [[ -z "$delivered_after" ]] && ! kill -0 "$batch_pid" 2>/dev/null; then delivered_after="$(elapsed "$started")"; fi
     # A busy server that misses one poll is asked again at the next.
-    sent="$(metric "$server" 'hookline_tracking_outbox_entries{state="sent"}' || true)"
-    dead="$(metric "$server" 'hookline_tracking_outbox_entries{state="dead"}' || true)"
+    sent="$(metric "$admin" 'hookline_tracking_outbox_entries{state="sent"}' || true)"
+    dead="$(metric "$admin" 'hookline_tracking_outbox_entries{state="dead"}' || true)"
     ((${sent:-0} + ${dead:-0} >= due)) && break
     if awk "BEGIN { exit !($(elapsed "$started") > $timeout) }"; then finished=no; break; fi
     sleep 1
@@ -490,7 +502,7 @@ burst_run() {
   burst_finished[$check]="$finished"
   burst_sent[$check]="${sent:-0}" burst_dead[$check]="${dead:-0}"
   burst_peak[$check]="$(peak_memory_mb "$server_pid")"
-  burst_checks[$check]="$(curl -fsS "$server/metrics" | awk '$1 ~ /^hookline_platform_checks_total\{purpose="release"/ { n += $2 } END { print n + 0 }')"
+  burst_checks[$check]="$(metrics "$admin" | awk '$1 ~ /^hookline_platform_checks_total\{purpose="release"/ { n += $2 } END { print n + 0 }')"
   stop_process "$batch_pid"
   burst_succeeded[$check]="$(json_number succeeded "$(cat "$dir/batch.json")")"
   burst_platform[$check]="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"

@@ -37,10 +37,12 @@ struct Deployment {
   std::filesystem::path log = dir.path() / "server.log";
   std::filesystem::path database;
   std::vector<std::string> flags;
+  std::vector<std::string> extra_env;  ///< NAME=value added to the server's environment.
   std::string warehouse_delay_ms = "0";
   std::string platform_url = platform.url();  ///< Where the server's --platform-url points.
   std::unique_ptr<ChildServer> server;
-  int port = 0;
+  int port = 0;        ///< The public listener's.
+  int admin_port = 0;  ///< The admin listener's.
 
   explicit Deployment(std::vector<std::string> extra_flags = {}, std::filesystem::path database_path = {})
       : database(database_path.empty() ? dir.path() / "fulfillment.db" : std::move(database_path)),
@@ -58,16 +60,20 @@ struct Deployment {
 
   void start() {
     const auto skip = fulfillment_test::line_count(log);
-    std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", database.string(), "--platform-url",
-                                  platform_url, "--warehouse-delay-ms", warehouse_delay_ms};
+    std::vector<std::string> args{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--db",
+                                  database.string(), "--platform-url", platform_url, "--warehouse-delay-ms",
+                                  warehouse_delay_ms};
     args.insert(args.end(), flags.begin(), flags.end());
-    std::vector<std::string> env{"HOOKLINE_SECRET=" + deployment_secret, "HOOKLINE_PLATFORM_API_KEY=" + deployment_api_key};
+    std::vector<std::string> env{"HOOKLINE_SECRET=" + deployment_secret, "HOOKLINE_PLATFORM_API_KEY=" + deployment_api_key,
+                                 "HOOKLINE_ADMIN_TOKEN=" + test_admin_token};
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
     for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {  // the sanitizer runs' settings
       if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
     }
     server = std::make_unique<ChildServer>(args, env, log);
     port = server->wait_for_port(bound, skip);
     BOOST_TEST_REQUIRE(port != 0, "the server did not start; log:\n" << fulfillment_test::file_text(log));
+    admin_port = server->wait_for_port(bound, skip, "admin_port");
     // Bound is not yet answering (its request threads may still be starting, slowly under TSan).
     BOOST_TEST_REQUIRE(eventually([&] { return call(port, "GET", "/healthz").status == 200; }, bound));
   }
@@ -83,14 +89,14 @@ struct Deployment {
     BOOST_TEST(WEXITSTATUS(*status) == 0);
   }
   int deliver(const std::string& body) const { return send_webhook(port, body, deployment_secret); }
-  std::string detail(std::int64_t id) const { return call(port, "GET", "/api/fulfillments/" + std::to_string(id)).body; }
+  std::string detail(std::int64_t id) const { return call(admin_port, "GET", "/api/fulfillments/" + std::to_string(id)).body; }
   std::string state_of(std::int64_t id) const {
-    const auto answer = call(port, "GET", "/api/fulfillments/" + std::to_string(id));
+    const auto answer = call(admin_port, "GET", "/api/fulfillments/" + std::to_string(id));
     return answer.status == 200 ? json_string(answer.body, "state") : "";
   }
   /// True once the server recorded its tracking post as sent.
   bool tracking_sent(std::int64_t id) const { return detail(id).find(R"("outcome":"sent")") != std::string::npos; }
-  std::string metrics() const { return call(port, "GET", "/metrics").body; }
+  std::string metrics() const { return call(admin_port, "GET", "/metrics").body; }
   /// The inbox database next to the fulfillment database.
   std::filesystem::path inbox() const { return database.parent_path() / "fulfillment.inbox.db"; }
 };

@@ -34,8 +34,8 @@ const std::string previous_secret = "the secret being retired";
 /// A server on `dir`/fulfillment.db with `env` and `extra` arguments.
 std::unique_ptr<ChildServer> start_server(const fulfillment_test::TempDir& dir, const std::vector<std::string>& env,
                                           const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", (dir.path() / "fulfillment.db").string(),
-                                "--warehouse-delay-ms", "0"};
+  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--db",
+                                (dir.path() / "fulfillment.db").string(), "--warehouse-delay-ms", "0"};
   args.insert(args.end(), extra.begin(), extra.end());
   return std::make_unique<ChildServer>(args, env, dir.path() / "server.log");
 }
@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(a_second_server_on_the_same_database_refuses_to_start_until
   BOOST_TEST_REQUIRE(first->wait_for_port(bound) != 0, fulfillment_test::file_text(dir.path() / "server.log"));
 
   const auto second_log = dir.path() / "second.log";
-  ChildServer second({"--listen", "127.0.0.1:0", "--db", (dir.path() / "fulfillment.db").string()},
+  ChildServer second({"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--db",
+                      (dir.path() / "fulfillment.db").string()},
                      {"HOOKLINE_SECRET=" + spaced_secret}, second_log);
   const auto status = second.wait_exit(bound);
   BOOST_TEST_REQUIRE(status.has_value());

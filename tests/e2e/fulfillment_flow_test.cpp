@@ -43,6 +43,8 @@ struct Server {
     fulfillment::AppConfig config;
     config.api_key_header = api_key_header;
     config.listen = {"127.0.0.1", 0};
+    config.admin_listen = {"127.0.0.1", 0};
+    config.admin_token = hookline::Secret(fulfillment_test::test_admin_token);
     config.database = dir.path() / "var" / "fulfillment.db";  // a directory that does not exist yet
     config.platform_url = platform.url();
     config.warehouse_delay = 0ms;
@@ -58,9 +60,10 @@ struct Server {
   ~Server() { app->stop(); }
 
   int port() const { return app->port(); }
+  int admin_port() const { return app->admin_port(); }
   int deliver(const std::string& body) { return send_webhook(port(), body, secret); }
   std::string state_of(std::int64_t id) {
-    const auto answer = call(port(), "GET", "/api/fulfillments/" + std::to_string(id));
+    const auto answer = call(admin_port(), "GET", "/api/fulfillments/" + std::to_string(id));
     return answer.status == 200 ? json_string(answer.body, "state") : "";
   }
   bool reaches(std::int64_t id, const std::string& state) {
@@ -86,9 +89,9 @@ BOOST_AUTO_TEST_CASE(a_due_shipment_ships_and_posts_tracking_once) {
   BOOST_TEST(server.deliver(body) == 200);  // a duplicate delivery acts once
   BOOST_TEST_REQUIRE(server.platform.wait_for_effects(1, bound));
   BOOST_TEST(server.reaches(251606, "shipped"));
-  BOOST_TEST(eventually([&] { return json_string(call(server.port(), "GET", "/api/fulfillments/251606").body, "state") ==
+  BOOST_TEST(eventually([&] { return json_string(call(server.admin_port(), "GET", "/api/fulfillments/251606").body, "state") ==
                                          "shipped" &&
-                                     call(server.port(), "GET", "/api/fulfillments/251606").body.find(R"("outcome":"sent")") !=
+                                     call(server.admin_port(), "GET", "/api/fulfillments/251606").body.find(R"("outcome":"sent")") !=
                                          std::string::npos; },
                         bound));
   const auto posts = server.platform.posts();
@@ -96,7 +99,7 @@ BOOST_AUTO_TEST_CASE(a_due_shipment_ships_and_posts_tracking_once) {
   BOOST_TEST(posts[0].shipment_id == 251606);
   BOOST_TEST(posts[0].idempotency_key == "hookline-track-251606");
   BOOST_TEST(posts[0].api_key == api_key);
-  const auto detail = call(server.port(), "GET", "/api/fulfillments/251606").body;
+  const auto detail = call(server.admin_port(), "GET", "/api/fulfillments/251606").body;
   const std::string tracking = json_string(detail, "shipment_tracking_id");
   BOOST_TEST(tracking.substr(0, 2) == "1Z");
   BOOST_TEST(posts[0].body.find(R"("shipment_tracking_id":")" + tracking + "\"") != std::string::npos);
@@ -104,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_due_shipment_ships_and_posts_tracking_once) {
   BOOST_TEST(json_string(posts[0].body, "date_complete").size() == 19u);  // "YYYY-MM-DD HH:MM:SS"
   BOOST_TEST(detail.find(R"("decision":"apply")") != std::string::npos);
 
-  const auto metrics = call(server.port(), "GET", "/metrics");
+  const auto metrics = call(server.admin_port(), "GET", "/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.body.find(R"(hookline_webhooks_received_total{outcome="accepted"} 1)") != std::string::npos);
   BOOST_TEST(metrics.body.find("hookline_webhooks_duplicates_total 1") != std::string::npos);
@@ -129,11 +132,11 @@ BOOST_AUTO_TEST_CASE(a_future_shipment_waits_and_a_cancel_before_its_schedule_wi
   BOOST_TEST(server.app->wait_until_idle(bound));
   BOOST_TEST(server.state_of(1001) == "waiting");
   BOOST_TEST(server.platform.posts().empty());
-  const auto waiting = call(server.port(), "GET", "/api/fulfillments?state=waiting").body;
+  const auto waiting = call(server.admin_port(), "GET", "/api/fulfillments?state=waiting").body;
   BOOST_TEST(waiting.find(R"("shipment_id":1001)") != std::string::npos);
   BOOST_TEST(waiting.find(R"("shipment_id":1002)") == std::string::npos);
-  BOOST_TEST(call(server.port(), "GET", "/api/fulfillments?state=nonsense").status == 400);
-  const auto events = call(server.port(), "GET", "/api/events?shipment_id=1002").body;
+  BOOST_TEST(call(server.admin_port(), "GET", "/api/fulfillments?state=nonsense").status == 400);
+  const auto events = call(server.admin_port(), "GET", "/api/events?shipment_id=1002").body;
   BOOST_TEST(events.find(R"("event":"shipment_cancelled")") != std::string::npos);
 }
 
@@ -151,7 +154,7 @@ BOOST_AUTO_TEST_CASE(the_platform_failing_twice_then_accepting_yields_one_effect
   // First retry within about a second or two (full jitter over a 1 s ceiling).
   BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(posts[1].at - posts[0].at).count() <= 1500);
   BOOST_TEST(eventually([&] {
-    return call(server.port(), "GET", "/api/fulfillments/4242").body.find(R"("outcome":"sent")") != std::string::npos;
+    return call(server.admin_port(), "GET", "/api/fulfillments/4242").body.find(R"("outcome":"sent")") != std::string::npos;
   }, bound));
   std::this_thread::sleep_for(300ms);
   BOOST_TEST(server.platform.posts().size() == 3u);
@@ -173,21 +176,21 @@ BOOST_AUTO_TEST_CASE(a_4xx_dead_letters_at_once_and_an_operator_retry_posts_it) 
   BOOST_TEST(server.deliver(scheduled("20041", now_date(), 4444, now_date())) == 200);
   BOOST_TEST_REQUIRE(server.platform.wait_for_posts(1, bound));
   BOOST_TEST(eventually([&] {
-    return call(server.port(), "GET", "/api/dead-letters/outbox").body.find(R"("shipment_id":4444)") != std::string::npos;
+    return call(server.admin_port(), "GET", "/api/dead-letters/outbox").body.find(R"("shipment_id":4444)") != std::string::npos;
   }, bound));
   std::this_thread::sleep_for(1500ms);
   BOOST_TEST(server.platform.posts().size() == 1u);  // not retried on its own
-  BOOST_TEST(call(server.port(), "POST", "/api/dead-letters/outbox/4444/retry").status == 200);
+  BOOST_TEST(call(server.admin_port(), "POST", "/api/dead-letters/outbox/4444/retry").status == 200);
   BOOST_TEST(server.platform.wait_for_effects(1, bound));
-  BOOST_TEST(call(server.port(), "POST", "/api/dead-letters/outbox/4444/retry").status == 404);
-  BOOST_TEST(call(server.port(), "GET", "/api/dead-letters/inbox").status == 200);
+  BOOST_TEST(call(server.admin_port(), "POST", "/api/dead-letters/outbox/4444/retry").status == 404);
+  BOOST_TEST(call(server.admin_port(), "GET", "/api/dead-letters/inbox").status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(manual_shipping_from_the_admin_api_posts_its_tracking) {
   Server server;
   BOOST_TEST(server.deliver(scheduled("20051", now_date(), 4545, now_date(24h))) == 200);
   BOOST_TEST(server.reaches(4545, "waiting"));
-  const auto shipped = call(server.port(), "POST", "/api/fulfillments/4545/ship",
+  const auto shipped = call(server.admin_port(), "POST", "/api/fulfillments/4545/ship",
                             R"({"tracking":"9400111899223197428490","carrier_id":1})");
   BOOST_TEST(shipped.status == 200);
   BOOST_TEST_REQUIRE(server.platform.wait_for_effects(1, bound));
@@ -204,9 +207,9 @@ BOOST_AUTO_TEST_CASE(the_api_key_goes_in_the_configured_header) {
   BOOST_TEST(reads[0].shipment_id == 4747);
   BOOST_TEST(reads[0].api_key == api_key);
   BOOST_TEST((reads[0].at < server.platform.posts()[0].at));
-  const auto detail = call(server.port(), "GET", "/api/fulfillments/4747").body;
+  const auto detail = call(server.admin_port(), "GET", "/api/fulfillments/4747").body;
   BOOST_TEST(detail.find(R"("kind":"check","decision":"matches")") != std::string::npos, detail);
-  const auto metrics = call(server.port(), "GET", "/metrics").body;
+  const auto metrics = call(server.admin_port(), "GET", "/metrics").body;
   BOOST_TEST(metrics.find(R"(hookline_platform_checks_total{purpose="release",outcome="matches"} 1)") != std::string::npos);
   BOOST_TEST(metrics.find("hookline_platform_check_latency_seconds_count 1") != std::string::npos);
 }
@@ -216,8 +219,8 @@ BOOST_AUTO_TEST_CASE(a_bad_signature_is_refused_and_counted) {
   const auto body = scheduled("20061", now_date(), 4646, now_date());
   BOOST_TEST(send_webhook(server.port(), body, "not-the-secret") == 401);
   BOOST_TEST(server.app->wait_until_idle(bound));
-  BOOST_TEST(call(server.port(), "GET", "/api/fulfillments/4646").status == 404);
-  const auto metrics = call(server.port(), "GET", "/metrics").body;
+  BOOST_TEST(call(server.admin_port(), "GET", "/api/fulfillments/4646").status == 404);
+  const auto metrics = call(server.admin_port(), "GET", "/metrics").body;
   BOOST_TEST(metrics.find(R"(hookline_webhooks_rejected_total{reason="bad_signature"} 1)") != std::string::npos);
 }
 

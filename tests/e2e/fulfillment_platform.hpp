@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -282,14 +283,31 @@ struct Answer {
   std::string body;
 };
 
-/// GET or POST (with a JSON body) on 127.0.0.1:`port`.
-inline Answer call(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+/// The admin token the servers under test are given (HOOKLINE_ADMIN_TOKEN), at least 32 characters.
+inline const std::string test_admin_token = "test-admin-token-9f0c2d7e4b1a8c3f6e5d";
+
+/// GET, DELETE or POST (with a JSON body, or none when `body` is nullopt) on 127.0.0.1:`port`,
+/// with `Authorization: <authorization>` unless it is empty.
+inline Answer call_authorized(const std::string& authorization, int port, const std::string& method,
+                              const std::string& path, const std::optional<std::string>& body = std::string()) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(5, 0);
-  auto answer = method == "GET" ? client.Get(path.c_str()) : client.Post(path.c_str(), body, "application/json");
+  httplib::Headers headers;
+  if (!authorization.empty()) headers.emplace("Authorization", authorization);
+  auto answer = [&] {
+    if (method == "GET") return client.Get(path.c_str(), headers);
+    if (method == "DELETE") return client.Delete(path.c_str(), headers);
+    if (body) return client.Post(path.c_str(), headers, *body, "application/json");
+    return client.Post(path.c_str(), headers);
+  }();
   if (!answer) return {};
   return {answer->status, answer->body};
+}
+
+/// GET, DELETE or POST (with a JSON body) on 127.0.0.1:`port` with the test admin token.
+inline Answer call(int port, const std::string& method, const std::string& path, const std::string& body = "") {
+  return call_authorized("Bearer " + test_admin_token, port, method, path, body);
 }
 
 /// Polls `condition` every 20 ms until it holds; false after `timeout`.

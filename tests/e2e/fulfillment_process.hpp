@@ -56,8 +56,10 @@ class ChildServer {
   ChildServer(const ChildServer&) = delete;
   ChildServer& operator=(const ChildServer&) = delete;
 
-  /// The port from the log's "listening" line, once it appears; 0 on timeout or exit.
-  int wait_for_port(std::chrono::milliseconds timeout, std::size_t skip_lines_before = 0) {
+  /// A port from the log's "listening" line (`field`: "port", the public one, or "admin_port"), once
+  /// it appears; 0 on timeout or exit.
+  int wait_for_port(std::chrono::milliseconds timeout, std::size_t skip_lines_before = 0,
+                    const std::string& field = "port") {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline && running()) {
       std::ifstream in(log_);
@@ -66,7 +68,7 @@ class ChildServer {
       while (std::getline(in, line)) {
         if (number++ < skip_lines_before) continue;
         if (line.find("\"msg\":\"listening\"") == std::string::npos) continue;
-        const std::string needle = "\"port\":\"";
+        const std::string needle = "\"" + field + "\":\"";
         const auto at = line.find(needle);
         if (at != std::string::npos) return std::stoi(line.substr(at + needle.size()));
       }

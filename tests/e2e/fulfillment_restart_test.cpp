@@ -37,19 +37,24 @@ struct Deployment {
   StandInPlatform platform;
   std::filesystem::path log = dir.path() / "server.log";
   std::unique_ptr<ChildServer> server;
-  int port = 0;
+  int port = 0;        // the public listener's
+  int admin_port = 0;  // the admin listener's
 
   void start() {
     const auto skip = fulfillment_test::line_count(log);
     server = std::make_unique<ChildServer>(
-        std::vector<std::string>{"--listen", "127.0.0.1:0", "--db", (dir.path() / "fulfillment.db").string(),
-                                 "--platform-url", platform.url(), "--warehouse-delay-ms", "0"},
-        std::vector<std::string>{"HOOKLINE_SECRET=" + secret, "HOOKLINE_PLATFORM_API_KEY=" + api_key}, log);
+        std::vector<std::string>{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--db",
+                                 (dir.path() / "fulfillment.db").string(), "--platform-url", platform.url(),
+                                 "--warehouse-delay-ms", "0"},
+        std::vector<std::string>{"HOOKLINE_SECRET=" + secret, "HOOKLINE_PLATFORM_API_KEY=" + api_key,
+                                 "HOOKLINE_ADMIN_TOKEN=" + fulfillment_test::test_admin_token},
+        log);
     port = server->wait_for_port(bound, skip);
     BOOST_TEST_REQUIRE(port != 0, "the server did not start; log:\n" << fulfillment_test::file_text(log));
+    admin_port = server->wait_for_port(bound, skip, "admin_port");
   }
   std::string state_of(std::int64_t id) const {
-    const auto answer = call(port, "GET", "/api/fulfillments/" + std::to_string(id));
+    const auto answer = call(admin_port, "GET", "/api/fulfillments/" + std::to_string(id));
     return answer.status == 200 ? json_string(answer.body, "state") : "";
   }
 };
@@ -70,8 +75,10 @@ BOOST_AUTO_TEST_CASE(help_lists_every_flag) {
   for (const char* flag : {"--listen", "--db", "--platform-url", "--warehouse-delay-ms", "--zone", "--api-key-header",
                            "--secret-file", "--check-before-ship", "--check-unavailable", "--check-attempts",
                            "--reconcile-interval-s", "--reconcile-reads-per-s", "--held-lookup-after-s", "--help",
-                           "HOOKLINE_SECRET", "HOOKLINE_SECRET_PREVIOUS",
-                           "HOOKLINE_PLATFORM_API_KEY"}) {
+                           "--admin-listen", "--admin-token-file", "--tls-cert", "--tls-key", "--admin-tls-cert",
+                           "--admin-tls-key", "--trusted-proxy", "--config", "--refused-max-entries",
+                           "--refused-max-bytes", "--platform-api-key-file", "HOOKLINE_SECRET",
+                           "HOOKLINE_SECRET_PREVIOUS", "HOOKLINE_ADMIN_TOKEN", "HOOKLINE_PLATFORM_API_KEY"}) {
     BOOST_TEST(text.find(flag) != std::string::npos, flag);
   }
 }
@@ -94,7 +101,7 @@ BOOST_AUTO_TEST_CASE(bad_usage_exits_2_before_opening_anything) {
     ChildServer child(args, {"HOOKLINE_SECRET=" + secret}, log);
     const auto status = child.wait_exit(bound);
     BOOST_TEST_REQUIRE(status.has_value());
-    BOOST_TEST(WEXITSTATUS(*status) != 0, args[0]);
+    BOOST_TEST(WEXITSTATUS(*status) == 2, args[0]);
   }
   ChildServer no_secret({"--db", db}, {}, log);
   const auto status = no_secret.wait_exit(bound);
@@ -181,7 +188,7 @@ BOOST_AUTO_TEST_CASE(kill_9_right_after_the_acks_loses_nothing_and_ships_nothing
     BOOST_TEST(distinct.size() == 1u, "shipment " << id);
   }
   BOOST_TEST(deployment.platform.effects().size() == due_now.size());
-  const auto events = call(deployment.port, "GET", "/api/events?limit=1000").body;
+  const auto events = call(deployment.admin_port, "GET", "/api/events?limit=1000").body;
   std::size_t logged = 0;
   for (auto at = events.find("\"event_id\""); at != std::string::npos; at = events.find("\"event_id\"", at + 1)) ++logged;
   BOOST_TEST(logged == static_cast<std::size_t>(event - 40000));  // every acknowledged event, once
@@ -206,7 +213,7 @@ BOOST_AUTO_TEST_CASE(a_crash_after_the_platform_took_the_post_reposts_with_the_s
   BOOST_TEST(posts[1].body == posts[0].body);
   BOOST_TEST(deployment.platform.effects().size() == 1u);
   BOOST_TEST(eventually([&] {
-    return call(deployment.port, "GET", "/api/fulfillments/8001").body.find(R"("outcome":"sent")") != std::string::npos;
+    return call(deployment.admin_port, "GET", "/api/fulfillments/8001").body.find(R"("outcome":"sent")") != std::string::npos;
   }, bound));
   std::this_thread::sleep_for(500ms);
   BOOST_TEST(deployment.platform.posts().size() == 2u);

@@ -108,9 +108,13 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-/// `method` http://127.0.0.1:port/path with a JSON `body`; the body of a 200 answer, nothing otherwise.
+/// The admin token the server under test is given.
+const std::string admin_token = "e2e-admin-token-of-the-simulated-merchant";
+
+/// `method` http://127.0.0.1:port/path with a JSON `body` (and `bearer` as its bearer token, when
+/// given); the body of a 200 answer, nothing otherwise.
 std::optional<std::string> http_call(int port, const std::string& method, const std::string& path,
-                                     const std::string& body = "") {
+                                     const std::string& body = "", const std::string& bearer = "") {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -120,7 +124,8 @@ std::optional<std::string> http_call(int port, const std::string& method, const 
     ::close(fd);
     return std::nullopt;
   }
-  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+  const std::string authorization = bearer.empty() ? "" : "Authorization: Bearer " + bearer + "\r\n";
+  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + authorization +
                               "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                               "\r\n\r\n" + body;
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
@@ -136,13 +141,17 @@ std::optional<std::string> http_call(int port, const std::string& method, const 
 
 std::optional<std::string> http_get(int port, const std::string& path) { return http_call(port, "GET", path); }
 
-/// The port in hookline-fulfillment's JSON "listening" log line, once it is there.
-int fulfillment_port(const fs::path& log, const Child& server) {
+/// GET on the server's admin listener, with its token.
+std::optional<std::string> admin_get(int port, const std::string& path) { return http_call(port, "GET", path, "", admin_token); }
+
+/// A port (`field`: "port" public, "admin_port") in hookline-fulfillment's JSON "listening" log
+/// line, once it is there.
+int fulfillment_port(const fs::path& log, const Child& server, const std::string& field = "port") {
   for (int i = 0; i < 300 && server.running(); ++i) {
     std::istringstream lines(file_text(log));
     for (std::string line; std::getline(lines, line);) {
       if (line.find("\"msg\":\"listening\"") == std::string::npos) continue;
-      const std::string needle = "\"port\":\"";
+      const std::string needle = "\"" + field + "\":\"";
       const auto at = line.find(needle);
       if (at != std::string::npos) return std::stoi(line.substr(at + needle.size()));
     }
@@ -235,7 +244,7 @@ struct Fulfillment {
 
 std::map<std::int64_t, Fulfillment> fulfillments(int port) {
   std::map<std::int64_t, Fulfillment> out;
-  const auto body = http_get(port, "/api/fulfillments?limit=1000");
+  const auto body = admin_get(port, "/api/fulfillments?limit=1000");
   if (!body) return out;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -325,7 +334,8 @@ struct Scratch {
 /// hookline-fulfillment's arguments: a database in `scratch`, the simulator on `simulator_port` as its
 /// platform, no warehouse delay, then `more`.
 std::vector<std::string> server_args(const Scratch& scratch, int simulator_port, const std::vector<std::string>& more) {
-  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", (scratch.dir / "fulfillment.db").string(),
+  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--db",
+                                (scratch.dir / "fulfillment.db").string(),
                                 "--platform-url", "http://127.0.0.1:" + std::to_string(simulator_port),
                                 "--warehouse-delay-ms", "0"};
   args.insert(args.end(), more.begin(), more.end());
@@ -350,13 +360,15 @@ BOOST_AUTO_TEST_SUITE(simulator_fulfillment)
 
 BOOST_AUTO_TEST_CASE(every_due_live_shipment_gets_exactly_one_tracking_post) {
   Scratch scratch;
-  const std::vector<std::string> env{"HOOKLINE_SECRET=e2e-shared-secret", "PATH=/usr/bin:/bin"};
+  const std::vector<std::string> env{"HOOKLINE_SECRET=e2e-shared-secret", "HOOKLINE_ADMIN_TOKEN=" + admin_token,
+                                     "PATH=/usr/bin:/bin"};
   const int simulator_port = free_port();
 
   const auto server_log = scratch.dir / "fulfillment.log";
   const Child server(fulfillment_binary, server_args(scratch, simulator_port, {}), env, server_log);
   const int server_port = fulfillment_port(server_log, server);
   BOOST_REQUIRE_MESSAGE(server_port > 0, "hookline-fulfillment did not start:\n" + file_text(server_log));
+  const int admin_port = fulfillment_port(server_log, server, "admin_port");
 
   const auto simulator_log = scratch.dir / "simulator.log";
   const Child simulator(hookline_binary,
@@ -387,7 +399,7 @@ BOOST_AUTO_TEST_CASE(every_due_live_shipment_gets_exactly_one_tracking_post) {
 
   const auto now = now_text();
   const auto shipments = platform_shipments(simulator_port);
-  const auto served = fulfillments(server_port);
+  const auto served = fulfillments(admin_port);
   std::size_t shipped = 0, cancelled = 0, skipped = 0, future = 0;
   for (const auto& [id, shipment] : shipments) {
     BOOST_TEST_CONTEXT("shipment " << id << " (" << shipment.status << ", due " << shipment.date_scheduled << ")") {
@@ -435,7 +447,8 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
   // every label carries the address and items the platform holds, and every due live shipment the
   // server heard of ships once.
   Scratch scratch;
-  const std::vector<std::string> env{"HOOKLINE_SECRET=e2e-shared-secret", "HOOKLINE_PLATFORM_API_KEY=pk_e2e_checks_41",
+  const std::vector<std::string> env{"HOOKLINE_SECRET=e2e-shared-secret", "HOOKLINE_ADMIN_TOKEN=" + admin_token,
+                                     "HOOKLINE_PLATFORM_API_KEY=pk_e2e_checks_41",
                                      "PATH=/usr/bin:/bin"};
   const int simulator_port = free_port();
   const auto server_log = scratch.dir / "fulfillment.log";
@@ -445,6 +458,7 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
                      env, server_log);
   const int server_port = fulfillment_port(server_log, server);
   BOOST_REQUIRE_MESSAGE(server_port > 0, "hookline-fulfillment did not start:\n" + file_text(server_log));
+  const int admin_port = fulfillment_port(server_log, server, "admin_port");
   BOOST_TEST(file_text(server_log).find(R"("check_before_ship":"on")") != std::string::npos);
 
   const auto simulator_log = scratch.dir / "simulator.log";
@@ -500,7 +514,7 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
     std::this_thread::sleep_for(500ms);
     BOOST_REQUIRE_MESSAGE(server.running(), "hookline-fulfillment exited:\n" + file_text(server_log));
     reached = reach(simulator_port);
-    const auto served = fulfillments(server_port);
+    const auto served = fulfillments(admin_port);
     settled = true;
     for (const auto& [id, shipment] : platform_shipments(simulator_port)) {
       if (!reached.known.contains(id)) continue;
@@ -514,7 +528,7 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
   std::this_thread::sleep_for(2s);  // room for any extra post that should not come
 
   const auto after = platform_shipments(simulator_port);
-  const auto served = fulfillments(server_port);
+  const auto served = fulfillments(admin_port);
   std::size_t shipped = 0, stopped = 0, unknown = 0;
   for (const auto& [id, shipment] : after) {
     BOOST_TEST_CONTEXT("shipment " << id << " (" << shipment.status << ", due " << shipment.date_scheduled << ")") {
@@ -566,7 +580,7 @@ BOOST_AUTO_TEST_CASE(with_deliveries_dropped_and_shipments_changed_at_the_platfo
   BOOST_TEST_MESSAGE(after.size() << " shipments: " << shipped << " shipped, " << stopped << " cancelled or skipped, "
                                   << unknown << " due but never heard of (all deliveries dropped); " << reached.dropped
                                   << " of " << totals.events << " deliveries dropped");
-  const auto metrics = http_get(server_port, "/metrics").value_or("");
+  const auto metrics = admin_get(admin_port, "/metrics").value_or("");
   BOOST_TEST(metrics.find(R"(hookline_platform_checks_total{purpose="release",outcome="cancelled"})") != std::string::npos);
   BOOST_TEST(metrics.find(R"(hookline_platform_checks_total{purpose="release",outcome="updated"})") != std::string::npos);
 }

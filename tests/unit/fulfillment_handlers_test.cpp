@@ -17,6 +17,9 @@
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/quarantine.hpp"
+#include "hookline/receiver.hpp"
+#include "hookline/verify.hpp"
 #include "hookline/vrio.hpp"
 #include "printing.hpp"
 #include "scheduler.hpp"
@@ -32,6 +35,17 @@ using fulfillment_test::shipment_event;
 using fulfillment_test::Domain;
 using fulfillment_test::march_22;
 using fulfillment_test::utc;
+
+namespace {
+
+/// The VRIO receiver over `inbox` that the admin API replays quarantined and refused deliveries with.
+hookline::Receiver vrio_receiver(hookline::ReceiverStore& inbox) {
+  const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-admin-api-test")};
+  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::vrio_meta_parser(),
+                            inbox);
+}
+
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(fulfillment_handlers)
 
@@ -245,7 +259,8 @@ BOOST_AUTO_TEST_CASE(skip_error_retry_and_return) {
   BOOST_TEST(domain.run_due().empty());
 
   hookline::MemoryInbox inbox;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });
   hookline::HttpRequest retry;
   retry.method = "POST";
   retry.matches = {"/api/fulfillments/1002/retry", "1002"};
@@ -284,7 +299,8 @@ BOOST_AUTO_TEST_CASE(manual_shipping_queues_tracking_and_refuses_a_closed_fulfil
   Domain domain;
   domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-04-22 14:30:00"));
   hookline::MemoryInbox inbox;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; });
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });
   hookline::HttpRequest ship;
   ship.method = "POST";
   ship.matches = {"/api/fulfillments/251606/ship", "251606"};
@@ -358,8 +374,9 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   BOOST_TEST_REQUIRE(taken->size() == 1u);
   BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up").ok());
   bool woken = false;
-  fulfillment::AdminApi admin(*domain.store, inbox, [&] { return domain.now; },
-                              fulfillment::AdminHooks{{}, {}, [&] { woken = true; }});
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; },
+                              fulfillment::AdminHooks{{}, {}, [&] { woken = true; }, {}});
   hookline::HttpRequest list;
   list.method = "GET";
   const auto listed = admin.inbox_dead_letters(list);
@@ -376,6 +393,46 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   auto counts = inbox.counts();
   BOOST_TEST_REQUIRE(counts.ok());
   BOOST_TEST(counts->pending == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_quarantine_is_paged_and_a_body_that_is_not_utf8_is_shown_as_base64_only) {
+  Domain domain;
+  hookline::MemoryInbox inbox;
+  for (const std::string& body : {std::string("{\"webhook_data\":7}"), std::string("{\"name\":\"\xff\"}")}) {
+    hookline::QuarantinedDelivery delivery;
+    delivery.key = hookline::quarantine_key(hookline::Platform::vrio, body);
+    delivery.body = body;
+    delivery.received_at = domain.now;
+    delivery.error = hookline::ParseError{"webhook_data", "expected an object"};
+    BOOST_TEST_REQUIRE(inbox.quarantine(delivery).ok());
+  }
+  const auto receiver = vrio_receiver(inbox);
+  fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });
+  hookline::HttpRequest list;
+  list.method = "GET";
+  list.query = {{"limit", "1"}};
+  const auto first = admin.quarantine(list);
+  BOOST_TEST(first.status == 200);
+  BOOST_TEST(first.body.find(R"("next_cursor":1)") != std::string::npos, first.body);
+  list.query.emplace_back("cursor", "1");
+  const auto second = admin.quarantine(list);
+  BOOST_TEST(second.body.find(R"("id":2)") != std::string::npos, second.body);
+  BOOST_TEST(second.body.find(R"("body")") == std::string::npos, second.body);  // bodies only one at a time
+  list.query.back().second = "one";
+  BOOST_TEST(admin.quarantine(list).status == 400);
+
+  hookline::HttpRequest read;
+  read.method = "GET";
+  read.matches = {"/api/quarantine/1", "1"};
+  const auto text = admin.quarantined(read);
+  BOOST_TEST(text.body.find(R"("body":"{\"webhook_data\":7}")") != std::string::npos, text.body);
+  BOOST_TEST(text.body.find(R"("body_base64":"eyJ3ZWJob29rX2RhdGEiOjd9")") != std::string::npos, text.body);
+  read.matches = {"/api/quarantine/2", "2"};
+  const auto binary = admin.quarantined(read);
+  BOOST_TEST(binary.body.find(R"("body":null)") != std::string::npos, binary.body);
+  BOOST_TEST(binary.body.find(R"("body_base64":"eyJuYW1lIjoi/yJ9")") != std::string::npos, binary.body);
+  read.matches = {"/api/quarantine/3", "3"};
+  BOOST_TEST(admin.quarantined(read).status == 404);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -95,7 +95,7 @@ struct ListenAddress {
 
 /// Why the server could not start, or could not reload its TLS files.
 struct ServerError {
-  /// e.g. "cannot listen on 127.0.0.1:80".
+  /// e.g. "cannot listen on 127.0.0.1:80: Permission denied".
   std::string message;
 };
 
