@@ -120,7 +120,8 @@ Result<std::unique_ptr<Connection>, StoreError> Connection::open(const ConnectSe
   if (PQstatus(raw) != CONNECTION_OK) {
     return fail(error_of("connecting to the database", trimmed(PQerrorMessage(raw))));
   }
-  const std::string setup = "SET synchronous_commit TO on; SET statement_timeout TO " + milliseconds +
+  const std::string setup = "SET client_min_messages TO warning; SET synchronous_commit TO on; "
+                            "SET statement_timeout TO " + milliseconds +
                             "; SET lock_timeout TO " + milliseconds;
   if (auto set = connection->run("setting up the database connection", setup.c_str()); !set) {
     return fail(set.error());
