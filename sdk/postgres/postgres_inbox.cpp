@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <limits>
@@ -415,15 +416,12 @@ struct PostgresInbox::Impl {
         "INSERT INTO hookline_inbox (platform, event_id, type, occurred_at, entity, body, received_at, state, "
         "next_attempt_at) VALUES ";
     Params params;
-    std::vector<std::string_view> platforms;
-    platforms.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Claim& claim = *batch[i];
       const auto n = [i](int column) { return "$" + std::to_string(i * 7 + static_cast<std::size_t>(column)); };
       sql += (i == 0 ? "(" : ", (") + n(1) + ", " + n(2) + ", " + n(3) + ", " + n(4) + ", " + n(5) + ", " + n(6) +
              ", " + n(7) + ", 0, " + n(7) + ")";
-      platforms.push_back(to_string(claim.meta->platform));
-      params.text(platforms.back())
+      params.text(to_string(claim.meta->platform))  // a name with static storage
           .bytes(claim.meta->id)
           .bytes(claim.meta->type)
           .int64(to_unix(claim.meta->occurred_at))

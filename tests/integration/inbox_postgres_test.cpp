@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -71,6 +74,33 @@ BOOST_AUTO_TEST_CASE(only_a_postgres_uri_without_a_password_opens) {
   BOOST_TEST_REQUIRE(!in_a_parameter.ok());
   BOOST_TEST(in_a_parameter.error().message.find("PGPASSWORD") != std::string::npos);
   BOOST_TEST(!PostgresInbox::open("/var/lib/hookline/inbox.db").ok());
+}
+
+BOOST_AUTO_TEST_CASE(the_password_comes_from_the_environment) {
+  auto& cluster = PostgresCluster::shared();
+  const std::string password = "the merchant secret, spaces and all";
+  cluster.execute(std::string("CREATE ROLE ") + PostgresCluster::password_role + " LOGIN PASSWORD '" + password +
+                  "'; CREATE SCHEMA merchant_store AUTHORIZATION " + PostgresCluster::password_role);
+  const std::string uri = cluster.uri(PostgresCluster::password_role) + "?options=-csearch_path%3Dmerchant_store";
+  const auto no_password_file = cluster.dir() / "no.pgpass";
+  ::setenv("PGPASSFILE", no_password_file.c_str(), 1);
+  ::unsetenv("PGPASSWORD");
+  ::unsetenv("HOOKLINE_DB_PASSWORD");
+  const auto without = PostgresInbox::open(uri);
+  BOOST_TEST_REQUIRE(!without.ok());
+  BOOST_TEST(without.error().message.find("password") != std::string::npos);
+
+  ::setenv("HOOKLINE_DB_PASSWORD", password.c_str(), 1);
+  BOOST_TEST(PostgresInbox::open(uri).ok());
+  ::unsetenv("HOOKLINE_DB_PASSWORD");
+
+  const auto password_file = cluster.dir() / "merchant.pgpass";
+  std::ofstream(password_file) << "127.0.0.1:" << cluster.port() << ":postgres:" << PostgresCluster::password_role
+                               << ":" << password << "\n";
+  std::filesystem::permissions(password_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ::setenv("PGPASSFILE", password_file.c_str(), 1);
+  BOOST_TEST(PostgresInbox::open(uri).ok());
+  ::unsetenv("PGPASSFILE");
 }
 
 BOOST_AUTO_TEST_CASE(fifty_copies_through_two_instances_are_one_entry) {

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,6 +46,14 @@ class PostgresCluster {
     port_ = free_port();
     shell((bin_ / "initdb").string() + " -D " + data() + " -U hookline -A trust -E UTF8 --locale=C --no-sync" +
           " > " + (dir_ / "initdb.log").string() + " 2>&1");
+    // Every role may connect without a password (initdb -A trust) but password_role, which must give its own.
+    const auto hba = dir_ / "data" / "pg_hba.conf";
+    std::string rules = "host all " + std::string(password_role) + " 127.0.0.1/32 scram-sha-256\n";
+    {
+      std::ifstream in(hba);
+      rules += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    std::ofstream(hba, std::ios::trunc) << rules;
     start();
   }
   PostgresCluster(const PostgresCluster&) = delete;
@@ -62,10 +72,17 @@ class PostgresCluster {
     return cluster;
   }
 
-  /// The URI of the cluster's database, as the superuser "hookline", over TCP on loopback.
-  [[nodiscard]] std::string uri() const {
-    return "postgresql://hookline@127.0.0.1:" + std::to_string(port_) + "/postgres";
+  /// The role that connects with a password only (scram-sha-256); the others need none.
+  static constexpr const char* password_role = "merchant";
+
+  /// The URI of the cluster's database as `user` (by default the superuser "hookline"), over TCP on loopback.
+  [[nodiscard]] std::string uri(const std::string& user = "hookline") const {
+    return "postgresql://" + user + "@127.0.0.1:" + std::to_string(port_) + "/postgres";
   }
+  /// The loopback port the server listens on.
+  [[nodiscard]] int port() const noexcept { return port_; }
+  /// The cluster's temporary directory.
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
 
   /// The URI of a schema of its own in the database, created now: a fresh, empty store each time.
   [[nodiscard]] std::string fresh_schema_uri() {
