@@ -240,8 +240,9 @@ Status<StoreError> migrate(Connection& db) {
   constexpr std::string_view doing = "migrating the database schema";
   auto migrated = in_transaction<bool>(
       db, doing,
+      // The lock is waited for within lock_timeout; a migration, once it holds it, may take its time.
       std::string("SELECT pg_advisory_xact_lock(") + migration_lock +
-          "); CREATE TABLE IF NOT EXISTS hookline_inbox_migrations ("
+          "); SET LOCAL statement_timeout TO 0; CREATE TABLE IF NOT EXISTS hookline_inbox_migrations ("
           "version bigint PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
       [&]() -> Result<bool, StoreError> {
         auto current = db.exec(doing, "SELECT COALESCE(MAX(version), 0)::bigint FROM hookline_inbox_migrations", {});
@@ -453,7 +454,7 @@ struct PostgresInbox::Impl {
     return outcomes;
   }
 
-  /// Selects entries by the `where` condition, whose $1 is `id_or_limit`.
+  /// Selects entries by the `where` clause, whose $1 is `parameter` (an id or a limit).
   Result<std::vector<InboxEntry>, StoreError> select_entries(std::string_view doing, const std::string& where,
                                                              std::int64_t parameter) {
     return with_connection<std::vector<InboxEntry>>(doing, [&](Connection& db) -> Result<std::vector<InboxEntry>, StoreError> {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,7 @@ struct PostgresCommitStats {
 /// are ordered by a transaction-level advisory lock, so that each sees the entries the last one took,
 /// and rows being recorded are skipped (`FOR UPDATE SKIP LOCKED`), not waited for. An entry whose lease
 /// has expired is due again, for any instance. recover_in_flight() gives back only this instance's entries.
+/// counts(), dead_letters() and the listings are of the whole database, every instance's entries.
 /// A lost database answers StoreError within the timeout; the store connects again on the next call.
 class PostgresInbox final : public ReceiverStore {
  public:
