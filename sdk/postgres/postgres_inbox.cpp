@@ -95,6 +95,9 @@ INSERT INTO hookline_refused_totals (entries, bytes) VALUES (0, 0);
 };
 static_assert(std::size(migrations) == PostgresInbox::schema_version);
 
+/// A statement takes at most 65535 parameters, and a claim is 7 of them.
+constexpr std::size_t most_claims_per_batch = 65535 / 7;
+
 constexpr const char* entry_columns =
     "id, platform, event_id, type, occurred_at, entity, body, received_at, state, attempts, next_attempt_at, "
     "last_error";
@@ -383,7 +386,7 @@ struct PostgresInbox::Impl {
         return;  // closing, and every claim was answered
       }
       batch.clear();
-      while (!queue.empty() && batch.size() < std::max<std::size_t>(options.max_batch, 1)) {
+      while (!queue.empty() && batch.size() < std::clamp<std::size_t>(options.max_batch, 1, most_claims_per_batch)) {
         batch.push_back(queue.front());
         queue.pop_front();
       }

@@ -55,6 +55,12 @@ class PostgresCluster {
     }
     std::ofstream(hba, std::ios::trunc) << rules;
     start();
+    // Should this process die without its destructors (a crash, a sanitizer's abort, a timeout's
+    // kill), a watchdog of its own session stops the server and removes the directory after it.
+    shell("setsid -f sh -c 'while kill -0 " + std::to_string(::getpid()) + " 2>/dev/null; do sleep 1; done; " +
+              as_user_ + (bin_ / "pg_ctl").string() + " -D " + data() + " -m immediate -w stop; rm -rf " +
+              dir_.string() + "' > /dev/null 2>&1 < /dev/null",
+          false);
   }
   PostgresCluster(const PostgresCluster&) = delete;
   PostgresCluster& operator=(const PostgresCluster&) = delete;
@@ -153,9 +159,10 @@ class PostgresCluster {
 
   [[nodiscard]] std::string data() const { return (dir_ / "data").string(); }
 
-  /// Runs a command in the cluster's directory, as the unprivileged user when root; throws on failure.
-  void shell(const std::string& command) const {
-    const std::string line = "cd " + dir_.string() + " && " + as_user_ + command;
+  /// Runs a command in the cluster's directory, as the unprivileged user when root (unless not
+  /// `as_user`); throws on failure.
+  void shell(const std::string& command, bool as_user = true) const {
+    const std::string line = "cd " + dir_.string() + " && " + (as_user ? as_user_ : std::string()) + command;
     if (std::system(line.c_str()) != 0) {
       throw std::runtime_error("failed: " + line);
     }
