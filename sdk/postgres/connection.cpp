@@ -1,6 +1,6 @@
 #include "connection.hpp"
 
-#include <arpa/inet.h>
+#include <algorithm>
 
 #include <cstdlib>
 #include <cstring>
@@ -71,12 +71,10 @@ Params& Params::int64(std::int64_t value) {
   return add(int8_oid, encoded.data(), encoded.size());
 }
 
-Params& Params::null_int64() { return add(int8_oid, nullptr, 0); }
-
 std::int64_t Rows::int64(int row, int column) const {
   const auto* value = reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, column));
   if (PQgetlength(result_.get(), row, column) != 8) {
-    return 0;  // NULL
+    return 0;  // not a bigint: every column read so is one, selected NOT NULL or COALESCEd
   }
   std::uint64_t bits = 0;
   for (int i = 0; i < 8; ++i) {

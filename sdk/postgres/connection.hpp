@@ -33,8 +33,6 @@ class Params {
   Params& bytes(std::string_view value);
   Params& text(std::string_view value);
   Params& int64(std::int64_t value);
-  /// A bigint parameter that is SQL NULL.
-  Params& null_int64();
 
   [[nodiscard]] int size() const noexcept { return static_cast<int>(values_.size()); }
   [[nodiscard]] const Oid* types() const noexcept { return types_.data(); }
@@ -59,7 +57,6 @@ class Rows {
   [[nodiscard]] std::int64_t int64(int row, int column) const;
   [[nodiscard]] std::string bytes(int row, int column) const;
   [[nodiscard]] std::string_view view(int row, int column) const;
-  [[nodiscard]] bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
   /// How many rows an INSERT, UPDATE or DELETE changed.
   [[nodiscard]] std::size_t affected() const;
 
