@@ -419,9 +419,17 @@ struct PostgresInbox::Impl {
     std::string sql =
         "INSERT INTO hookline_inbox (platform, event_id, type, occurred_at, entity, body, received_at, state, "
         "next_attempt_at) VALUES ";
+    // Rows in key order: two instances inserting overlapping batches lock their keys in the same
+    // order, so one waits for the other instead of both deadlocking. Concurrent claims have no
+    // arrival order among themselves to keep.
+    std::vector<const Claim*> in_key_order(batch.begin(), batch.end());
+    std::stable_sort(in_key_order.begin(), in_key_order.end(), [](const Claim* a, const Claim* b) {
+      return std::pair(to_string(a->meta->platform), std::string_view(a->meta->id)) <
+             std::pair(to_string(b->meta->platform), std::string_view(b->meta->id));
+    });
     Params params;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Claim& claim = *batch[i];
+    for (std::size_t i = 0; i < in_key_order.size(); ++i) {
+      const Claim& claim = *in_key_order[i];
       const auto n = [i](int column) { return "$" + std::to_string(i * 7 + static_cast<std::size_t>(column)); };
       sql += (i == 0 ? "(" : ", (") + n(1) + ", " + n(2) + ", " + n(3) + ", " + n(4) + ", " + n(5) + ", " + n(6) +
              ", " + n(7) + ", 0, " + n(7) + ")";

@@ -142,6 +142,39 @@ BOOST_AUTO_TEST_CASE(fifty_copies_through_two_instances_are_one_entry) {
   BOOST_TEST(stats.batches <= stats.claims);
 }
 
+BOOST_AUTO_TEST_CASE(every_event_claimed_by_every_sender_of_two_instances_is_accepted_once) {
+  TwoInstances instances;
+  constexpr int events = 40;
+  constexpr int senders_per_instance = 8;
+  std::vector<std::atomic<int>> accepted(events);
+  std::atomic<int> errors{0};
+  std::vector<std::thread> senders;
+  for (int sender = 0; sender < 2 * senders_per_instance; ++sender) {
+    senders.emplace_back([&, sender] {
+      auto& store = sender % 2 == 0 ? *instances.first : *instances.second;
+      // Every sender claims every event, each starting elsewhere and one instance's going backwards.
+      for (int n = 0; n < events; ++n) {
+        const int shifted = (n + sender * 5) % events;
+        const int event = sender % 2 == 0 ? shifted : events - 1 - shifted;
+        auto outcome = store.claim(meta(std::to_string(event), "t", "shipment:" + std::to_string(event % 4)), "{}", at(0));
+        if (!outcome) {
+          ++errors;
+        } else if (*outcome == ClaimOutcome::accepted) {
+          ++accepted[static_cast<std::size_t>(event)];
+        }
+      }
+    });
+  }
+  for (auto& sender : senders) {
+    sender.join();
+  }
+  BOOST_TEST(errors.load() == 0);
+  for (int event = 0; event < events; ++event) {
+    BOOST_TEST(accepted[static_cast<std::size_t>(event)].load() == 1, "event " << event);
+  }
+  BOOST_TEST(instances.first->counts()->pending == static_cast<std::size_t>(events));
+}
+
 BOOST_AUTO_TEST_CASE(a_dead_instances_entry_passes_to_another_when_its_lease_expires) {
   TwoInstances instances(5s);
   auto& dead = *instances.first;
