@@ -347,10 +347,23 @@ struct PostgresInbox::Impl {
         return fail(StoreError{std::string(doing) + ": " + error.what()});
       }
     }();
-    give_back(db->broken() ? nullptr : std::move(db));
+    if (db->broken()) {
+      // The server went away (a restart ends every session): the idle connections are lost too, and
+      // are closed now rather than failing one call each.
+      std::vector<std::unique_ptr<Connection>> lost;
+      {
+        const std::lock_guard lock(pool_mutex);
+        lost.swap(idle);
+        open_connections -= lost.size();
+      }
+      give_back(nullptr);
+    } else {
+      give_back(std::move(db));
+    }
     return done;
   }
 
+  /// Returns a lent connection to the pool, or (none) frees its place.
   void give_back(std::unique_ptr<Connection> db) {
     {
       const std::lock_guard lock(pool_mutex);
@@ -360,7 +373,7 @@ struct PostgresInbox::Impl {
         --open_connections;
       }
     }
-    pool_free.notify_one();
+    pool_free.notify_all();
   }
 
   /// Queues a claim and waits for the committer to answer it.
