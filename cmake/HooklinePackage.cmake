@@ -2,7 +2,7 @@
 include(CMakePackageConfigHelpers)
 
 set(HOOKLINE_EXPORTED_TARGETS hookline_sdk)
-foreach(optional_target hookline_sqlite hookline_httplib)
+foreach(optional_target hookline_sqlite hookline_postgres hookline_httplib)
   if(TARGET ${optional_target})
     list(APPEND HOOKLINE_EXPORTED_TARGETS ${optional_target})
   endif()

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates tzdata
   libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev sqlite3
+  libpq-dev postgresql
   libcpp-httplib-dev libcli11-dev libfmt-dev libhowardhinnant-date-dev
   libboost-test-dev libbenchmark-dev
   clang libclang-rt-14-dev

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -21,11 +20,17 @@
 #include <thread>
 #include <utility>
 
+#include "detail/field_list.hpp"
 #include "hookline/sqlite_files.hpp"
 #include "hookline/threads.hpp"
 
 namespace hookline {
 namespace {
+
+using detail::decode_headers;
+using detail::decode_pairs;
+using detail::encode_headers;
+using detail::encode_query;
 
 // The states stored in the file. "In flight" is not one of them: it lives in memory only, since an
 // entry in flight when the process ends is pending again anyway.
@@ -125,64 +130,6 @@ InboxEntry read_entry(SQLite::Statement& row) {
 /// A blob column as bytes.
 std::string blob_of(const SQLite::Column& column) {
   return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes()));
-}
-
-/// Name/value pairs as one blob: each name and value as its length in decimal, ':', and its bytes.
-template <class Pairs, class NameOf, class ValueOf>
-std::string encode_pairs(const Pairs& pairs, NameOf name_of, ValueOf value_of) {
-  std::string out;
-  const auto add = [&out](std::string_view text) {
-    out += std::to_string(text.size());
-    out += ':';
-    out += text;
-  };
-  for (const auto& pair : pairs) {
-    add(name_of(pair));
-    add(value_of(pair));
-  }
-  return out;
-}
-
-std::string encode_headers(const Headers& headers) {
-  return encode_pairs(
-      headers.fields(), [](const Headers::Field& field) -> std::string_view { return field.name; },
-      [](const Headers::Field& field) -> std::string_view { return field.value; });
-}
-
-std::string encode_query(const std::vector<std::pair<std::string, std::string>>& query) {
-  return encode_pairs(
-      query, [](const auto& pair) -> std::string_view { return pair.first; },
-      [](const auto& pair) -> std::string_view { return pair.second; });
-}
-
-/// The pairs encode_pairs() wrote; throws on a blob it did not write.
-std::vector<std::pair<std::string, std::string>> decode_pairs(std::string_view blob) {
-  const auto next = [&blob]() -> std::string {
-    const auto colon = blob.find(':');
-    std::size_t size = 0;
-    if (colon == std::string_view::npos ||
-        std::from_chars(blob.data(), blob.data() + colon, size).ptr != blob.data() + colon ||
-        blob.size() - colon - 1 < size) {
-      throw std::runtime_error("a stored list of fields is corrupt");
-    }
-    std::string text(blob.substr(colon + 1, size));
-    blob.remove_prefix(colon + 1 + size);
-    return text;
-  };
-  std::vector<std::pair<std::string, std::string>> pairs;
-  while (!blob.empty()) {
-    auto name = next();
-    pairs.emplace_back(std::move(name), next());
-  }
-  return pairs;
-}
-
-Headers decode_headers(std::string_view blob) {
-  Headers headers;
-  for (auto& [name, value] : decode_pairs(blob)) {
-    headers.add(std::move(name), std::move(value));
-  }
-  return headers;
 }
 
 /// Reads a row selected with quarantine_columns.

@@ -1,4 +1,5 @@
-// The InboxStore contract, run against every store: MemoryInbox and SqliteInbox on a temporary file.
+// The InboxStore contract, run against every store: MemoryInbox, SqliteInbox on a temporary file
+// and PostgresInbox on a throwaway PostgreSQL cluster.
 
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
@@ -13,6 +14,7 @@
 #include "hookline/inbox.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "inbox_test_support.hpp"
+#include "postgres_cluster.hpp"
 #include "printing.hpp"
 
 using namespace std::chrono_literals;
@@ -24,7 +26,7 @@ using hookline::test::meta;
 
 namespace {
 
-using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore>;
+using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore, hookline::test::PostgresStore>;
 
 /// Claims an event that must be new, and returns its entry id (found through take_due later).
 void claim_new(hookline::InboxStore& store, const hookline::EventMeta& event, std::chrono::sys_seconds now,

@@ -1,5 +1,6 @@
-// The QuarantineStore contract, run against every store: MemoryInbox and SqliteInbox on a temporary
-// file. A backend that passes it keeps deliveries that do not parse the way a Receiver relies on.
+// The QuarantineStore contract, run against every store: MemoryInbox, SqliteInbox on a temporary
+// file and PostgresInbox on a throwaway PostgreSQL cluster. A backend that passes it keeps
+// deliveries that do not parse the way a Receiver relies on.
 
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
@@ -11,6 +12,7 @@
 #include "hookline/inbox.hpp"
 #include "hookline/quarantine.hpp"
 #include "inbox_test_support.hpp"
+#include "postgres_cluster.hpp"
 #include "printing.hpp"
 
 using hookline::Platform;
@@ -20,7 +22,7 @@ using hookline::test::at;
 
 namespace {
 
-using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore>;
+using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore, hookline::test::PostgresStore>;
 
 /// A VRIO delivery under `key` whose quantity is a word.
 QuarantinedDelivery delivery(std::string key, std::string body = std::string("{\"a\":\"\0\xff\"}", 10)) {
@@ -156,8 +158,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_removed_entry_is_gone_and_its_key_free_again, St
   BOOST_TEST(page->entries.back().id > id);
 }
 
-BOOST_AUTO_TEST_CASE(a_quarantined_delivery_survives_a_restart) {
-  hookline::test::SqliteStore fixture;
+using DurableStores = boost::mpl::list<hookline::test::SqliteStore, hookline::test::PostgresStore>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_quarantined_delivery_survives_a_restart, Store, DurableStores) {
+  Store fixture;
   store_new(*fixture.store, delivery("e-1"));
   fixture.reopen();
   const auto page = fixture.store->list_quarantined({});

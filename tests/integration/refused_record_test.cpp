@@ -1,6 +1,6 @@
-// The RefusedRecord contract, run against every store: MemoryInbox and SqliteInbox on a temporary
-// file. A backend that passes it keeps the latest refused deliveries within both limits, oldest
-// dropped first, with everything a retry needs.
+// The RefusedRecord contract, run against every store: MemoryInbox, SqliteInbox on a temporary
+// file and PostgresInbox on a throwaway PostgreSQL cluster. A backend that passes it keeps the
+// latest refused deliveries within both limits, oldest dropped first, with everything a retry needs.
 
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
@@ -11,6 +11,7 @@
 #include "hookline/inbox.hpp"
 #include "hookline/refused_record.hpp"
 #include "inbox_test_support.hpp"
+#include "postgres_cluster.hpp"
 #include "printing.hpp"
 
 using hookline::Platform;
@@ -20,7 +21,7 @@ using hookline::test::at;
 
 namespace {
 
-using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore>;
+using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::SqliteStore, hookline::test::PostgresStore>;
 
 /// A delivery refused for its signature, whose body is `body`.
 RefusedDelivery refused(std::string body) {
@@ -161,8 +162,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_removed_entry_is_gone_and_ids_keep_growing, Stor
   BOOST_TEST((bodies_of(store) == std::vector<std::string>{"3", "4"}));
 }
 
-BOOST_AUTO_TEST_CASE(the_record_and_its_limits_survive_a_restart) {
-  hookline::test::SqliteStore fixture(RefusedLimits{3, 1 << 20});
+using DurableStores = boost::mpl::list<hookline::test::SqliteStore, hookline::test::PostgresStore>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(the_record_and_its_limits_survive_a_restart, Store, DurableStores) {
+  Store fixture(RefusedLimits{3, 1 << 20});
   for (const char* body : {"1", "2", "3"}) record(*fixture.store, refused(body));
   fixture.reopen(RefusedLimits{2, 1 << 20});
   const auto counts = fixture.store->refused_counts();

@@ -144,7 +144,8 @@ class InboxStore {
   /// How many entries are in each state.
   [[nodiscard]] virtual Result<InboxCounts, StoreError> counts() = 0;
   /// Puts every in-flight entry back to pending (the worker that held it is gone); returns how many.
-  /// Persistent stores do this when they open.
+  /// Persistent stores do this when they open. A store shared by several instances (PostgresInbox)
+  /// gives back only its own: another instance's pass on when their lease expires.
   [[nodiscard]] virtual Result<std::size_t, StoreError> recover_in_flight() = 0;
 
   /// Sets (or clears, with an empty function) the one listener told about accepted claims.

@@ -58,7 +58,7 @@ enum class QuarantineOutcome {
 [[nodiscard]] std::string quarantine_key(Platform platform, std::string_view body);
 
 /// Where quarantined deliveries are kept. Every operation is thread-safe and reports a failing
-/// store as a StoreError. MemoryInbox and SqliteInbox implement it.
+/// store as a StoreError. MemoryInbox, SqliteInbox and PostgresInbox implement it.
 class QuarantineStore {
  public:
   QuarantineStore() = default;

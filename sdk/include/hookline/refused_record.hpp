@@ -73,7 +73,7 @@ struct RefusedCounts {
 };
 
 /// Where refused deliveries are kept, within RefusedLimits. Every operation is thread-safe and
-/// reports a failing store as a StoreError. MemoryInbox and SqliteInbox implement it.
+/// reports a failing store as a StoreError. MemoryInbox, SqliteInbox and PostgresInbox implement it.
 class RefusedRecord {
  public:
   RefusedRecord() = default;

@@ -1,0 +1,89 @@
+#pragma once
+// A thin RAII layer over libpq for the PostgreSQL inbox: connections, parameters sent in binary,
+// results read in binary, every failure as a StoreError.
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hookline/result.hpp"
+#include "hookline/storage.hpp"
+
+namespace hookline::postgres {
+
+/// How to reach the database: the URI (checked to hold no password) and the bound on every wait.
+struct ConnectSettings {
+  std::string uri;
+  std::chrono::seconds timeout{10};
+};
+
+/// Checks that `uri` is a PostgreSQL URI libpq can read and that it holds no password.
+[[nodiscard]] Status<StoreError> check_uri(std::string_view uri);
+
+/// Statement parameters, all sent in binary with their types given: bytea and text as their bytes,
+/// bigint as 8 bytes in network order. Views passed in must outlive the statement.
+class Params {
+ public:
+  Params& bytes(std::string_view value);
+  Params& text(std::string_view value);
+  Params& int64(std::int64_t value);
+
+  [[nodiscard]] int size() const noexcept { return static_cast<int>(values_.size()); }
+  [[nodiscard]] const Oid* types() const noexcept { return types_.data(); }
+  [[nodiscard]] const char* const* values() const noexcept { return values_.data(); }
+  [[nodiscard]] const int* lengths() const noexcept { return lengths_.data(); }
+  [[nodiscard]] const int* formats() const noexcept { return formats_.data(); }
+
+ private:
+  Params& add(Oid type, const char* value, std::size_t length);
+  std::deque<std::string> encoded_;  // bigint encodings; a deque keeps their addresses
+  std::vector<Oid> types_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+/// A statement's rows, read in binary: bigint columns with int64(), bytea and text with bytes().
+class Rows {
+ public:
+  explicit Rows(PGresult* result) : result_(result, &PQclear) {}
+  [[nodiscard]] int count() const noexcept { return PQntuples(result_.get()); }
+  [[nodiscard]] std::int64_t int64(int row, int column) const;
+  [[nodiscard]] std::string bytes(int row, int column) const;
+  [[nodiscard]] std::string_view view(int row, int column) const;
+  /// How many rows an INSERT, UPDATE or DELETE changed.
+  [[nodiscard]] std::size_t affected() const;
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+};
+
+/// One open connection, used by one thread at a time.
+class Connection {
+ public:
+  /// Connects, with synchronous_commit on and statements bounded by settings.timeout.
+  [[nodiscard]] static Result<std::unique_ptr<Connection>, StoreError> open(const ConnectSettings& settings);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  /// Runs one statement with parameters; `doing` begins the error's message.
+  [[nodiscard]] Result<Rows, StoreError> exec(std::string_view doing, const std::string& sql, const Params& params);
+  /// Runs statements without parameters (may be several, separated by ';').
+  [[nodiscard]] Status<StoreError> run(std::string_view doing, const char* sql);
+  /// True once the connection to the server is lost: it is closed rather than used again.
+  [[nodiscard]] bool broken() const noexcept;
+
+ private:
+  explicit Connection(PGconn* connection) : connection_(connection) {}
+  [[nodiscard]] Result<Rows, StoreError> check(std::string_view doing, PGresult* result);
+  PGconn* connection_;
+};
+
+}  // namespace hookline::postgres
