@@ -1,5 +1,5 @@
 // The operator's dashboard: plain JavaScript over the admin API of this listener. Everything shown
-// goes into the page as text (textContent, never innerHTML): payloads are attacker-controlled.
+// goes into the page as text nodes, never parsed as HTML: payloads are attacker-controlled.
 'use strict';
 
 const state = { csrf: null, charts: [] };

@@ -104,8 +104,8 @@ hookline::Result<std::optional<std::string>, HttpResponse> text_of(const HttpReq
 constexpr std::array<std::string_view, 8> decisions{"apply", "stale",    "hold",     "duplicate",
                                                     "ignore", "too_late", "conflict", "recorded"};
 
-void write_page_end(json::Writer& out, const std::optional<std::string>& next_cursor, std::optional<std::int64_t> total) {
-  out.key("next_cursor").optional_string(next_cursor);
+void write_page_end(json::Writer& out, std::optional<std::int64_t> next_cursor, std::optional<std::int64_t> total) {
+  out.key("next_cursor").optional_integer(next_cursor);
   out.key("total").optional_integer(total);
 }
 
@@ -342,10 +342,9 @@ HttpResponse AdminApi::list(const HttpRequest& request) {
   auto limit = limit_of(request);
   if (!limit) return limit.error();
   filter.limit = *limit;
-  if (const auto cursor = request.query_value("cursor")) {
-    filter.cursor = parse_fulfillment_cursor(*cursor);
-    if (!filter.cursor) return error(400, "bad_request", "cursor: expected a next_cursor of this list");
-  }
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  filter.cursor = *cursor;
   auto found = queries_->fulfillments(filter);
   if (!found) return store_failed(found.error());
   json::Writer out;
@@ -485,11 +484,11 @@ HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
   out.key("dead_letters").begin_array();
   std::size_t listed = 0;
   std::optional<std::int64_t> last_listed;
-  std::optional<std::string> next;
+  std::optional<std::int64_t> next;
   for (const auto& entry : *dead) {
     if (*cursor && entry.id <= **cursor) continue;
     if (listed == *limit) {
-      next = std::to_string(*last_listed);
+      next = last_listed;
       break;
     }
     write_inbox_entry(out, entry);
@@ -611,8 +610,7 @@ HttpResponse AdminApi::quarantine(const HttpRequest& request) {
   out.key("quarantine").begin_array();
   for (const auto& entry : found->entries) write_quarantine_entry(out, entry, false);
   out.end_array();
-  write_page_end(out, found->next_cursor ? std::optional<std::string>(std::to_string(*found->next_cursor)) : std::nullopt,
-                 static_cast<std::int64_t>(*depth));
+  write_page_end(out, found->next_cursor, static_cast<std::int64_t>(*depth));
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -664,8 +662,7 @@ HttpResponse AdminApi::refused(const HttpRequest& request) {
   out.key("refused").begin_array();
   for (const auto& entry : found->entries) write_refused_entry(out, entry);
   out.end_array();
-  write_page_end(out, found->next_cursor ? std::optional<std::string>(std::to_string(*found->next_cursor)) : std::nullopt,
-                 static_cast<std::int64_t>(depth->entries));
+  write_page_end(out, found->next_cursor, static_cast<std::int64_t>(depth->entries));
   out.end_object();
   return respond(200, std::move(out).take());
 }

@@ -69,15 +69,6 @@ std::int64_t count_of(SQLite::Statement& query) {
 
 }  // namespace
 
-std::optional<FulfillmentCursor> parse_fulfillment_cursor(std::string_view text) {
-  const auto dot = text.find('.');
-  if (dot == std::string_view::npos) return std::nullopt;
-  const auto created = whole_number(text.substr(0, dot));
-  const auto shipment = whole_number(text.substr(dot + 1));
-  if (!created || !shipment) return std::nullopt;
-  return FulfillmentCursor{*created, *shipment};
-}
-
 Result<std::unique_ptr<FulfillmentQueries>, StoreError> FulfillmentQueries::open(FulfillmentStore& store) {
   // The indexes are schema, created once like the store's own tables (IF NOT EXISTS).
   auto created = store.read([](StatementCache& statements) {
@@ -128,19 +119,19 @@ Result<QueryPage<ListedFulfillment>, StoreError> FulfillmentQueries::fulfillment
         "f.order_id, f.tracking_number, f.carrier_id, f.shipped_at, f.tracking_source, f.attention, f.created_at, "
         "f.updated_at, EXISTS (SELECT 1 FROM history h WHERE h.shipment_id = f.shipment_id AND h.kind = 'conflict' AND " +
         conflict_is_open + ") FROM fulfillments f" + where +
-        (filter.cursor ? " AND (f.created_at, f.shipment_id) < (?, ?)" : "") +
+        (filter.cursor ? " AND (f.created_at, f.shipment_id) < ((SELECT created_at FROM fulfillments WHERE shipment_id = ?), ?)"
+                       : "") +
         " ORDER BY f.created_at DESC, f.shipment_id DESC LIMIT ?";
     SQLite::Statement& query = statements.prepare(sql);
     int index = bind_filter(query);
     if (filter.cursor) {
-      query.bind(index++, filter.cursor->created_at);
-      query.bind(index++, filter.cursor->shipment_id);
+      query.bind(index++, *filter.cursor);
+      query.bind(index++, *filter.cursor);
     }
     query.bind(index, static_cast<std::int64_t>(filter.limit + 1));
     while (query.executeStep()) {
       if (page.entries.size() == filter.limit) {
-        const auto& last = page.entries.back().fulfillment;
-        page.next_cursor = std::to_string(seconds_of(last.created_at)) + "." + std::to_string(last.shipment_id);
+        page.next_cursor = page.entries.back().fulfillment.shipment_id;
         break;
       }
       page.entries.push_back(ListedFulfillment{fulfillment_from_row(query), query.getColumn(14).getInt() != 0});
@@ -194,7 +185,7 @@ Result<QueryPage<LoggedEvent>, StoreError> FulfillmentQueries::events(const Even
     query.bind(index, static_cast<std::int64_t>(filter.limit + 1));
     while (query.executeStep()) {
       if (page.entries.size() == filter.limit) {
-        page.next_cursor = std::to_string(page.entries.back().seq);
+        page.next_cursor = page.entries.back().seq;
         break;
       }
       LoggedEvent logged;
@@ -231,7 +222,7 @@ Result<QueryPage<OpenConflict>, StoreError> FulfillmentQueries::conflicts(std::s
     query.bind(index, static_cast<std::int64_t>(limit + 1));
     while (query.executeStep()) {
       if (page.entries.size() == limit) {
-        page.next_cursor = std::to_string(page.entries.back().history_id);
+        page.next_cursor = page.entries.back().history_id;
         break;
       }
       OpenConflict conflict;
@@ -267,7 +258,7 @@ Result<QueryPage<HeldShipment>, StoreError> FulfillmentQueries::held(std::chrono
     query.bind(index, static_cast<std::int64_t>(limit + 1));
     while (query.executeStep()) {
       if (page.entries.size() == limit) {
-        page.next_cursor = std::to_string(page.entries.back().shipment_id);
+        page.next_cursor = page.entries.back().shipment_id;
         break;
       }
       HeldShipment held;
@@ -299,7 +290,7 @@ Result<QueryPage<OutboxEntry>, StoreError> FulfillmentQueries::outbox_dead_lette
     query.bind(index, static_cast<std::int64_t>(limit + 1));
     while (query.executeStep()) {
       if (page.entries.size() == limit) {
-        page.next_cursor = std::to_string(page.entries.back().shipment_id);
+        page.next_cursor = page.entries.back().shipment_id;
         break;
       }
       OutboxEntry entry;

@@ -12,21 +12,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "fulfillment_store.hpp"
 
 namespace fulfillment {
-
-/// Where a page of fulfillments starts: after this one, newest first.
-struct FulfillmentCursor {
-  std::int64_t created_at = 0;   ///< The last listed one's creation time (seconds).
-  std::int64_t shipment_id = 0;  ///< Its shipment id.
-};
-
-/// The cursor in next_cursor's text, "CREATED.SHIPMENT"; nullopt when the text is not one.
-[[nodiscard]] std::optional<FulfillmentCursor> parse_fulfillment_cursor(std::string_view text);
 
 /// Which fulfillments to list.
 struct FulfillmentFilter {
@@ -36,7 +26,8 @@ struct FulfillmentFilter {
   std::optional<std::string> search;
   bool needs_attention = false;  ///< Only those in error or with a conflict not dismissed.
   std::size_t limit = 50;        ///< At most this many.
-  std::optional<FulfillmentCursor> cursor;  ///< A previous page's next_cursor.
+  /// A previous page's next_cursor: the shipment id of its last fulfillment (which is never deleted).
+  std::optional<std::int64_t> cursor;
 };
 
 /// A fulfillment in a list, and whether it has a conflict nobody dismissed.
@@ -49,7 +40,7 @@ struct ListedFulfillment {
 template <class Entry>
 struct QueryPage {
   std::vector<Entry> entries;              ///< This page.
-  std::optional<std::string> next_cursor;  ///< The cursor of the next page; none at the end.
+  std::optional<std::int64_t> next_cursor;  ///< The cursor of the next page (the last entry's key); none at the end.
   std::optional<std::int64_t> total;       ///< How many match in all, when counted.
 };
 
