@@ -84,7 +84,7 @@ function card(label, value, sub) {
 function page(...children) {
   destroyCharts();
   const root = document.getElementById('page');
-  root.replaceChildren(...children.flat());
+  root.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return root;
 }
 
@@ -191,11 +191,16 @@ async function overviewPage(params) {
     table(['Platform', 'Last delivery', ''], lastDelivery),
     el('p', { class: 'muted' }, 'Last event handled: ' + when(data.last_event_handled_at)));
   if (typeof Chart === 'undefined') return;
+  // Every minute of the window, the quiet ones at zero (the API leaves them out).
+  const counted = new Map(data.events_per_minute.map((point) => [Date.parse(point.minute), point.events]));
+  const lastMinute = Math.floor(Date.parse(data.now) / 60000) * 60000;
+  const minutes = windowName === 'day' ? 1440 : 60;
+  const series = Array.from({ length: minutes }, (_, i) => lastMinute - (minutes - 1 - i) * 60000);
   state.charts.push(new Chart(perMinute, {
     type: 'bar',
     data: {
-      labels: data.events_per_minute.map((point) => new Date(point.minute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
-      datasets: [{ label: 'Events handled per minute (last ' + windowName + ')', data: data.events_per_minute.map((point) => point.events), backgroundColor: '#2457c5' }],
+      labels: series.map((minute) => new Date(minute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      datasets: [{ label: 'Events handled per minute (last ' + windowName + ')', data: series.map((minute) => counted.get(minute) || 0), backgroundColor: '#2457c5' }],
     },
     options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
   }));
@@ -251,17 +256,17 @@ async function attentionPage() {
   page(
     el('h1', {}, 'Needs attention'),
     attentionSection('Fulfillments in error', 'attention-errors', ['Shipment', 'Why', 'Updated', 'Action'],
-      '/api/fulfillments', 'fulfillments', (f, list) => el('tr', {},
+      '/api/fulfillments', 'fulfillments', (f, list) => el('tr', { 'data-shipment': f.shipment_id },
         el('td', {}, shipmentLink(f.shipment_id)), el('td', {}, f.attention), el('td', {}, when(f.updated_at)),
         el('td', { class: 'actions' },
           actionButton('Retry', () => api('/api/fulfillments/' + f.shipment_id + '/retry', { method: 'POST' }), list()),
           shipByHand(f.shipment_id, list))), { state: 'error' }),
     attentionSection('Conflicts (a cancel or change after shipping)', 'attention-conflicts', ['Shipment', 'State', 'Event', 'Why', 'Action'],
-      '/api/conflicts', 'conflicts', (c, list) => el('tr', {},
+      '/api/conflicts', 'conflicts', (c, list) => el('tr', { 'data-shipment': c.shipment_id },
         el('td', {}, shipmentLink(c.shipment_id)), el('td', {}, badge(c.state || 'none')), el('td', {}, c.event, el('br'), el('span', { class: 'muted' }, c.event_id)),
         el('td', {}, c.detail), el('td', {}, noteAction('Dismiss', '/api/conflicts/' + c.shipment_id + '/dismiss', list)))),
     attentionSection('Events held for shipments never scheduled', 'attention-held', ['Shipment', 'Held events', 'Held since', 'Action'],
-      '/api/held', 'held', (h, list) => el('tr', {},
+      '/api/held', 'held', (h, list) => el('tr', { 'data-shipment': h.shipment_id },
         el('td', {}, shipmentLink(h.shipment_id)), el('td', {}, h.events), el('td', {}, when(h.first_held_at)),
         el('td', {}, noteAction('Dismiss', '/api/held/' + h.shipment_id + '/dismiss', list)))),
     attentionSection('Inbox dead letters (handling gave up)', 'attention-inbox', ['Entry', 'Event', 'Attempts', 'Last error', 'Action'],
@@ -359,7 +364,7 @@ async function shipmentPage(id) {
   const attempts = f.tracking_attempts.map((attempt) => el('tr', {},
     el('td', {}, attempt.attempt), el('td', {}, when(attempt.at)), el('td', {}, badge(attempt.outcome)),
     el('td', {}, attempt.http_status || '—'), el('td', {}, attempt.detail)));
-  const payloads = events.events.map((event) => el('details', { class: 'payload' },
+  const payloads = events.events.map((event, i) => el('details', { class: 'payload', open: i === 0 },
     el('summary', {}, event.event + ' · ' + event.decision + ' · ' + event.event_id + ' · ' + when(event.handled_at)),
     el('p', {}, event.explanation), el('pre', {}, prettyJson(event.payload))));
   page(

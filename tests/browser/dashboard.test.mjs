@@ -96,7 +96,7 @@ try {
   let server = start('fulfillment', args.server, serverArgs, { ...env, HOOKLINE_PLATFORM_API_KEY: 'not-the-platform-key' });
   start('simulator', args.hookline, ['simulate', '--mode', 'vrio', '--listen', `127.0.0.1:${ports.platform}`,
     '--db', path.join(workDir, 'simulator.db'), '--shipment-url', `http://127.0.0.1:${ports.webhooks}/webhooks/vrio`,
-    '--secret-env', 'HOOKLINE_SECRET', '--generate', '6', '--batch-interval', '3600'], env);
+    '--secret-env', 'HOOKLINE_SECRET', '--generate', '6', '--first-batch-after', '0', '--batch-interval', '3600'], env);
   await waitFor('the admin listener', async () => (await fetch(admin + '/readyz')).ok);
   await waitFor('the simulator', async () => (await fetch(platform + '/api/shipments')).ok);
 
@@ -211,13 +211,14 @@ try {
   await page.goto(admin + '/#/overview');
   await page.waitForSelector('#overview-cards');
   await page.goto(admin + '/#/attention');
-  const conflictRow = '#attention-conflicts tbody tr';
-  await page.waitForFunction((selector, id) => [...document.querySelectorAll(selector)].some((r) => r.textContent.includes(String(id))),
-    {}, conflictRow, shipmentId);
+  const conflictRow = `#attention-conflicts tr[data-shipment="${shipmentId}"]`;
+  await page.waitForSelector(conflictRow);
   await shot('attention-conflict');
   await page.type(`${conflictRow} input[aria-label="note"]`, 'refunded by support');
   await page.click(`${conflictRow} button[data-action="dismiss"]`);
-  await waitFor('the dismissal', async () => (await api('/api/conflicts')).total === 0);
+  await page.waitForFunction((selector) => !document.querySelector(selector), {}, conflictRow);
+  assert.ok(!(await api('/api/conflicts')).conflicts.some((c) => c.shipment_id === shipmentId), 'the conflict is dismissed');
+  assert.match((await api(`/api/fulfillments/${shipmentId}`)).history.at(-1).detail, /refunded by support/);
 
   step('finding an event by id');
   await page.goto(admin + '/#/events');
