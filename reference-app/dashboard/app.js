@@ -109,7 +109,7 @@ function pagedList(headings, load) {
       const previous = el('button', { type: 'button', disabled: index === 0, onclick: () => { index -= 1; show(); } }, 'Previous');
       const nextButton = el('button', { type: 'button', disabled: !next, 'data-next': next || '',
         onclick: () => { cursors[index + 1] = next; index += 1; show(); } }, 'Next');
-      const summary = total === null || total === undefined ? 'page ' + (index + 1) : 'page ' + (index + 1) + ' of ' + total + ' in all';
+      const summary = 'page ' + (index + 1) + (total === null || total === undefined ? '' : ' · ' + total + ' in all');
       holder.replaceChildren(table(headings, rows), el('div', { class: 'pager' }, previous, nextButton, summary));
     } catch (error) {
       holder.replaceChildren(failure(error));

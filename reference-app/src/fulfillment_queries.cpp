@@ -2,8 +2,6 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace fulfillment {
@@ -47,9 +45,13 @@ std::optional<std::int64_t> whole_number(std::string_view text) {
   return value;
 }
 
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+/// `text` with LIKE's wildcards escaped (by a backslash), so that it matches literally.
+std::string like_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
   return out;
 }
 
@@ -95,21 +97,24 @@ Result<QueryPage<ListedFulfillment>, StoreError> FulfillmentQueries::fulfillment
                          "AND h.kind = 'conflict' AND ") + conflict_is_open + "))";
   }
   const auto id = filter.search ? whole_number(*filter.search) : std::nullopt;
-  if (filter.search) {
-    where += " AND (f.tracking_number = ? OR instr(lower(f.address), ?) > 0 OR instr(f.items, ?) > 0";
-    if (id) where += " OR f.shipment_id = ? OR f.order_id = ? OR f.customer_id = ?";
-    where += ")";
+  if (filter.search && id) {
+    // A number: an id or a tracking number, each from its index.
+    where += " AND (f.shipment_id = ? OR f.order_id = ? OR f.customer_id = ? OR f.tracking_number = ?)";
+  } else if (filter.search) {
+    // LIKE: case-insensitive for ASCII without lowering each row (several times faster than lower()).
+    where += " AND (f.tracking_number = ? OR f.address LIKE ? ESCAPE '\\' OR f.items LIKE ? ESCAPE '\\')";
   }
   const auto bind_filter = [&](SQLite::Statement& query) {
     int index = 1;
     if (filter.state) query.bind(index++, std::string(to_string(*filter.state)));
-    if (filter.search) {
+    if (filter.search && id) {
+      for (int i = 0; i < 3; ++i) query.bind(index++, *id);
       query.bind(index++, *filter.search);
-      query.bind(index++, lowered(json_escaped(*filter.search)));
-      query.bind(index++, "\"item_sku\":\"" + json_escaped(*filter.search));
-      if (id) {
-        for (int i = 0; i < 3; ++i) query.bind(index++, *id);
-      }
+    } else if (filter.search) {
+      const std::string pattern = like_escaped(json_escaped(*filter.search));
+      query.bind(index++, *filter.search);
+      query.bind(index++, "%" + pattern + "%");
+      query.bind(index++, "%\"item_sku\":\"" + pattern + "%");
     }
     return index;
   };

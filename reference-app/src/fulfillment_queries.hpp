@@ -21,8 +21,9 @@ namespace fulfillment {
 /// Which fulfillments to list.
 struct FulfillmentFilter {
   std::optional<State> state;    ///< Only this state.
-  /// Only those whose shipment id, order id, customer id or tracking number is this text, or whose
-  /// customer's name or an item's SKU contains it (case-insensitive for names).
+  /// Only matches: a number is looked up as a shipment id, order id, customer id or tracking number
+  /// (from indexes); other text as a tracking number, in the address (the customer's name included)
+  /// or as the start of an item's SKU, case-insensitive for ASCII letters (a scan of the table).
   std::optional<std::string> search;
   bool needs_attention = false;  ///< Only those in error or with a conflict not dismissed.
   std::size_t limit = 50;        ///< At most this many.
