@@ -886,6 +886,13 @@ HttpResponse AdminApi::dismiss_conflicts(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::dismiss_held(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "shipment_id: expected an integer");
+  auto found = queries_->held(clock_() - views_.held_after, 1, *id - 1);
+  if (!found) return store_failed(found.error());
+  if (found->entries.empty() || found->entries.front().shipment_id != *id) {
+    return error(404, "not_found", "shipment " + std::to_string(*id) + " has no events held long enough to dismiss");
+  }
   return dismiss(request, "held events");
 }
 

@@ -207,6 +207,26 @@ BOOST_AUTO_TEST_CASE(a_cancel_after_shipping_needs_attention_until_dismissed_wit
   BOOST_TEST(history.back().detail.find("refund issued by support") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(events_held_too_long_for_a_shipment_never_scheduled_need_attention_until_dismissed) {
+  Console console;
+  console.domain.deliver(shipment_event("shipment_cancelled", "held-1", "2026-03-22 14:00:00", 777));
+  simdjson::dom::parser parser;
+  const auto held_total = [&] {
+    const auto answer = console.admin.held(get("/api/held"));
+    BOOST_TEST_REQUIRE(answer.status == 200, answer.body);
+    return parsed(parser, answer.body)["total"].get_int64().value();
+  };
+  BOOST_TEST(held_total() == 0);  // held for less than an hour: the platform may still send its schedule
+  console.domain.now += 2h;
+  BOOST_TEST(held_total() == 1);
+  BOOST_TEST(parsed(parser, console.admin.attention(get("/api/attention")).body)["held"].get_int64().value() == 1);
+  const std::string path = "/api/held/777/dismiss";
+  BOOST_TEST(console.admin.dismiss_held(post(path, "778", R"({"note":"x"})")).status == 404);
+  BOOST_TEST(console.admin.dismiss_held(post(path, "777", R"({"note":"never sold"})")).status == 200);
+  BOOST_TEST(held_total() == 0);
+  BOOST_TEST(console.admin.dismiss_held(post(path, "777", R"({"note":"again"})")).status == 404);
+}
+
 BOOST_AUTO_TEST_CASE(events_are_found_by_id_type_and_decision_with_their_payload) {
   Console console;
   for (std::int64_t id = 1; id <= 3; ++id) console.schedule(300 + id);
