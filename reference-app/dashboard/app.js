@@ -412,7 +412,7 @@ async function eventsPage(params) {
         el('td', {}, when(event.handled_at)), el('td', {}, event.event), el('td', {}, event.event_id),
         el('td', {}, event.shipment_id === null ? '' : shipmentLink(event.shipment_id)), el('td', {}, badge(event.decision)),
         el('td', {}, event.explanation),
-        el('td', {}, el('details', {}, el('summary', {}, 'raw'), el('pre', {}, prettyJson(event.payload)))))),
+        el('td', {}, el('details', { open: data.events.length === 1 }, el('summary', {}, 'raw'), el('pre', {}, prettyJson(event.payload)))))),
       next_cursor: data.next_cursor,
       total: data.total,
     };

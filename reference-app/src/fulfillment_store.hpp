@@ -229,8 +229,10 @@ class FulfillmentStore {
   /// Outbox totals.
   [[nodiscard]] hookline::Result<OutboxCounts, StoreError> outbox_counts();
 
-  /// Runs `query` on the store's connection under its lock, for read-only queries kept in their own
-  /// files (e.g. the admin API's); an exception it throws becomes the StoreError.
+  /// Runs `query` on the store's connection under its lock, for queries kept in their own files (the
+  /// admin API's, fulfillment_queries): reads, and the indexes they need (created IF NOT EXISTS, so
+  /// one lost in a crash is made again at the next start). Never for data: changes go through
+  /// write(). An exception `query` throws becomes the StoreError.
   [[nodiscard]] hookline::Status<StoreError> read(const std::function<void(StatementCache&)>& query);
 
   /// How many syncs of the write-ahead log the writes so far needed.
