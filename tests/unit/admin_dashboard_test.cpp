@@ -325,6 +325,7 @@ BOOST_AUTO_TEST_CASE(the_dashboard_loads_nothing_from_elsewhere_and_writes_no_ht
 
 BOOST_AUTO_TEST_CASE(the_admin_listener_serves_the_pages_and_answers_404_and_405_in_the_error_shape) {
   Console console;
+  console.schedule(4545);  // before the server's threads read the clock
   const std::string token(40, 't');
   fulfillment::AdminSessions sessions(hookline::Secret(token), [&] { return console.domain.now; });
   hookline::ServerOptions options;
@@ -361,7 +362,6 @@ BOOST_AUTO_TEST_CASE(the_admin_listener_serves_the_pages_and_answers_404_and_405
   const auto set_cookie = login->get_header_value("Set-Cookie");
   const httplib::Headers session{{"Cookie", set_cookie.substr(0, set_cookie.find(';'))}};
   BOOST_TEST(client.Get("/api/overview", session)->status == 200);
-  console.schedule(4545);
   const auto forged = client.Post("/api/fulfillments/4545/ship", session, R"({"tracking":"X1","carrier_id":1})",
                                   "application/json");
   BOOST_TEST(forged->status == 403);
