@@ -44,13 +44,27 @@ pids+=($!)
   --generate "$subscriptions" --batch-interval 5 >"$state_dir/simulator.log" 2>&1 &
 pids+=($!)
 
-echo "hookline demo: webhooks  http://127.0.0.1:$port/webhooks/vrio"
+echo "hookline demo: dashboard http://127.0.0.1:$admin_port/ (sign in with the admin token below)"
+echo "               webhooks  http://127.0.0.1:$port/webhooks/vrio"
 echo "               admin     http://127.0.0.1:$admin_port/api/fulfillments (and /metrics), token $HOOKLINE_ADMIN_TOKEN"
 echo "                         curl -H 'Authorization: Bearer $HOOKLINE_ADMIN_TOKEN' http://127.0.0.1:$admin_port/api/fulfillments"
 echo "               platform simulator http://127.0.0.1:$platform_port (/api/deliveries, /api/tracking-calls)"
 echo "               logs and databases in $state_dir/"
 
 count() { grep -o "$1" <<<"$2" | wc -l; }
+# every_page URL [CURL_ARGS...]: the pages of a listing, one after the other, following next_cursor
+# (the admin API's and the simulator's lists answer at most 1000 entries a page).
+every_page() {
+  local url=$1 cursor="" page separator
+  shift
+  [[ $url == *\?* ]] && separator="&" || separator="?"
+  while :; do
+    page=$(curl -fsS "$@" "$url${separator}limit=1000${cursor:+&cursor=$cursor}" 2>/dev/null) || return 0
+    printf '%s\n' "$page"
+    cursor=$(grep -o '"next_cursor":[0-9]*' <<<"$page" | head -n 1 | cut -d: -f2)
+    [[ -n $cursor ]] || return 0
+  done
+}
 started=$SECONDS
 while :; do
   sleep 3
@@ -61,9 +75,8 @@ while :; do
       exit 1
     fi
   done
-  fulfillments=$(curl -fsS -H "Authorization: Bearer $HOOKLINE_ADMIN_TOKEN" \
-    "http://127.0.0.1:$admin_port/api/fulfillments" 2>/dev/null || true)
-  deliveries=$(curl -fsS "http://127.0.0.1:$platform_port/api/deliveries?limit=1000" 2>/dev/null || true)  # the first 1000 attempts
+  fulfillments=$(every_page "http://127.0.0.1:$admin_port/api/fulfillments" -H "Authorization: Bearer $HOOKLINE_ADMIN_TOKEN")
+  deliveries=$(every_page "http://127.0.0.1:$platform_port/api/deliveries")
   tracking=$(curl -fsS "http://127.0.0.1:$platform_port/api/tracking-calls" 2>/dev/null || true)
   printf '[%3ds] webhooks delivered %d | waiting %d picking %d packing %d shipped %d cancelled %d skipped %d | tracking posts %d\n' \
     $((SECONDS - started)) "$(count '"response_code":2' "$deliveries")" \

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev
   curl procps
   wrk openssl nginx
+  libjs-chart.js chromium nodejs
 )
 
 missing=()

@@ -3,7 +3,11 @@
 #include <openssl/evp.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <limits>
+#include <stdexcept>
 #include <optional>
 
 #include "json.hpp"
@@ -39,14 +43,73 @@ std::optional<std::int64_t> captured_id(const HttpRequest& request) {
   return number(request.matches[1]);
 }
 
-std::size_t limit_of(const HttpRequest& request, std::size_t fallback) {
-  if (const auto text = request.query_value("limit")) {
-    if (const auto value = number(*text); value && *value > 0) return static_cast<std::size_t>(std::min<std::int64_t>(*value, 1000));
+/// The most entries one page may ask for.
+constexpr std::int64_t max_limit = 1000;
+/// Entries in a page that names no limit.
+constexpr std::size_t default_limit = 100;
+
+/// A 400 naming the first query parameter that is not one of `allowed`, or that is given twice.
+std::optional<HttpResponse> unknown_parameter(const HttpRequest& request, std::initializer_list<std::string_view> allowed) {
+  for (std::size_t i = 0; i < request.query.size(); ++i) {
+    const auto& name = request.query[i].first;
+    if (std::ranges::find(allowed, std::string_view(name)) == allowed.end()) {
+      std::string known;
+      for (const auto option : allowed) known += (known.empty() ? "" : ", ") + std::string(option);
+      return error(400, "bad_request", name + ": not a parameter of this list (" + (known.empty() ? "none" : known) + ")");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (request.query[j].first == name) return error(400, "bad_request", name + ": given more than once");
+    }
   }
-  return fallback;
+  return std::nullopt;
 }
 
-void write_fulfillment(json::Writer& out, const Fulfillment& f) {
+/// `limit` (1 to 1000, default_limit when absent), or the 400 that explains it.
+hookline::Result<std::size_t, HttpResponse> limit_of(const HttpRequest& request) {
+  const auto text = request.query_value("limit");
+  if (!text) return default_limit;
+  const auto value = number(*text);
+  if (!value || *value < 1 || *value > max_limit) {
+    return hookline::fail(error(400, "bad_request", "limit: expected an integer from 1 to " + std::to_string(max_limit)));
+  }
+  return static_cast<std::size_t>(*value);
+}
+
+/// An integer `cursor` (a previous page's next_cursor), absent on the first page, or the 400.
+hookline::Result<std::optional<std::int64_t>, HttpResponse> cursor_of(const HttpRequest& request) {
+  const auto text = request.query_value("cursor");
+  if (!text) return std::optional<std::int64_t>{};
+  const auto value = number(*text);
+  if (!value || *value < 0) return hookline::fail(error(400, "bad_request", "cursor: expected a next_cursor of this list"));
+  return std::optional<std::int64_t>{*value};
+}
+
+/// A `true`/`false` parameter, false when absent, or the 400.
+hookline::Result<bool, HttpResponse> flag_of(const HttpRequest& request, std::string_view name) {
+  const auto text = request.query_value(name);
+  if (!text || *text == "false") return false;
+  if (*text == "true") return true;
+  return hookline::fail(error(400, "bad_request", std::string(name) + ": expected true or false"));
+}
+
+/// A non-empty text parameter, or the 400.
+hookline::Result<std::optional<std::string>, HttpResponse> text_of(const HttpRequest& request, std::string_view name) {
+  const auto text = request.query_value(name);
+  if (!text) return std::optional<std::string>{};
+  if (text->empty()) return hookline::fail(error(400, "bad_request", std::string(name) + ": expected a value"));
+  return std::optional<std::string>{std::string(*text)};
+}
+
+/// The decisions the event log records.
+constexpr std::array<std::string_view, 8> decisions{"apply", "stale",    "hold",     "duplicate",
+                                                    "ignore", "too_late", "conflict", "recorded"};
+
+void write_page_end(json::Writer& out, std::optional<std::int64_t> next_cursor, std::optional<std::int64_t> total) {
+  out.key("next_cursor").optional_integer(next_cursor);
+  out.key("total").optional_integer(total);
+}
+
+void write_fulfillment(json::Writer& out, const Fulfillment& f, bool open_conflict) {
   out.key("shipment_id").integer(f.shipment_id);
   out.key("state").string(to_string(f.state));
   out.key("address");
@@ -71,7 +134,8 @@ void write_fulfillment(json::Writer& out, const Fulfillment& f) {
   } else {
     out.null();
   }
-  out.key("needs_attention").boolean(f.state == State::error);
+  out.key("needs_attention").boolean(f.state == State::error || open_conflict);
+  out.key("open_conflict").boolean(open_conflict);
   out.key("attention").string(f.attention);
   out.key("created_at").time(f.created_at);
   out.key("updated_at").time(f.updated_at);
@@ -105,26 +169,12 @@ void write_inbox_entry(json::Writer& out, const hookline::InboxEntry& entry) {
   out.end_object();
 }
 
-std::optional<hookline::PageRequest> page_of(const HttpRequest& request, std::size_t fallback) {
-  hookline::PageRequest page;
-  page.limit = limit_of(request, fallback);
-  if (const auto text = request.query_value("cursor")) {
-    page.cursor = number(*text);
-    if (!page.cursor) return std::nullopt;
-  }
-  return page;
-}
-
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                       reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
-}
-
-void write_next_cursor(json::Writer& out, const std::optional<std::int64_t>& cursor) {
-  out.key("next_cursor").optional_integer(cursor);
 }
 
 void write_headers(json::Writer& out, const hookline::Headers& headers) {
@@ -208,17 +258,32 @@ HttpResponse recovered(const hookline::RecoveryResult& result) {
 
 }  // namespace
 
-std::string fulfillment_json(const Fulfillment& fulfillment) {
+std::string fulfillment_json(const Fulfillment& fulfillment, bool open_conflict) {
   json::Writer out;
   out.begin_object();
-  write_fulfillment(out, fulfillment);
+  write_fulfillment(out, fulfillment, open_conflict);
   out.end_object();
   return std::move(out).take();
 }
 
 AdminApi::AdminApi(FulfillmentStore& store, hookline::ReceiverStore& inbox, const hookline::Receiver& receiver,
-                   hookline::Clock clock, AdminHooks hooks)
-    : store_(store), inbox_(inbox), receiver_(receiver), clock_(std::move(clock)), hooks_(std::move(hooks)) {}
+                   hookline::Clock clock, AdminHooks hooks, AdminViews views)
+    : store_(store),
+      inbox_(inbox),
+      receiver_(receiver),
+      clock_(std::move(clock)),
+      hooks_(std::move(hooks)),
+      views_(views) {
+  auto queries = FulfillmentQueries::open(store_);
+  if (!queries) throw std::runtime_error("admin API: cannot prepare the fulfillment database: " + queries.error().message);
+  queries_ = std::move(*queries);
+}
+
+HttpResponse AdminApi::fulfillment_answer(const Fulfillment& fulfillment) {
+  auto conflict = queries_->has_open_conflict(fulfillment.shipment_id);
+  if (!conflict) return store_failed(conflict.error());
+  return respond(200, fulfillment_json(fulfillment, *conflict));
+}
 
 void AdminApi::mount(hookline::WebhookServer& server) {
   using Route = HttpResponse (AdminApi::*)(const HttpRequest&);
@@ -236,10 +301,16 @@ void AdminApi::mount(hookline::WebhookServer& server) {
       return response;
     };
   };
+  server.route("GET", "/api/overview", bind(&AdminApi::overview));
+  server.route("GET", "/api/attention", bind(&AdminApi::attention));
   server.route("GET", "/api/fulfillments", bind(&AdminApi::list));
   server.route("GET", "/api/fulfillments/(\\d+)", bind(&AdminApi::detail));
   server.route("POST", "/api/fulfillments/(\\d+)/ship", audited("ship", "shipment", &AdminApi::ship));
   server.route("POST", "/api/fulfillments/(\\d+)/retry", audited("retry", "shipment", &AdminApi::retry));
+  server.route("GET", "/api/conflicts", bind(&AdminApi::conflicts));
+  server.route("POST", "/api/conflicts/(\\d+)/dismiss", audited("dismiss_conflicts", "shipment", &AdminApi::dismiss_conflicts));
+  server.route("GET", "/api/held", bind(&AdminApi::held));
+  server.route("POST", "/api/held/(\\d+)/dismiss", audited("dismiss_held", "shipment", &AdminApi::dismiss_held));
   server.route("GET", "/api/dead-letters/inbox", bind(&AdminApi::inbox_dead_letters));
   server.route("POST", "/api/dead-letters/inbox/(\\d+)/replay", audited("replay_inbox", "inbox", &AdminApi::replay_inbox));
   server.route("GET", "/api/dead-letters/outbox", bind(&AdminApi::outbox_dead_letters));
@@ -256,23 +327,36 @@ void AdminApi::mount(hookline::WebhookServer& server) {
 }
 
 HttpResponse AdminApi::list(const HttpRequest& request) {
-  std::optional<State> state;
+  if (auto bad = unknown_parameter(request, {"state", "q", "needs_attention", "limit", "cursor"})) return *bad;
+  FulfillmentFilter filter;
   if (const auto name = request.query_value("state")) {
-    state = state_from_string(*name);
-    if (!state) return error(400, "bad_request", "state: one of waiting, picking, packing, shipped, cancelled, skipped, error, returned");
+    filter.state = state_from_string(*name);
+    if (!filter.state) return error(400, "bad_request", "state: one of waiting, picking, packing, shipped, cancelled, skipped, error, returned");
   }
-  auto found = store_.list(state, limit_of(request, 500));
+  auto search = text_of(request, "q");
+  if (!search) return search.error();
+  filter.search = *search;
+  auto attention_only = flag_of(request, "needs_attention");
+  if (!attention_only) return attention_only.error();
+  filter.needs_attention = *attention_only;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  filter.limit = *limit;
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  filter.cursor = *cursor;
+  auto found = queries_->fulfillments(filter);
   if (!found) return store_failed(found.error());
   json::Writer out;
   out.begin_object();
   out.key("fulfillments").begin_array();
-  for (const auto& f : *found) {
+  for (const auto& listed : found->entries) {
     out.begin_object();
-    write_fulfillment(out, f);
+    write_fulfillment(out, listed.fulfillment, listed.open_conflict);
     out.end_object();
   }
   out.end_array();
-  out.key("count").integer(static_cast<std::int64_t>(found->size()));
+  write_page_end(out, found->next_cursor, found->total);
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -289,9 +373,11 @@ HttpResponse AdminApi::detail(const HttpRequest& request) {
   if (!attempts) return store_failed(attempts.error());
   auto outbox = store_.outbox_entry(*id);
   if (!outbox) return store_failed(outbox.error());
+  auto conflict = queries_->has_open_conflict(*id);
+  if (!conflict) return store_failed(conflict.error());
   json::Writer out;
   out.begin_object();
-  write_fulfillment(out, **found);
+  write_fulfillment(out, **found, *conflict);
   out.key("history").begin_array();
   for (const auto& line : *history) {
     out.begin_object();
@@ -357,7 +443,7 @@ HttpResponse AdminApi::ship(const HttpRequest& request) {
   if (!after) return error(404, "not_found", "no fulfillment for shipment " + std::to_string(*id));
   if (!refusal.empty()) return error(409, "conflict", refusal);
   if (hooks_.outbox_changed) hooks_.outbox_changed();
-  return respond(200, fulfillment_json(*after));
+  return fulfillment_answer(*after);
 }
 
 HttpResponse AdminApi::retry(const HttpRequest& request) {
@@ -381,17 +467,36 @@ HttpResponse AdminApi::retry(const HttpRequest& request) {
   if (!after) return error(404, "not_found", "no fulfillment for shipment " + std::to_string(*id));
   if (!refusal.empty()) return error(409, "conflict", refusal);
   if (hooks_.scheduler_changed) hooks_.scheduler_changed();
-  return respond(200, fulfillment_json(*after));
+  return fulfillment_answer(*after);
 }
 
 HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
-  auto dead = inbox_.dead_letters(limit_of(request, 100));
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  // The inbox lists its dead letters oldest first without a cursor: the page is cut from them here.
+  auto dead = inbox_.dead_letters(static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
   if (!dead) return error(503, "store_unavailable", dead.error().message);
   json::Writer out;
   out.begin_object();
   out.key("dead_letters").begin_array();
-  for (const auto& entry : *dead) write_inbox_entry(out, entry);
+  std::size_t listed = 0;
+  std::optional<std::int64_t> last_listed;
+  std::optional<std::int64_t> next;
+  for (const auto& entry : *dead) {
+    if (*cursor && entry.id <= **cursor) continue;
+    if (listed == *limit) {
+      next = last_listed;
+      break;
+    }
+    write_inbox_entry(out, entry);
+    last_listed = entry.id;
+    ++listed;
+  }
   out.end_array();
+  write_page_end(out, next, static_cast<std::int64_t>(dead->size()));
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -407,13 +512,19 @@ HttpResponse AdminApi::replay_inbox(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::outbox_dead_letters(const HttpRequest& request) {
-  auto dead = store_.outbox_dead_letters(limit_of(request, 100));
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  auto dead = queries_->outbox_dead_letters(*limit, *cursor);
   if (!dead) return store_failed(dead.error());
   json::Writer out;
   out.begin_object();
   out.key("dead_letters").begin_array();
-  for (const auto& entry : *dead) write_outbox_entry(out, entry);
+  for (const auto& entry : dead->entries) write_outbox_entry(out, entry);
   out.end_array();
+  write_page_end(out, dead->next_cursor, dead->total);
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -429,20 +540,45 @@ HttpResponse AdminApi::retry_outbox(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::events(const HttpRequest& request) {
-  EventQuery query;
-  query.limit = limit_of(request, 100);
-  if (const auto shipment = request.query_value("shipment_id")) {
-    query.shipment_id = number(*shipment);
-    if (!query.shipment_id) return error(400, "bad_request", "shipment_id: expected an integer");
+  if (auto bad = unknown_parameter(request, {"event_id", "type", "decision", "shipment_id", "payload", "limit", "cursor"})) {
+    return *bad;
   }
-  if (const auto type = request.query_value("type")) query.event_type = std::string(*type);
-  auto found = store_.events(query);
+  EventFilter filter;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  filter.limit = *limit;
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  filter.cursor = *cursor;
+  if (const auto shipment = request.query_value("shipment_id")) {
+    filter.shipment_id = number(*shipment);
+    if (!filter.shipment_id) return error(400, "bad_request", "shipment_id: expected an integer");
+  }
+  auto event_id = text_of(request, "event_id");
+  if (!event_id) return event_id.error();
+  filter.event_id = *event_id;
+  auto type = text_of(request, "type");
+  if (!type) return type.error();
+  filter.event_type = *type;
+  auto decision = text_of(request, "decision");
+  if (!decision) return decision.error();
+  if (*decision && std::ranges::find(decisions, std::string_view(**decision)) == decisions.end()) {
+    return error(400, "bad_request",
+                 "decision: one of apply, stale, hold, duplicate, ignore, too_late, conflict, recorded");
+  }
+  filter.decision = *decision;
+  auto payload = flag_of(request, "payload");
+  if (!payload) return payload.error();
+  filter.with_payload = *payload;
+  auto found = queries_->events(filter);
   if (!found) return store_failed(found.error());
   json::Writer out;
   out.begin_object();
   out.key("events").begin_array();
-  for (const auto& record : *found) {
+  for (const auto& logged : found->entries) {
+    const auto& record = logged.record;
     out.begin_object();
+    out.key("seq").integer(logged.seq);
     out.key("event_id").string(record.event_id);
     out.key("event").string(record.event_type);
     out.key("shipment_id").optional_integer(record.shipment_id);
@@ -450,24 +586,31 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
     out.key("handled_at").time(record.handled_at);
     out.key("decision").string(record.decision);
     out.key("explanation").string(record.explanation);
+    if (filter.with_payload) out.key("payload").string(record.body);
     out.end_object();
   }
   out.end_array();
+  write_page_end(out, found->next_cursor, found->total);
   out.end_object();
   return respond(200, std::move(out).take());
 }
 
 HttpResponse AdminApi::quarantine(const HttpRequest& request) {
-  const auto page = page_of(request, 100);
-  if (!page) return error(400, "bad_request", "cursor: expected an integer");
-  auto found = inbox_.list_quarantined(*page);
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  auto found = inbox_.list_quarantined(hookline::PageRequest{*limit, *cursor});
   if (!found) return error(503, "store_unavailable", found.error().message);
+  auto depth = inbox_.quarantine_depth();
+  if (!depth) return error(503, "store_unavailable", depth.error().message);
   json::Writer out;
   out.begin_object();
   out.key("quarantine").begin_array();
   for (const auto& entry : found->entries) write_quarantine_entry(out, entry, false);
   out.end_array();
-  write_next_cursor(out, found->next_cursor);
+  write_page_end(out, found->next_cursor, static_cast<std::int64_t>(*depth));
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -505,16 +648,21 @@ HttpResponse AdminApi::delete_quarantined(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::refused(const HttpRequest& request) {
-  const auto page = page_of(request, 100);
-  if (!page) return error(400, "bad_request", "cursor: expected an integer");
-  auto found = inbox_.list_refused(*page);
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  auto found = inbox_.list_refused(hookline::PageRequest{*limit, *cursor});
   if (!found) return error(503, "store_unavailable", found.error().message);
+  auto depth = inbox_.refused_counts();
+  if (!depth) return error(503, "store_unavailable", depth.error().message);
   json::Writer out;
   out.begin_object();
   out.key("refused").begin_array();
   for (const auto& entry : found->entries) write_refused_entry(out, entry);
   out.end_array();
-  write_next_cursor(out, found->next_cursor);
+  write_page_end(out, found->next_cursor, static_cast<std::int64_t>(depth->entries));
   out.end_object();
   return respond(200, std::move(out).take());
 }
@@ -533,6 +681,219 @@ HttpResponse AdminApi::retry_refused(const HttpRequest& request) {
   }
   if (hooks_.inbox_changed) hooks_.inbox_changed();
   return recovered(*retried);
+}
+
+HttpResponse AdminApi::overview(const HttpRequest& request) {
+  if (auto bad = unknown_parameter(request, {"window"})) return *bad;
+  const auto window = request.query_value("window").value_or("hour");
+  if (window != "hour" && window != "day") return error(400, "bad_request", "window: hour or day");
+  const auto now = clock_();
+  const auto since = now - (window == "hour" ? std::chrono::seconds(std::chrono::hours(1)) : std::chrono::seconds(std::chrono::hours(24)));
+  auto states = store_.counts_by_state();
+  if (!states) return store_failed(states.error());
+  auto outbox = store_.outbox_counts();
+  if (!outbox) return store_failed(outbox.error());
+  auto per_minute = queries_->events_per_minute(since);
+  if (!per_minute) return store_failed(per_minute.error());
+  auto last_handled = queries_->last_handled();
+  if (!last_handled) return store_failed(last_handled.error());
+  auto attention_counts = queries_->attention(now - views_.held_after);
+  if (!attention_counts) return store_failed(attention_counts.error());
+  auto inbox = inbox_.counts();
+  if (!inbox) return error(503, "store_unavailable", inbox.error().message);
+  auto quarantined = inbox_.quarantine_depth();
+  if (!quarantined) return error(503, "store_unavailable", quarantined.error().message);
+  auto refused = inbox_.refused_counts();
+  if (!refused) return error(503, "store_unavailable", refused.error().message);
+
+  json::Writer out;
+  out.begin_object();
+  out.key("now").time(now);
+  out.key("window").string(window);
+  out.key("fulfillments").begin_object();
+  for (const auto& [state, count] : *states) out.key(to_string(state)).integer(static_cast<std::int64_t>(count));
+  out.end_object();
+  out.key("outbox").begin_object();
+  out.key("pending").integer(static_cast<std::int64_t>(outbox->pending));
+  out.key("sent").integer(static_cast<std::int64_t>(outbox->sent));
+  out.key("dead").integer(static_cast<std::int64_t>(outbox->dead));
+  out.key("attempts").integer(static_cast<std::int64_t>(outbox->attempts));
+  out.end_object();
+  out.key("inbox").begin_object();
+  out.key("pending").integer(static_cast<std::int64_t>(inbox->pending));
+  out.key("in_flight").integer(static_cast<std::int64_t>(inbox->in_flight));
+  out.key("handled").integer(static_cast<std::int64_t>(inbox->handled));
+  out.key("dead").integer(static_cast<std::int64_t>(inbox->dead));
+  out.end_object();
+  out.key("quarantined").integer(static_cast<std::int64_t>(*quarantined));
+  out.key("refused_kept").integer(static_cast<std::int64_t>(refused->entries));
+  out.key("attention").begin_object();
+  out.key("errors").integer(static_cast<std::int64_t>(attention_counts->errors));
+  out.key("conflicts").integer(static_cast<std::int64_t>(attention_counts->conflicts));
+  out.key("held").integer(static_cast<std::int64_t>(attention_counts->held));
+  out.end_object();
+  out.key("events_per_minute").begin_array();
+  for (const auto& minute : *per_minute) {
+    out.begin_object();
+    out.key("minute").time(minute.minute);
+    out.key("events").integer(static_cast<std::int64_t>(minute.events));
+    out.end_object();
+  }
+  out.end_array();
+  out.key("last_event_handled_at").optional_time(*last_handled);
+  if (views_.metrics != nullptr) {
+    const LiveFigures live = views_.metrics->live();
+    out.key("since_start").begin_object();
+    std::int64_t refused_total = 0;
+    out.key("received").begin_object();
+    for (const auto& [outcome, count] : live.received) {
+      out.key(outcome).integer(static_cast<std::int64_t>(count));
+      if (outcome != "accepted" && outcome != "duplicate") refused_total += static_cast<std::int64_t>(count);
+    }
+    out.end_object();
+    out.key("refused").integer(refused_total);
+    out.key("handled").integer(static_cast<std::int64_t>(live.handled));
+    out.key("handler_latency").begin_object();
+    out.key("buckets").begin_array();
+    for (std::size_t i = 0; i < LatencyHistogram::buckets.size(); ++i) {
+      out.begin_object();
+      out.key("le").number(LatencyHistogram::buckets[i]);
+      out.key("count").integer(static_cast<std::int64_t>(live.handler_latency.cumulative_counts()[i]));
+      out.end_object();
+    }
+    out.end_array();
+    out.key("count").integer(static_cast<std::int64_t>(live.handler_latency.count()));
+    out.key("sum_seconds").number(live.handler_latency.sum());
+    out.end_object();
+    out.key("last_delivery").begin_array();
+    for (const auto& [platform, at] : live.last_delivery) {
+      out.begin_object();
+      out.key("platform").string(platform);
+      out.key("at").time(at);
+      out.end_object();
+    }
+    out.end_array();
+    out.end_object();
+  }
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::attention(const HttpRequest& request) {
+  if (auto bad = unknown_parameter(request, {})) return *bad;
+  auto counts = queries_->attention(clock_() - views_.held_after);
+  if (!counts) return store_failed(counts.error());
+  auto outbox = store_.outbox_counts();
+  if (!outbox) return store_failed(outbox.error());
+  auto inbox = inbox_.counts();
+  if (!inbox) return error(503, "store_unavailable", inbox.error().message);
+  auto quarantined = inbox_.quarantine_depth();
+  if (!quarantined) return error(503, "store_unavailable", quarantined.error().message);
+  auto refused = inbox_.refused_counts();
+  if (!refused) return error(503, "store_unavailable", refused.error().message);
+  const std::int64_t total = static_cast<std::int64_t>(counts->errors + counts->conflicts + counts->held + inbox->dead +
+                                                       outbox->dead + *quarantined + refused->entries);
+  json::Writer out;
+  out.begin_object();
+  out.key("errors").integer(static_cast<std::int64_t>(counts->errors));
+  out.key("conflicts").integer(static_cast<std::int64_t>(counts->conflicts));
+  out.key("held").integer(static_cast<std::int64_t>(counts->held));
+  out.key("inbox_dead_letters").integer(static_cast<std::int64_t>(inbox->dead));
+  out.key("outbox_dead_letters").integer(static_cast<std::int64_t>(outbox->dead));
+  out.key("quarantined").integer(static_cast<std::int64_t>(*quarantined));
+  out.key("refused").integer(static_cast<std::int64_t>(refused->entries));
+  out.key("total").integer(total);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::conflicts(const HttpRequest& request) {
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  auto found = queries_->conflicts(*limit, *cursor);
+  if (!found) return store_failed(found.error());
+  json::Writer out;
+  out.begin_object();
+  out.key("conflicts").begin_array();
+  for (const auto& conflict : found->entries) {
+    out.begin_object();
+    out.key("id").integer(conflict.history_id);
+    out.key("shipment_id").integer(conflict.entry.shipment_id);
+    out.key("state").string(conflict.state);
+    out.key("at").time(conflict.entry.at);
+    out.key("event_id").string(conflict.entry.event_id);
+    out.key("event").string(conflict.entry.event_type);
+    out.key("detail").string(conflict.entry.detail);
+    out.end_object();
+  }
+  out.end_array();
+  write_page_end(out, found->next_cursor, found->total);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::held(const HttpRequest& request) {
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
+  auto limit = limit_of(request);
+  if (!limit) return limit.error();
+  auto cursor = cursor_of(request);
+  if (!cursor) return cursor.error();
+  auto found = queries_->held(clock_() - views_.held_after, *limit, *cursor);
+  if (!found) return store_failed(found.error());
+  json::Writer out;
+  out.begin_object();
+  out.key("held").begin_array();
+  for (const auto& shipment : found->entries) {
+    out.begin_object();
+    out.key("shipment_id").integer(shipment.shipment_id);
+    out.key("events").integer(static_cast<std::int64_t>(shipment.events));
+    out.key("first_held_at").time(shipment.first_held_at);
+    out.key("last_held_at").time(shipment.last_held_at);
+    out.end_object();
+  }
+  out.end_array();
+  write_page_end(out, found->next_cursor, found->total);
+  out.end_object();
+  return respond(200, std::move(out).take());
+}
+
+HttpResponse AdminApi::dismiss(const HttpRequest& request, std::string_view what) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "shipment_id: expected an integer");
+  auto note = json::read_note(request.body);
+  if (!note) return error(400, "bad_request", note.error());
+  HistoryEntry entry;
+  entry.shipment_id = *id;
+  entry.at = clock_();
+  entry.kind = HistoryKind::note;
+  entry.decision = std::string(dismissed_decision);
+  entry.detail = std::string(what) + " dismissed by an operator: " + *note;
+  const auto written = store_.write([&](StoreTx& tx) { tx.add_history(entry); });
+  if (!written) return store_failed(written.error());
+  return respond(200, R"({"status":"dismissed"})");
+}
+
+HttpResponse AdminApi::dismiss_conflicts(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "shipment_id: expected an integer");
+  auto open = queries_->has_open_conflict(*id);
+  if (!open) return store_failed(open.error());
+  if (!*open) return error(404, "not_found", "shipment " + std::to_string(*id) + " has no conflict to dismiss");
+  return dismiss(request, "conflict");
+}
+
+HttpResponse AdminApi::dismiss_held(const HttpRequest& request) {
+  const auto id = captured_id(request);
+  if (!id) return error(400, "bad_request", "shipment_id: expected an integer");
+  auto found = queries_->held(clock_() - views_.held_after, 1, *id - 1);
+  if (!found) return store_failed(found.error());
+  if (found->entries.empty() || found->entries.front().shipment_id != *id) {
+    return error(404, "not_found", "shipment " + std::to_string(*id) + " has no events held long enough to dismiss");
+  }
+  return dismiss(request, "held events");
 }
 
 }  // namespace fulfillment

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "admin_api.hpp"
+#include "admin_session.hpp"
+#include "dashboard.hpp"
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/receiver.hpp"
@@ -45,6 +47,7 @@ struct App::Parts {
   std::unique_ptr<hookline::Dispatcher> dispatcher;
   std::unique_ptr<hookline::Receiver> receiver;
   std::unique_ptr<AdminApi> admin;
+  std::unique_ptr<AdminSessions> sessions;
   std::unique_ptr<hookline::WebhookServer> server;
   std::unique_ptr<hookline::WebhookServer> admin_server;
   std::atomic<bool> ready{false};
@@ -183,15 +186,29 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   p.handlers->register_with(*p.dispatcher);
 
   p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::vrio_meta_parser(parse), *p.inbox);
-  p.admin = std::make_unique<AdminApi>(
-      *p.store, *p.inbox, *p.receiver, hookline::system_now,
-      AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); }, [&p] { p.dispatcher->notify(); },
-                 [&p](const AdminAction& action) {
-                   p.logger.info("admin action", {{"action", std::string(action.action)},
-                                                  {"target", action.target},
-                                                  {"peer", action.peer},
-                                                  {"status", std::to_string(action.status)}});
-                 }});
+  try {
+    p.admin = std::make_unique<AdminApi>(
+        *p.store, *p.inbox, *p.receiver, hookline::system_now,
+        AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); }, [&p] { p.dispatcher->notify(); },
+                   [&p](const AdminAction& action) {
+                     p.logger.info("admin action", {{"action", std::string(action.action)},
+                                                    {"target", action.target},
+                                                    {"peer", action.peer},
+                                                    {"status", std::to_string(action.status)}});
+                   }},
+        AdminViews{&p.metrics, c.reconcile.held_after});
+  } catch (const std::runtime_error& failure) {
+    return hookline::fail(std::string(failure.what()));
+  }
+  SessionOptions session_options;
+  session_options.secure_cookie = c.admin_tls.has_value();
+  session_options.audit = [&p](std::string_view action, std::string_view peer, int status) {
+    p.logger.info("admin action", {{"action", std::string(action)},
+                                   {"target", "session"},
+                                   {"peer", std::string(peer)},
+                                   {"status", std::to_string(status)}});
+  };
+  p.sessions = std::make_unique<AdminSessions>(c.admin_token, hookline::system_now, std::move(session_options));
 
   hookline::ServerOptions server_options;
   server_options.listen = c.listen;
@@ -199,6 +216,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   server_options.trusted_proxies = c.trusted_proxies;
   server_options.observer = [&p](const hookline::HttpRequest& request, const hookline::ReceiveResult& result) {
     p.metrics.record_receive(result.outcome);
+    if (result.meta) p.metrics.record_delivery(hookline::to_string(result.meta->platform), hookline::system_now());
     if (result.outcome == hookline::ReceiveOutcome::quarantined) {
       p.logger.warn("webhook quarantined", {{"path", request.path},
                                             {"peer", request.peer},
@@ -240,16 +258,11 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   admin_options.listen = c.admin_listen;
   admin_options.tls = c.admin_tls;
   admin_options.threads = 16;
-  if (c.admin_token) {
-    admin_options.access_check = hookline::require_bearer_token(*c.admin_token);
-  } else {
-    admin_options.access_check = [](const hookline::HttpRequest&) -> std::optional<hookline::HttpResponse> {
-      return hookline::bearer_challenge("no admin token is configured: set " + std::string(admin_token_variable) +
-                                        " (or --admin-token-file) and restart the server");
-    };
-  }
+  admin_options.access_check = p.sessions->access_check();
   p.admin_server = std::make_unique<hookline::WebhookServer>(admin_options);
+  p.sessions->mount(*p.admin_server);
   p.admin->mount(*p.admin_server);
+  mount_dashboard(*p.admin_server);
   p.admin_server->route("GET", "/metrics", [&p](const hookline::HttpRequest&) { return p.metrics_page(); });
   p.admin_server->route("GET", "/healthz", health, hookline::RouteAccess::open);
   p.admin_server->route("GET", "/readyz", readiness, hookline::RouteAccess::open);

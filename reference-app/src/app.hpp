@@ -5,9 +5,11 @@
 /// on two hardened WebhookServers:
 /// - the public listener serves POST /webhooks/vrio, /healthz and /readyz, and nothing else (any
 ///   other path is the same 404);
-/// - the admin listener serves the admin API (/api/...) and /metrics behind a bearer token, and
-///   /healthz and /readyz open. Without a token configured every checked route answers 401
-///   naming HOOKLINE_ADMIN_TOKEN. Each state-changing admin request is one "admin action" log line.
+/// - the admin listener serves the operator's dashboard at / (its files open, its data from the API),
+///   the admin API (/api/...) and /metrics behind the admin token (bearer, or a session cookie with
+///   a CSRF token: AdminSessions), and /healthz and /readyz open. Without a token configured every
+///   checked route answers 401 naming HOOKLINE_ADMIN_TOKEN. Each state-changing admin request, login
+///   and logout is one "admin action" log line.
 
 #include <atomic>
 #include <chrono>

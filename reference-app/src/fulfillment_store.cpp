@@ -94,9 +94,13 @@ CREATE TABLE IF NOT EXISTS platform_checks(
   read_at_ms INTEGER);
 )sql";
 
-constexpr const char* fulfillment_columns =
+}  // namespace
+
+const char* const fulfillment_columns =
     "shipment_id, state, address, items, date_scheduled, customer_id, order_id, tracking_number, carrier_id, "
     "shipped_at, tracking_source, attention, created_at, updated_at";
+
+namespace {
 
 std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
@@ -115,6 +119,8 @@ void bind_optional(SQLite::Statement& statement, int index, const std::optional<
     statement.bind(index);
   }
 }
+
+}  // namespace
 
 Fulfillment fulfillment_from_row(SQLite::Statement& row) {
   Fulfillment f;
@@ -144,6 +150,8 @@ Fulfillment fulfillment_from_row(SQLite::Statement& row) {
   f.updated_at = time_of(row.getColumn(13).getInt64());
   return f;
 }
+
+namespace {
 
 OutboxState outbox_state_from(const std::string& name) {
   if (name == "sent") return OutboxState::sent;
@@ -623,6 +631,13 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
         "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
         "shipment_id");
     return ids_of(query);
+  });
+}
+
+Status<StoreError> FulfillmentStore::read(const std::function<void(StatementCache&)>& query) {
+  return guarded([&]() -> Status<StoreError> {
+    query(*statements_);
+    return {};
   });
 }
 

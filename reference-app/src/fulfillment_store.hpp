@@ -29,6 +29,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }  // namespace SQLite
 
 namespace fulfillment {
@@ -228,6 +229,12 @@ class FulfillmentStore {
   /// Outbox totals.
   [[nodiscard]] hookline::Result<OutboxCounts, StoreError> outbox_counts();
 
+  /// Runs `query` on the store's connection under its lock, for queries kept in their own files (the
+  /// admin API's, fulfillment_queries): reads, and the indexes they need (created IF NOT EXISTS, so
+  /// one lost in a crash is made again at the next start). Never for data: changes go through
+  /// write(). An exception `query` throws becomes the StoreError.
+  [[nodiscard]] hookline::Status<StoreError> read(const std::function<void(StatementCache&)>& query);
+
   /// How many syncs of the write-ahead log the writes so far needed.
   [[nodiscard]] std::uint64_t sync_count();
 
@@ -264,6 +271,12 @@ class FulfillmentStore {
   bool syncing_ = false;
   std::uint64_t syncs_ = 0;
 };
+
+/// The columns of the fulfillments table that fulfillment_from_row() reads, in its order.
+extern const char* const fulfillment_columns;
+/// The fulfillment in the current row of a SELECT of fulfillment_columns (first); throws when a
+/// stored address or item list does not read back.
+[[nodiscard]] Fulfillment fulfillment_from_row(SQLite::Statement& row);
 
 /// The Idempotency-Key of a shipment's tracking post: "hookline-track-<shipment_id>".
 [[nodiscard]] std::string tracking_idempotency_key(std::int64_t shipment_id);

@@ -382,6 +382,17 @@ Result<StoredView, std::string> decode_view(std::string_view text) {
   return stored;
 }
 
+Result<std::string, std::string> read_note(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(simdjson::padded_string(text)).get(document) != simdjson::SUCCESS || !document.is_object()) {
+    return fail(std::string("body: expected a JSON object"));
+  }
+  auto note = Reader{document}.text("note");
+  if (!note || note->empty()) return fail(std::string("note: required (a non-empty string saying why)"));
+  return std::move(*note);
+}
+
 Result<ManualShipment, std::string> read_manual_shipment(std::string_view text) {
   simdjson::dom::parser parser;
   simdjson::dom::element document;

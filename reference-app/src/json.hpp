@@ -97,6 +97,9 @@ struct ManualShipment {
 /// Reads `{"tracking": "...", "carrier_id": 2}` (also `shipment_tracking_id`); both are required.
 [[nodiscard]] hookline::Result<ManualShipment, std::string> read_manual_shipment(std::string_view text);
 
+/// The non-empty `note` of a body `{"note": "..."}` (an operator's reason for a dismissal).
+[[nodiscard]] hookline::Result<std::string, std::string> read_note(std::string_view text);
+
 /// The `message` of an error body (`{"error":{"code":..,"message":..}}`); empty when there is none.
 [[nodiscard]] std::string error_message(std::string_view body);
 

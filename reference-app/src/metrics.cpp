@@ -1,5 +1,6 @@
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace fulfillment {
@@ -63,6 +64,22 @@ void LatencyHistogram::render(std::string& out, std::string_view name, std::stri
 void Metrics::record_receive(hookline::ReceiveOutcome outcome) {
   const std::lock_guard lock(mutex_);
   ++received_[std::string(hookline::to_string(outcome))];
+}
+
+void Metrics::record_delivery(std::string_view platform, std::chrono::sys_seconds at) {
+  const std::lock_guard lock(mutex_);
+  auto& last = last_delivery_[std::string(platform)];
+  last = std::max(last, at);
+}
+
+LiveFigures Metrics::live() const {
+  const std::lock_guard lock(mutex_);
+  LiveFigures figures;
+  figures.received = received_;
+  for (const auto& [key, count] : handled_) figures.handled += count;
+  figures.handler_latency = handler_latency_;
+  figures.last_delivery = last_delivery_;
+  return figures;
 }
 
 void Metrics::record_handled(std::string_view type, std::string_view decision, std::chrono::duration<double> took) {

@@ -28,7 +28,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls http_head burst)
+SECTIONS=(sdk sdk_receiver receiver tls http_head dashboard burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -43,6 +43,9 @@ build_hookline() {
   if [[ " $* " == *" http_head "* ]]; then
     targets+=(hookline_bench_http_head)
   fi
+  if [[ " $* " == *" dashboard "* ]]; then
+    targets+=(hookline_bench_dashboard)
+  fi
   log "building hookline (Release) in $build_dir"
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
   cmake --preset release -B "$build_dir" -DHOOKLINE_WARNINGS_AS_ERRORS=OFF >/dev/null
@@ -50,6 +53,7 @@ build_hookline() {
   hookline="$build_dir/sdk/cli/hookline"
   receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
   http_head="$build_dir/tests/bench/hookline_bench_http_head"
+  dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
 }
 
@@ -445,6 +449,31 @@ as the connection hands it over after one read: $ns ns of CPU per request (media
 where a whole request through the SDK receiver takes tens of microseconds.
 
 Target: at most 1 µs per request: $(met "$ns <= 1000") ($ns ns).
+MARKDOWN
+}
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+section_dashboard() {
+  local output overview_ms list_ms
+  log "dashboard: hookline_bench_dashboard over 100,000 fulfillments, median of $rounds rounds"
+  output="$("$dashboard" "$work_dir/dashboard" 100000 "$rounds")"
+  overview_ms="$(awk -F'\t' '$1 ~ /^overview/ && $2 > max { max = $2 } END { print max }' <<<"$output")"
+  list_ms="$(awk -F'\t' '$1 !~ /^overview/ && $2 > max { max = $2 } END { print max }' <<<"$output")"
+  cat <<MARKDOWN
+## Dashboard: the admin API's pages over 100,000 fulfillments
+
+\`hookline_bench_dashboard\` (\`tests/bench/dashboard_bench.cpp\`): a fulfillment database of 100,000
+fulfillments created over one day (100,000 events in the log, each with a history line, every 500th
+a conflict), each request answered by the admin API with its JSON, without the network; median and
+slowest of $rounds rounds.
+
+| Request | Median (ms) | Slowest (ms) | Answer (bytes) |
+|---|---:|---:|---:|
+$(awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' <<<"$output")
+
+Targets: the overview under 300 ms: $(met "$overview_ms < 300") (slowest median $overview_ms ms); every list page
+under 100 ms: $(met "$list_ms < 100") (slowest median $list_ms ms).
 MARKDOWN
 }
 
