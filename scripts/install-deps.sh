@@ -27,3 +27,11 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm for the browser tests' puppeteer-core: it comes with NodeSource's nodejs, and as a package of
+# its own with Debian's.
+if ! command -v npm >/dev/null; then
+  echo "hookline: installing npm" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
