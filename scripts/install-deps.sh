@@ -33,5 +33,6 @@ fi
 if ! command -v npm >/dev/null; then
   echo "hookline: installing npm" >&2
   export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
   apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
