@@ -52,7 +52,8 @@ void deliver(httplib::Client& client, const hookline::Signer& signer, std::int64
     const std::string body =
         fulfillment_test::scheduled("bench-" + std::to_string(n), event_date, 300000 + n, "2030-01-01 00:00:00");
     httplib::Headers headers;
-    for (const auto& field : signer.sign(body, "", fulfillment_test::now_seconds()).fields()) {
+    const hookline::Headers signature = signer.sign(body, "", fulfillment_test::now_seconds());
+    for (const auto& field : signature.fields()) {
       headers.emplace(field.name, field.value);
     }
     const auto answer = client.Post("/webhooks/vrio", headers, body, "application/json");
