@@ -285,7 +285,7 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
   auto stored = json::decode_view(query.getColumn(0).getString());
   if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
   hookline::vrio::ShipmentView view = std::move(stored->view);
-  const hookline::vrio::ParseOptions options{zone_};
+  const hookline::ParseOptions options{zone_};
   for (const auto& event_id : stored->held_ids) {
     SQLite::Statement& body = statements_.prepare("SELECT body FROM event_log WHERE event_id = ?");
     body.bind(1, event_id);

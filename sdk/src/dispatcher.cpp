@@ -283,6 +283,6 @@ HandlerStatus Dispatcher::parse_failure(const ParseError& error) const {
   return fail(HandlerFailure{"the body does not parse: " + error.to_string(), false});
 }
 
-const vrio::ParseOptions& Dispatcher::vrio_parse_options() const noexcept { return impl_->options.vrio_parse; }
+const ParseOptions& Dispatcher::parse_options() const noexcept { return impl_->options.parse; }
 
 }  // namespace hookline

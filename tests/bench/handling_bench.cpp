@@ -1,7 +1,7 @@
 // CPU time per handled shipment_scheduled in the reference fulfillment server: the server runs in
 // this process (fulfillment::App on 127.0.0.1, its SQLite databases in a temporary directory, its
-// log to /dev/null), this thread delivers signed unique shipment_scheduled events over one
-// keep-alive connection, waits until the server has handled them all, and reads the CPU time its
+// log to /dev/null), eight threads deliver signed unique shipment_scheduled events over a
+// keep-alive connection each, as a platform's burst does; this thread waits until the server has handled them all, and reads the CPU time its
 // dispatcher threads ("hl-dispatch") spent, from Linux's per-thread /proc/self/task/*/schedstat
 // (nanoseconds on a CPU). The shipments are due in the future, so that no other work (release,
 // warehouse, tracking) runs meanwhile. Prints one line per round and, last,
@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app.hpp"
@@ -45,10 +47,16 @@ std::uint64_t cpu_ns_of_threads(std::string_view name) {
   return total;
 }
 
-/// Delivers `count` signed shipment_scheduled events numbered from `first`; throws unless each is accepted.
-void deliver(httplib::Client& client, const hookline::Signer& signer, std::int64_t first, int count) {
+constexpr int senders = 8;  // as many deliveries in flight as VRIO's batches have
+
+/// Delivers `count` signed shipment_scheduled events numbered from `first`, every `senders`-th from
+/// `offset` on, over one keep-alive connection; false unless each is accepted.
+bool deliver_share(std::uint16_t port, const hookline::Signer& signer, std::int64_t first, int count, int offset) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
   const std::string event_date = fulfillment_test::vrio_date(fulfillment_test::now_seconds());
-  for (std::int64_t n = first; n < first + count; ++n) {
+  for (std::int64_t n = first + offset; n < first + count; n += senders) {
     const std::string body =
         fulfillment_test::scheduled("bench-" + std::to_string(n), event_date, 300000 + n, "2030-01-01 00:00:00");
     httplib::Headers headers;
@@ -57,8 +65,23 @@ void deliver(httplib::Client& client, const hookline::Signer& signer, std::int64
       headers.emplace(field.name, field.value);
     }
     const auto answer = client.Post("/webhooks/vrio", headers, body, "application/json");
-    if (!answer || answer->status != 200) throw std::runtime_error("a delivery was not accepted");
+    if (!answer || answer->status != 200) return false;
   }
+  return true;
+}
+
+/// Delivers `count` events numbered from `first` from `senders` threads; throws unless each is accepted.
+void deliver(std::uint16_t port, const hookline::Signer& signer, std::int64_t first, int count) {
+  std::atomic<bool> all_accepted{true};
+  {
+    std::vector<std::jthread> threads;
+    for (int offset = 0; offset < senders; ++offset) {
+      threads.emplace_back([&, offset] {
+        if (!deliver_share(port, signer, first, count, offset)) all_accepted = false;
+      });
+    }
+  }
+  if (!all_accepted) throw std::runtime_error("a delivery was not accepted");
 }
 
 }  // namespace
@@ -90,15 +113,14 @@ int main(int argc, char** argv) {
   }
   const std::vector<hookline::Secret> secrets{hookline::Secret(std::string(secret))};
   const auto signer = hookline::Signer::create(hookline::Scheme::vrio, secrets);
-  httplib::Client client("127.0.0.1", (*app)->port());
-  client.set_keep_alive(true);
+  const std::uint16_t port = (*app)->port();
 
-  deliver(client, *signer, 0, per_round);  // warm-up: caches, statements, the database's first pages
+  deliver(port, *signer, 0, per_round);  // warm-up: caches, statements, the database's first pages
   if (!(*app)->wait_until_idle(std::chrono::minutes(5))) throw std::runtime_error("the warm-up was not handled");
   std::vector<double> per_event;
   for (int round = 1; round <= rounds; ++round) {
     const std::uint64_t before = cpu_ns_of_threads("hl-dispatch");
-    deliver(client, *signer, std::int64_t{round} * per_round, per_round);
+    deliver(port, *signer, std::int64_t{round} * per_round, per_round);
     if (!(*app)->wait_until_idle(std::chrono::minutes(5))) throw std::runtime_error("a round was not handled");
     const double ns = static_cast<double>(cpu_ns_of_threads("hl-dispatch") - before) / per_round;
     per_event.push_back(ns);

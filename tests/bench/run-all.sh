@@ -467,7 +467,7 @@ section_handling() {
 
 \`hookline_bench_handling\` (\`tests/bench/handling_bench.cpp\`): the reference server (\`fulfillment::App\`, its
 SQLite inbox and fulfillment store in a temporary directory, its log to /dev/null) in the bench's process
-receives signed unique \`shipment_scheduled\` events over one keep-alive connection, 2000 per round, and
+receives signed unique \`shipment_scheduled\` events from 8 keep-alive connections, 2000 per round, and
 handles them: each is loaded from the inbox, parsed, applied to its shipment's view, recorded in the
 event log and the fulfillment history, and marked done. Measured: the CPU time of the dispatcher's
 threads (\`hl-dispatch\`, Linux's per-thread schedstat) per event, median of $rounds rounds:
