@@ -179,6 +179,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   hookline::DispatcherOptions dispatch;
   dispatch.workers = 8;
   dispatch.parse = parse;
+  dispatch.linger = std::chrono::milliseconds(20);
   dispatch.run_batch = [&p](const std::function<void()>& handlers) { return p.handlers->run_batch(handlers); };
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);

@@ -60,6 +60,10 @@ struct DispatcherOptions {
   UnitRandom random;
   /// How long an idle worker sleeps before looking again without being woken (retries come due).
   std::chrono::milliseconds poll_interval{500};
+  /// How long a worker woken by new work waits before taking it, so that what arrives meanwhile
+  /// joins the same batch: one take, one run_batch transaction and one record of the outcomes for
+  /// many events instead of one each, for a delay of handling of this much. Zero: at once.
+  std::chrono::milliseconds linger{0};
   /// How many steps of Linux nice the workers run below the threads that receive (0: the same),
   /// up to nice 19, Linux's lowest normal priority, which the default reaches from nice 0. A
   /// platform delivers each event once, so under a burst acknowledging comes first; the backlog is
