@@ -226,8 +226,14 @@ std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
 }
 
 void StoreTx::save(const Fulfillment& f) {
-  SQLite::Statement& upsert = statements_.prepare(std::string("INSERT OR REPLACE INTO fulfillments(") +
-                                                  fulfillment_columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  // An upsert updates the row in place (INSERT OR REPLACE deletes and inserts it, and both index entries).
+  SQLite::Statement& upsert = statements_.prepare(
+      std::string("INSERT INTO fulfillments(") + fulfillment_columns +
+      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id) DO UPDATE SET state = excluded.state, "
+      "address = excluded.address, items = excluded.items, date_scheduled = excluded.date_scheduled, "
+      "customer_id = excluded.customer_id, order_id = excluded.order_id, tracking_number = excluded.tracking_number, "
+      "carrier_id = excluded.carrier_id, shipped_at = excluded.shipped_at, tracking_source = excluded.tracking_source, "
+      "attention = excluded.attention, created_at = excluded.created_at, updated_at = excluded.updated_at");
   upsert.bind(1, f.shipment_id);
   upsert.bind(2, std::string(to_string(f.state)));
   if (f.address) {
@@ -299,7 +305,8 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
 
 void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
   SQLite::Statement& upsert =
-      statements_.prepare("INSERT OR REPLACE INTO shipment_views(shipment_id, view) VALUES (?, ?)");
+      statements_.prepare("INSERT INTO shipment_views(shipment_id, view) VALUES (?, ?) "
+                          "ON CONFLICT(shipment_id) DO UPDATE SET view = excluded.view");
   upsert.bind(1, view.shipment_id);
   upsert.bind(2, json::encode_view(view));
   upsert.exec();
