@@ -184,7 +184,8 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);
 
-  p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio, parse), *p.inbox);
+  p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier),
+                                                    hookline::meta_parser(hookline::Platform::vrio, parse), *p.inbox);
   p.admin = std::make_unique<AdminApi>(
       *p.store, *p.inbox, *p.receiver, hookline::system_now,
       AdminHooks{[&p] { p.scheduler->wake(); }, [&p] { p.outbox->wake(); }, [&p] { p.dispatcher->notify(); },

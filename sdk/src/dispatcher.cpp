@@ -89,8 +89,10 @@ struct Dispatcher::Impl {
         looking = true;
         // Let more work gather before looking, so that one batch (one transaction, one sync)
         // carries it; a poll looks at once.
-        if (!polled && options.linger.count() > 0) {
-          stop_requested.wait_for(lock, options.linger, [this] { return stopping; });
+        if (!polled && options.linger.count() > 0 &&
+            stop_requested.wait_for(lock, options.linger, [this] { return stopping; })) {
+          looking = false;
+          return;
         }
         seen = generation;
       }

@@ -114,7 +114,8 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_replayed_by_a_later_version_is_handl
     auto inbox = open_sqlite(file);
     hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
     dispatcher.start();
-    const hookline::Receiver receiver(verifier_for(hookline::Scheme::vrio, "secret"), hookline::meta_parser(hookline::Platform::vrio), *inbox);
+    const hookline::Receiver receiver(verifier_for(hookline::Scheme::vrio, "secret"),
+                                      hookline::meta_parser(hookline::Platform::vrio), *inbox);
     BOOST_TEST(receiver.handle(delivery, at(0)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST(receiver.handle(delivery, at(1)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));

@@ -42,8 +42,17 @@ namespace {
 /// The VRIO receiver over `inbox` that the admin API replays quarantined and refused deliveries with.
 hookline::Receiver vrio_receiver(hookline::ReceiverStore& inbox) {
   const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-admin-api-test")};
-  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::meta_parser(hookline::Platform::vrio),
-                            inbox);
+  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets),
+                            hookline::meta_parser(hookline::Platform::vrio), inbox);
+}
+
+/// Claims `body` into `inbox` as shipment_scheduled 10001 of shipment 251606, whatever the body says.
+void claim_scheduled(hookline::MemoryInbox& inbox, std::string_view body, std::chrono::sys_seconds now) {
+  hookline::EventMeta meta;
+  meta.type = "shipment_scheduled";
+  meta.id = "10001";
+  meta.entity = "shipment:251606";
+  BOOST_TEST_REQUIRE(inbox.claim(meta, body, now).ok());
 }
 
 }  // namespace
@@ -356,11 +365,7 @@ BOOST_AUTO_TEST_CASE(other_vrio_events_are_recorded_only) {
 BOOST_AUTO_TEST_CASE(a_shipment_body_that_does_not_parse_is_a_dead_letter_at_once) {
   Domain domain;
   hookline::MemoryInbox inbox;
-  hookline::EventMeta meta;
-  meta.type = "shipment_scheduled";
-  meta.id = "10001";
-  meta.entity = "shipment:251606";
-  BOOST_TEST_REQUIRE(inbox.claim(meta, "{not json", domain.now).ok());
+  claim_scheduled(inbox, "{not json", domain.now);
   hookline::DispatcherOptions options;
   options.clock = [&] { return domain.now; };
   hookline::Dispatcher dispatcher(inbox, domain.handlers->fallback(), options);
@@ -380,11 +385,7 @@ BOOST_AUTO_TEST_CASE(a_shipment_body_that_does_not_parse_is_a_dead_letter_at_onc
 BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_api) {
   Domain domain;
   hookline::MemoryInbox inbox;
-  hookline::EventMeta meta;
-  meta.type = "shipment_scheduled";
-  meta.id = "10001";
-  meta.entity = "shipment:251606";
-  BOOST_TEST_REQUIRE(inbox.claim(meta, "{}", domain.now).ok());
+  claim_scheduled(inbox, "{}", domain.now);
   auto taken = inbox.take_due(1, domain.now);
   BOOST_TEST_REQUIRE(taken.ok());
   BOOST_TEST_REQUIRE(taken->size() == 1u);

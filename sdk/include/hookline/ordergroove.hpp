@@ -352,7 +352,9 @@ struct EventTraits<T> {
       return ordergroove::known_type_names("item");
     }
   }
-  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) { return ordergroove::parse(body); }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) {
+    return ordergroove::parse(body);
+  }
   static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.object); }
 };
 
