@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     return {};
   });
   dispatcher.on<hookline::vrio::ShipmentScheduled>(
-      [](const hookline::vrio::ShipmentScheduled&, const hookline::InboxEntry& entry) -> hookline::HandlerStatus {
+      [](const hookline::vrio::ShipmentScheduled&, const hookline::vrio::Event&,
+         const hookline::InboxEntry& entry) -> hookline::HandlerStatus {
         print_handled(entry.meta);  // a real receiver schedules the shipment here
         return {};
       });

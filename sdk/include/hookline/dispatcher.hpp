@@ -150,6 +150,8 @@ Dispatcher& Dispatcher::on(F fn) {
     if constexpr (std::is_invocable_v<const F&, const T&, const Event&, const InboxEntry&>) {
       return fn(*payload, *event, entry);
     } else {
+      static_assert(std::is_invocable_v<const F&, const T&>,
+                    "a typed handler takes (const T&) or (const T&, const EventTraits<T>::Event&, const InboxEntry&)");
       return fn(*payload);
     }
   };
