@@ -247,21 +247,9 @@ std::string to_json(const AnyEvent& event) {
 
 MetaParser meta_parser(Platform platform, ParseOptions options) {
   return MetaParser(platform, [platform, options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
-    const auto meta = [](const auto& event) -> Result<EventMeta, ParseError> {
-      if (!event) return fail(event.error());
-      return event->meta();
-    };
-    switch (platform) {
-      case Platform::vrio:
-        return meta(vrio::parse(body, options));
-      case Platform::ordergroove:
-        return meta(ordergroove::parse(body));
-      case Platform::vero:
-        return meta(vero::parse(body));
-      case Platform::store:
-        return meta(store::parse(body));
-    }
-    return fail(ParseError{"", "unknown platform"});
+    auto event = parse_any(platform, body, options);
+    if (!event) return fail(event.error());
+    return meta_of(*event);
   });
 }
 

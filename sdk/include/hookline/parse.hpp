@@ -53,8 +53,8 @@ using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, stor
 /// The event as `hookline inspect` prints it (the platform's to_json()).
 [[nodiscard]] std::string to_json(const AnyEvent& event);
 
-/// The MetaParser of `platform` (hookline/event.hpp), the one way to make one: the platform's
-/// parse(body, options), then its meta().
+/// The MetaParser of `platform` (hookline/event.hpp), the one way to make one:
+/// parse_any(platform, body, options), then meta_of().
 [[nodiscard]] MetaParser meta_parser(Platform platform, ParseOptions options = {});
 
 /// The event id a body of `platform` names, read tolerantly from the platform's documented id
