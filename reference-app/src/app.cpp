@@ -180,6 +180,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   dispatch.workers = 8;
   dispatch.parse = parse;
   dispatch.linger = std::chrono::milliseconds(20);
+  dispatch.batch = 128;
   dispatch.run_batch = [&p](const std::function<void()>& handlers) { return p.handlers->run_batch(handlers); };
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);
