@@ -7,6 +7,7 @@
 #include "dashboard.hpp"
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "hookline/verify.hpp"
@@ -117,7 +118,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
     p.client = std::make_unique<PlatformClient>(PlatformOptions{c.platform_url, c.api_key_header, c.platform_api_key,
                                                                 c.platform_timeout,
                                                                 c.outbox.senders + c.checks.concurrency + 1,
-                                                                hookline::vrio::ParseOptions{c.zone}});
+                                                                hookline::ParseOptions{c.zone}});
   } catch (const std::invalid_argument& bad_url) {
     return hookline::fail(std::string(bad_url.what()));
   }
@@ -162,9 +163,9 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   scheduler_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
   p.scheduler = std::make_unique<Scheduler>(*p.store, *p.warehouse, hookline::system_now, scheduler_options);
 
-  const hookline::vrio::ParseOptions parse{c.zone};
+  const hookline::ParseOptions parse{c.zone};
   p.handlers = std::make_unique<ShipmentHandlers>(
-      *p.store, parse, hookline::system_now, [&p] { p.scheduler->wake(); },
+      *p.store, hookline::system_now, [&p] { p.scheduler->wake(); },
       [&p](const HandledEvent& handled) {
         p.metrics.record_handled(handled.type, handled.decision, handled.took);
         if (handled.shipment_id) {
@@ -180,12 +181,14 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
       });
   hookline::DispatcherOptions dispatch;
   dispatch.workers = 8;
-  dispatch.vrio_parse = parse;
+  dispatch.parse = parse;
+  dispatch.linger = std::chrono::milliseconds(20);
+  dispatch.batch = 128;
   dispatch.run_batch = [&p](const std::function<void()>& handlers) { return p.handlers->run_batch(handlers); };
   p.dispatcher = std::make_unique<hookline::Dispatcher>(*p.inbox, p.handlers->fallback(), dispatch);
   p.handlers->register_with(*p.dispatcher);
 
-  p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::vrio_meta_parser(parse), *p.inbox);
+  p.receiver = std::make_unique<hookline::Receiver>(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio, parse), *p.inbox);
   try {
     p.admin = std::make_unique<AdminApi>(
         *p.store, *p.inbox, *p.receiver, hookline::system_now,

@@ -35,7 +35,8 @@ enum class State {
 /// True for the states the warehouse may still work on or be released from (waiting, picking, packing, error).
 [[nodiscard]] bool is_open(State state) noexcept;
 
-/// VRIO's carrier ids (seed 001: 1 = USPS, 2 = UPS).
+/// VRIO's carrier ids (1 = USPS, 2 = UPS: "Building Fulfillment with Webhooks",
+/// https://docs.vrio.com/docs/fulfillment-via-webhooks).
 inline constexpr std::int64_t carrier_usps = 1;
 /// VRIO's carrier id for UPS.
 inline constexpr std::int64_t carrier_ups = 2;

@@ -234,8 +234,14 @@ std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
 }
 
 void StoreTx::save(const Fulfillment& f) {
-  SQLite::Statement& upsert = statements_.prepare(std::string("INSERT OR REPLACE INTO fulfillments(") +
-                                                  fulfillment_columns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  // An upsert updates the row in place (INSERT OR REPLACE deletes and inserts it, and both index entries).
+  SQLite::Statement& upsert = statements_.prepare(
+      std::string("INSERT INTO fulfillments(") + fulfillment_columns +
+      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(shipment_id) DO UPDATE SET state = excluded.state, "
+      "address = excluded.address, items = excluded.items, date_scheduled = excluded.date_scheduled, "
+      "customer_id = excluded.customer_id, order_id = excluded.order_id, tracking_number = excluded.tracking_number, "
+      "carrier_id = excluded.carrier_id, shipped_at = excluded.shipped_at, tracking_source = excluded.tracking_source, "
+      "attention = excluded.attention, created_at = excluded.created_at, updated_at = excluded.updated_at");
   upsert.bind(1, f.shipment_id);
   upsert.bind(2, std::string(to_string(f.state)));
   if (f.address) {
@@ -293,7 +299,7 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
   auto stored = json::decode_view(query.getColumn(0).getString());
   if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
   hookline::vrio::ShipmentView view = std::move(stored->view);
-  const hookline::vrio::ParseOptions options{zone_};
+  const hookline::ParseOptions options{zone_};
   for (const auto& event_id : stored->held_ids) {
     SQLite::Statement& body = statements_.prepare("SELECT body FROM event_log WHERE event_id = ?");
     body.bind(1, event_id);
@@ -307,7 +313,8 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
 
 void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
   SQLite::Statement& upsert =
-      statements_.prepare("INSERT OR REPLACE INTO shipment_views(shipment_id, view) VALUES (?, ?)");
+      statements_.prepare("INSERT INTO shipment_views(shipment_id, view) VALUES (?, ?) "
+                          "ON CONFLICT(shipment_id) DO UPDATE SET view = excluded.view");
   upsert.bind(1, view.shipment_id);
   upsert.bind(2, json::encode_view(view));
   upsert.exec();
@@ -507,15 +514,17 @@ Status<StoreError> FulfillmentStore::write_batch(const std::function<void()>& wr
 Status<StoreError> FulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
   // Under mutex_, held by write_batch on this thread. A savepoint per write: one that throws
   // undoes its own changes and leaves the batch's others.
+  // The savepoint statements are prepared once, like every other (compiling them cost more than running them).
+  const auto run = [this](std::string_view sql) { statements_->prepare(sql).exec(); };
   try {
-    db_->exec("SAVEPOINT batch_write");
+    run("SAVEPOINT batch_write");
     apply(change);
-    db_->exec("RELEASE batch_write");
+    run("RELEASE batch_write");
     return {};
   } catch (const std::exception& error) {
     try {
-      db_->exec("ROLLBACK TO batch_write");
-      db_->exec("RELEASE batch_write");
+      run("ROLLBACK TO batch_write");
+      run("RELEASE batch_write");
     } catch (const std::exception& undo) {
       batch_failed_ = true;
       batch_error_ = undo.what();

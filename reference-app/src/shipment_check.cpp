@@ -188,7 +188,7 @@ PlatformStatus platform_status_of(std::string_view shipment_status_id) noexcept 
 }
 
 hookline::Result<PlatformShipment, std::string> parse_platform_shipment(std::string_view body, std::int64_t shipment_id,
-                                                                       const vrio::ParseOptions& options) {
+                                                                       const hookline::ParseOptions& options) {
   simdjson::dom::parser parser;
   simdjson::dom::element document;
   if (parser.parse(simdjson::padded_string(body)).get(document) != simdjson::SUCCESS ||
@@ -227,7 +227,7 @@ std::string_view to_string(ReadOutcome outcome) noexcept {
 }
 
 ShipmentRead classify_read(std::int64_t shipment_id, int status, std::optional<std::string_view> retry_after,
-                           std::string_view body, std::chrono::sys_seconds now, const vrio::ParseOptions& options) {
+                           std::string_view body, std::chrono::sys_seconds now, const hookline::ParseOptions& options) {
   const PostResult answer = classify_answer(status, retry_after, body, now);
   ShipmentRead read;
   read.http_status = status;

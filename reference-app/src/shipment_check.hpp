@@ -53,7 +53,7 @@ struct PlatformShipment {
 /// `customer_address_shipping`, `shipment_tracking_id`, `carrier_id`, ...), dates in `options.zone`.
 /// Refuses anything else, and a record of another shipment than `shipment_id`, naming the field.
 [[nodiscard]] hookline::Result<PlatformShipment, std::string> parse_platform_shipment(
-    std::string_view body, std::int64_t shipment_id, const hookline::vrio::ParseOptions& options);
+    std::string_view body, std::int64_t shipment_id, const hookline::ParseOptions& options);
 
 /// What one read got.
 enum class ReadOutcome {
@@ -77,7 +77,7 @@ struct ShipmentRead {
 /// Classifies an answer to `GET /shipments/{shipment_id}` (status, Retry-After header, body) at `now`.
 [[nodiscard]] ShipmentRead classify_read(std::int64_t shipment_id, int status, std::optional<std::string_view> retry_after,
                                          std::string_view body, std::chrono::sys_seconds now,
-                                         const hookline::vrio::ParseOptions& options);
+                                         const hookline::ParseOptions& options);
 
 /// Reads shipments from the platform; implementations must be safe to call from several threads.
 class ShipmentReader {

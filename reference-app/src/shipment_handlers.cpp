@@ -28,36 +28,31 @@ std::optional<std::int64_t> shipment_id_of(const vrio::Payload& payload) {
 
 }  // namespace
 
-ShipmentHandlers::ShipmentHandlers(FulfillmentStore& store, vrio::ParseOptions parse, hookline::Clock clock,
-                                   std::function<void()> changed, HandledObserver observer)
+ShipmentHandlers::ShipmentHandlers(FulfillmentStore& store, hookline::Clock clock, std::function<void()> changed,
+                                   HandledObserver observer)
     : store_(store),
-      parse_(parse),
       clock_(std::move(clock)),
       changed_(std::move(changed)),
       observer_(std::move(observer)) {}
 
-HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
+HandlerStatus ShipmentHandlers::handle_shipment(const vrio::Event& event, const InboxEntry& entry) {
   const auto started = std::chrono::steady_clock::now();
-  auto event = vrio::parse(entry.body, parse_);
-  if (!event) {
-    return fail(HandlerFailure{"body does not parse: " + event.error().to_string(), false});
-  }
-  const auto shipment_id = shipment_id_of(event->payload);
+  const auto shipment_id = shipment_id_of(event.payload);
   if (!shipment_id) {
     return record_other(entry);
   }
   const auto now = clock_();
   std::string decision;
   const auto written = store_.write([&](StoreTx& tx) {
-    if (tx.has_event(event->envelope.webhook_event_id)) {
+    if (tx.has_event(event.envelope.webhook_event_id)) {
       decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
       return;
     }
     const vrio::ShipmentView before = tx.load_view(*shipment_id);
-    const vrio::ShipmentStep step = vrio::apply(before, *event);
-    Reconciled outcome = reconcile(tx.find(*shipment_id), before, step, *event, now);
-    tx.record_event(EventRecord{event->envelope.webhook_event_id, event->envelope.webhook_event, *shipment_id,
-                                event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), now,
+    const vrio::ShipmentStep step = vrio::apply(before, event);
+    Reconciled outcome = reconcile(tx.find(*shipment_id), before, step, event, now);
+    tx.record_event(EventRecord{event.envelope.webhook_event_id, event.envelope.webhook_event, *shipment_id,
+                                event.envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), now,
                                 outcome.decision, outcome.explanation, entry.body});
     tx.save_view(step.view);
     if (outcome.fulfillment) tx.save(*outcome.fulfillment);
@@ -71,7 +66,7 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
   // handled again and counted twice.
   if (changed_) changed_();
   if (observer_) {
-    observer_(HandledEvent{event->envelope.webhook_event, event->envelope.webhook_event_id, *shipment_id, decision,
+    observer_(HandledEvent{event.envelope.webhook_event, event.envelope.webhook_event_id, *shipment_id, decision,
                            std::chrono::steady_clock::now() - started});
   }
   return {};
@@ -80,21 +75,15 @@ HandlerStatus ShipmentHandlers::handle_shipment(const InboxEntry& entry) {
 HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
   const auto started = std::chrono::steady_clock::now();
   const auto now = clock_();
-  std::string event_id = entry.meta.id;
-  std::string type = entry.meta.type;
-  std::chrono::sys_seconds event_date = entry.meta.occurred_at;
-  if (auto event = vrio::parse(entry.body, parse_)) {
-    event_id = event->envelope.webhook_event_id;
-    type = event->envelope.webhook_event;
-    event_date = event->envelope.webhook_event_date.value_or(std::chrono::sys_seconds{});
-  }
+  const std::string& event_id = entry.meta.id;
+  const std::string& type = entry.meta.type;
   std::string decision = "recorded";
   const auto written = store_.write([&](StoreTx& tx) {
     if (tx.has_event(event_id)) {
       decision = "duplicate";
       return;
     }
-    tx.record_event(EventRecord{event_id, type, std::nullopt, event_date, now, "recorded",
+    tx.record_event(EventRecord{event_id, type, std::nullopt, entry.meta.occurred_at, now, "recorded",
                                 "recorded: " + type + " does not drive fulfillment", entry.body});
   });
   if (!written) {
@@ -117,7 +106,9 @@ hookline::Handler ShipmentHandlers::fallback() {
 
 void ShipmentHandlers::register_with(hookline::Dispatcher& dispatcher) {
   const auto route = [this, &dispatcher]<class T>() {
-    dispatcher.on<T>([this](const T&, const InboxEntry& entry) { return handle_shipment(entry); });
+    dispatcher.on<T>([this](const T&, const vrio::Event& event, const InboxEntry& entry) {
+      return handle_shipment(event, entry);
+    });
   };
   route.template operator()<vrio::ShipmentScheduled>();
   route.template operator()<vrio::ShipmentCancelled>();

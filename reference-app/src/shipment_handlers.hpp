@@ -1,8 +1,9 @@
 #pragma once
 /// @file
-/// The dispatcher handlers: every VRIO shipment event goes through one transaction that loads the
-/// shipment's view, applies the event with vrio::apply, updates the fulfillment and its history, and
-/// records the event id (so that a replayed inbox entry acts once). Other VRIO events are recorded.
+/// The dispatcher handlers: every VRIO shipment event, parsed once by the dispatcher, goes through
+/// one transaction that loads the shipment's view, applies the event with vrio::apply, updates the
+/// fulfillment and its history, and records the event id (so that a replayed inbox entry acts
+/// once). Other VRIO events are recorded from their inbox entry's meta, without parsing.
 
 #include <chrono>
 #include <cstdint>
@@ -31,14 +32,15 @@ using HandledObserver = std::function<void(const HandledEvent& handled)>;
 /// The handlers of the fulfillment server.
 class ShipmentHandlers {
  public:
-  /// Handlers writing to `store`, parsing with `parse`, timing with `clock`; `changed` is called
-  /// after a change that may release work (e.g. to wake the scheduler); `observer` may be empty.
-  ShipmentHandlers(FulfillmentStore& store, hookline::vrio::ParseOptions parse, hookline::Clock clock,
-                   std::function<void()> changed, HandledObserver observer = {});
+  /// Handlers writing to `store`, timing with `clock`; `changed` is called after a change that may
+  /// release work (e.g. to wake the scheduler); `observer` may be empty.
+  ShipmentHandlers(FulfillmentStore& store, hookline::Clock clock, std::function<void()> changed,
+                   HandledObserver observer = {});
 
-  /// Handles one VRIO shipment event (any shipment_* type).
-  [[nodiscard]] hookline::HandlerStatus handle_shipment(const hookline::InboxEntry& entry);
-  /// Records any other event in the event log; it changes no fulfillment.
+  /// Handles one parsed VRIO shipment event (any shipment_* type) of the inbox entry `entry`.
+  [[nodiscard]] hookline::HandlerStatus handle_shipment(const hookline::vrio::Event& event,
+                                                        const hookline::InboxEntry& entry);
+  /// Records any other event in the event log from its entry's meta; it changes no fulfillment.
   [[nodiscard]] hookline::HandlerStatus record_other(const hookline::InboxEntry& entry);
   /// A fallback for Dispatcher's constructor: record_other.
   [[nodiscard]] hookline::Handler fallback();
@@ -51,7 +53,6 @@ class ShipmentHandlers {
 
  private:
   FulfillmentStore& store_;
-  hookline::vrio::ParseOptions parse_;
   hookline::Clock clock_;
   std::function<void()> changed_;
   HandledObserver observer_;

@@ -29,6 +29,7 @@
 
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/sqlite_inbox.hpp"
@@ -112,13 +113,14 @@ int main(int argc, char** argv) {
     return {};
   });
   dispatcher.on<hookline::vrio::ShipmentScheduled>(
-      [](const hookline::vrio::ShipmentScheduled&, const hookline::InboxEntry& entry) -> hookline::HandlerStatus {
+      [](const hookline::vrio::ShipmentScheduled&, const hookline::vrio::Event&,
+         const hookline::InboxEntry& entry) -> hookline::HandlerStatus {
         print_handled(entry.meta);  // a real receiver schedules the shipment here
         return {};
       });
 
   // The HTTP side: verify with the secret, read VRIO's event id, claim durably, answer.
-  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), **inbox);
+  const hookline::Receiver receiver(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio), **inbox);
   hookline::ServerOptions options;
   options.listen = *address;
   hookline::WebhookServer server(options);

@@ -46,7 +46,7 @@ int run_inspect(const InspectArguments& arguments) {
     std::cerr << "hookline inspect: " << platform.error().to_string() << "\n";
     return exit_failed;
   }
-  const auto event = parse_any(*platform, *body, AnyParseOptions{*zone});
+  const auto event = parse_any(*platform, *body, ParseOptions{*zone});
   if (!event) {
     std::cerr << "hookline inspect: " << event.error().to_string() << "\n";
     return exit_failed;

@@ -172,7 +172,7 @@ int run_trigger(const TriggerArguments& arguments, std::chrono::sys_seconds now)
     if (!replaced) return usage("--set " + set + ": " + replaced.error());
     body = std::move(*replaced);
   }
-  const auto parsed = parse_any(*platform, body, AnyParseOptions{});
+  const auto parsed = parse_any(*platform, body, ParseOptions{});
   if (!parsed) return usage("the event built is not a valid " + arguments.platform + " " + arguments.event + ": " +
                             parsed.error().to_string());
   const auto meta = meta_of(*parsed);

@@ -42,56 +42,95 @@ struct Dispatcher::Impl {
   std::map<std::string, Handler, std::less<>> routes;
 
   std::mutex mutex;  // guards everything below, and options.random
-  std::condition_variable wake;
+  std::condition_variable wake;           // workers waiting for new work
+  std::condition_variable stop_requested;  // workers pausing (linger, a store error) until stop
   std::condition_variable quiet_changed;
   std::uint64_t generation = 0;  // bumped whenever there may be new work
-  std::vector<std::optional<std::uint64_t>> quiet_at;  // per worker: the generation it found nothing at
+  bool looking = false;          // a worker is taking due entries (or lingering before it)
+  std::size_t busy = 0;          // workers handling a batch
+  std::optional<std::uint64_t> found_nothing_at;  // the generation the last look found nothing due at
   bool started = false;
   bool stopping = false;
   DispatchCounters counters;
   std::vector<std::thread> threads;
 
+  /// There may be new work: one idle worker looks, unless one is looking already (it sees the new
+  /// generation when its look ends, and looks again or wakes another). One at a time, so that a
+  /// claim does not wake every worker to ask the store the same question.
   void notify() {
+    bool wake_one = false;
     {
       const std::lock_guard lock(mutex);
       ++generation;
+      wake_one = !looking;
     }
-    wake.notify_all();
+    if (wake_one) {
+      wake.notify_one();
+    }
   }
 
-  [[nodiscard]] bool idle() const {
-    return std::all_of(quiet_at.begin(), quiet_at.end(),
-                       [this](const auto& seen) { return seen && *seen == generation; });
-  }
+  /// Nothing due was found since the last new work, and no worker is handling anything.
+  [[nodiscard]] bool idle() const { return !looking && busy == 0 && found_nothing_at == generation; }
 
-  void run_worker(std::size_t index) {
+  void run_worker() {
+    bool polled = false;  // woken by the poll interval rather than by new work
     for (;;) {
-      std::uint64_t seen;
+      std::uint64_t seen = 0;
       {
-        const std::lock_guard lock(mutex);
+        std::unique_lock lock(mutex);
         if (stopping) {
+          return;
+        }
+        if (looking) {  // another worker takes what is due: wait for what comes after
+          seen = generation;
+          polled = !wake.wait_for(lock, options.poll_interval, [&] { return stopping || generation != seen; });
+          continue;
+        }
+        looking = true;
+        // Let more work gather before looking, so that one batch (one transaction, one sync)
+        // carries it; a poll looks at once.
+        if (!polled && options.linger.count() > 0 &&
+            stop_requested.wait_for(lock, options.linger, [this] { return stopping; })) {
+          looking = false;
           return;
         }
         seen = generation;
       }
+      polled = false;
       auto taken = store.take_due(options.batch, options.clock());
-      if (taken && !taken->empty()) {
+      bool more = false;
+      {
+        const std::lock_guard lock(mutex);
+        looking = false;
+        // Work that arrived during the look, or a full batch: another worker looks meanwhile.
+        more = generation != seen || (taken && taken->size() == options.batch);
+        if (taken && taken->empty() && generation == seen) {
+          found_nothing_at = seen;
+          quiet_changed.notify_all();
+        }
+        if (taken && !taken->empty()) {
+          ++busy;
+        }
+      }
+      if (more) {
+        wake.notify_one();
+      }
+      if (!taken) {
+        std::unique_lock lock(mutex);
+        ++counters.store_errors;  // look again after a poll interval, not at once
+        stop_requested.wait_for(lock, options.poll_interval, [this] { return stopping; });
+        polled = true;
+        continue;
+      }
+      if (!taken->empty()) {
         record(run_batch(*taken));
-        notify();  // finishing an entry may have unblocked the next one of its entity
+        const std::lock_guard lock(mutex);
+        --busy;
+        ++generation;  // finishing an entry may have unblocked the next one of its entity: look again
         continue;
       }
       std::unique_lock lock(mutex);
-      if (!taken) {
-        ++counters.store_errors;  // look again after a poll interval, not at once
-        wake.wait_for(lock, options.poll_interval, [this] { return stopping; });
-        continue;
-      }
-      if (generation == seen) {
-        quiet_at[index] = seen;
-        quiet_changed.notify_all();
-      }
-      wake.wait_for(lock, options.poll_interval, [&] { return stopping || generation != seen; });
-      quiet_at[index].reset();
+      polled = !wake.wait_for(lock, options.poll_interval, [&] { return stopping || generation != seen; });
     }
   }
 
@@ -201,7 +240,7 @@ struct Dispatcher::Impl {
         return;
       }
       ++counters.store_errors;
-      if (wake.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
+      if (stop_requested.wait_for(lock, options.poll_interval, [this] { return stopping; })) {
         return;  // stopping: left in flight, pending again when the store is next opened
       }
     }
@@ -232,12 +271,11 @@ void Dispatcher::start() {
       return;
     }
     impl_->started = true;
-    impl_->quiet_at.assign(impl_->options.workers, std::nullopt);
     for (std::size_t index = 0; index < impl_->options.workers; ++index) {
-      impl_->threads.emplace_back([impl = impl_.get(), index] {
+      impl_->threads.emplace_back([impl = impl_.get()] {
         name_this_thread("hl-dispatch");
         lower_this_thread_priority(impl->options.nice);
-        impl->run_worker(index);
+        impl->run_worker();
       });
     }
   }
@@ -257,6 +295,7 @@ void Dispatcher::stop() {
     impl_->stopping = true;
   }
   impl_->wake.notify_all();
+  impl_->stop_requested.notify_all();
   for (auto& thread : impl_->threads) {
     thread.join();
   }
@@ -283,6 +322,6 @@ HandlerStatus Dispatcher::parse_failure(const ParseError& error) const {
   return fail(HandlerFailure{"the body does not parse: " + error.to_string(), false});
 }
 
-const vrio::ParseOptions& Dispatcher::vrio_parse_options() const noexcept { return impl_->options.vrio_parse; }
+const ParseOptions& Dispatcher::parse_options() const noexcept { return impl_->options.parse; }
 
 }  // namespace hookline

@@ -579,6 +579,8 @@ const std::vector<EventType>& known_event_types() {
   return types;
 }
 
+std::vector<std::string_view> known_type_names(std::string_view family) { return detail::names_of_family(event_names, family); }
+
 Result<Event, ParseError> parse(std::string_view body) {
   auto document = detail::JsonDocument::open(body);
   if (!document) return fail(document.error());

@@ -191,10 +191,10 @@ Result<Platform, ParseError> detect_platform(std::string_view body, const Header
   return fail(unknown_platform(evidence));
 }
 
-Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body, const AnyParseOptions& options) {
+Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body, const ParseOptions& options) {
   switch (platform) {
     case Platform::vrio:
-      return wrap(vrio::parse(body, vrio::ParseOptions{options.vrio_zone}));
+      return wrap(vrio::parse(body, options));
     case Platform::ordergroove:
       return wrap(ordergroove::parse(body));
     case Platform::vero:
@@ -205,7 +205,7 @@ Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body,
   return fail(ParseError{"", "unknown platform"});
 }
 
-Result<AnyEvent, ParseError> parse_any(std::string_view body, const Headers& headers, const AnyParseOptions& options) {
+Result<AnyEvent, ParseError> parse_any(std::string_view body, const Headers& headers, const ParseOptions& options) {
   auto platform = detect_platform(body, headers);
   if (!platform) return fail(platform.error());
   return parse_any(*platform, body, options);
@@ -245,7 +245,7 @@ std::string to_json(const AnyEvent& event) {
       event);
 }
 
-MetaParser meta_parser(Platform platform, AnyParseOptions options) {
+MetaParser meta_parser(Platform platform, ParseOptions options) {
   return MetaParser(platform, [platform, options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
     auto event = parse_any(platform, body, options);
     if (!event) return fail(event.error());

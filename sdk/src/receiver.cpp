@@ -209,16 +209,6 @@ std::optional<ReceiveResult> screen_headers(std::string_view method, const Heade
   return std::nullopt;
 }
 
-MetaParser vrio_meta_parser(vrio::ParseOptions options) {
-  return MetaParser(Platform::vrio, [options = std::move(options)](std::string_view body) -> Result<EventMeta, ParseError> {
-    auto event = vrio::parse(body, options);
-    if (!event) {
-      return fail(event.error());
-    }
-    return event->meta();
-  });
-}
-
 Authenticator::Authenticator(Verifier verifier) : verifier_(std::move(verifier)) {}
 
 Authenticator::Authenticator(SourceGuard guard) : guard_(std::move(guard)) {}

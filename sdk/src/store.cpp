@@ -449,6 +449,8 @@ const std::vector<EventType>& known_event_types() {
   return types;
 }
 
+std::vector<std::string_view> known_type_names(std::string_view resource) { return detail::names_of_family(event_names, resource); }
+
 Result<Event, ParseError> parse(std::string_view body) {
   auto document = detail::JsonDocument::open(body);
   if (!document) return fail(document.error());

@@ -1,4 +1,5 @@
-// Parse cost of VRIO webhooks: the shipment_scheduled sample (seed 001 as sent), the same payload
+// Parse cost of VRIO webhooks: the shipment_scheduled sample (as VRIO's "Building Fulfillment with
+// Webhooks" guide shows it), the same payload
 // padded to exactly 1 KB, and verify + parse of that 1 KB body with the VRIO and the Standard
 // Webhooks scheme (the issue's target: <= 1.5 us). The transaction_skipped sample sends its total as
 // a JSON number, whose exact text only the on-demand reader keeps: it shows the cost of a document

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "hookline/http_server.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/sqlite_inbox.hpp"
@@ -143,7 +144,7 @@ void BM_durable_receive_over_http(benchmark::State& state) {
     return;
   }
   hookline::ReceiverStore& store = durable ? static_cast<hookline::ReceiverStore&>(**inbox) : memory;
-  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
+  const hookline::Receiver receiver(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio), store);
   hookline::WebhookServer server;
   server.mount("/webhooks/vrio", receiver);
   if (!server.start()) {
@@ -249,7 +250,7 @@ int serve(std::string_view listen, const std::string& db, std::optional<hookline
     return 2;
   }
   hookline::ReceiverStore& store = sqlite ? static_cast<hookline::ReceiverStore&>(*sqlite) : memory;
-  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), store);
+  const hookline::Receiver receiver(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio), store);
   hookline::ServerOptions options;
   options.listen = *address;
   options.tls = std::move(tls);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "forged_flood.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sqlite_inbox.hpp"
 
@@ -48,7 +49,7 @@ struct Flood {
   hookline::Receiver receiver{[] {
     const std::vector<hookline::Secret> secrets{hookline::Secret("bench real secret")};
     return std::move(*hookline::Verifier::create(hookline::Scheme::vrio, secrets));
-  }(), hookline::vrio_meta_parser(), *inbox};
+  }(), hookline::meta_parser(hookline::Platform::vrio), *inbox};
   std::size_t resident_before = 0;
 
   Flood() = default;

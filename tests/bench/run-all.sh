@@ -12,7 +12,7 @@
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head), wrk (receiver,
+# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head, handling), wrk (receiver,
 # tls), openssl (tls), curl (receiver, burst); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
@@ -28,7 +28,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls http_head dashboard burst)
+SECTIONS=(sdk sdk_receiver receiver tls http_head dashboard handling burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -46,6 +46,9 @@ build_hookline() {
   if [[ " $* " == *" dashboard "* ]]; then
     targets+=(hookline_bench_dashboard)
   fi
+  if [[ " $* " == *" handling "* ]]; then
+    targets+=(hookline_bench_handling)
+  fi
   log "building hookline (Release) in $build_dir"
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
   cmake --preset release -B "$build_dir" -DHOOKLINE_WARNINGS_AS_ERRORS=OFF >/dev/null
@@ -54,6 +57,7 @@ build_hookline() {
   receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
   http_head="$build_dir/tests/bench/hookline_bench_http_head"
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
+  handling="$build_dir/tests/bench/hookline_bench_handling"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
 }
 
@@ -474,6 +478,31 @@ $(awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' <<<"$output"
 
 Targets: the overview under 300 ms: $(met "$overview_ms < 300") (slowest median $overview_ms ms); every list page
 under 100 ms: $(met "$list_ms < 100") (slowest median $list_ms ms).
+MARKDOWN
+}
+
+# --- handling ------------------------------------------------------------------------------------
+
+# Handling: the CPU the reference server's dispatcher threads spend per handled shipment_scheduled.
+section_handling() {
+  local output ns
+  log "handling: hookline_bench_handling, $rounds rounds of 2000 events"
+  output="$("$handling" 2000 "$rounds")"
+  ns="$(tail -n 1 <<<"$output")"
+  [[ "$ns" == median_ns_per_event:* ]] || { log "unexpected output from hookline_bench_handling: $ns"; exit 1; }
+  ns="${ns#median_ns_per_event: }"
+  cat <<MARKDOWN
+## Handling: dispatcher CPU per shipment_scheduled
+
+\`hookline_bench_handling\` (\`tests/bench/handling_bench.cpp\`): the reference server (\`fulfillment::App\`, its
+SQLite inbox and fulfillment store in a temporary directory, its log to /dev/null) in the bench's process
+receives signed unique \`shipment_scheduled\` events from 8 keep-alive connections, 2000 per round, and
+handles them: each is loaded from the inbox, parsed, applied to its shipment's view, recorded in the
+event log and the fulfillment history, and marked done. Measured: the CPU time of the dispatcher's
+threads (\`hl-dispatch\`, Linux's per-thread schedstat) per event, median of $rounds rounds:
+$(microseconds "$ns") µs per event.
+
+Target: at most 25 µs per event: $(met "$ns <= 25000") ($(microseconds "$ns") µs).
 MARKDOWN
 }
 

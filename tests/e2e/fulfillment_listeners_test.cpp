@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(the_public_listener_serves_webhooks_and_health_and_the_same
     BOOST_TEST(answer.body == unknown.body, method << " " << path << ": " << answer.body);
   }
   BOOST_TEST(unknown.body.find("api") == std::string::npos, unknown.body);
-  BOOST_TEST(deployment.state_of(5101) == "waiting");  // the admin listener has it
+  BOOST_TEST(eventually([&] { return deployment.state_of(5101) == "waiting"; }, bound));  // the admin listener has it
   // Every line about the event names it and its shipment; a refusal says why.
   BOOST_TEST(send_webhook(deployment.port, scheduled("p-2", today(), 5102, next_year()), "a wrong secret") == 401);
   BOOST_TEST_REQUIRE(eventually([&] { return file_text(deployment.log).find("webhook refused") != std::string::npos; }, bound));

@@ -50,7 +50,8 @@ command=${command//\/etc\/hookline/$work/etc}
 command=${command//%S/$state}
 command=${command//%d/$credentials}
 read -r -a argv <<<"$command"
-env -i PATH=/usr/bin:/bin "${argv[@]}" >"$work/log" 2>&1 &
+: >"$work/log"  # the background job opens it itself, maybe after the first look below
+env -i PATH=/usr/bin:/bin "${argv[@]}" >>"$work/log" 2>&1 &
 server_pid=$!
 admin_port=
 for _ in $(seq 100); do

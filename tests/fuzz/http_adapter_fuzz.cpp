@@ -52,6 +52,7 @@
 #include "hookline/headers.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/verify.hpp"
@@ -125,7 +126,7 @@ struct Fixture {
   std::string liveness_request;
 
   Fixture()
-      : receiver(verifier(), hookline::vrio_meta_parser(), inbox, limits),
+      : receiver(verifier(), hookline::meta_parser(hookline::Platform::vrio), inbox, limits),
         server(server_options()),
         liveness_request(signed_request(liveness_body)) {
     server.mount("/webhooks/vrio", receiver);

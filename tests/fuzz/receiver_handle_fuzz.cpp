@@ -18,6 +18,7 @@
 
 #include "fuzz_support.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/verify.hpp"
@@ -72,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto fuzzed_headers = hookline::fuzz::parse_header_lines(header_text);
 
   hookline::MemoryInbox inbox;
-  const hookline::Receiver receiver(make_verifier(), hookline::vrio_meta_parser(), inbox, limits);
+  const hookline::Receiver receiver(make_verifier(), hookline::meta_parser(hookline::Platform::vrio), inbox, limits);
 
   hookline::HttpRequest as_given;
   as_given.method = head.empty() ? "POST" : std::string(method_line);

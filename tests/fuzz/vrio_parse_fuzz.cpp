@@ -11,8 +11,8 @@
 
 namespace {
 
-const hookline::vrio::ParseOptions& new_york() {
-  static const hookline::vrio::ParseOptions options{*hookline::TimeZone::named("America/New_York")};
+const hookline::ParseOptions& new_york() {
+  static const hookline::ParseOptions options{*hookline::TimeZone::named("America/New_York")};
   return options;
 }
 

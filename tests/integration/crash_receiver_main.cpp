@@ -15,6 +15,7 @@
 
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/sqlite_inbox.hpp"
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
     return {};
   });
 
-  const hookline::Receiver receiver(std::move(*verifier), hookline::vrio_meta_parser(), **inbox);
+  const hookline::Receiver receiver(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio), **inbox);
   hookline::WebhookServer server;
   server.mount("/webhooks/vrio", receiver);
 

@@ -85,7 +85,7 @@ struct AccessServer {
   }
 
   MemoryInbox inbox;
-  Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox};
   std::mutex mutex;
   std::vector<std::string> observed;
   std::unique_ptr<WebhookServer> server;

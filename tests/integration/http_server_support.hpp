@@ -111,7 +111,8 @@ struct RunningServer {
       throw std::runtime_error("secret internals /etc/passwd");
     });
     server->route("GET", "/throws-int", [](const HttpRequest&) -> HttpResponse { throw 42; });
-    dispatcher.on<vrio::ShipmentScheduled>([this](const vrio::ShipmentScheduled&, const InboxEntry& entry) -> HandlerStatus {
+    dispatcher.on<vrio::ShipmentScheduled>([this](const vrio::ShipmentScheduled&, const vrio::Event&,
+                                                  const InboxEntry& entry) -> HandlerStatus {
       const std::lock_guard lock(mutex);
       handled.push_back(entry.meta.id);
       return {};
@@ -156,7 +157,7 @@ struct RunningServer {
   std::vector<ReceiveOutcome> observed;
   std::vector<std::string> observed_paths;
   std::unique_ptr<SqliteInbox> inbox = open_sqlite(dir.path() / "inbox.db");
-  Receiver receiver{vrio_verifier(), vrio_meta_parser(), *inbox};
+  Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), *inbox};
   Dispatcher dispatcher{*inbox, [](const InboxEntry&) -> HandlerStatus { return {}; }};
   std::unique_ptr<WebhookServer> server;
 };

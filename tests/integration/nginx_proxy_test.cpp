@@ -60,7 +60,7 @@ struct Receivers {
   hookline::Receiver vrio{*hookline::Verifier::create(
                               hookline::Scheme::vrio,
                               std::vector<hookline::Secret>{hookline::Secret(std::string(hookline::test::http_test_secret))}),
-                          hookline::vrio_meta_parser(), inbox};
+                          hookline::meta_parser(hookline::Platform::vrio), inbox};
   hookline::Receiver vero{hookline::SourceGuard([] {
                             hookline::SourceGuardConfig config;
                             config.tokens.emplace_back(vero_token);

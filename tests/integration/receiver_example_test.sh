@@ -8,20 +8,10 @@
 # still does not verify is a 422. Usage errors exit 2.
 # Usage: receiver_example_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build_dir=$1
 source_dir=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/hookline-example-XXXXXX")
-receiver_pid=
-cleanup() {
-  if [[ -n $receiver_pid ]]; then kill "$receiver_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cmake --install "$build_dir" --prefix "$work/prefix" >"$work/install.log"
-cmake -S "$source_dir/samples/receiver-example" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  -DCMAKE_BUILD_TYPE=Release >"$work/configure.log"
-cmake --build "$work/build" -j2 >"$work/build.log"
+# shellcheck source=tests/integration/sample_build.sh
+source "$(dirname "$0")/sample_build.sh"
+build_sample "$1" "$source_dir" receiver-example
 
 export HOOKLINE_SECRET="It's a Secret to Everybody"
 export HOOKLINE_SECRET_PREVIOUS="the example's previous secret"

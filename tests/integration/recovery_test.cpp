@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_retried_after_the_secret_is_fixed_is_han
     hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
     dispatcher.start();
     const hookline::Receiver mistaken(verifier_for(hookline::Scheme::vrio, "a secret typed wrong"),
-                                      hookline::vrio_meta_parser(), *inbox);
+                                      hookline::meta_parser(hookline::Platform::vrio), *inbox);
     BOOST_TEST(mistaken.handle(delivery, at(0)).outcome == ReceiveOutcome::bad_signature);
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   }
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_retried_after_the_secret_is_fixed_is_han
   hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
   dispatcher.start();
   const hookline::Receiver fixed(verifier_for(hookline::Scheme::vrio, "the secret the platform has"),
-                                 hookline::vrio_meta_parser(), *inbox);
+                                 hookline::meta_parser(hookline::Platform::vrio), *inbox);
   const auto kept = inbox->list_refused({});
   BOOST_TEST_REQUIRE(kept.ok());
   BOOST_TEST_REQUIRE(kept->entries.size() == 1U);
@@ -114,7 +114,8 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_replayed_by_a_later_version_is_handl
     auto inbox = open_sqlite(file);
     hookline::Dispatcher dispatcher(*inbox, runs.handler(), options());
     dispatcher.start();
-    const hookline::Receiver receiver(verifier_for(hookline::Scheme::vrio, "secret"), hookline::vrio_meta_parser(), *inbox);
+    const hookline::Receiver receiver(verifier_for(hookline::Scheme::vrio, "secret"),
+                                      hookline::meta_parser(hookline::Platform::vrio), *inbox);
     BOOST_TEST(receiver.handle(delivery, at(0)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST(receiver.handle(delivery, at(1)).outcome == ReceiveOutcome::quarantined);
     BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));

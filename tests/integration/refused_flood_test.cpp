@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "forged_flood.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sqlite_inbox.hpp"
 #include "inbox_test_support.hpp"
@@ -41,7 +42,7 @@ BOOST_AUTO_TEST_CASE(a_flood_of_forged_deliveries_stays_within_the_record_disk_a
   const auto database = dir.path() / "inbox.db";
   auto inbox = hookline::test::open_sqlite(database);
   const hookline::RefusedLimits limits;  // the defaults: 1,000 entries, 16 MiB
-  const hookline::Receiver receiver(verifier(), hookline::vrio_meta_parser(), *inbox);
+  const hookline::Receiver receiver(verifier(), hookline::meta_parser(hookline::Platform::vrio), *inbox);
   const std::size_t resident_before = hookline::flood::process_status_bytes("VmRSS");
   hookline::flood::reset_peak_resident();
 

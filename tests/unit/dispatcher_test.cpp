@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -19,6 +21,7 @@
 
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/parse.hpp"
 #include "printing.hpp"
 
 using namespace std::chrono_literals;
@@ -382,12 +385,104 @@ BOOST_AUTO_TEST_CASE(typed_vrio_handlers_get_the_parsed_event) {
   BOOST_TEST(got.get() == 251606);
 }
 
+/// A sample payload under samples/, e.g. "ordergroove/subscription.create.json".
+std::string sample(const std::string& name) {
+  std::ifstream in(std::string(HOOKLINE_SAMPLES_DIR) + "/" + name, std::ios::binary);
+  BOOST_TEST_REQUIRE(in.good(), name);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// Claims `body` of `platform` as the receiver would (with its parsed meta).
+void claim_body(hookline::InboxStore& store, hookline::Platform platform, const std::string& body) {
+  const auto event = hookline::parse_any(platform, body);
+  BOOST_TEST_REQUIRE(event.ok(), body);
+  claim(store, hookline::meta_of(*event), at(0), body);
+}
+
+/// VRIO's order_abandoned sample as VRIO spells the event, "order_abandonned".
+std::string order_abandonned() {
+  std::string body = sample("vrio/order_abandoned.json");
+  const std::string name = "\"order_abandoned\"";
+  return body.replace(body.find(name), name.size(), "\"order_abandonned\"");
+}
+
+/// Claims the sample `name` of `platform` as the receiver would (with its parsed meta).
+void claim_sample(hookline::InboxStore& store, hookline::Platform platform, const std::string& name) {
+  const std::string body = sample(name);
+  const auto event = hookline::parse_any(platform, body);
+  BOOST_TEST_REQUIRE(event.ok(), name);
+  claim(store, hookline::meta_of(*event), at(0), body);
+}
+
+BOOST_AUTO_TEST_CASE(typed_handlers_work_alike_for_every_platform) {
+  hookline::MemoryInbox inbox;
+  FakeClock clock;
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  const auto note = [&](std::string what) {
+    const std::lock_guard lock(mutex);
+    seen.push_back(std::move(what));
+    return HandlerStatus{};
+  };
+  Dispatcher dispatcher(inbox, [&](const InboxEntry& entry) { return note("fallback " + entry.meta.type); },
+                        options_with(clock, 0.0));
+  dispatcher.on<hookline::ordergroove::Subscription>(
+      [&](const hookline::ordergroove::Subscription& subscription, const hookline::ordergroove::Event& event,
+          const InboxEntry& entry) { return note(event.type + " " + subscription.public_id + " " + entry.meta.id); });
+  dispatcher.on<hookline::ordergroove::Order>(
+      [&](const hookline::ordergroove::Order& order) { return note("order " + order.public_id); });
+  dispatcher.on<hookline::vero::Opened>([&](const hookline::vero::Opened& opened, const hookline::vero::Event& event,
+                                            const InboxEntry&) {
+    return note(event.type + " " + opened.user.email.value_or(""));
+  });
+  dispatcher.on<hookline::store::Payment>([&](const hookline::store::Payment&, const hookline::store::Event& event,
+                                              const InboxEntry&) { return note(event.event_type); });
+  dispatcher.on<hookline::vrio::OrderAbandoned>([&](const hookline::vrio::OrderAbandoned& abandoned) {
+    return note("abandoned " + std::to_string(abandoned.order.id));
+  });
+  dispatcher.start();
+  claim_sample(inbox, hookline::Platform::ordergroove, "ordergroove/subscription.create.json");
+  claim_sample(inbox, hookline::Platform::ordergroove, "ordergroove/subscription.cancel.json");
+  claim_sample(inbox, hookline::Platform::ordergroove, "ordergroove/order.success.json");
+  claim_sample(inbox, hookline::Platform::ordergroove, "ordergroove/item.create.json");
+  claim_sample(inbox, hookline::Platform::vero, "vero/opened.json");
+  claim_sample(inbox, hookline::Platform::vero, "vero/clicked.json");
+  claim_sample(inbox, hookline::Platform::store, "store/payment.refunded.json");
+  claim_sample(inbox, hookline::Platform::store, "store/order.created.json");
+  claim_body(inbox, hookline::Platform::vrio, order_abandonned());
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+
+  const auto og = hookline::ordergroove::parse(sample("ordergroove/subscription.create.json"));
+  const auto og_cancel = hookline::ordergroove::parse(sample("ordergroove/subscription.cancel.json"));
+  const auto order = hookline::ordergroove::parse(sample("ordergroove/order.success.json"));
+  const auto opened = hookline::vero::parse(sample("vero/opened.json"));
+  BOOST_TEST_REQUIRE((og.ok() && og_cancel.ok() && order.ok() && opened.ok()));
+  const auto& subscription = std::get<hookline::ordergroove::Subscription>(og->object);
+  const auto& cancelled = std::get<hookline::ordergroove::Subscription>(og_cancel->object);
+  std::vector<std::string> expected{
+      "subscription.create " + subscription.public_id + " " + og->id,
+      "subscription.cancel " + cancelled.public_id + " " + og_cancel->id,
+      "order " + std::get<hookline::ordergroove::Order>(order->object).public_id,
+      "fallback item.create",
+      "opened " + std::get<hookline::vero::Opened>(opened->payload).user.email.value_or(""),
+      "fallback clicked",
+      "payment.refunded",
+      "fallback order.created",
+      "abandoned " + std::to_string(
+                         std::get<hookline::vrio::OrderAbandoned>(hookline::vrio::parse(order_abandonned())->payload).order.id),
+  };
+  std::sort(expected.begin(), expected.end());
+  std::sort(seen.begin(), seen.end());
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_body_a_typed_handler_cannot_parse_is_dead_at_once) {
   hookline::MemoryInbox inbox;
   FakeClock clock;
   Dispatcher dispatcher(inbox, succeed, options_with(clock, 0.0));
-  dispatcher.on<hookline::vrio::ShipmentScheduled>([](const hookline::vrio::ShipmentScheduled&,
-                                                      const InboxEntry&) -> HandlerStatus { return {}; });
+  dispatcher.on<hookline::vrio::ShipmentScheduled>([](const hookline::vrio::ShipmentScheduled&) -> HandlerStatus {
+    return {};
+  });
   dispatcher.start();
   claim(inbox, meta("1", "shipment_scheduled"), at(0), "{\"webhook_event\": ");
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));

@@ -139,8 +139,7 @@ struct Domain {
     return std::move(*opened);
   }
   std::unique_ptr<fulfillment::ShipmentHandlers> make_handlers() {
-    return std::make_unique<fulfillment::ShipmentHandlers>(*store, hookline::vrio::ParseOptions{},
-                                                           [this] { return now; }, std::function<void()>{});
+    return std::make_unique<fulfillment::ShipmentHandlers>(*store, [this] { return now; }, std::function<void()>{});
   }
   std::unique_ptr<fulfillment::Scheduler> make_scheduler() {
     fulfillment::SchedulerOptions options;
@@ -163,7 +162,7 @@ struct Domain {
     hookline::InboxEntry entry;
     entry.meta = event->meta();
     entry.body = body;
-    const auto handled = handlers->handle_shipment(entry);
+    const auto handled = handlers->handle_shipment(*event, entry);
     BOOST_TEST_REQUIRE(handled.ok());
   }
   /// Releases what is due and runs the warehouse for it; returns the released ids.

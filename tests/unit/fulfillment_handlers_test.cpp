@@ -17,6 +17,7 @@
 #include "fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/quarantine.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/verify.hpp"
@@ -41,8 +42,17 @@ namespace {
 /// The VRIO receiver over `inbox` that the admin API replays quarantined and refused deliveries with.
 hookline::Receiver vrio_receiver(hookline::ReceiverStore& inbox) {
   const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-admin-api-test")};
-  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::vrio_meta_parser(),
-                            inbox);
+  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets),
+                            hookline::meta_parser(hookline::Platform::vrio), inbox);
+}
+
+/// Claims `body` into `inbox` as shipment_scheduled 10001 of shipment 251606, whatever the body says.
+void claim_scheduled(hookline::MemoryInbox& inbox, std::string_view body, std::chrono::sys_seconds now) {
+  hookline::EventMeta meta;
+  meta.type = "shipment_scheduled";
+  meta.id = "10001";
+  meta.entity = "shipment:251606";
+  BOOST_TEST_REQUIRE(inbox.claim(meta, body, now).ok());
 }
 
 }  // namespace
@@ -352,23 +362,30 @@ BOOST_AUTO_TEST_CASE(other_vrio_events_are_recorded_only) {
   for (const auto& [state, count] : *counts) BOOST_TEST(count == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_body_that_does_not_parse_fails_without_retry) {
+BOOST_AUTO_TEST_CASE(a_shipment_body_that_does_not_parse_is_a_dead_letter_at_once) {
   Domain domain;
-  hookline::InboxEntry entry;
-  entry.body = "{not json";
-  const auto handled = domain.handlers->handle_shipment(entry);
-  BOOST_TEST_REQUIRE(!handled.ok());
-  BOOST_TEST(!handled.error().retryable);
+  hookline::MemoryInbox inbox;
+  claim_scheduled(inbox, "{not json", domain.now);
+  hookline::DispatcherOptions options;
+  options.clock = [&] { return domain.now; };
+  hookline::Dispatcher dispatcher(inbox, domain.handlers->fallback(), options);
+  domain.handlers->register_with(dispatcher);
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(std::chrono::seconds(20)));  // a bound for a hung dispatcher
+  dispatcher.stop();
+  const auto dead = inbox.dead_letters(10);
+  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST_REQUIRE(dead->size() == 1u);  // not retried: parsing again cannot help
+  BOOST_TEST(dead->front().last_error.find("does not parse") != std::string::npos);
+  auto log = domain.store->events({});
+  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST(log->empty());
 }
 
 BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_api) {
   Domain domain;
   hookline::MemoryInbox inbox;
-  hookline::EventMeta meta;
-  meta.type = "shipment_scheduled";
-  meta.id = "10001";
-  meta.entity = "shipment:251606";
-  BOOST_TEST_REQUIRE(inbox.claim(meta, "{}", domain.now).ok());
+  claim_scheduled(inbox, "{}", domain.now);
   auto taken = inbox.take_due(1, domain.now);
   BOOST_TEST_REQUIRE(taken.ok());
   BOOST_TEST_REQUIRE(taken->size() == 1u);

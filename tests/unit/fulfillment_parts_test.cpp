@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory) {
 }
 
 BOOST_AUTO_TEST_CASE(ups_and_usps_tracking_numbers_carry_valid_check_digits) {
-  BOOST_TEST(fulfillment::ups_check_digit("999AA1012345678") == '4');  // seed 001's 1Z999AA10123456784
+  BOOST_TEST(fulfillment::ups_check_digit("999AA1012345678") == '4');  // the tracking number of VRIO's fulfillment guide, 1Z999AA10123456784
   for (std::uint64_t seed = 1; seed < 200; ++seed) {
     const auto ups = fulfillment::ups_tracking_number(seed);
     BOOST_TEST(ups.size() == 18u);

@@ -301,7 +301,7 @@ BOOST_AUTO_TEST_CASE(meta_parser_gives_each_platforms_meta) {
   BOOST_TEST(meta->id.size() == 64U);
   BOOST_TEST(meta->entity == "user:123");
 
-  const auto vrio = hookline::meta_parser(Platform::vrio, hookline::AnyParseOptions{});
+  const auto vrio = hookline::meta_parser(Platform::vrio, hookline::ParseOptions{});
   meta = vrio(slurp(samples_dir("vrio") / "shipment_cancelled.json"));
   BOOST_TEST_REQUIRE(meta.ok(), error_of(meta));
   BOOST_TEST(meta->entity == "shipment:251606");

@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_SUITE(receiver_recovery)
 
 BOOST_AUTO_TEST_CASE(a_quarantined_delivery_keeps_its_bytes_headers_time_and_error) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   const auto request = signed_with(Scheme::vrio, new_secret, unparseable("q-1"));
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::quarantined);
   const auto entry = only(inbox.list_quarantined({}));
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_keeps_its_bytes_headers_time_and_err
 
 BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
   MemoryInbox inbox;
-  const Receiver today{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver today{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(today.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-2")), now).outcome ==
              ReceiveOutcome::quarantined);
   const auto id = only(inbox.list_quarantined({})).id;
@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
 
 BOOST_AUTO_TEST_CASE(a_replay_of_an_event_already_claimed_is_a_duplicate) {
   MemoryInbox inbox;
-  const Receiver today{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver today{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(today.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-3")), now).outcome ==
              ReceiveOutcome::quarantined);
   BOOST_TEST_REQUIRE(inbox.claim(EventMeta{Platform::vrio, "shipment_scheduled", "q-3", now, ""}, "{}", now).ok());
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(a_replay_of_an_event_already_claimed_is_a_duplicate) {
 
 BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_entry) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(receiver.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-4")), now).outcome ==
              ReceiveOutcome::quarantined);
   const auto id = only(inbox.list_quarantined({})).id;
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_e
 
 BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
   MemoryInbox inbox;
-  const Receiver vrio{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver vrio{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   const Receiver store{verifier_for(Scheme::store, "store token"), meta_parser(Platform::store), inbox};
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-5")), now).outcome ==
              ReceiveOutcome::quarantined);
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
 
 BOOST_AUTO_TEST_CASE(a_refusal_for_authentication_is_recorded_with_what_a_retry_needs) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   auto request = signed_with(Scheme::vrio, old_secret, vrio_body("r-1"));
   request.peer = "198.51.100.7";
   const auto result = receiver.handle(request, now);
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_refusal_for_authentication_is_recorded_with_what_a_retry_
 
 BOOST_AUTO_TEST_CASE(only_authentication_refusals_are_recorded) {
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver receiver{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   auto chunked = signed_with(Scheme::vrio, new_secret, vrio_body("r-2"));
   chunked.headers.add("Transfer-Encoding", "chunked");
   BOOST_TEST(receiver.handle(chunked, now).outcome == ReceiveOutcome::length_required);
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(only_authentication_refusals_are_recorded) {
 BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_configured) {
   MemoryInbox inbox;
   // A rotation mistake: the platform still signs with the old secret, the receiver knows only the new one.
-  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(mistaken.handle(signed_with(Scheme::vrio, old_secret, vrio_body("r-6")), now).outcome ==
              ReceiveOutcome::bad_signature);
   const auto id = only(inbox.list_refused({})).id;
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_conf
   BOOST_TEST(still->detail == "no signature matches any configured secret: X-Webhook-Signature");
   BOOST_TEST(inbox.refused_counts()->entries == 1U);
 
-  const Receiver fixed{verifier_for(Scheme::vrio, new_secret, old_secret), vrio_meta_parser(),
+  const Receiver fixed{verifier_for(Scheme::vrio, new_secret, old_secret), meta_parser(Platform::vrio),
                        inbox};
   const auto retried = fixed.retry_refused(id, now + 10min);
   BOOST_TEST_REQUIRE(retried.ok(), (retried.ok() ? std::string() : retried.error().message));
@@ -270,10 +270,10 @@ BOOST_AUTO_TEST_CASE(a_vero_delivery_refused_for_its_token_is_retried_with_the_t
 
 BOOST_AUTO_TEST_CASE(a_retry_that_authenticates_but_does_not_parse_is_quarantined) {
   MemoryInbox inbox;
-  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), vrio_meta_parser(), inbox};
+  const Receiver mistaken{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(mistaken.handle(signed_with(Scheme::vrio, old_secret, unparseable("r-7")), now).outcome ==
              ReceiveOutcome::bad_signature);
-  const Receiver fixed{verifier_for(Scheme::vrio, old_secret), vrio_meta_parser(), inbox};
+  const Receiver fixed{verifier_for(Scheme::vrio, old_secret), meta_parser(Platform::vrio), inbox};
   const auto retried = fixed.retry_refused(only(inbox.list_refused({})).id, now + 1min);
   BOOST_TEST_REQUIRE(retried.ok());
   BOOST_TEST(retried->outcome == ReceiveOutcome::quarantined);

@@ -93,7 +93,7 @@ HttpRequest signed_request(std::string body) {
 
 struct Fixture {
   MemoryInbox inbox;
-  Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox};
 };
 
 /// The headers minus every field called `name`.
@@ -288,7 +288,7 @@ BOOST_FIXTURE_TEST_CASE(unsigned_garbage_is_never_parsed, Fixture) {
 
 BOOST_AUTO_TEST_CASE(a_quarantine_that_fails_is_503_too) {
   FailingInbox inbox;
-  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  const Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox};
   const auto result = receiver.handle(signed_request(R"({"webhook_event_id":"q-1"})"), now);
   BOOST_TEST(inbox.quarantines == 1);
   BOOST_TEST(inbox.claims == 0);
@@ -299,7 +299,7 @@ BOOST_AUTO_TEST_CASE(a_quarantine_that_fails_is_503_too) {
 
 BOOST_AUTO_TEST_CASE(a_refused_record_that_fails_changes_no_answer) {
   FailingInbox inbox;
-  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  const Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox};
   auto request = signed_request(vrio_body("r-1"));
   request.headers.set("X-Webhook-Signature", std::string(64, '0'));
   const auto result = receiver.handle(request, now);
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_refused_record_that_fails_changes_no_answer) {
 
 BOOST_AUTO_TEST_CASE(store_failure_is_503_so_the_platform_retries) {
   FailingInbox inbox;
-  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox};
+  const Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox};
   const auto result = receiver.handle(signed_request(vrio_body("s-1")), now);
   BOOST_TEST(inbox.claims == 1);
   BOOST_TEST(result.outcome == ReceiveOutcome::store_unavailable);
@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(store_failure_is_503_so_the_platform_retries) {
 
 BOOST_AUTO_TEST_CASE(limits_are_configurable) {
   MemoryInbox inbox;
-  const Receiver receiver{vrio_verifier(), vrio_meta_parser(), inbox, ReceiverLimits{.max_body_bytes = 100}};
+  const Receiver receiver{vrio_verifier(), meta_parser(Platform::vrio), inbox, ReceiverLimits{.max_body_bytes = 100}};
   const auto result = receiver.handle(signed_request(vrio_body("l-1")), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::too_large);
   BOOST_TEST(result.response.body == R"({"error":{"code":"too_large","message":"the body is over the size limit","limit":"100 bytes"}})");

@@ -1,5 +1,5 @@
-// The generic store admin: every event type the seed lists has a sample that parses to its type;
-// the envelope, typed data per resource, related records, ISO 8601 times; meta(); to_json().
+// The generic store admin: every event type its "Webhooks" help page lists has a sample that parses
+// to its type; the envelope, typed data per resource, related records, ISO 8601 times; meta(); to_json().
 
 #include <boost/test/unit_test.hpp>
 

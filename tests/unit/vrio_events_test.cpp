@@ -16,6 +16,7 @@
 namespace {
 
 using namespace hookline::vrio;
+using hookline::ParseOptions;
 using std::chrono::sys_seconds;
 
 std::string read_sample(const std::string& name) {

@@ -15,9 +15,9 @@
 #include <utility>
 
 #include "hookline/backoff.hpp"
+#include "hookline/event.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/result.hpp"
-#include "hookline/vrio.hpp"
 
 namespace hookline {
 
@@ -60,6 +60,10 @@ struct DispatcherOptions {
   UnitRandom random;
   /// How long an idle worker sleeps before looking again without being woken (retries come due).
   std::chrono::milliseconds poll_interval{500};
+  /// How long a worker woken by new work waits before taking it, so that what arrives meanwhile
+  /// joins the same batch: one take, one run_batch transaction and one record of the outcomes for
+  /// many events instead of one each, for a delay of handling of this much. Zero: at once.
+  std::chrono::milliseconds linger{0};
   /// How many steps of Linux nice the workers run below the threads that receive (0: the same),
   /// up to nice 19, Linux's lowest normal priority, which the default reaches from nice 0. A
   /// platform delivers each event once, so under a burst acknowledging comes first; the backlog is
@@ -67,8 +71,8 @@ struct DispatcherOptions {
   /// worker has a share of its own: at 10 steps the reference server's eight workers together
   /// weighed almost as much as one receiving thread.
   int nice = 19;
-  /// How typed VRIO handlers parse bodies.
-  vrio::ParseOptions vrio_parse;
+  /// How typed handlers (on<T>) parse bodies.
+  ParseOptions parse;
   /// Runs a batch's handlers: `handlers` calls each in turn. Called on the worker, before the
   /// batch's outcomes are recorded, so that the handlers can share one transaction of their own
   /// store and one sync of it instead of one each. A failure turns the batch's successes into
@@ -102,9 +106,13 @@ class Dispatcher {
   /// Only before start(): throws std::logic_error after.
   Dispatcher& on(std::string_view type, Handler handler);
 
-  /// Handles one typed VRIO event: `fn(const T&)` or `fn(const T&, const InboxEntry&)` returning
-  /// HandlerStatus. A body that does not parse as T is a non-retryable failure.
-  template <class T, class F>
+  /// Handles the typed event T of any platform (a TypedEvent: its platform's header, e.g.
+  /// hookline/vrio.hpp, says which types T is sent under and how it parses), under each of those
+  /// types. `fn(const T&)` or `fn(const T&, const EventTraits<T>::Event&, const InboxEntry&)`,
+  /// returning HandlerStatus: the body is parsed once, here, and the handler gets the typed
+  /// payload, the whole parsed event and the entry. A body that does not parse, or holds no T,
+  /// is a non-retryable failure.
+  template <TypedEvent T, class F>
   Dispatcher& on(F fn);
 
   /// Starts the workers and subscribes to the store's accepted claims.
@@ -120,33 +128,37 @@ class Dispatcher {
 
  private:
   [[nodiscard]] HandlerStatus parse_failure(const ParseError& error) const;
-  [[nodiscard]] const vrio::ParseOptions& vrio_parse_options() const noexcept;
+  [[nodiscard]] const ParseOptions& parse_options() const noexcept;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-template <class T, class F>
+template <TypedEvent T, class F>
 Dispatcher& Dispatcher::on(F fn) {
+  using Traits = EventTraits<T>;
+  using Event = typename Traits::Event;
   auto typed = [this, fn = std::move(fn)](const InboxEntry& entry) -> HandlerStatus {
-    auto event = vrio::parse(entry.body, vrio_parse_options());
+    const auto event = Traits::parse(entry.body, parse_options());
     if (!event) {
       return parse_failure(event.error());
     }
-    const T* payload = std::get_if<T>(&event->payload);
+    const T* payload = Traits::find(*event);
     if (payload == nullptr) {
-      return parse_failure(ParseError{"webhook_event", "not a " + std::string(T::name) + " event"});
+      return parse_failure(ParseError{"", "not a " + entry.meta.type + " event of the expected kind"});
     }
-    if constexpr (std::is_invocable_v<const F&, const T&, const InboxEntry&>) {
-      return fn(*payload, entry);
+    if constexpr (std::is_invocable_v<const F&, const T&, const Event&, const InboxEntry&>) {
+      return fn(*payload, *event, entry);
     } else {
+      static_assert(std::is_invocable_v<const F&, const T&>,
+                    "a typed handler takes (const T&) or (const T&, const EventTraits<T>::Event&, const InboxEntry&)");
       return fn(*payload);
     }
   };
-  if constexpr (std::is_same_v<T, vrio::OrderAbandoned>) {
-    on("order_abandonned", typed);  // VRIO's own spelling
+  for (const std::string_view type : Traits::types()) {
+    on(type, typed);
   }
-  return on(T::name, std::move(typed));
+  return *this;
 }
 
 }  // namespace hookline

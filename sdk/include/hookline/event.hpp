@@ -7,9 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "hookline/result.hpp"
+#include "hookline/time_zone.hpp"
 
 namespace hookline {
 
@@ -47,9 +50,15 @@ struct EventMeta {
   std::string entity;
 };
 
+/// How to read a platform's payload, whichever platform it is.
+struct ParseOptions {
+  /// The zone of zone-less dates (VRIO's; the other platforms send zoned or epoch times); UTC by default.
+  TimeZone zone;
+};
+
 /// How a receiver reads the bodies of one platform: the platform (the quarantine and the refused
 /// record name it) and the function that extracts an EventMeta from a verified body. Made by
-/// meta_parser() (hookline/parse.hpp) or vrio_meta_parser() (hookline/receiver.hpp).
+/// meta_parser() (hookline/parse.hpp), the one way to have one.
 class MetaParser {
  public:
   /// The function that reads a body's EventMeta, or says where and why it cannot.
@@ -66,6 +75,30 @@ class MetaParser {
  private:
   Platform platform_;
   Function parse_;
+};
+
+/// True when T is one of the alternatives of the std::variant `Variant`.
+template <class T, class Variant>
+inline constexpr bool is_alternative_of = false;
+template <class T, class... Alternatives>
+inline constexpr bool is_alternative_of<T, std::variant<Alternatives...>> = (std::is_same_v<T, Alternatives> || ...);
+
+/// What Dispatcher::on<T> (hookline/dispatcher.hpp) needs of a typed event T, so that the
+/// dispatcher knows no platform: each platform's header specialises it for its typed events, with
+///   - `using Event = ...;` the platform's whole parsed event;
+///   - `static std::vector<std::string_view> types();` the EventMeta::type names T is sent under;
+///   - `static Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options);`
+///   - `static const T* find(const Event& event) noexcept;` T in the event, or null.
+template <class T>
+struct EventTraits;
+
+/// A typed event Dispatcher::on<T> can route: one whose platform specialises EventTraits for it.
+template <class T>
+concept TypedEvent = requires(std::string_view body, const ParseOptions& options) {
+  typename EventTraits<T>::Event;
+  { EventTraits<T>::types() };
+  { EventTraits<T>::parse(body, options) };
+  { EventTraits<T>::find(std::declval<const typename EventTraits<T>::Event&>()) };
 };
 
 }  // namespace hookline

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -92,6 +93,9 @@ enum class EventType {
 [[nodiscard]] EventType event_type_from_string(std::string_view name) noexcept;
 /// Every known event type (all but unknown), in declaration order.
 [[nodiscard]] const std::vector<EventType>& known_event_types();
+/// The wire names of the known event types of one object family, e.g. "subscription" →
+/// "subscription.create", "subscription.cancel", ...
+[[nodiscard]] std::vector<std::string_view> known_type_names(std::string_view family);
 
 /// One product of a bundle (`components[]`).
 struct Component {
@@ -326,3 +330,32 @@ struct Event {
 [[nodiscard]] std::string to_json(const Event& event);
 
 }  // namespace hookline::ordergroove
+
+namespace hookline {
+
+/// Dispatcher::on<T> for Ordergroove's event objects (Subscriber, Subscription, Order, Item): the
+/// handler of T takes every known event type of T's family, e.g. on<ordergroove::Subscription>
+/// takes subscription.create, subscription.cancel, ...; an action this SDK does not know goes to
+/// the fallback (see EventTraits in hookline/event.hpp).
+template <class T>
+  requires(is_alternative_of<T, ordergroove::Object> && !std::is_same_v<T, ordergroove::OtherObject>)
+struct EventTraits<T> {
+  using Event = ordergroove::Event;
+  static std::vector<std::string_view> types() {
+    if constexpr (std::is_same_v<T, ordergroove::Subscriber>) {
+      return ordergroove::known_type_names("subscriber");
+    } else if constexpr (std::is_same_v<T, ordergroove::Subscription>) {
+      return ordergroove::known_type_names("subscription");
+    } else if constexpr (std::is_same_v<T, ordergroove::Order>) {
+      return ordergroove::known_type_names("order");
+    } else {
+      return ordergroove::known_type_names("item");
+    }
+  }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) {
+    return ordergroove::parse(body);
+  }
+  static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.object); }
+};
+
+}  // namespace hookline

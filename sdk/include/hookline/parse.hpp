@@ -13,7 +13,6 @@
 #include "hookline/ordergroove.hpp"
 #include "hookline/result.hpp"
 #include "hookline/store.hpp"
-#include "hookline/time_zone.hpp"
 #include "hookline/vero.hpp"
 #include "hookline/vrio.hpp"
 
@@ -21,12 +20,6 @@ namespace hookline {
 
 /// The typed event of any platform.
 using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, store::Event>;
-
-/// How to read any platform's payload.
-struct AnyParseOptions {
-  /// The zone of VRIO's zone-less dates (the other platforms send zoned or epoch times); UTC by default.
-  TimeZone vrio_zone;
-};
 
 /// Which platform sent this webhook, from the evidence the body's top level (and `data.object`)
 /// and the headers carry together, never from one key. A platform is claimed when at least two of
@@ -47,11 +40,11 @@ struct AnyParseOptions {
 
 /// Parses `body` as a webhook of `platform`.
 [[nodiscard]] Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body,
-                                                     const AnyParseOptions& options = {});
+                                                     const ParseOptions& options = {});
 
 /// Detects the platform, then parses the body as its webhook.
 [[nodiscard]] Result<AnyEvent, ParseError> parse_any(std::string_view body, const Headers& headers = {},
-                                                     const AnyParseOptions& options = {});
+                                                     const ParseOptions& options = {});
 
 /// The platform of a parsed event.
 [[nodiscard]] Platform platform_of(const AnyEvent& event) noexcept;
@@ -60,8 +53,9 @@ struct AnyParseOptions {
 /// The event as `hookline inspect` prints it (the platform's to_json()).
 [[nodiscard]] std::string to_json(const AnyEvent& event);
 
-/// The MetaParser of `platform` (hookline/event.hpp): parse_any(platform, body, options), then meta_of().
-[[nodiscard]] MetaParser meta_parser(Platform platform, AnyParseOptions options = {});
+/// The MetaParser of `platform` (hookline/event.hpp), the one way to make one:
+/// parse_any(platform, body, options), then meta_of().
+[[nodiscard]] MetaParser meta_parser(Platform platform, ParseOptions options = {});
 
 /// The event id a body of `platform` names, read tolerantly from the platform's documented id
 /// field at the top level (VRIO `webhook_event_id`, Ordergroove `id`, store `event_id`; a

@@ -60,7 +60,6 @@
 #include "hookline/result.hpp"
 #include "hookline/source_guard.hpp"
 #include "hookline/verify.hpp"
-#include "hookline/vrio.hpp"
 
 namespace hookline {
 
@@ -167,9 +166,6 @@ using ErrorField = std::pair<std::string, std::string>;
 /// POST, PUT and PATCH; malformed; over the limit). The refusal, or nullopt when acceptable.
 [[nodiscard]] std::optional<ReceiveResult> screen_headers(std::string_view method, const Headers& headers,
                                                           const ReceiverLimits& limits);
-
-/// The MetaParser (hookline/event.hpp) for VRIO webhooks (vrio::parse(body, options).meta()).
-[[nodiscard]] MetaParser vrio_meta_parser(vrio::ParseOptions options = {});
 
 /// How a Receiver authenticates a delivery: by signature (a Verifier), by source (a SourceGuard:
 /// the peer address and a secret token, for Vero, which signs nothing), or by both. Implicitly made

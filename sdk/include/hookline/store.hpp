@@ -16,13 +16,14 @@
 /// text or JSON numbers, kept as their exact text. Ids may be strings or integers and are kept as
 /// text. Unknown fields are ignored; an unknown event type of a known resource still reads the typed
 /// data, and an unknown resource keeps its data as raw JSON: never an error. The authentication
-/// token header the seed mentions is the `store` scheme of hookline/verify.hpp.
+/// token header the page mentions is the `store` scheme of hookline/verify.hpp.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -36,7 +37,7 @@ using OptionalTime = std::optional<std::chrono::sys_seconds>;
 /// A decimal amount as its exact text, e.g. "59.90"; absent when null or not sent.
 using Decimal = std::optional<std::string>;
 
-/// Every event type the seed lists, and `unknown` for any other.
+/// Every event type the "Webhooks" help page lists, and `unknown` for any other.
 enum class EventType {
   order_created,
   order_updated,
@@ -64,6 +65,9 @@ enum class EventType {
 [[nodiscard]] EventType event_type_from_string(std::string_view name) noexcept;
 /// Every known event type (all but unknown), in declaration order.
 [[nodiscard]] const std::vector<EventType>& known_event_types();
+/// The wire names of the known event types of one resource, e.g. "payment" → "payment.completed",
+/// "payment.failed", "payment.refunded".
+[[nodiscard]] std::vector<std::string_view> known_type_names(std::string_view resource);
 
 /// A postal address.
 struct Address {
@@ -226,3 +230,32 @@ struct Event {
 [[nodiscard]] std::string to_json(const Event& event);
 
 }  // namespace hookline::store
+
+namespace hookline {
+
+/// Dispatcher::on<T> for the store's resources (Order, Product, Customer, Payment, Shipment): the
+/// handler of T takes every known event type of T's resource, e.g. on<store::Payment> takes
+/// payment.completed, payment.failed and payment.refunded; an event this SDK does not know goes to
+/// the fallback (see EventTraits in hookline/event.hpp).
+template <class T>
+  requires(is_alternative_of<T, store::Data> && !std::is_same_v<T, store::OtherResource>)
+struct EventTraits<T> {
+  using Event = store::Event;
+  static std::vector<std::string_view> types() {
+    if constexpr (std::is_same_v<T, store::Order>) {
+      return store::known_type_names("order");
+    } else if constexpr (std::is_same_v<T, store::Product>) {
+      return store::known_type_names("product");
+    } else if constexpr (std::is_same_v<T, store::Customer>) {
+      return store::known_type_names("customer");
+    } else if constexpr (std::is_same_v<T, store::Payment>) {
+      return store::known_type_names("payment");
+    } else {
+      return store::known_type_names("shipping");
+    }
+  }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) { return store::parse(body); }
+  static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.data); }
+};
+
+}  // namespace hookline

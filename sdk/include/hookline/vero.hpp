@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -247,3 +248,17 @@ struct Event {
 [[nodiscard]] std::string to_json(const Event& event);
 
 }  // namespace hookline::vero
+
+namespace hookline {
+
+/// Dispatcher::on<T> for every typed Vero event but Unknown (see EventTraits in hookline/event.hpp).
+template <class T>
+  requires(is_alternative_of<T, vero::Payload> && !std::is_same_v<T, vero::Unknown>)
+struct EventTraits<T> {
+  using Event = vero::Event;
+  static std::vector<std::string_view> types() { return {T::name}; }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) { return vero::parse(body); }
+  static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.payload); }
+};
+
+}  // namespace hookline

@@ -21,12 +21,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "hookline/event.hpp"
 #include "hookline/result.hpp"
-#include "hookline/time_zone.hpp"
 
 namespace hookline::vrio {
 
@@ -252,12 +252,6 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
-/// How to read a payload.
-struct ParseOptions {
-  /// The zone VRIO's zone-less dates are in; UTC by default.
-  TimeZone zone;
-};
-
 /// Parses a VRIO webhook body; refuses bad JSON, invalid UTF-8, trailing bytes, missing identity
 /// fields, wrong types and duplicated `webhook_event`/`webhook_event_id` keys with the JSON path.
 [[nodiscard]] Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options = {});
@@ -267,3 +261,25 @@ struct ParseOptions {
 [[nodiscard]] std::string to_json(const Event& event);
 
 }  // namespace hookline::vrio
+
+namespace hookline {
+
+/// Dispatcher::on<T> for every typed VRIO event but Unknown (see EventTraits in hookline/event.hpp).
+template <class T>
+  requires(is_alternative_of<T, vrio::Payload> && !std::is_same_v<T, vrio::Unknown>)
+struct EventTraits<T> {
+  using Event = vrio::Event;
+  static std::vector<std::string_view> types() {
+    if constexpr (std::is_same_v<T, vrio::OrderAbandoned>) {
+      return {T::name, "order_abandonned"};  // VRIO's own spelling
+    } else {
+      return {T::name};
+    }
+  }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions& options) {
+    return vrio::parse(body, options);
+  }
+  static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.payload); }
+};
+
+}  // namespace hookline

@@ -34,4 +34,17 @@ template <class Table>
   return values;
 }
 
+/// The names of `table` in "<family>.<action>" form whose family is `family`, in table order.
+template <class Table>
+[[nodiscard]] std::vector<std::string_view> names_of_family(const Table& table, std::string_view family) {
+  std::vector<std::string_view> names;
+  for (const auto& entry : table) {
+    const std::string_view name = entry.second;
+    if (name.size() > family.size() && name.substr(0, family.size()) == family && name[family.size()] == '.') {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
 }  // namespace hookline::detail
