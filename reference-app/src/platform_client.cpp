@@ -21,11 +21,32 @@ std::optional<std::string> retry_after_of(const httplib::Response& answer) {
   return answer.get_header_value("Retry-After");
 }
 
+/// Why a call got no answer, naming the cause and the endpoint ("no answer: connection refused to
+/// 127.0.0.1:9090"). httplib reports a silent peer as a plain connection or read failure; the time the
+/// call took tells the two apart.
+std::string no_answer(httplib::Error error, const std::string& endpoint, std::chrono::milliseconds timeout,
+                      std::chrono::steady_clock::duration took) {
+  const bool took_the_timeout = took + std::chrono::milliseconds(50) >= timeout;
+  const std::string within = "no answer: no response from " + endpoint + " within " + std::to_string(timeout.count()) + " ms";
+  switch (error) {
+    case httplib::Error::ConnectionTimeout: return within;
+    case httplib::Error::Connection: return took_the_timeout ? within : "no answer: connection refused to " + endpoint;
+    case httplib::Error::Read:
+      return took_the_timeout ? within : "no answer: the connection to " + endpoint + " closed before a whole response came";
+    case httplib::Error::Write:
+      return took_the_timeout ? within : "no answer: the connection to " + endpoint + " broke while the request was sent";
+    case httplib::Error::SSLConnection: return "no answer: the TLS handshake with " + endpoint + " failed";
+    case httplib::Error::SSLServerVerification: return "no answer: the certificate of " + endpoint + " is rejected";
+    default: return "no answer from " + endpoint + ": " + httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 struct PlatformClient::Impl {
   PlatformOptions options;
   std::string path_prefix;
+  std::string endpoint;  // host:port, for the sentences of calls that get no answer
   std::mutex mutex;  // guards idle
   std::condition_variable returned;
   std::vector<std::unique_ptr<httplib::Client>> idle;  // connections no call is using
@@ -75,6 +96,10 @@ PlatformClient::PlatformClient(PlatformOptions options) : impl_(std::make_unique
   const auto path_start = url.find('/', scheme_end + 3);
   const std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
   if (origin.size() <= scheme_end + 3) throw std::invalid_argument("platform URL has no host: " + url);
+  const std::string authority = origin.substr(scheme_end + 3);
+  const auto bracket = authority.rfind(']');  // an IPv6 literal's colons are not a port's
+  const bool has_port = authority.find(':', bracket == std::string::npos ? 0 : bracket) != std::string::npos;
+  impl_->endpoint = has_port ? authority : authority + (url.compare(0, scheme_end, "https") == 0 ? ":443" : ":80");
   impl_->path_prefix = path_start == std::string::npos ? "" : url.substr(path_start);
   while (!impl_->path_prefix.empty() && impl_->path_prefix.back() == '/') impl_->path_prefix.pop_back();
   const auto timeout = options.timeout;
@@ -99,11 +124,12 @@ PostResult PlatformClient::post(const TrackingRequest& request) {
   headers.emplace("Idempotency-Key", request.idempotency_key);
   const std::string body = tracking_body(request);
   const Impl::Lease client(*impl_);
+  const auto started = std::chrono::steady_clock::now();
   auto answer = client->Post(impl_->shipment_path(request.shipment_id) + "/track", headers, body, "application/json");
   if (!answer) {
     PostResult result;
     result.outcome = PostOutcome::retry;
-    result.detail = "no answer: " + httplib::to_string(answer.error());
+    result.detail = no_answer(answer.error(), impl_->endpoint, impl_->options.timeout, std::chrono::steady_clock::now() - started);
     return result;
   }
   const auto retry_after = retry_after_of(*answer);
@@ -113,10 +139,11 @@ PostResult PlatformClient::post(const TrackingRequest& request) {
 
 ShipmentRead PlatformClient::read(std::int64_t shipment_id) {
   const Impl::Lease client(*impl_);
+  const auto started = std::chrono::steady_clock::now();
   auto answer = client->Get(impl_->shipment_path(shipment_id), impl_->headers());
   if (!answer) {
     ShipmentRead result;
-    result.detail = "no answer: " + httplib::to_string(answer.error());
+    result.detail = no_answer(answer.error(), impl_->endpoint, impl_->options.timeout, std::chrono::steady_clock::now() - started);
     return result;
   }
   const auto retry_after = retry_after_of(*answer);

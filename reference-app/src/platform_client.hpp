@@ -25,7 +25,7 @@ struct PlatformOptions {
   std::optional<hookline::Secret> api_key;   ///< The key (HOOKLINE_PLATFORM_API_KEY); none sends no header.
   std::chrono::milliseconds timeout{5000};   ///< Connect, read and write timeout of every call.
   std::size_t connections = 8;               ///< Keep-alive connections: at most this many calls at once.
-  hookline::ParseOptions parse;        ///< How a shipment record's dates are read.
+  hookline::ParseOptions parse;              ///< How a shipment record's dates are read.
 };
 
 /// Tracking posts and shipment reads over HTTP(S) with cpp-httplib; each call leases one connection

@@ -4,7 +4,10 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +27,7 @@
 
 #include "fulfillment_events.hpp"
 #include "fulfillment_store.hpp"
+#include "platform_client.hpp"
 #include "hookline/vrio.hpp"
 #include "hookline/vrio_shipment.hpp"
 #include "json.hpp"
@@ -540,6 +544,43 @@ BOOST_AUTO_TEST_CASE(a_stream_that_does_not_take_lines_never_holds_up_the_thread
   BOOST_TEST(std::count(lines.begin(), lines.end(), '\n') == 200);
   BOOST_TEST(lines.find(R"("event_id":"199"})") != std::string::npos);
   BOOST_TEST(buffer.flushes() <= 2);  // lines that come together are written together
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(platform_client_failures)
+
+/// A loopback port nothing listens on.
+int closed_port() {
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  BOOST_REQUIRE(probe >= 0);
+  BOOST_REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  BOOST_REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(probe);
+  return ntohs(address.sin_port);
+}
+
+BOOST_AUTO_TEST_CASE(a_platform_that_refuses_the_connection_is_named_with_the_cause) {
+  const std::string endpoint = "127.0.0.1:" + std::to_string(closed_port());
+  fulfillment::PlatformOptions options;
+  options.platform_url = "http://" + endpoint;
+  options.timeout = std::chrono::milliseconds(2000);
+  options.connections = 1;
+  fulfillment::PlatformClient client(options);
+
+  const auto read = client.read(42);
+  BOOST_TEST(read.detail == "no answer: connection refused to " + endpoint);
+
+  fulfillment::TrackingRequest request;
+  request.shipment_id = 42;
+  request.idempotency_key = "shipment-42";
+  const auto posted = client.post(request);
+  BOOST_TEST((posted.outcome == fulfillment::PostOutcome::retry));
+  BOOST_TEST(posted.detail == "no answer: connection refused to " + endpoint);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
