@@ -16,6 +16,7 @@
 
 #include "admin_api.hpp"
 #include "fulfillment_store.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/verify.hpp"
 #include "hookline/vrio.hpp"
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
   hookline::MemoryInbox inbox;
   const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-dashboard-bench")};
   const hookline::Receiver receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets),
-                                    hookline::vrio_meta_parser(), inbox);
+                                    hookline::meta_parser(hookline::Platform::vrio), inbox);
   fulfillment::Metrics metrics;
   fulfillment::AdminApi admin(**store, inbox, receiver, [&] { return now; }, {}, fulfillment::AdminViews{&metrics, 1h});
 

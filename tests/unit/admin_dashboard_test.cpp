@@ -17,6 +17,7 @@
 #include "dashboard.hpp"
 #include "fulfillment_domain.hpp"
 #include "fulfillment_events.hpp"
+#include "hookline/parse.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/verify.hpp"
@@ -31,7 +32,7 @@ namespace {
 
 hookline::Receiver vrio_receiver(hookline::ReceiverStore& inbox) {
   const std::vector<hookline::Secret> secrets{hookline::Secret("whsec-admin-dashboard-test")};
-  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::vrio_meta_parser(),
+  return hookline::Receiver(*hookline::Verifier::create(hookline::Scheme::vrio, secrets), hookline::meta_parser(hookline::Platform::vrio),
                             inbox);
 }
 
