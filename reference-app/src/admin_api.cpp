@@ -84,6 +84,17 @@ hookline::Result<std::optional<std::int64_t>, HttpResponse> cursor_of(const Http
   return std::optional<std::int64_t>{*value};
 }
 
+/// The page a list that takes no other parameter asks for (`limit`, `cursor`), or the 400 that
+/// explains the first bad parameter.
+hookline::Result<hookline::PageRequest, HttpResponse> bare_page_of(const HttpRequest& request) {
+  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return hookline::fail(std::move(*bad));
+  auto limit = limit_of(request);
+  if (!limit) return hookline::fail(std::move(limit.error()));
+  auto cursor = cursor_of(request);
+  if (!cursor) return hookline::fail(std::move(cursor.error()));
+  return hookline::PageRequest{*limit, *cursor};
+}
+
 /// A `true`/`false` parameter, false when absent, or the 400.
 hookline::Result<bool, HttpResponse> flag_of(const HttpRequest& request, std::string_view name) {
   const auto text = request.query_value(name);
@@ -471,11 +482,8 @@ HttpResponse AdminApi::retry(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
   // The inbox lists its dead letters oldest first without a cursor: the page is cut from them here.
   auto dead = inbox_.dead_letters(static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
   if (!dead) return error(503, "store_unavailable", dead.error().message);
@@ -486,8 +494,8 @@ HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
   std::optional<std::int64_t> last_listed;
   std::optional<std::int64_t> next;
   for (const auto& entry : *dead) {
-    if (*cursor && entry.id <= **cursor) continue;
-    if (listed == *limit) {
+    if (page->cursor && entry.id <= *page->cursor) continue;
+    if (listed == page->limit) {
       next = last_listed;
       break;
     }
@@ -512,12 +520,9 @@ HttpResponse AdminApi::replay_inbox(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::outbox_dead_letters(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
-  auto dead = queries_->outbox_dead_letters(*limit, *cursor);
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
+  auto dead = queries_->outbox_dead_letters(page->limit, page->cursor);
   if (!dead) return store_failed(dead.error());
   json::Writer out;
   out.begin_object();
@@ -596,12 +601,9 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::quarantine(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
-  auto found = inbox_.list_quarantined(hookline::PageRequest{*limit, *cursor});
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
+  auto found = inbox_.list_quarantined(*page);
   if (!found) return error(503, "store_unavailable", found.error().message);
   auto depth = inbox_.quarantine_depth();
   if (!depth) return error(503, "store_unavailable", depth.error().message);
@@ -648,12 +650,9 @@ HttpResponse AdminApi::delete_quarantined(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::refused(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
-  auto found = inbox_.list_refused(hookline::PageRequest{*limit, *cursor});
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
+  auto found = inbox_.list_refused(*page);
   if (!found) return error(503, "store_unavailable", found.error().message);
   auto depth = inbox_.refused_counts();
   if (!depth) return error(503, "store_unavailable", depth.error().message);
@@ -808,12 +807,9 @@ HttpResponse AdminApi::attention(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::conflicts(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
-  auto found = queries_->conflicts(*limit, *cursor);
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
+  auto found = queries_->conflicts(page->limit, page->cursor);
   if (!found) return store_failed(found.error());
   json::Writer out;
   out.begin_object();
@@ -836,12 +832,9 @@ HttpResponse AdminApi::conflicts(const HttpRequest& request) {
 }
 
 HttpResponse AdminApi::held(const HttpRequest& request) {
-  if (auto bad = unknown_parameter(request, {"limit", "cursor"})) return *bad;
-  auto limit = limit_of(request);
-  if (!limit) return limit.error();
-  auto cursor = cursor_of(request);
-  if (!cursor) return cursor.error();
-  auto found = queries_->held(clock_() - views_.held_after, *limit, *cursor);
+  auto page = bare_page_of(request);
+  if (!page) return page.error();
+  auto found = queries_->held(clock_() - views_.held_after, page->limit, page->cursor);
   if (!found) return store_failed(found.error());
   json::Writer out;
   out.begin_object();
