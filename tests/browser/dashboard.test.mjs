@@ -225,8 +225,9 @@ try {
   await page.waitForSelector('#event-id');
   await page.type('#event-id', 'cancel-1');
   await page.click('form.filters button[type=submit]');
-  await page.waitForSelector('tr[data-event="cancel-1"]');
-  assert.equal(await page.$$eval('tr[data-event]', (rows) => rows.length), 1);
+  // The unfiltered list shows cancel-1 too: wait for the filtered one, a single row, to replace it.
+  await page.waitForFunction(() => location.hash.includes('event_id=cancel-1') &&
+    document.querySelectorAll('tr[data-event]').length === 1 && document.querySelector('tr[data-event="cancel-1"]'));
   assert.match(await page.$eval('tr[data-event="cancel-1"]', (r) => r.textContent), /conflict/);
   await shot('events');
 
