@@ -13,6 +13,7 @@ install(TARGETS ${HOOKLINE_EXPORTED_TARGETS} EXPORT hooklineTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY sdk/include/hookline DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/sdk/include/hookline/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hookline)
 install(EXPORT hooklineTargets NAMESPACE hookline:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hookline)
 
 configure_package_config_file(cmake/hooklineConfig.cmake.in

@@ -19,6 +19,7 @@
 
 #include "app.hpp"
 #include "hookline/http_server.hpp"
+#include "hookline/version.hpp"
 
 namespace {
 
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
                "at least 32 characters), HOOKLINE_PLATFORM_API_KEY (platform API key); or from files: "
                "--secret-file, --admin-token-file, --platform-api-key-file.\n"
                "SIGHUP reloads the TLS certificates and keys; SIGTERM or SIGINT stop the server."};
+  cli.set_version_flag("--version", std::string("hookline-fulfillment ") + hookline::version);
   cli.set_config("--config", "", "read flags from this TOML or INI file (key = value, e.g. listen = \"0.0.0.0:8443\"); "
                  "secrets are refused there");
   // Unknown flags and config keys are kept, so that a secret among them is refused by name below.
@@ -205,6 +207,8 @@ int main(int argc, char** argv) {
     return cli.exit(help);
   } catch (const CLI::CallForAllHelp& help) {
     return cli.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return cli.exit(version);
   } catch (const CLI::FileError& failure) {  // the only file CLI11 reads
     return usage("--config: " + std::string(failure.what()));
   } catch (const CLI::ParseError& failure) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "hookline/version.hpp"
 
 namespace {
 
@@ -23,7 +24,7 @@ std::string command_names(CLI::App& app) {
 int main(int argc, char** argv) {
   CLI::App app{"hookline: verify, inspect and send commerce webhooks"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "hookline 0.1.0");
+  app.set_version_flag("--version", std::string("hookline ") + hookline::version);
   int exit_code = hookline::cli::exit_ok;
   hookline::cli::add_inspect_command(app, exit_code);
   hookline::cli::add_verify_commands(app, exit_code);

@@ -15,6 +15,7 @@
 
 #include "fulfillment_deployment.hpp"
 #include "fulfillment_events.hpp"
+#include "hookline/version.hpp"
 
 using namespace std::chrono_literals;
 using fulfillment_test::bound;
@@ -76,6 +77,13 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_a_readable_sentence) {
   const auto [help_status, help] = run(dir, {"--help"});
   BOOST_TEST(help_status == 0);
   BOOST_TEST(help.find("--admin-listen") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(version_prints_the_version_the_project_was_built_as) {
+  const fulfillment_test::TempDir dir;
+  const auto [status, output] = run(dir, {"--version"});
+  BOOST_TEST(status == 0);
+  BOOST_TEST(output == std::string("hookline-fulfillment ") + hookline::version + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(an_admin_token_shorter_than_32_characters_is_refused_at_start) {

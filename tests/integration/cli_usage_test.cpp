@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "hookline/version.hpp"
 #include "run_hookline.hpp"
 
 using cli_tests::run_hookline;
@@ -27,6 +28,12 @@ BOOST_AUTO_TEST_CASE(an_unknown_command_is_named_and_the_commands_listed) {
   BOOST_TEST(run.err.find("hookline: unknown command frobnicate (the commands: inspect, verify, sign, trigger, simulate, "
                           "replay, bench;") == 0U,
              run.err);
+}
+
+BOOST_AUTO_TEST_CASE(version_prints_the_version_the_project_was_built_as) {
+  const auto run = run_hookline("--version");
+  BOOST_TEST(run.exit_code == 0);
+  BOOST_TEST(run.out == std::string("hookline ") + hookline::version + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(no_command_lists_the_commands) {
