@@ -115,7 +115,7 @@ void ShipmentHandlers::register_with(hookline::Dispatcher& dispatcher) {
   route.template operator()<vrio::ShipmentAddressUpdated>();
   route.template operator()<vrio::ShipmentItemUpdated>();
   route.template operator()<vrio::ShipmentSkipped>();
-  route.template operator()<vrio::ShipmentError>();
+  route.template operator()<vrio::ShipmentFailed>();
   route.template operator()<vrio::ShipmentRma>();
   route.template operator()<vrio::ShipmentShipped>();
   route.template operator()<vrio::ShipmentFulfilled>();

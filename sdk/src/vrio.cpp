@@ -236,7 +236,7 @@ template <class Value>
 constexpr std::array known_events{
     known<Value, ShipmentScheduled>(),    known<Value, ShipmentCancelled>(),  known<Value, ShipmentAddressUpdated>(),
     known<Value, ShipmentItemUpdated>(),  known<Value, ShipmentSkipped>(),    known<Value, ShipmentShipped>(),
-    known<Value, ShipmentFulfilled>(),    known<Value, ShipmentError>(),      known<Value, ShipmentRma>(),
+    known<Value, ShipmentFulfilled>(),    known<Value, ShipmentFailed>(),      known<Value, ShipmentRma>(),
     known<Value, TransactionCompleted>(), known<Value, TransactionSkipped>(), known<Value, TransactionUnskipped>(),
     known<Value, OrderUpdated>(),         known<Value, OrderAbandoned>(),     known<Value, OrderAbandoned>("order_abandonned"),
     known<Value, OrderOfferUpdated>(),    known<Value, OrderOfferCancelled>(),

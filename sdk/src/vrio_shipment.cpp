@@ -24,7 +24,7 @@ const Shipment* shipment_of(const Payload& payload) {
 /// The status a shipment event sets, if it sets one.
 std::optional<ShipmentStatus> status_set_by(const Payload& payload) {
   if (std::holds_alternative<ShipmentScheduled>(payload)) return ShipmentStatus::scheduled;
-  if (std::holds_alternative<ShipmentError>(payload)) return ShipmentStatus::error;
+  if (std::holds_alternative<ShipmentFailed>(payload)) return ShipmentStatus::error;
   if (std::holds_alternative<ShipmentCancelled>(payload)) return ShipmentStatus::cancelled;
   if (std::holds_alternative<ShipmentSkipped>(payload)) return ShipmentStatus::skipped;
   if (std::holds_alternative<ShipmentShipped>(payload) || std::holds_alternative<ShipmentFulfilled>(payload)) {

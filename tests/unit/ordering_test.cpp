@@ -86,7 +86,7 @@ vrio::Event skipped(std::string id, long long seconds) {
   return event(std::move(id), seconds, vrio::ShipmentSkipped{shipment()});
 }
 vrio::Event failed(std::string id, long long seconds) {
-  return event(std::move(id), seconds, vrio::ShipmentError{shipment()});
+  return event(std::move(id), seconds, vrio::ShipmentFailed{shipment()});
 }
 
 struct EventSet {

@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(shipment_skipped_reads_zero_dates_as_none) {
 
 BOOST_AUTO_TEST_CASE(shipment_error_reads_an_empty_date_as_none) {
   const Event event = parse_sample("shipment_error");
-  const Shipment& shipment = as<ShipmentError>(event).shipment;
+  const Shipment& shipment = as<ShipmentFailed>(event).shipment;
   BOOST_TEST(shipment.shipment_status_id == "Error");
   BOOST_TEST(!shipment.date_cancel.has_value());
   BOOST_TEST((shipment.date_scheduled == utc(2026, 3, 22, 14, 30, 0)));
@@ -442,7 +442,7 @@ BOOST_AUTO_TEST_CASE(a_body_over_a_megabyte_then_small_ones) {
   const std::string notes(2U << 20, 'n');
   const Event large = parse_ok(R"({"webhook_event":"shipment_error","webhook_event_id":"1",)"
                                R"("webhook_data":{"shipment":{"shipment_id":1,"shipment_notes":")" + notes + R"("}}})");
-  BOOST_TEST(as<ShipmentError>(large).shipment.shipment_notes == notes);
+  BOOST_TEST(as<ShipmentFailed>(large).shipment.shipment_notes == notes);
   const Event small = parse_sample("shipment_cancelled");
   BOOST_TEST(as<ShipmentCancelled>(small).shipment.shipment_id == 251606);
   BOOST_TEST((parse_sample("shipment_cancelled") == small));

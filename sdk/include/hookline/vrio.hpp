@@ -205,11 +205,11 @@ struct ShipmentSkipped {
   Shipment shipment;
   bool operator==(const ShipmentSkipped&) const = default;
 };
-/// A previous fulfillment attempt failed.
-struct ShipmentError {
+/// A previous fulfillment attempt failed (VRIO's `shipment_error` event).
+struct ShipmentFailed {
   static constexpr std::string_view name = "shipment_error";
   Shipment shipment;
-  bool operator==(const ShipmentError&) const = default;
+  bool operator==(const ShipmentFailed&) const = default;
 };
 /// A return was authorized.
 struct ShipmentRma {
@@ -229,7 +229,7 @@ struct Unknown {
 using Payload = std::variant<TransactionCompleted, TransactionSkipped, TransactionUnskipped, OrderUpdated,
                              OrderAbandoned, OrderOfferUpdated, OrderOfferCancelled, ShipmentShipped,
                              ShipmentCancelled, ShipmentFulfilled, ShipmentScheduled, ShipmentAddressUpdated,
-                             ShipmentItemUpdated, ShipmentSkipped, ShipmentError, ShipmentRma, Unknown>;
+                             ShipmentItemUpdated, ShipmentSkipped, ShipmentFailed, ShipmentRma, Unknown>;
 
 /// The fields every VRIO webhook has around its data.
 struct Envelope {
