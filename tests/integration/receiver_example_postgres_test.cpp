@@ -50,16 +50,17 @@ class Instance {
     std::vector<std::string> args{HOOKLINE_RECEIVER_EXAMPLE, "--listen", "127.0.0.1:0", "--db", db};
     args.insert(args.end(), extra.begin(), extra.end());
     const std::string secret = "HOOKLINE_SECRET=" + std::string(hookline::test::http_test_secret);
+    // Everything the child needs is made before fork(): it only redirects and execs.
+    std::vector<char*> argv;
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    char* envp[] = {const_cast<char*>(secret.c_str()), nullptr};
     pid_ = ::fork();
     if (pid_ == 0) {
       const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(out, 1);
       ::dup2(err, 2);
-      std::vector<char*> argv;
-      for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      char* envp[] = {const_cast<char*>(secret.c_str()), nullptr};
       ::execve(argv[0], argv.data(), envp);
       ::_exit(127);
     }
