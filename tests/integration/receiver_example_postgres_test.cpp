@@ -2,7 +2,7 @@
 // the real binary on one throwaway cluster. The same event sent to all of them at once is stored
 // and handled once; while the database is down webhooks and /readyz answer 503, and they recover
 // by themselves; SIGTERM fails /readyz first, keeps serving through the drain, then exits 0 having
-// lost nothing it acknowledged.
+// lost nothing it acknowledged, and a second signal ends the drain.
 
 #include <boost/test/unit_test.hpp>
 
@@ -332,6 +332,24 @@ BOOST_AUTO_TEST_CASE(sigterm_fails_readyz_first_serves_through_the_drain_and_los
   }
   BOOST_TEST(missing == 0U);
   BOOST_TEST(acknowledged.size() > 10U);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_signal_ends_the_drain_at_once) {
+  const std::string uri = PostgresCluster::shared().fresh_schema_uri();
+  Dirs dirs;
+  Instance instance(uri, dirs.make("impatient"), {"--drain-seconds", "600"});
+  BOOST_TEST_REQUIRE(deliver(instance.port(), "impatient-1").status == 200);
+  instance.signal(SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (readyz(instance.port()).status == 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST_REQUIRE(readyz(instance.port()).status == 503);  // draining, and still listening
+  instance.signal(SIGINT);
+  const auto exited = instance.wait_exit(30s);  // far less than the drain asked for
+  BOOST_TEST_REQUIRE(exited.has_value());
+  BOOST_TEST(WIFEXITED(*exited));
+  BOOST_TEST(WEXITSTATUS(*exited) == 0, instance.err());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
