@@ -1,11 +1,12 @@
 // The shortest honest VRIO webhook receiver on hookline.
 //
-//   HOOKLINE_SECRET='...' HOOKLINE_ADMIN_TOKEN="$(openssl rand -hex 32)" \
-//     receiver-example --listen 127.0.0.1:8080 --admin-listen 127.0.0.1:8081 --db inbox.db
+//   export HOOKLINE_SECRET='...' HOOKLINE_ADMIN_TOKEN="$(openssl rand -hex 32)"
+//   receiver-example --listen 127.0.0.1:8080 --admin-listen 127.0.0.1:8081 --db inbox.db
 //
-// VRIO POSTs to /webhooks/vrio. Each delivery is verified, parsed, and stored in the SQLite inbox
-// before the 2xx goes out, so an acknowledged event survives a crash; a redelivery is answered
-// 2xx and runs nothing. A verified body that does not parse is quarantined in the same database
+// VRIO POSTs to /webhooks/vrio. Each delivery is verified, parsed, and stored in the inbox (a SQLite
+// file, or a PostgreSQL database that several instances share: --db postgresql://...) before the
+// 2xx goes out, so an acknowledged event survives a crash; a redelivery is answered 2xx and runs
+// nothing, whichever instance it reaches. A verified body that does not parse is quarantined in the same database
 // (2xx, never handled), and a delivery refused for its signature is kept in its refused record.
 // Handlers run on the dispatcher's threads, never on the request thread, and may run again after a
 // crash (at-least-once): give real handlers an effect keyed by event id.
@@ -14,12 +15,20 @@
 // refused record and retries an entry (after a rotation mistake), and replays quarantined
 // deliveries (after an upgrade that parses them). The public listener serves webhooks only.
 //
+// Behind a load balancer, GET /readyz on the webhook listener answers 503 while the inbox does not
+// answer and once SIGTERM has come: the listener then keeps serving for --drain-seconds, so that
+// the balancer moves traffic away first, before it stops, finishes its running requests and exits.
+//
 // The secret is HOOKLINE_SECRET's whole value (spaces included); during a rotation the old one goes
 // in HOOKLINE_SECRET_PREVIOUS, or every secret one per line in --secret-file. Usage errors exit 2.
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +39,7 @@
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/parse.hpp"
+#include "hookline/postgres_inbox.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/sqlite_inbox.hpp"
@@ -41,6 +51,29 @@ void print_handled(const hookline::EventMeta& meta) {
   static std::mutex mutex;
   const std::lock_guard lock(mutex);
   std::cout << "handled " << meta.type << ' ' << meta.id << std::endl;
+}
+
+/// The inbox `db` names: a PostgreSQL database for a connection URI, a SQLite file for anything else.
+hookline::Result<std::unique_ptr<hookline::ReceiverStore>, hookline::StoreError> open_inbox(const std::string& db) {
+  if (hookline::is_postgres_uri(db)) {
+    auto opened = hookline::PostgresInbox::open(db);
+    if (!opened) return hookline::fail(opened.error());
+    return std::unique_ptr<hookline::ReceiverStore>(std::move(*opened));
+  }
+  auto opened = hookline::SqliteInbox::open(db);
+  if (!opened) return hookline::fail(opened.error());
+  return std::unique_ptr<hookline::ReceiverStore>(std::move(*opened));
+}
+
+/// Returns when one of `signals` (blocked) comes, or after `timeout`.
+void wait_for_signal(const sigset_t& signals, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+    if (sigtimedwait(&signals, nullptr, &wait) > 0 || errno != EINTR) return;  // a signal, or EAGAIN: the time is up
+  }
 }
 
 std::chrono::sys_seconds now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
@@ -70,9 +103,17 @@ int main(int argc, char** argv) {
   std::string admin_listen;
   std::string db;
   std::string secret_file;
+  int drain_seconds = 5;
   app.add_option("--listen", listen, "HOST:PORT for webhooks; port 0 picks a free one")->required();
   app.add_option("--admin-listen", admin_listen, "HOST:PORT of the operator's listener (needs HOOKLINE_ADMIN_TOKEN)");
-  app.add_option("--db", db, "SQLite inbox file, created if missing")->required();
+  app.add_option("--db", db,
+                 "SQLite inbox file (created if missing), or postgresql://user@host:port/dbname for a database "
+                 "that several instances share (password from PGPASSWORD, PGPASSFILE or HOOKLINE_DB_PASSWORD)")
+      ->required();
+  app.add_option("--drain-seconds", drain_seconds,
+                 "After SIGTERM, how long /readyz fails while webhooks are still served, before the listener stops")
+      ->default_val(drain_seconds)
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--secret-file", secret_file, "File of VRIO webhook secrets, one per line (the first is current)");
   try {
     app.parse(argc, argv);
@@ -99,8 +140,11 @@ int main(int argc, char** argv) {
   if (!admin_listen.empty() && (admin_token == nullptr || std::string_view(admin_token).size() < 32)) {
     return usage("--admin-listen needs HOOKLINE_ADMIN_TOKEN, 32 characters at least");
   }
+  if (hookline::is_postgres_uri(db)) {
+    if (const auto checked = hookline::check_postgres_uri(db); !checked) return usage("--db: " + checked.error().message);
+  }
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, *secrets);
-  auto inbox = hookline::SqliteInbox::open(db);
+  auto inbox = open_inbox(db);
   if (!verifier || !inbox) {
     std::cerr << "receiver-example: " << (!verifier ? verifier.error().to_string() : inbox.error().message) << '\n';
     return 1;
@@ -125,6 +169,21 @@ int main(int argc, char** argv) {
   options.listen = *address;
   hookline::WebhookServer server(options);
   server.mount("/webhooks/vrio", receiver);
+  // Readiness for a load balancer: not while the inbox does not answer (webhooks get 503 then too,
+  // and nothing is acknowledged that is not stored), nor once a stop signal came.
+  std::atomic<bool> draining{false};
+  server.route(
+      "GET", "/readyz",
+      [&](const hookline::HttpRequest&) {
+        if (draining.load()) return hookline::error_response(503, "draining", "this instance is stopping");
+        if (const auto depth = (*inbox)->quarantine_depth(); !depth) {
+          return hookline::error_response(503, "store_unavailable", depth.error().message);
+        }
+        hookline::HttpResponse response;
+        response.body = R"({"status":"ready"})";
+        return response;
+      },
+      hookline::RouteAccess::open);
 
   // The operator's listener: every route behind the token but /healthz.
   std::optional<hookline::WebhookServer> admin;
@@ -180,6 +239,11 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  // Drain: fail /readyz and keep serving, so that the balancer moves traffic away before the
+  // listener closes. A second signal ends the drain at once.
+  draining = true;
+  std::cerr << "draining for " << drain_seconds << " s" << std::endl;
+  wait_for_signal(stop_signals, std::chrono::seconds(drain_seconds));
   server.stop();            // no new deliveries; running requests finish
   if (admin) admin->stop();
   dispatcher.stop();        // running handlers finish; the rest waits in the inbox for the next start

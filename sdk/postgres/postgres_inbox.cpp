@@ -283,6 +283,13 @@ bool is_postgres_uri(std::string_view db) noexcept {
   return db.starts_with("postgresql://") || db.starts_with("postgres://");
 }
 
+Status<StoreError> check_postgres_uri(std::string_view uri) {
+  if (!is_postgres_uri(uri)) {
+    return fail(StoreError{"not a PostgreSQL connection URI (postgresql://user@host:port/dbname): " + std::string(uri)});
+  }
+  return postgres::check_uri(uri);
+}
+
 struct PostgresInbox::Impl {
   /// One claim waiting for the committer.
   struct Claim {
@@ -510,10 +517,7 @@ struct PostgresInbox::Impl {
 
 Result<std::unique_ptr<PostgresInbox>, StoreError> PostgresInbox::open(std::string_view uri,
                                                                        PostgresInboxOptions options) {
-  if (!is_postgres_uri(uri)) {
-    return fail(StoreError{"not a PostgreSQL connection URI (postgresql://user@host:port/dbname): " + std::string(uri)});
-  }
-  if (auto checked = postgres::check_uri(uri); !checked) {
+  if (auto checked = check_postgres_uri(uri); !checked) {
     return fail(checked.error());
   }
   auto impl = std::make_unique<Impl>();

@@ -74,6 +74,12 @@ BOOST_AUTO_TEST_CASE(only_a_postgres_uri_without_a_password_opens) {
   BOOST_TEST_REQUIRE(!in_a_parameter.ok());
   BOOST_TEST(in_a_parameter.error().message.find("PGPASSWORD") != std::string::npos);
   BOOST_TEST(!PostgresInbox::open("/var/lib/hookline/inbox.db").ok());
+  // The same check, without connecting, for a command line to refuse as a usage error.
+  BOOST_TEST(hookline::check_postgres_uri("postgresql://hookline@127.0.0.1:1/shop").ok());
+  const auto checked = hookline::check_postgres_uri("postgres://hookline:secret@127.0.0.1:1/shop");
+  BOOST_TEST_REQUIRE(!checked.ok());
+  BOOST_TEST(checked.error().message == with_password.error().message);
+  BOOST_TEST(!hookline::check_postgres_uri("/var/lib/hookline/inbox.db").ok());
 }
 
 BOOST_AUTO_TEST_CASE(the_password_comes_from_the_environment) {

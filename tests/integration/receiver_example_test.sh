@@ -5,7 +5,7 @@
 # has spaces (taken whole from HOOKLINE_SECRET), the retired one in HOOKLINE_SECRET_PREVIOUS still
 # verifies, and a signed body that does not parse is answered 200 quarantined and never handled.
 # Its admin listener wants the token: it lists the refused record, and a retry of a delivery that
-# still does not verify is a 422. Usage errors exit 2.
+# still does not verify is a 422. /readyz answers ready. Usage errors exit 2; SIGTERM drains and exits 0.
 # Usage: receiver_example_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 source_dir=$2
@@ -43,6 +43,8 @@ post() {
   curl -sS -o "$work/response" -w '%{http_code}' -H 'Content-Type: application/json' \
     -H "X-Webhook-Signature: $signature" --data-binary "$body" "http://127.0.0.1:$port/webhooks/vrio"
 }
+ready=$(curl -sS "http://127.0.0.1:$port/readyz")
+[[ $ready == '{"status":"ready"}' ]] || { echo "/readyz said: $ready"; exit 1; }
 status=$(post)
 [[ $status == 200 ]] || { echo "expected 200, got $status: $(cat "$work/response")"; exit 1; }
 grep -qx '{"status":"accepted"}' "$work/response" || { echo "unexpected body: $(cat "$work/response")"; exit 1; }

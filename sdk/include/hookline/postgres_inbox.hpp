@@ -18,6 +18,11 @@ namespace hookline {
 /// True when `db` is a PostgreSQL connection URI (`postgresql://` or `postgres://`), not a file path.
 [[nodiscard]] bool is_postgres_uri(std::string_view db) noexcept;
 
+/// Checks a connection URI without connecting, as PostgresInbox::open() does first: an error when
+/// libpq cannot parse it or when it holds a password (which belongs in the environment), so that a
+/// command line can refuse it as a usage error.
+[[nodiscard]] Status<StoreError> check_postgres_uri(std::string_view uri);
+
 /// How a PostgresInbox is opened.
 struct PostgresInboxOptions {
   /// Most claims written in one transaction (one multi-row INSERT; at most 9362, 7 parameters each).
