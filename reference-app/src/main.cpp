@@ -19,6 +19,7 @@
 
 #include "app.hpp"
 #include "hookline/http_server.hpp"
+#include "hookline/postgres_inbox.hpp"
 #include "hookline/version.hpp"
 
 namespace {
@@ -241,6 +242,12 @@ int main(int argc, char** argv) {
     config.trusted_proxies.push_back(*network);
   }
   config.refused = hookline::RefusedLimits{refused_max_entries, refused_max_bytes};
+  if (hookline::is_postgres_uri(database)) {
+    // Said plainly rather than taken as a file path (which would make a local file in a folder
+    // named "postgresql:"): the inbox runs on PostgreSQL, the fulfillment store does not yet.
+    return usage("--db: the fulfillment server keeps its fulfillments in SQLite, give a file path; "
+                 "PostgreSQL is a backend of the SDK's inbox (see samples/receiver-example)");
+  }
   config.database = database;
   config.platform_url = platform_url;
   config.platform_timeout = std::chrono::milliseconds(platform_timeout_ms);

@@ -79,6 +79,15 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_a_readable_sentence) {
   BOOST_TEST(help.find("--admin-listen") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_postgresql_uri_as_db_is_refused_not_taken_for_a_file_path) {
+  const fulfillment_test::TempDir dir;
+  const auto [status, output] = run(dir, {"--db", "postgresql://hookline@127.0.0.1:1/shop"});
+  BOOST_TEST(status == 2, output);
+  BOOST_TEST(output.find("hookline-fulfillment: --db: the fulfillment server keeps its fulfillments in SQLite") == 0U,
+             output);
+  BOOST_TEST(!std::filesystem::exists("postgresql:"));
+}
+
 BOOST_AUTO_TEST_CASE(version_prints_the_version_the_project_was_built_as) {
   const fulfillment_test::TempDir dir;
   const auto [status, output] = run(dir, {"--version"});
