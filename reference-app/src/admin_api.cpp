@@ -285,7 +285,7 @@ AdminApi::AdminApi(FulfillmentStore& store, hookline::ReceiverStore& inbox, cons
       clock_(std::move(clock)),
       hooks_(std::move(hooks)),
       views_(views) {
-  auto queries = FulfillmentQueries::open(store_);
+  auto queries = store_.open_queries();
   if (!queries) throw std::runtime_error("admin API: cannot prepare the fulfillment database: " + queries.error().message);
   queries_ = std::move(*queries);
 }

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "fulfillment_queries.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_queries.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/inbox.hpp"

@@ -5,7 +5,8 @@
 #include "admin_api.hpp"
 #include "admin_session.hpp"
 #include "dashboard.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
+#include "hookline/postgres_inbox.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"
@@ -27,6 +28,32 @@ std::filesystem::path inbox_path_for(const std::filesystem::path& database) {
 
 namespace {
 
+/// The inbox `config.database` names: in the same PostgreSQL database, or an SQLite file next to the
+/// fulfillment file (its folder created if needed).
+hookline::Result<std::unique_ptr<hookline::ReceiverStore>, hookline::StoreError> open_inbox(
+    const AppConfig& config, const std::function<void(std::string_view)>& warn) {
+  if (hookline::is_postgres_uri(config.database)) {
+    hookline::PostgresInboxOptions options;
+    options.lease = config.lease;
+    options.refused = config.refused;
+    auto inbox = hookline::PostgresInbox::open(config.database, options);
+    if (!inbox) return hookline::fail(inbox.error());
+    return std::unique_ptr<hookline::ReceiverStore>(std::move(*inbox));
+  }
+  const std::filesystem::path database(config.database);
+  if (database.has_parent_path()) {
+    std::error_code failure;
+    std::filesystem::create_directories(database.parent_path(), failure);
+    if (failure) return hookline::fail(hookline::StoreError{"cannot create " + database.parent_path().string() + ": " + failure.message()});
+  }
+  hookline::SqliteInboxOptions options;
+  options.warn = warn;
+  options.refused = config.refused;
+  auto inbox = hookline::SqliteInbox::open(inbox_path_for(database), options);
+  if (!inbox) return hookline::fail(inbox.error());
+  return std::unique_ptr<hookline::ReceiverStore>(std::move(*inbox));
+}
+
 /// How VRIO's meta names a shipment: "shipment:<id>" (EventMeta::entity).
 constexpr std::string_view shipment_entity = "shipment:";
 
@@ -36,7 +63,7 @@ struct App::Parts {
   AppConfig config;
   Logger logger{std::clog};
   Metrics metrics;
-  std::unique_ptr<hookline::SqliteInbox> inbox;
+  std::unique_ptr<hookline::ReceiverStore> inbox;
   std::unique_ptr<FulfillmentStore> store;
   std::unique_ptr<SimulatedWarehouse> warehouse;
   std::unique_ptr<PlatformClient> client;
@@ -96,19 +123,14 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
 
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, c.webhook_secrets);
   if (!verifier) return hookline::fail("webhook secret (HOOKLINE_SECRET): " + verifier.error().to_string());
-  if (c.database.has_parent_path()) {
-    std::error_code failure;
-    std::filesystem::create_directories(c.database.parent_path(), failure);
-    if (failure) return hookline::fail("cannot create " + c.database.parent_path().string() + ": " + failure.message());
-  }
   const auto warn = [&p](std::string_view note) { p.logger.warn(note); };
-  hookline::SqliteInboxOptions inbox_options;
-  inbox_options.warn = warn;
-  inbox_options.refused = c.refused;
-  auto inbox = hookline::SqliteInbox::open(inbox_path_for(c.database), inbox_options);
+  auto inbox = open_inbox(c, warn);
   if (!inbox) return hookline::fail("inbox: " + inbox.error().message);
   p.inbox = std::move(*inbox);
-  auto store = FulfillmentStore::open(c.database, c.zone, warn);
+  StoreOptions store_options;
+  store_options.zone = c.zone;
+  store_options.warn = warn;
+  auto store = open_fulfillment_store(c.database, store_options);
   if (!store) return hookline::fail("fulfillment store: " + store.error().message);
   p.store = std::move(*store);
 
@@ -131,6 +153,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
                                        {"detail", result.detail}});
   };
   outbox_options.warn = [&p](std::string_view message) { p.logger.warn(message); };
+  outbox_options.lease = c.lease;
   p.outbox = std::make_unique<TrackingOutbox>(*p.store, *p.client, outbox_options);
 
   if (c.check_before_ship) {
@@ -156,6 +179,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
   SchedulerOptions scheduler_options;
   scheduler_options.workers = 8;  // each waits for its writes' sync; concurrent ones share it
   scheduler_options.checks = p.checks.get();
+  scheduler_options.lease = c.lease;
   scheduler_options.shipped = [&p](std::int64_t shipment_id) {
     p.logger.info("shipped", {{"shipment_id", std::to_string(shipment_id)}});
     p.outbox->wake();
@@ -312,7 +336,7 @@ hookline::Status<std::string> App::start() {
                               {"admin_host", p.config.admin_listen.host},
                               {"admin_port", std::to_string(p.admin_server->port())},
                               {"admin_tls", p.config.admin_tls ? "on" : "off"},
-                              {"db", p.config.database.string()},
+                              {"db", p.config.database},
                               {"platform_url", p.config.platform_url},
                               {"check_before_ship", p.config.check_before_ship ? "on" : "off"},
                               {"zone", std::string(p.config.zone.name())}});

@@ -44,7 +44,10 @@ struct AppConfig {
   /// none: every admin route but /healthz and /readyz answers 401.
   std::optional<hookline::Secret> admin_token;
   hookline::RefusedLimits refused;                     ///< --refused-max-entries, --refused-max-bytes.
-  std::filesystem::path database = "var/fulfillment.db";  ///< --db; the inbox lives next to it.
+  /// --db: an SQLite file path (the inbox lives next to it) or a PostgreSQL URI (both in that database).
+  std::string database = "var/fulfillment.db";
+  /// --lease-s: how long an instance's claim on an event, a fulfillment or a tracking post lasts.
+  std::chrono::seconds lease{30};
   std::string platform_url = "http://127.0.0.1:9090";  ///< --platform-url
   std::chrono::milliseconds platform_timeout{5000};    ///< --platform-timeout-ms: connect, read and write timeout of a platform call.
   std::chrono::milliseconds warehouse_delay{500};      ///< --warehouse-delay-ms
@@ -66,7 +69,7 @@ inline constexpr std::string_view admin_token_variable = "HOOKLINE_ADMIN_TOKEN";
 /// The shortest admin token accepted.
 inline constexpr std::size_t min_admin_token_length = 32;
 
-/// The inbox database that goes with a fulfillment database: "x.db" → "x.inbox.db".
+/// The SQLite inbox file that goes with a fulfillment database file: "x.db" → "x.inbox.db".
 [[nodiscard]] std::filesystem::path inbox_path_for(const std::filesystem::path& database);
 
 /// The running server.

@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   std::string platform_url = "http://127.0.0.1:9090";
   long long warehouse_delay_ms = 500;
   long long platform_timeout_ms = 5000;
+  long long lease_s = 30;
   std::string zone = "UTC";
   std::string api_key_header = "X-Api-Key";
   std::string secret_file;
@@ -143,7 +144,15 @@ int main(int argc, char** argv) {
   cli.add_option("--trusted-proxy", trusted_proxies,
                  "CIDR of a reverse proxy in front of the public listener (repeatable): only requests from it may name "
                  "the client in X-Forwarded-For, e.g. 127.0.0.1/32");
-  cli.add_option("--db", database, "SQLite database of fulfillments; the inbox is kept next to it (NAME.inbox.db)")
+  cli.add_option("--db", database,
+                 "SQLite file of fulfillments, the inbox kept next to it (NAME.inbox.db); or a PostgreSQL URI, "
+                 "postgresql://user@host:port/dbname, for several instances on one database (the password comes "
+                 "from PGPASSWORD, PGPASSFILE, ~/.pgpass or HOOKLINE_DB_PASSWORD, never from the URI)")
+      ->capture_default_str();
+  cli.add_option("--lease-s", lease_s,
+                 "how long an instance's claim on work (an event, a fulfillment's warehouse steps, a tracking post) "
+                 "lasts: past it, another instance on the same PostgreSQL takes the work of one that died")
+      ->check(within<long long>(1, 3600))
       ->capture_default_str();
   cli.add_option("--refused-max-entries", refused_max_entries,
                  "deliveries refused for authentication kept for a retry (the oldest dropped first)")
@@ -243,12 +252,13 @@ int main(int argc, char** argv) {
   }
   config.refused = hookline::RefusedLimits{refused_max_entries, refused_max_bytes};
   if (hookline::is_postgres_uri(database)) {
-    // Said plainly rather than taken as a file path (which would make a local file in a folder
-    // named "postgresql:"): the inbox runs on PostgreSQL, the fulfillment store does not yet.
-    return usage("--db: the fulfillment server keeps its fulfillments in SQLite, give a file path; "
-                 "PostgreSQL is a backend of the SDK's inbox (see samples/receiver-example)");
+    if (auto uri = hookline::check_postgres_uri(database); !uri) return usage("--db: " + uri.error().message);
   }
   config.database = database;
+  config.lease = std::chrono::seconds(lease_s);
+  if (config.lease <= std::chrono::milliseconds(platform_timeout_ms)) {
+    return usage("--lease-s must be longer than --platform-timeout-ms: a tracking post's claim must outlast the post");
+  }
   config.platform_url = platform_url;
   config.platform_timeout = std::chrono::milliseconds(platform_timeout_ms);
   config.warehouse_delay = std::chrono::milliseconds(warehouse_delay_ms);

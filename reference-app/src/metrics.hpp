@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "fulfillment.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/receiver.hpp"

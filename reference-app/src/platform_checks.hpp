@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "shipment_check.hpp"
 
 namespace fulfillment {

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <thread>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "platform_checks.hpp"
 

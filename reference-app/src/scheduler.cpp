@@ -57,6 +57,17 @@ Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono
 }
 
 Status<StoreError> Scheduler::fulfill(std::int64_t shipment_id) {
+  const auto claimed = store_.claim_work(shipment_id, std::chrono::time_point_cast<std::chrono::milliseconds>(clock_()),
+                                         options_.lease);
+  if (!claimed) return fail(claimed.error());
+  if (!*claimed) return {};  // picked up by another worker, or moved on
+  auto done = fulfill_claimed(shipment_id);
+  // A release that fails leaves the claim to its lease: the work is taken up again when it ends.
+  if (auto released = store_.release_work(shipment_id); !released && done) return fail(released.error());
+  return done;
+}
+
+Status<StoreError> Scheduler::fulfill_claimed(std::int64_t shipment_id) {
   // Each step reads the fulfillment afresh (an address update before the label is printed counts)
   // and moves it on only if it is still where the step left it (a cancel meanwhile stops it).
   const auto advance = [&](State from, State to, std::string_view reason) -> Result<bool, StoreError> {
@@ -198,7 +209,7 @@ void Scheduler::run_releaser() {
     // say), are taken up again; one queued or being worked on is not queued twice.
     if (std::chrono::steady_clock::now() >= next_unfinished_scan) {
       next_unfinished_scan = std::chrono::steady_clock::now() + options_.poll_interval;
-      if (auto unfinished = store_.in_progress()) {
+      if (auto unfinished = store_.in_progress(std::chrono::time_point_cast<std::chrono::milliseconds>(now))) {
         enqueue(*unfinished);
       } else {
         warn("cannot list fulfillments in progress: " + unfinished.error().message);

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "platform_checks.hpp"
 #include "warehouse.hpp"
@@ -28,6 +28,9 @@ namespace fulfillment {
 struct SchedulerOptions {
   std::size_t workers = 2;                                ///< Warehouse worker threads.
   std::chrono::milliseconds poll_interval{1000};         ///< Longest sleep between looks for due work.
+  /// How long a worker's claim on a fulfillment's warehouse steps lasts: longer than pick, pack and
+  /// ship take. Work an instance that died left passes to the others when it ends.
+  std::chrono::milliseconds lease{30000};
   int nice = 19;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
   std::function<void(std::int64_t shipment_id)> shipped;  ///< Told after a shipment shipped (wakes the outbox).
   std::function<void(std::string_view message)> warn;     ///< Told about failures worth a log line.
@@ -49,8 +52,9 @@ class Scheduler {
   /// Moves every waiting fulfillment due at `now` to picking (with checks, those the platform still
   /// wants shipped); returns their ids.
   [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> release_due(std::chrono::sys_seconds now);
-  /// Runs the remaining warehouse steps of one released fulfillment on this thread; stops early when
-  /// it was cancelled (or otherwise moved on) meanwhile.
+  /// Runs the remaining warehouse steps of one released fulfillment on this thread, under a claim on
+  /// it (nothing when a worker of this or another instance holds it); stops early when it was
+  /// cancelled (or otherwise moved on) meanwhile.
   [[nodiscard]] hookline::Status<StoreError> fulfill(std::int64_t shipment_id);
 
   /// Starts the release thread and the workers; resumes fulfillments left picking or packing.
@@ -63,6 +67,8 @@ class Scheduler {
   [[nodiscard]] bool wait_until_idle(std::chrono::milliseconds timeout);
 
  private:
+  /// fulfill() once the claim on the fulfillment is this worker's.
+  [[nodiscard]] hookline::Status<StoreError> fulfill_claimed(std::int64_t shipment_id);
   void run_releaser();
   void run_worker();
   void enqueue(const std::vector<std::int64_t>& ids);

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "fulfillment.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/result.hpp"
 #include "hookline/vrio.hpp"
 #include "hookline/vrio_shipment.hpp"

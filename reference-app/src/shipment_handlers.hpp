@@ -11,7 +11,7 @@
 #include <functional>
 #include <string_view>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/vrio.hpp"
 

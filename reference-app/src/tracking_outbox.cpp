@@ -25,15 +25,18 @@ Millis TrackingOutbox::now() const {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at, std::size_t sender) {
-  auto due = store_.outbox_due(at, 32, OutboxShard{sender, options_.senders});
-  if (!due) return hookline::fail(due.error());
+hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at) {
   std::size_t made = 0;
-  for (const auto& entry : *due) {
+  for (;;) {
     {
       const std::lock_guard lock(mutex_);
       if (stopping_) break;
     }
+    // One entry at a time, so that the claim's lease need only outlast one post.
+    auto claimed = store_.claim_outbox_due(at, 1, options_.lease);
+    if (!claimed) return hookline::fail(claimed.error());
+    if (claimed->empty()) break;
+    const OutboxEntry& entry = claimed->front();
     const PostResult result = client_.post(TrackingRequest{entry.shipment_id, entry.idempotency_key,
                                                            entry.tracking_number, entry.carrier_id,
                                                            entry.date_complete});
@@ -71,8 +74,11 @@ hookline::Result<std::size_t, StoreError> TrackingOutbox::deliver_due(Millis at,
         break;
     }
     if (options_.observer) options_.observer(entry.shipment_id, result);
-    if (auto recorded = store_.record_attempt(attempt, state, next); !recorded) {
-      return hookline::fail(recorded.error());
+    auto recorded = store_.record_attempt(attempt, state, next);
+    if (!recorded) return hookline::fail(recorded.error());
+    if (!*recorded && options_.warn) {
+      options_.warn("tracking outbox: attempt " + std::to_string(attempt.attempt) + " of shipment " +
+                    std::to_string(entry.shipment_id) + " was recorded by another sender (its claim outlived ours)");
     }
   }
   return made;
@@ -83,10 +89,10 @@ void TrackingOutbox::start() {
   if (!threads_.empty()) return;
   stopping_ = false;
   for (std::size_t sender = 0; sender < options_.senders; ++sender) {
-    threads_.emplace_back([this, sender] {
+    threads_.emplace_back([this] {
       hookline::name_this_thread("hl-outbox");
       hookline::lower_this_thread_priority(options_.nice);
-      run(sender);
+      run();
     });
   }
 }
@@ -109,7 +115,7 @@ void TrackingOutbox::wake() {
   wake_.notify_all();
 }
 
-void TrackingOutbox::run(std::size_t sender) {
+void TrackingOutbox::run() {
   for (;;) {
     std::uint64_t seen = 0;
     {
@@ -117,7 +123,7 @@ void TrackingOutbox::run(std::size_t sender) {
       if (stopping_) return;
       seen = wakes_;
     }
-    const auto delivered = deliver_due(now(), sender);
+    const auto delivered = deliver_due(now());
     if (!delivered && options_.warn) options_.warn("tracking outbox: " + delivered.error().message);
     // After a store failure (a full disk, say) the entry whose answer could not be recorded is still
     // due: wait a whole poll interval before posting it again rather than hammering the platform.

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "platform_retry.hpp"
 #include "tracking_client.hpp"
 
@@ -26,9 +26,12 @@ namespace fulfillment {
 struct OutboxOptions {
   PlatformRetry retry;                          ///< Backoff; after retry.max_attempts attempts, a dead letter.
   std::chrono::milliseconds poll_interval{1000};  ///< Longest sleep between looks for due posts.
-  /// Threads posting at once; a shipment is always posted by the same one (its id modulo senders),
-  /// so two posts of one shipment never overlap.
+  /// Threads posting at once. Each claims one entry at a time (of every instance on the database, none
+  /// takes an entry another holds), so two posts of one shipment never overlap.
   std::size_t senders = 4;
+  /// How long a claim on an entry lasts: longer than one post may take. An instance that dies while
+  /// posting leaves the entry to the others when it ends.
+  std::chrono::milliseconds lease{30000};
   int nice = 19;  ///< Steps of Linux nice its threads run below the threads that receive webhooks.
   std::function<Millis()> clock;                ///< The time; the system clock when empty.
   std::function<double()> random;               ///< Jitter in [0, 1); a seeded generator when empty.
@@ -48,9 +51,9 @@ class TrackingOutbox {
   /// Stops.
   ~TrackingOutbox();
 
-  /// Makes one attempt for each entry of `sender`'s shipments due at `now` (every entry with one
-  /// sender); returns how many attempts were made.
-  [[nodiscard]] hookline::Result<std::size_t, StoreError> deliver_due(Millis now, std::size_t sender = 0);
+  /// Makes one attempt for each entry due at `now` that no other sender holds; returns how many
+  /// attempts were made.
+  [[nodiscard]] hookline::Result<std::size_t, StoreError> deliver_due(Millis now);
 
   /// Starts the sender threads.
   void start();
@@ -60,7 +63,7 @@ class TrackingOutbox {
   void wake();
 
  private:
-  void run(std::size_t sender);
+  void run();
   [[nodiscard]] Millis now() const;
 
   FulfillmentStore& store_;

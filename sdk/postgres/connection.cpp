@@ -71,6 +71,10 @@ Params& Params::int64(std::int64_t value) {
   return add(int8_oid, encoded.data(), encoded.size());
 }
 
+Params& Params::null_int64() { return add(int8_oid, nullptr, 0); }
+
+Params& Params::null_text() { return add(text_oid, nullptr, 0); }
+
 std::int64_t Rows::int64(int row, int column) const {
   const auto* value = reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, column));
   if (PQgetlength(result_.get(), row, column) != 8) {

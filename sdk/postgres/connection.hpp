@@ -1,5 +1,5 @@
 #pragma once
-// A thin RAII layer over libpq for the PostgreSQL inbox: connections, parameters sent in binary,
+// A thin RAII layer over libpq for the PostgreSQL inbox and the fulfillment store: connections, parameters sent in binary,
 // results read in binary, every failure as a StoreError.
 
 #include <libpq-fe.h>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,12 @@ class Params {
   Params& bytes(std::string_view value);
   Params& text(std::string_view value);
   Params& int64(std::int64_t value);
+  /// An SQL NULL of type bigint.
+  Params& null_int64();
+  /// An SQL NULL of type text.
+  Params& null_text();
+  /// `value`, or NULL when there is none.
+  Params& int64(const std::optional<std::int64_t>& value) { return value ? int64(*value) : null_int64(); }
 
   [[nodiscard]] int size() const noexcept { return static_cast<int>(values_.size()); }
   [[nodiscard]] const Oid* types() const noexcept { return types_.data(); }
@@ -57,6 +64,13 @@ class Rows {
   [[nodiscard]] std::int64_t int64(int row, int column) const;
   [[nodiscard]] std::string bytes(int row, int column) const;
   [[nodiscard]] std::string_view view(int row, int column) const;
+  /// True when the value is SQL NULL.
+  [[nodiscard]] bool is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) == 1; }
+  /// A bigint column that may be NULL.
+  [[nodiscard]] std::optional<std::int64_t> optional_int64(int row, int column) const {
+    if (is_null(row, column)) return std::nullopt;
+    return int64(row, column);
+  }
   /// How many rows an INSERT, UPDATE or DELETE changed.
   [[nodiscard]] std::size_t affected() const;
 
@@ -79,6 +93,8 @@ class Connection {
   [[nodiscard]] Status<StoreError> run(std::string_view doing, const char* sql);
   /// True once the connection to the server is lost: it is closed rather than used again.
   [[nodiscard]] bool broken() const noexcept;
+  /// True when no transaction is open (or failed and not yet rolled back) on the connection.
+  [[nodiscard]] bool idle() const noexcept { return PQtransactionStatus(connection_) == PQTRANS_IDLE; }
 
  private:
   explicit Connection(PGconn* connection) : connection_(connection) {}

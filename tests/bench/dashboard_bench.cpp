@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "admin_api.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/verify.hpp"
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 21;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  auto store = fulfillment::FulfillmentStore::open(dir / "fulfillment.db", hookline::TimeZone::utc());
+  auto store = fulfillment::open_fulfillment_store((dir / "fulfillment.db").string(), fulfillment::StoreOptions{});
   if (!store) {
     std::fprintf(stderr, "open failed: %s\n", store.error().message.c_str());
     return 1;

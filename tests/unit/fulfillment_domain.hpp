@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "fulfillment_events.hpp"
-#include "fulfillment_store.hpp"
+#include "fulfillment_store_location.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/vrio.hpp"
 #include "platform_checks.hpp"
@@ -116,7 +117,7 @@ class ScriptedReader final : public fulfillment::ShipmentReader {
 /// A store, the handlers and a scheduler over a warehouse that takes no time, with a clock the test
 /// sets; with `checks`, the scheduler checks each release with the platform through `reader`.
 struct Domain {
-  TempDir dir;
+  StoreLocation location;
   std::chrono::sys_seconds now = march_22;
   std::unique_ptr<fulfillment::FulfillmentStore> store = open();
   fulfillment::SimulatedWarehouse warehouse{0ms};
@@ -133,11 +134,7 @@ struct Domain {
     scheduler = make_scheduler();
   }
 
-  std::unique_ptr<fulfillment::FulfillmentStore> open() {
-    auto opened = fulfillment::FulfillmentStore::open(dir.path() / "fulfillment.db", hookline::TimeZone::utc());
-    BOOST_TEST_REQUIRE(opened.ok());
-    return std::move(*opened);
-  }
+  std::unique_ptr<fulfillment::FulfillmentStore> open() { return location.open(); }
   std::unique_ptr<fulfillment::ShipmentHandlers> make_handlers() {
     return std::make_unique<fulfillment::ShipmentHandlers>(*store, [this] { return now; }, std::function<void()>{});
   }

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <thread>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -14,7 +15,7 @@
 #include "admin_api.hpp"
 #include "fulfillment_domain.hpp"
 #include "fulfillment_events.hpp"
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/parse.hpp"
@@ -117,9 +118,62 @@ BOOST_AUTO_TEST_CASE(many_due_fulfillments_are_released_in_batches_oldest_first)
   auto second = domain.scheduler->release_due(domain.now);
   BOOST_TEST_REQUIRE(second.ok());
   BOOST_TEST(second->size() == 44u);
-  auto in_progress = domain.store->in_progress();
+  auto in_progress = domain.store->in_progress(std::chrono::time_point_cast<std::chrono::milliseconds>(domain.now));
   BOOST_TEST_REQUIRE(in_progress.ok());
   BOOST_TEST(in_progress->size() == 300u);
+}
+
+BOOST_AUTO_TEST_CASE(schedulers_of_several_instances_release_and_ship_each_fulfillment_once) {
+  // Three schedulers at once, as three instances: on PostgreSQL each on a store of its own (a
+  // connection of its own), on SQLite on the one store of the process.
+  Domain domain;
+  constexpr std::int64_t count = 60;
+  BOOST_TEST_REQUIRE(domain.store->write([&](fulfillment::StoreTx& tx) {
+                            for (std::int64_t id = 1; id <= count; ++id) {
+                              fulfillment::Fulfillment f;
+                              f.shipment_id = id;
+                              f.date_scheduled = domain.now - std::chrono::seconds(id);
+                              f.address = hookline::vrio::Address{};
+                              f.address->address1 = "1 Main St";
+                              tx.save(f);
+                            }
+                          }).ok());
+  constexpr std::size_t instances = 3;
+  std::vector<std::unique_ptr<fulfillment::FulfillmentStore>> stores;
+  for (std::size_t i = 0; i < instances && fulfillment_test::on_postgres(); ++i) stores.push_back(domain.open());
+  std::vector<std::unique_ptr<fulfillment::Scheduler>> schedulers;
+  for (std::size_t i = 0; i < instances; ++i) {
+    schedulers.push_back(std::make_unique<fulfillment::Scheduler>(stores.empty() ? *domain.store : *stores[i],
+                                                                  domain.warehouse, [&] { return domain.now; }));
+  }
+  std::vector<std::vector<std::int64_t>> released(instances);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < instances; ++i) {
+    threads.emplace_back([&, i] {
+      auto ids = schedulers[i]->release_due(domain.now);
+      if (!ids) return;
+      released[i] = *ids;
+      // Each instance works on what every instance released, as one taking up another's work does.
+      for (std::int64_t id = 1; id <= count; ++id) (void)schedulers[i]->fulfill(id);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::vector<std::int64_t> all;
+  for (const auto& ids : released) all.insert(all.end(), ids.begin(), ids.end());
+  std::sort(all.begin(), all.end());
+  std::vector<std::int64_t> every;
+  for (std::int64_t id = 1; id <= count; ++id) every.push_back(id);
+  BOOST_TEST(all == every, boost::test_tools::per_element());  // each released by one instance
+  for (std::int64_t id = 1; id <= count; ++id) {
+    auto history = domain.store->history(id);
+    BOOST_TEST_REQUIRE(history.ok());
+    const auto shipped = std::count_if(history->begin(), history->end(),
+                                       [](const fulfillment::HistoryEntry& entry) { return entry.to_state == "shipped"; });
+    BOOST_TEST(shipped == 1, "shipment " << id << " shipped " << shipped << " times");
+  }
+  auto counts = domain.store->outbox_counts();
+  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST(counts->pending == static_cast<std::size_t>(count));  // one tracking post each
 }
 
 BOOST_AUTO_TEST_CASE(a_dispatcher_batch_of_events_is_one_transaction_and_one_sync) {

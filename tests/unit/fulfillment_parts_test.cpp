@@ -26,7 +26,8 @@
 #include <vector>
 
 #include "fulfillment_events.hpp"
-#include "fulfillment_store.hpp"
+#include "fulfillment_store_location.hpp"
+#include "storage/fulfillment_store.hpp"
 #include "platform_client.hpp"
 #include "hookline/vrio.hpp"
 #include "hookline/vrio_shipment.hpp"
@@ -96,14 +97,12 @@ struct ScriptedClient final : fulfillment::TrackingClient {
 
 /// A store with one shipped fulfillment whose tracking is queued.
 struct QueuedTracking {
-  fulfillment_test::TempDir dir;
+  fulfillment_test::StoreLocation location;
   std::unique_ptr<fulfillment::FulfillmentStore> store;
   fulfillment::Millis now = std::chrono::time_point_cast<std::chrono::milliseconds>(march_22);
 
   explicit QueuedTracking(hookline::TimeZone zone = hookline::TimeZone::utc()) {
-    auto opened = fulfillment::FulfillmentStore::open(dir.path() / "f.db", zone);
-    BOOST_TEST_REQUIRE(opened.ok());
-    store = std::move(*opened);
+    store = location.open(zone);
     fulfillment::Fulfillment f;
     f.shipment_id = 77;
     f.state = fulfillment::State::shipped;
@@ -133,17 +132,16 @@ struct QueuedTracking {
 
 BOOST_AUTO_TEST_SUITE(fulfillment_parts)
 
-BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored) {
-  fulfillment_test::TempDir dir;
-  const auto file = dir.path() / "f.db";
+BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored,
+                     *boost::unit_test::precondition(fulfillment_test::sqlite_only)) {
+  const fulfillment_test::StoreLocation location;
   constexpr int writers = 8;
   constexpr int per_writer = 25;
   std::atomic<int> failures{0};
   std::uint64_t syncs = 0;
   {
-    auto opened = fulfillment::FulfillmentStore::open(file, hookline::TimeZone::utc());
-    BOOST_TEST_REQUIRE(opened.ok());
-    auto& store = **opened;
+    const auto opened = location.open();
+    auto& store = *opened;
     std::vector<std::thread> threads;
     for (int w = 0; w < writers; ++w) {
       threads.emplace_back([&, w] {
@@ -161,9 +159,8 @@ BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored) {
   BOOST_TEST(syncs >= 1u);
   BOOST_TEST(syncs < static_cast<std::uint64_t>(writers * per_writer));  // shared, not one per write
   BOOST_TEST_MESSAGE(writers * per_writer << " writes, " << syncs << " syncs");
-  auto reopened = fulfillment::FulfillmentStore::open(file, hookline::TimeZone::utc());
-  BOOST_TEST_REQUIRE(reopened.ok());
-  auto all = (*reopened)->list(std::nullopt, 1000);
+  const auto reopened = location.open();
+  auto all = reopened->list(std::nullopt, 1000);
   BOOST_TEST_REQUIRE(all.ok());
   BOOST_TEST(all->size() == static_cast<std::size_t>(writers * per_writer));
 }
@@ -179,14 +176,14 @@ std::size_t open_sqlite_temp_files() {
   return count;
 }
 
-BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory) {
+BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory,
+                     *boost::unit_test::precondition(fulfillment_test::sqlite_only)) {
   // Each write of a batch runs in a savepoint whose journal keeps the pages it changes. SQLite
   // moves such a journal past 64 KiB to a temporary file, and then writes every journaled page of
   // the connection there; the store keeps them in memory.
-  fulfillment_test::TempDir dir;
-  auto opened = fulfillment::FulfillmentStore::open(dir.path() / "f.db", hookline::TimeZone::utc());
-  BOOST_TEST_REQUIRE(opened.ok());
-  auto& store = **opened;
+  const fulfillment_test::StoreLocation location;
+  const auto opened = location.open();
+  auto& store = *opened;
   std::vector<fulfillment::Fulfillment> stored(2000);
   BOOST_TEST_REQUIRE(store.write([&](fulfillment::StoreTx& tx) {
                             for (std::size_t i = 0; i < stored.size(); ++i) {
@@ -314,9 +311,11 @@ BOOST_AUTO_TEST_CASE(the_outbox_retries_failures_and_records_every_attempt_until
   BOOST_TEST((*attempts)[2].outcome == "sent");
 }
 
-BOOST_AUTO_TEST_CASE(outbox_senders_share_the_shipments_each_posting_its_own) {
-  QueuedTracking queued;  // shipment 77, plus 78..85
-  for (std::int64_t id = 78; id <= 85; ++id) {
+BOOST_AUTO_TEST_CASE(outbox_senders_at_once_post_each_shipment_once) {
+  // Three outboxes at once, as three instances: each on a store of its own (a connection of its own)
+  // on PostgreSQL, on the one store of the process on SQLite. Each entry is claimed by one of them.
+  QueuedTracking queued;  // shipment 77, plus 78..116
+  for (std::int64_t id = 78; id <= 116; ++id) {
     fulfillment::Fulfillment f;
     f.shipment_id = id;
     f.state = fulfillment::State::shipped;
@@ -326,21 +325,89 @@ BOOST_AUTO_TEST_CASE(outbox_senders_share_the_shipments_each_posting_its_own) {
                                      tx.enqueue_tracking(f, queued.now);
                                    }).ok());
   }
-  auto options = queued.options();
-  options.senders = 3;
-  std::vector<ScriptedClient> clients(3);
+  constexpr std::size_t instances = 3;
+  std::vector<std::unique_ptr<fulfillment::FulfillmentStore>> stores;
+  if (fulfillment_test::on_postgres()) {
+    for (std::size_t i = 0; i < instances; ++i) stores.push_back(queued.location.open());
+  }
+  const auto store_of = [&](std::size_t i) -> fulfillment::FulfillmentStore& {
+    return stores.empty() ? *queued.store : *stores[i];
+  };
+  std::vector<ScriptedClient> clients(instances);
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> made{0};
+  for (std::size_t i = 0; i < instances; ++i) {
+    threads.emplace_back([&, i] {
+      fulfillment::TrackingOutbox outbox(store_of(i), clients[i], queued.options());
+      auto delivered = outbox.deliver_due(queued.now);
+      if (delivered) made += *delivered;
+    });
+  }
+  for (auto& thread : threads) thread.join();
   std::vector<std::int64_t> posted;
-  for (std::size_t sender = 0; sender < 3; ++sender) {
-    fulfillment::TrackingOutbox outbox(*queued.store, clients[sender], options);
-    BOOST_TEST(*outbox.deliver_due(queued.now, sender) == 3u);
-    for (const auto& request : clients[sender].requests) {
-      BOOST_TEST(request.shipment_id % 3 == static_cast<std::int64_t>(sender));
-      posted.push_back(request.shipment_id);
-    }
+  for (const auto& client : clients) {
+    for (const auto& request : client.requests) posted.push_back(request.shipment_id);
   }
   std::sort(posted.begin(), posted.end());
-  const std::vector<std::int64_t> every{77, 78, 79, 80, 81, 82, 83, 84, 85};
-  BOOST_TEST(posted == every, boost::test_tools::per_element());
+  std::vector<std::int64_t> every;
+  for (std::int64_t id = 77; id <= 116; ++id) every.push_back(id);
+  BOOST_TEST(posted == every, boost::test_tools::per_element());  // each once, none missed
+  BOOST_TEST(made.load() == every.size());
+  auto counts = queued.store->outbox_counts();
+  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST(counts->sent == every.size());
+  BOOST_TEST(counts->attempts == every.size());
+}
+
+BOOST_AUTO_TEST_CASE(an_outbox_claim_holds_an_entry_until_its_lease_ends_and_an_attempt_is_recorded_once) {
+  QueuedTracking queued;
+  auto first = queued.store->claim_outbox_due(queued.now, 10, 30s);
+  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first->size() == 1u);
+  BOOST_TEST(first->front().idempotency_key == "hookline-track-77");
+  auto held = queued.store->claim_outbox_due(queued.now + 29s, 10, 30s);  // another sender, during the lease
+  BOOST_TEST_REQUIRE(held.ok());
+  BOOST_TEST(held->empty());
+  auto next = queued.store->outbox_next_attempt();
+  BOOST_TEST_REQUIRE(next.ok());
+  BOOST_TEST((*next == queued.now + 30s));  // due again when the claim ends
+  // The claimant died: past the lease, another sender takes the entry, and records its attempt.
+  auto taken_over = queued.store->claim_outbox_due(queued.now + 30s, 10, 30s);
+  BOOST_TEST_REQUIRE(taken_over.ok());
+  BOOST_TEST_REQUIRE(taken_over->size() == 1u);
+  const fulfillment::TrackingAttempt attempt{77, 1, queued.now + 31s, "sent", 200, "HTTP 200"};
+  auto recorded = queued.store->record_attempt(attempt, fulfillment::OutboxState::sent, queued.now + 31s);
+  BOOST_TEST_REQUIRE(recorded.ok());
+  BOOST_TEST(*recorded);
+  // The first claimant was only slow: its answer comes later and is not recorded a second time.
+  auto late = queued.store->record_attempt(attempt, fulfillment::OutboxState::sent, queued.now + 32s);
+  BOOST_TEST_REQUIRE(late.ok());
+  BOOST_TEST(!*late);
+  auto attempts = queued.store->attempts(77);
+  BOOST_TEST_REQUIRE(attempts.ok());
+  BOOST_TEST(attempts->size() == 1u);
+  BOOST_TEST(queued.entry().state == fulfillment::OutboxState::sent);
+}
+
+BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_released_or_its_lease_ends) {
+  const fulfillment_test::StoreLocation location;
+  const auto store = location.open();
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(march_22);
+  for (const auto state : {fulfillment::State::picking, fulfillment::State::waiting}) {
+    fulfillment::Fulfillment f;
+    f.shipment_id = state == fulfillment::State::picking ? 1 : 2;
+    f.state = state;
+    BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).ok());
+  }
+  BOOST_TEST(*store->in_progress(now) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
+  BOOST_TEST(*store->claim_work(1, now, 30s));
+  BOOST_TEST(!*store->claim_work(1, now + 1s, 30s));  // another worker, of this instance or another
+  BOOST_TEST(!*store->claim_work(2, now, 30s));       // waiting: nothing for the warehouse yet
+  BOOST_TEST(store->in_progress(now + 1s)->empty());  // not taken up again while claimed
+  BOOST_TEST(*store->in_progress(now + 30s) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
+  BOOST_TEST(*store->claim_work(1, now + 30s, 30s));  // the worker died: past its lease, another takes over
+  BOOST_TEST_REQUIRE(store->release_work(1).ok());
+  BOOST_TEST(*store->claim_work(1, now + 31s, 30s));  // given back: free at once
 }
 
 BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_after_max_attempts) {

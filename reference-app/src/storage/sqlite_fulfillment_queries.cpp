@@ -1,4 +1,6 @@
-#include "fulfillment_queries.hpp"
+#include "storage/sqlite_fulfillment_queries.hpp"
+
+#include "storage/fulfillment_queries.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -69,9 +71,30 @@ std::int64_t count_of(SQLite::Statement& query) {
   return query.executeStep() ? query.getColumn(0).getInt64() : 0;
 }
 
+/// The dashboard's queries over an SQLite fulfillment store, on its connection under its lock.
+class SqliteFulfillmentQueries final : public FulfillmentQueries {
+ public:
+  explicit SqliteFulfillmentQueries(SqliteFulfillmentStore& store) : store_(store) {}
+
+  Result<QueryPage<ListedFulfillment>, StoreError> fulfillments(const FulfillmentFilter& filter) override;
+  Result<bool, StoreError> has_open_conflict(std::int64_t shipment_id) override;
+  Result<QueryPage<LoggedEvent>, StoreError> events(const EventFilter& filter) override;
+  Result<QueryPage<OpenConflict>, StoreError> conflicts(std::size_t limit, std::optional<std::int64_t> cursor) override;
+  Result<QueryPage<HeldShipment>, StoreError> held(std::chrono::sys_seconds held_before, std::size_t limit,
+                                                   std::optional<std::int64_t> cursor) override;
+  Result<QueryPage<OutboxEntry>, StoreError> outbox_dead_letters(std::size_t limit,
+                                                                 std::optional<std::int64_t> cursor) override;
+  Result<AttentionCounts, StoreError> attention(std::chrono::sys_seconds held_before) override;
+  Result<std::vector<MinuteCount>, StoreError> events_per_minute(std::chrono::sys_seconds since) override;
+  Result<std::optional<std::chrono::sys_seconds>, StoreError> last_handled() override;
+
+ private:
+  SqliteFulfillmentStore& store_;
+};
+
 }  // namespace
 
-Result<std::unique_ptr<FulfillmentQueries>, StoreError> FulfillmentQueries::open(FulfillmentStore& store) {
+Result<std::unique_ptr<FulfillmentQueries>, StoreError> open_sqlite_queries(SqliteFulfillmentStore& store) {
   // The indexes are schema, created once like the store's own tables (IF NOT EXISTS).
   auto created = store.read([](StatementCache& statements) {
     const std::string_view all = indexes;
@@ -85,10 +108,10 @@ Result<std::unique_ptr<FulfillmentQueries>, StoreError> FulfillmentQueries::open
     }
   });
   if (!created) return fail(created.error());
-  return std::unique_ptr<FulfillmentQueries>(new FulfillmentQueries(store));
+  return std::unique_ptr<FulfillmentQueries>(std::make_unique<SqliteFulfillmentQueries>(store));
 }
 
-Result<QueryPage<ListedFulfillment>, StoreError> FulfillmentQueries::fulfillments(const FulfillmentFilter& filter) {
+Result<QueryPage<ListedFulfillment>, StoreError> SqliteFulfillmentQueries::fulfillments(const FulfillmentFilter& filter) {
   QueryPage<ListedFulfillment> page;
   std::string where = " WHERE 1=1";
   if (filter.state) where += " AND f.state = ?";
@@ -152,7 +175,7 @@ Result<QueryPage<ListedFulfillment>, StoreError> FulfillmentQueries::fulfillment
   return page;
 }
 
-Result<bool, StoreError> FulfillmentQueries::has_open_conflict(std::int64_t shipment_id) {
+Result<bool, StoreError> SqliteFulfillmentQueries::has_open_conflict(std::int64_t shipment_id) {
   bool open = false;
   auto read = store_.read([&](StatementCache& statements) {
     SQLite::Statement& query = statements.prepare(
@@ -165,7 +188,7 @@ Result<bool, StoreError> FulfillmentQueries::has_open_conflict(std::int64_t ship
   return open;
 }
 
-Result<QueryPage<LoggedEvent>, StoreError> FulfillmentQueries::events(const EventFilter& filter) {
+Result<QueryPage<LoggedEvent>, StoreError> SqliteFulfillmentQueries::events(const EventFilter& filter) {
   QueryPage<LoggedEvent> page;
   std::string where = " WHERE 1=1";
   if (filter.event_id) where += " AND event_id = ?";
@@ -213,7 +236,7 @@ Result<QueryPage<LoggedEvent>, StoreError> FulfillmentQueries::events(const Even
   return page;
 }
 
-Result<QueryPage<OpenConflict>, StoreError> FulfillmentQueries::conflicts(std::size_t limit,
+Result<QueryPage<OpenConflict>, StoreError> SqliteFulfillmentQueries::conflicts(std::size_t limit,
                                                                         std::optional<std::int64_t> cursor) {
   QueryPage<OpenConflict> page;
   auto read = store_.read([&](StatementCache& statements) {
@@ -250,7 +273,7 @@ Result<QueryPage<OpenConflict>, StoreError> FulfillmentQueries::conflicts(std::s
   return page;
 }
 
-Result<QueryPage<HeldShipment>, StoreError> FulfillmentQueries::held(std::chrono::sys_seconds held_before, std::size_t limit,
+Result<QueryPage<HeldShipment>, StoreError> SqliteFulfillmentQueries::held(std::chrono::sys_seconds held_before, std::size_t limit,
                                                                    std::optional<std::int64_t> cursor) {
   QueryPage<HeldShipment> page;
   auto read = store_.read([&](StatementCache& statements) {
@@ -282,7 +305,7 @@ Result<QueryPage<HeldShipment>, StoreError> FulfillmentQueries::held(std::chrono
   return page;
 }
 
-Result<QueryPage<OutboxEntry>, StoreError> FulfillmentQueries::outbox_dead_letters(std::size_t limit,
+Result<QueryPage<OutboxEntry>, StoreError> SqliteFulfillmentQueries::outbox_dead_letters(std::size_t limit,
                                                                                 std::optional<std::int64_t> cursor) {
   QueryPage<OutboxEntry> page;
   auto read = store_.read([&](StatementCache& statements) {
@@ -317,7 +340,7 @@ Result<QueryPage<OutboxEntry>, StoreError> FulfillmentQueries::outbox_dead_lette
   return page;
 }
 
-Result<AttentionCounts, StoreError> FulfillmentQueries::attention(std::chrono::sys_seconds held_before) {
+Result<AttentionCounts, StoreError> SqliteFulfillmentQueries::attention(std::chrono::sys_seconds held_before) {
   AttentionCounts counts;
   auto read = store_.read([&](StatementCache& statements) {
     SQLite::Statement& errors = statements.prepare("SELECT COUNT(*) FROM fulfillments WHERE state = 'error'");
@@ -334,7 +357,7 @@ Result<AttentionCounts, StoreError> FulfillmentQueries::attention(std::chrono::s
   return counts;
 }
 
-Result<std::vector<MinuteCount>, StoreError> FulfillmentQueries::events_per_minute(std::chrono::sys_seconds since) {
+Result<std::vector<MinuteCount>, StoreError> SqliteFulfillmentQueries::events_per_minute(std::chrono::sys_seconds since) {
   std::vector<MinuteCount> minutes;
   auto read = store_.read([&](StatementCache& statements) {
     SQLite::Statement& query = statements.prepare(
@@ -349,7 +372,7 @@ Result<std::vector<MinuteCount>, StoreError> FulfillmentQueries::events_per_minu
   return minutes;
 }
 
-Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentQueries::last_handled() {
+Result<std::optional<std::chrono::sys_seconds>, StoreError> SqliteFulfillmentQueries::last_handled() {
   std::optional<std::chrono::sys_seconds> last;
   auto read = store_.read([&](StatementCache& statements) {
     SQLite::Statement& query = statements.prepare("SELECT MAX(handled_at) FROM event_log");

@@ -1,4 +1,4 @@
-#include "statement_cache.hpp"
+#include "storage/statement_cache.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

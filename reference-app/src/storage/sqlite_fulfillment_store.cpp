@@ -1,7 +1,6 @@
-#include "fulfillment_store.hpp"
+#include "storage/sqlite_fulfillment_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <date/tz.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "json.hpp"
+#include "storage/sqlite_fulfillment_queries.hpp"
 
 namespace fulfillment {
 namespace {
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS fulfillments(
   tracking_source TEXT,
   attention TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL);
+  updated_at INTEGER NOT NULL,
+  work_until_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS fulfillments_by_state ON fulfillments(state, date_scheduled);
 CREATE TABLE IF NOT EXISTS shipment_views(
   shipment_id INTEGER PRIMARY KEY,
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS tracking_outbox(
   next_attempt_ms INTEGER NOT NULL,
   last_error TEXT NOT NULL DEFAULT '',
   created_ms INTEGER NOT NULL,
-  sent_ms INTEGER);
+  sent_ms INTEGER,
+  claimed_until_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS tracking_outbox_due ON tracking_outbox(state, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS tracking_attempts(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -93,6 +95,27 @@ CREATE TABLE IF NOT EXISTS platform_checks(
   retry_at_ms INTEGER NOT NULL,
   read_at_ms INTEGER);
 )sql";
+
+/// Columns added since the first release, each with the statement that adds it to an older file.
+struct AddedColumn {
+  const char* table;
+  const char* column;
+  const char* add;
+};
+constexpr AddedColumn added_columns[] = {
+    {"fulfillments", "work_until_ms", "ALTER TABLE fulfillments ADD COLUMN work_until_ms INTEGER NOT NULL DEFAULT 0"},
+    {"tracking_outbox", "claimed_until_ms",
+     "ALTER TABLE tracking_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT 0"},
+};
+
+/// Adds to a file made by an older version the columns it lacks.
+void add_missing_columns(SQLite::Database& database) {
+  for (const auto& added : added_columns) {
+    SQLite::Statement columns(database, std::string("SELECT 1 FROM pragma_table_info('") + added.table +
+                                            "') WHERE name = '" + added.column + "'");
+    if (!columns.executeStep()) database.exec(added.add);
+  }
+}
 
 }  // namespace
 
@@ -202,30 +225,34 @@ void insert_history(StatementCache& statements, const HistoryEntry& entry) {
 
 }  // namespace
 
-std::string_view to_string(OutboxState state) noexcept {
-  switch (state) {
-    case OutboxState::pending: return "pending";
-    case OutboxState::sent: return "sent";
-    case OutboxState::dead: return "dead";
-  }
-  return "pending";
-}
-
-std::string tracking_idempotency_key(std::int64_t shipment_id) {
-  return "hookline-track-" + std::to_string(shipment_id);
-}
-
-std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZone& zone) {
-  if (zone == hookline::TimeZone::utc()) return json::vrio_date(when);
-  const auto* tz = date::locate_zone(std::string(zone.name()));
-  const auto local = tz->to_local(when);
-  return json::vrio_date(std::chrono::sys_seconds{local.time_since_epoch()});
-}
-
 // ---------------------------------------------------------------------------------------------
 // StoreTx
 
-std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
+namespace {
+
+/// The changes of one transaction on the store's connection.
+class SqliteStoreTx final : public StoreTx {
+ public:
+  SqliteStoreTx(StatementCache& statements, const hookline::TimeZone& zone) : statements_(statements), zone_(zone) {}
+
+  std::optional<Fulfillment> find(std::int64_t shipment_id) override;
+  void save(const Fulfillment& fulfillment) override;
+  void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason) override;
+  hookline::vrio::ShipmentView load_view(std::int64_t shipment_id) override;
+  void save_view(const hookline::vrio::ShipmentView& view) override;
+  bool has_event(std::string_view event_id) override;
+  void record_event(const EventRecord& record) override;
+  void add_history(const HistoryEntry& entry) override;
+  void enqueue_tracking(const Fulfillment& shipped, Millis now) override;
+  CheckState check_state(std::int64_t shipment_id) override;
+  void save_check_state(std::int64_t shipment_id, const CheckState& state) override;
+
+ private:
+  StatementCache& statements_;
+  const hookline::TimeZone& zone_;
+};
+
+std::optional<Fulfillment> SqliteStoreTx::find(std::int64_t shipment_id) {
   SQLite::Statement& query =
       statements_.prepare(std::string("SELECT ") + fulfillment_columns + " FROM fulfillments WHERE shipment_id = ?");
   query.bind(1, shipment_id);
@@ -233,7 +260,7 @@ std::optional<Fulfillment> StoreTx::find(std::int64_t shipment_id) {
   return fulfillment_from_row(query);
 }
 
-void StoreTx::save(const Fulfillment& f) {
+void SqliteStoreTx::save(const Fulfillment& f) {
   // An upsert updates the row in place (INSERT OR REPLACE deletes and inserts it, and both index entries).
   SQLite::Statement& upsert = statements_.prepare(
       std::string("INSERT INTO fulfillments(") + fulfillment_columns +
@@ -275,7 +302,7 @@ void StoreTx::save(const Fulfillment& f) {
   upsert.exec();
 }
 
-void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
+void SqliteStoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
   const State from = f.state;
   f.state = to;
   f.updated_at = now;
@@ -290,7 +317,7 @@ void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now,
   insert_history(statements_, entry);
 }
 
-hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
+hookline::vrio::ShipmentView SqliteStoreTx::load_view(std::int64_t shipment_id) {
   SQLite::Statement& query = statements_.prepare("SELECT view FROM shipment_views WHERE shipment_id = ?");
   query.bind(1, shipment_id);
   if (!query.executeStep()) {
@@ -311,7 +338,7 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
   return view;
 }
 
-void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
+void SqliteStoreTx::save_view(const hookline::vrio::ShipmentView& view) {
   SQLite::Statement& upsert =
       statements_.prepare("INSERT INTO shipment_views(shipment_id, view) VALUES (?, ?) "
                           "ON CONFLICT(shipment_id) DO UPDATE SET view = excluded.view");
@@ -320,13 +347,13 @@ void StoreTx::save_view(const hookline::vrio::ShipmentView& view) {
   upsert.exec();
 }
 
-bool StoreTx::has_event(std::string_view event_id) {
+bool SqliteStoreTx::has_event(std::string_view event_id) {
   SQLite::Statement& query = statements_.prepare("SELECT 1 FROM event_log WHERE event_id = ?");
   query.bind(1, std::string(event_id));
   return query.executeStep();
 }
 
-void StoreTx::record_event(const EventRecord& record) {
+void SqliteStoreTx::record_event(const EventRecord& record) {
   SQLite::Statement& insert = statements_.prepare(
       "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
       "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
@@ -341,9 +368,9 @@ void StoreTx::record_event(const EventRecord& record) {
   insert.exec();
 }
 
-void StoreTx::add_history(const HistoryEntry& entry) { insert_history(statements_, entry); }
+void SqliteStoreTx::add_history(const HistoryEntry& entry) { insert_history(statements_, entry); }
 
-void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
+void SqliteStoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
   if (!shipped.tracking) throw std::logic_error("enqueue_tracking: the fulfillment has no tracking");
   SQLite::Statement& insert = statements_.prepare(
       "INSERT OR IGNORE INTO tracking_outbox(shipment_id, idempotency_key, tracking_number, "
@@ -359,7 +386,7 @@ void StoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
   insert.exec();
 }
 
-CheckState StoreTx::check_state(std::int64_t shipment_id) {
+CheckState SqliteStoreTx::check_state(std::int64_t shipment_id) {
   SQLite::Statement& query =
       statements_.prepare("SELECT failures, retry_at_ms, read_at_ms FROM platform_checks WHERE shipment_id = ?");
   query.bind(1, shipment_id);
@@ -371,7 +398,7 @@ CheckState StoreTx::check_state(std::int64_t shipment_id) {
   return state;
 }
 
-void StoreTx::save_check_state(std::int64_t shipment_id, const CheckState& state) {
+void SqliteStoreTx::save_check_state(std::int64_t shipment_id, const CheckState& state) {
   SQLite::Statement& upsert = statements_.prepare(
       "INSERT OR REPLACE INTO platform_checks(shipment_id, failures, retry_at_ms, read_at_ms) VALUES (?,?,?,?)");
   upsert.bind(1, shipment_id);
@@ -381,17 +408,19 @@ void StoreTx::save_check_state(std::int64_t shipment_id, const CheckState& state
   upsert.exec();
 }
 
-// ---------------------------------------------------------------------------------------------
-// FulfillmentStore
+}  // namespace
 
-FulfillmentStore::FulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
+// ---------------------------------------------------------------------------------------------
+// SqliteFulfillmentStore
+
+SqliteFulfillmentStore::SqliteFulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
     : db_(std::move(database)), statements_(std::make_unique<StatementCache>(*db_)), zone_(zone) {}
 
-FulfillmentStore::~FulfillmentStore() {
+SqliteFulfillmentStore::~SqliteFulfillmentStore() {
   if (write_ahead_log_ >= 0) ::close(write_ahead_log_);
 }
 
-Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(
+Result<std::unique_ptr<SqliteFulfillmentStore>, StoreError> SqliteFulfillmentStore::open(
     const std::filesystem::path& path, hookline::TimeZone zone, const std::function<void(std::string_view)>& warn) {
   try {
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
@@ -412,7 +441,11 @@ Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(
     // /var/tmp) and from then on writes every journaled page there.
     database->exec("PRAGMA temp_store=MEMORY");
     database->exec(schema);
-    std::unique_ptr<FulfillmentStore> store(new FulfillmentStore(std::move(database), zone));
+    add_missing_columns(*database);
+    // The process is alone on the file: claims a previous run left (it crashed, say) are nobody's.
+    database->exec("UPDATE fulfillments SET work_until_ms = 0 WHERE work_until_ms <> 0");
+    database->exec("UPDATE tracking_outbox SET claimed_until_ms = 0 WHERE claimed_until_ms <> 0");
+    std::unique_ptr<SqliteFulfillmentStore> store(new SqliteFulfillmentStore(std::move(database), zone));
     store->lock_ = std::move(*lock);
     const auto log_path = path.string() + "-wal";
     store->write_ahead_log_ = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -426,7 +459,7 @@ Result<std::unique_ptr<FulfillmentStore>, StoreError> FulfillmentStore::open(
 }
 
 template <class F>
-auto FulfillmentStore::guarded(F&& read) -> decltype(read()) {
+auto SqliteFulfillmentStore::guarded(F&& read) -> decltype(read()) {
   const std::lock_guard lock(mutex_);
   const StatementCache::Scope scope(*statements_);
   try {
@@ -437,7 +470,7 @@ auto FulfillmentStore::guarded(F&& read) -> decltype(read()) {
 }
 
 template <class F>
-auto FulfillmentStore::guarded_durable(F&& commit) -> decltype(commit()) {
+auto SqliteFulfillmentStore::guarded_durable(F&& commit) -> decltype(commit()) {
   std::uint64_t number = 0;
   auto committed = guarded([&]() -> decltype(commit()) {
     auto result = commit();
@@ -449,7 +482,7 @@ auto FulfillmentStore::guarded_durable(F&& commit) -> decltype(commit()) {
   return committed;
 }
 
-Status<StoreError> FulfillmentStore::sync_through(std::uint64_t commit) {
+Status<StoreError> SqliteFulfillmentStore::sync_through(std::uint64_t commit) {
   std::unique_lock lock(sync_mutex_);
   while (synced_through_ < commit) {
     if (syncing_) {
@@ -471,30 +504,34 @@ Status<StoreError> FulfillmentStore::sync_through(std::uint64_t commit) {
   return {};
 }
 
-std::uint64_t FulfillmentStore::sync_count() {
+Result<std::unique_ptr<FulfillmentQueries>, StoreError> SqliteFulfillmentStore::open_queries() {
+  return open_sqlite_queries(*this);
+}
+
+std::uint64_t SqliteFulfillmentStore::sync_count() {
   const std::lock_guard lock(sync_mutex_);
   return syncs_;
 }
 
-void FulfillmentStore::apply(const std::function<void(StoreTx&)>& change) {
+void SqliteFulfillmentStore::apply(const std::function<void(StoreTx&)>& change) {
   const StatementCache::Scope scope(*statements_);  // every statement reset before a commit
-  StoreTx tx(*statements_, zone_);
+  SqliteStoreTx tx(*statements_, zone_);
   change(tx);
 }
 
-Status<StoreError> FulfillmentStore::transact(const std::function<void(StoreTx&)>& change) {
+Status<StoreError> SqliteFulfillmentStore::transact(const std::function<void(StoreTx&)>& change) {
   SQLite::Transaction transaction(*db_);
   apply(change);
   transaction.commit();
   return {};
 }
 
-Status<StoreError> FulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
+Status<StoreError> SqliteFulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
   if (batch_thread_.load() == std::this_thread::get_id()) return write_in_batch(change);
   return guarded_durable([&] { return transact(change); });
 }
 
-Status<StoreError> FulfillmentStore::write_batch(const std::function<void()>& writes) {
+Status<StoreError> SqliteFulfillmentStore::write_batch(const std::function<void()>& writes) {
   return guarded_durable([&]() -> Status<StoreError> {
     SQLite::Transaction transaction(*db_);
     batch_failed_ = false;
@@ -511,7 +548,7 @@ Status<StoreError> FulfillmentStore::write_batch(const std::function<void()>& wr
   });
 }
 
-Status<StoreError> FulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
+Status<StoreError> SqliteFulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
   // Under mutex_, held by write_batch on this thread. A savepoint per write: one that throws
   // undoes its own changes and leaves the batch's others.
   // The savepoint statements are prepared once, like every other (compiling them cost more than running them).
@@ -533,14 +570,14 @@ Status<StoreError> FulfillmentStore::write_in_batch(const std::function<void(Sto
   }
 }
 
-Result<std::optional<Fulfillment>, StoreError> FulfillmentStore::get(std::int64_t shipment_id) {
+Result<std::optional<Fulfillment>, StoreError> SqliteFulfillmentStore::get(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {
-    StoreTx tx(*statements_, zone_);
+    SqliteStoreTx tx(*statements_, zone_);
     return tx.find(shipment_id);
   });
 }
 
-Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optional<State> state, std::size_t limit) {
+Result<std::vector<Fulfillment>, StoreError> SqliteFulfillmentStore::list(std::optional<State> state, std::size_t limit) {
   return guarded([&]() -> Result<std::vector<Fulfillment>, StoreError> {
     SQLite::Statement& query =
         statements_->prepare(std::string("SELECT ") + fulfillment_columns + " FROM fulfillments" +
@@ -554,7 +591,7 @@ Result<std::vector<Fulfillment>, StoreError> FulfillmentStore::list(std::optiona
   });
 }
 
-Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono::sys_seconds now, std::size_t limit) {
+Result<std::vector<std::int64_t>, StoreError> SqliteFulfillmentStore::due(std::chrono::sys_seconds now, std::size_t limit) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
         "SELECT f.shipment_id FROM fulfillments f LEFT JOIN platform_checks c ON c.shipment_id = f.shipment_id "
@@ -567,7 +604,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::due(std::chrono:
   });
 }
 
-Result<std::optional<Millis>, StoreError> FulfillmentStore::next_check_retry(Millis now) {
+Result<std::optional<Millis>, StoreError> SqliteFulfillmentStore::next_check_retry(Millis now) {
   return guarded([&]() -> Result<std::optional<Millis>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
         "SELECT MIN(c.retry_at_ms) FROM platform_checks c JOIN fulfillments f ON f.shipment_id = c.shipment_id "
@@ -578,7 +615,7 @@ Result<std::optional<Millis>, StoreError> FulfillmentStore::next_check_retry(Mil
   });
 }
 
-Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::reconcile_due(Millis now, Millis read_before,
+Result<std::vector<std::int64_t>, StoreError> SqliteFulfillmentStore::reconcile_due(Millis now, Millis read_before,
                                                                              std::size_t limit) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
@@ -592,7 +629,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::reconcile_due(Mi
   });
 }
 
-Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::held_due(std::chrono::sys_seconds held_before, Millis now,
+Result<std::vector<std::int64_t>, StoreError> SqliteFulfillmentStore::held_due(std::chrono::sys_seconds held_before, Millis now,
                                                                         std::size_t limit) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
     // A held event is logged with the decision "hold" and listed in its view, which does not exist
@@ -612,7 +649,7 @@ Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::held_due(std::ch
   });
 }
 
-Result<std::size_t, StoreError> FulfillmentStore::releases_held() {
+Result<std::size_t, StoreError> SqliteFulfillmentStore::releases_held() {
   return guarded([&]() -> Result<std::size_t, StoreError> {
     SQLite::Statement& query = statements_->prepare(
         "SELECT COUNT(*) FROM platform_checks c JOIN fulfillments f ON f.shipment_id = c.shipment_id "
@@ -622,7 +659,7 @@ Result<std::size_t, StoreError> FulfillmentStore::releases_held() {
   });
 }
 
-Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentStore::next_due_after(
+Result<std::optional<std::chrono::sys_seconds>, StoreError> SqliteFulfillmentStore::next_due_after(
     std::chrono::sys_seconds now) {
   return guarded([&]() -> Result<std::optional<std::chrono::sys_seconds>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
@@ -634,23 +671,46 @@ Result<std::optional<std::chrono::sys_seconds>, StoreError> FulfillmentStore::ne
   });
 }
 
-Result<std::vector<std::int64_t>, StoreError> FulfillmentStore::in_progress() {
+Result<std::vector<std::int64_t>, StoreError> SqliteFulfillmentStore::in_progress(Millis now) {
   return guarded([&]() -> Result<std::vector<std::int64_t>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
-        "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') ORDER BY "
-        "shipment_id");
+        "SELECT shipment_id FROM fulfillments WHERE state IN ('picking', 'packing') AND work_until_ms <= ? "
+        "ORDER BY shipment_id");
+    query.bind(1, millis_of(now));
     return ids_of(query);
   });
 }
 
-Status<StoreError> FulfillmentStore::read(const std::function<void(StatementCache&)>& query) {
+Result<bool, StoreError> SqliteFulfillmentStore::claim_work(std::int64_t shipment_id, Millis now,
+                                                            std::chrono::milliseconds lease) {
+  return guarded([&]() -> Result<bool, StoreError> {
+    SQLite::Statement& claim = statements_->prepare(
+        "UPDATE fulfillments SET work_until_ms = ? WHERE shipment_id = ? AND state IN ('picking', 'packing') "
+        "AND work_until_ms <= ?");
+    claim.bind(1, millis_of(now + lease));
+    claim.bind(2, shipment_id);
+    claim.bind(3, millis_of(now));
+    return claim.exec() == 1;  // autocommit, no sync awaited: open() gives back what a crash leaves
+  });
+}
+
+Status<StoreError> SqliteFulfillmentStore::release_work(std::int64_t shipment_id) {
+  return guarded([&]() -> Status<StoreError> {
+    SQLite::Statement& release = statements_->prepare("UPDATE fulfillments SET work_until_ms = 0 WHERE shipment_id = ?");
+    release.bind(1, shipment_id);
+    release.exec();
+    return {};
+  });
+}
+
+Status<StoreError> SqliteFulfillmentStore::read(const std::function<void(StatementCache&)>& query) {
   return guarded([&]() -> Status<StoreError> {
     query(*statements_);
     return {};
   });
 }
 
-Result<std::map<State, std::size_t>, StoreError> FulfillmentStore::counts_by_state() {
+Result<std::map<State, std::size_t>, StoreError> SqliteFulfillmentStore::counts_by_state() {
   return guarded([&]() -> Result<std::map<State, std::size_t>, StoreError> {
     std::map<State, std::size_t> counts;
     for (const State state : all_states()) counts[state] = 0;
@@ -664,7 +724,7 @@ Result<std::map<State, std::size_t>, StoreError> FulfillmentStore::counts_by_sta
   });
 }
 
-Result<std::vector<HistoryEntry>, StoreError> FulfillmentStore::history(std::int64_t shipment_id) {
+Result<std::vector<HistoryEntry>, StoreError> SqliteFulfillmentStore::history(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::vector<HistoryEntry>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
         "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM "
@@ -688,7 +748,7 @@ Result<std::vector<HistoryEntry>, StoreError> FulfillmentStore::history(std::int
   });
 }
 
-Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const EventQuery& filter) {
+Result<std::vector<EventRecord>, StoreError> SqliteFulfillmentStore::events(const EventQuery& filter) {
   return guarded([&]() -> Result<std::vector<EventRecord>, StoreError> {
     std::string sql =
         "SELECT event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body FROM "
@@ -718,33 +778,44 @@ Result<std::vector<EventRecord>, StoreError> FulfillmentStore::events(const Even
   });
 }
 
-Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_due(Millis now, std::size_t limit,
-                                                                        OutboxShard shard) {
+Result<std::vector<OutboxEntry>, StoreError> SqliteFulfillmentStore::claim_outbox_due(Millis now, std::size_t limit,
+                                                                                std::chrono::milliseconds lease) {
   return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
+    // No sync awaited: open() gives back the claims a crash leaves.
+    SQLite::Transaction transaction(*db_);
     SQLite::Statement& query = statements_->prepare(
         std::string("SELECT ") + outbox_columns +
-        " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
-        "AND abs(shipment_id) % ? = ? ORDER BY next_attempt_ms, shipment_id LIMIT ?");
+        " FROM tracking_outbox WHERE state = 'pending' AND next_attempt_ms <= ? AND claimed_until_ms <= ? "
+        "ORDER BY next_attempt_ms, shipment_id LIMIT ?");
     query.bind(1, millis_of(now));
-    query.bind(2, static_cast<std::int64_t>(std::max<std::size_t>(shard.of, 1)));
-    query.bind(3, static_cast<std::int64_t>(shard.index));
-    query.bind(4, static_cast<std::int64_t>(limit));
+    query.bind(2, millis_of(now));
+    query.bind(3, static_cast<std::int64_t>(limit));
     std::vector<OutboxEntry> entries;
     while (query.executeStep()) entries.push_back(outbox_from_row(query));
+    query.tryReset();
+    SQLite::Statement& claim =
+        statements_->prepare("UPDATE tracking_outbox SET claimed_until_ms = ? WHERE shipment_id = ?");
+    for (const auto& entry : entries) {
+      claim.bind(1, millis_of(now + lease));
+      claim.bind(2, entry.shipment_id);
+      claim.exec();
+      claim.reset();
+    }
+    transaction.commit();
     return entries;
   });
 }
 
-Result<std::optional<Millis>, StoreError> FulfillmentStore::outbox_next_attempt() {
+Result<std::optional<Millis>, StoreError> SqliteFulfillmentStore::outbox_next_attempt() {
   return guarded([&]() -> Result<std::optional<Millis>, StoreError> {
-    SQLite::Statement& query =
-        statements_->prepare("SELECT MIN(next_attempt_ms) FROM tracking_outbox WHERE state = 'pending'");
+    SQLite::Statement& query = statements_->prepare(
+        "SELECT MIN(MAX(next_attempt_ms, claimed_until_ms)) FROM tracking_outbox WHERE state = 'pending'");
     if (!query.executeStep() || query.getColumn(0).isNull()) return std::optional<Millis>{};
     return std::optional<Millis>{millis_time_of(query.getColumn(0).getInt64())};
   });
 }
 
-Result<std::optional<OutboxEntry>, StoreError> FulfillmentStore::outbox_entry(std::int64_t shipment_id) {
+Result<std::optional<OutboxEntry>, StoreError> SqliteFulfillmentStore::outbox_entry(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::optional<OutboxEntry>, StoreError> {
     SQLite::Statement& query =
         statements_->prepare(std::string("SELECT ") + outbox_columns + " FROM tracking_outbox WHERE shipment_id = ?");
@@ -754,10 +825,24 @@ Result<std::optional<OutboxEntry>, StoreError> FulfillmentStore::outbox_entry(st
   });
 }
 
-Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attempt, OutboxState state,
-                                                    Millis next_attempt_at) {
-  return guarded_durable([&]() -> Status<StoreError> {
+Result<bool, StoreError> SqliteFulfillmentStore::record_attempt(const TrackingAttempt& attempt, OutboxState state,
+                                                              Millis next_attempt_at) {
+  return guarded_durable([&]() -> Result<bool, StoreError> {
     SQLite::Transaction transaction(*db_);
+    SQLite::Statement& update = statements_->prepare(
+        "UPDATE tracking_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
+        "sent_ms = CASE WHEN ? = 'sent' THEN ? ELSE sent_ms END, claimed_until_ms = 0 "
+        "WHERE shipment_id = ? AND state = 'pending' AND attempts = ?");
+    const std::string state_name(to_string(state));
+    update.bind(1, state_name);
+    update.bind(2, attempt.attempt);
+    update.bind(3, millis_of(next_attempt_at));
+    update.bind(4, state == OutboxState::sent ? std::string() : attempt.detail);
+    update.bind(5, state_name);
+    update.bind(6, millis_of(attempt.at));
+    update.bind(7, attempt.shipment_id);
+    update.bind(8, attempt.attempt - 1);
+    if (update.exec() != 1) return false;  // recorded already: nothing to commit
     SQLite::Statement& insert = statements_->prepare(
         "INSERT INTO tracking_attempts(shipment_id, attempt, at_ms, outcome, http_status, detail) "
         "VALUES (?,?,?,?,?,?)");
@@ -768,18 +853,6 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
     insert.bind(5, attempt.http_status);
     insert.bind(6, attempt.detail);
     insert.exec();
-    SQLite::Statement& update = statements_->prepare(
-        "UPDATE tracking_outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
-        "sent_ms = CASE WHEN ? = 'sent' THEN ? ELSE sent_ms END WHERE shipment_id = ?");
-    const std::string state_name(to_string(state));
-    update.bind(1, state_name);
-    update.bind(2, attempt.attempt);
-    update.bind(3, millis_of(next_attempt_at));
-    update.bind(4, state == OutboxState::sent ? std::string() : attempt.detail);
-    update.bind(5, state_name);
-    update.bind(6, millis_of(attempt.at));
-    update.bind(7, attempt.shipment_id);
-    update.exec();
     HistoryEntry entry;
     entry.shipment_id = attempt.shipment_id;
     entry.at = std::chrono::time_point_cast<std::chrono::seconds>(attempt.at);
@@ -788,11 +861,11 @@ Status<StoreError> FulfillmentStore::record_attempt(const TrackingAttempt& attem
     entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
     insert_history(*statements_, entry);
     transaction.commit();
-    return {};
+    return true;
   });
 }
 
-Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_dead_letters(std::size_t limit) {
+Result<std::vector<OutboxEntry>, StoreError> SqliteFulfillmentStore::outbox_dead_letters(std::size_t limit) {
   return guarded([&]() -> Result<std::vector<OutboxEntry>, StoreError> {
     SQLite::Statement& query = statements_->prepare(std::string("SELECT ") + outbox_columns +
                                                     " FROM tracking_outbox WHERE state = 'dead' "
@@ -804,7 +877,7 @@ Result<std::vector<OutboxEntry>, StoreError> FulfillmentStore::outbox_dead_lette
   });
 }
 
-Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipment_id, Millis now) {
+Result<bool, StoreError> SqliteFulfillmentStore::retry_dead_letter(std::int64_t shipment_id, Millis now) {
   return guarded_durable([&]() -> Result<bool, StoreError> {
     SQLite::Transaction transaction(*db_);
     SQLite::Statement& update = statements_->prepare(
@@ -827,7 +900,7 @@ Result<bool, StoreError> FulfillmentStore::retry_dead_letter(std::int64_t shipme
   });
 }
 
-Result<std::vector<TrackingAttempt>, StoreError> FulfillmentStore::attempts(std::int64_t shipment_id) {
+Result<std::vector<TrackingAttempt>, StoreError> SqliteFulfillmentStore::attempts(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::vector<TrackingAttempt>, StoreError> {
     SQLite::Statement& query = statements_->prepare(
         "SELECT attempt, at_ms, outcome, http_status, detail FROM tracking_attempts WHERE "
@@ -848,7 +921,7 @@ Result<std::vector<TrackingAttempt>, StoreError> FulfillmentStore::attempts(std:
   });
 }
 
-Result<OutboxCounts, StoreError> FulfillmentStore::outbox_counts() {
+Result<OutboxCounts, StoreError> SqliteFulfillmentStore::outbox_counts() {
   return guarded([&]() -> Result<OutboxCounts, StoreError> {
     OutboxCounts counts;
     SQLite::Statement& query =

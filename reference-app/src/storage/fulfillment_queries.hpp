@@ -4,7 +4,7 @@
 /// fulfillments (filtered, searched, newest first), of the event log, of conflicts and of events held
 /// for shipments never scheduled, what needs attention, and deliveries per minute. Every list is a
 /// keyset page (limit, cursor, next cursor), so a page costs the same on the first page as on the
-/// thousandth; the indexes it needs are created by open().
+/// thousandth; the indexes it needs are created by FulfillmentStore::open_queries().
 
 #include <chrono>
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "fulfillment_store.hpp"
+#include "storage/fulfillment_store.hpp"
 
 namespace fulfillment {
 
@@ -93,39 +93,40 @@ struct MinuteCount {
 /// The decision a dismissal is recorded under in a shipment's history.
 inline constexpr std::string_view dismissed_decision = "dismissed";
 
-/// The dashboard's queries over one FulfillmentStore (which must outlive it); thread-safe.
+/// The dashboard's queries over one FulfillmentStore (which must outlive them), made by its
+/// open_queries(); thread-safe.
 class FulfillmentQueries {
  public:
-  /// Creates the indexes the queries need (once; later opens find them).
-  [[nodiscard]] static hookline::Result<std::unique_ptr<FulfillmentQueries>, StoreError> open(FulfillmentStore& store);
+  FulfillmentQueries(const FulfillmentQueries&) = delete;
+  FulfillmentQueries& operator=(const FulfillmentQueries&) = delete;
+  virtual ~FulfillmentQueries() = default;
 
   /// A page of fulfillments, newest first; total when not searching.
-  [[nodiscard]] hookline::Result<QueryPage<ListedFulfillment>, StoreError> fulfillments(const FulfillmentFilter& filter);
+  [[nodiscard]] virtual hookline::Result<QueryPage<ListedFulfillment>, StoreError> fulfillments(const FulfillmentFilter& filter) = 0;
   /// True when the shipment has a conflict nobody dismissed.
-  [[nodiscard]] hookline::Result<bool, StoreError> has_open_conflict(std::int64_t shipment_id);
+  [[nodiscard]] virtual hookline::Result<bool, StoreError> has_open_conflict(std::int64_t shipment_id) = 0;
   /// A page of the event log, newest first, with its total.
-  [[nodiscard]] hookline::Result<QueryPage<LoggedEvent>, StoreError> events(const EventFilter& filter);
+  [[nodiscard]] virtual hookline::Result<QueryPage<LoggedEvent>, StoreError> events(const EventFilter& filter) = 0;
   /// A page of conflicts nobody dismissed, newest first.
-  [[nodiscard]] hookline::Result<QueryPage<OpenConflict>, StoreError> conflicts(std::size_t limit,
-                                                                               std::optional<std::int64_t> cursor);
+  [[nodiscard]] virtual hookline::Result<QueryPage<OpenConflict>, StoreError> conflicts(std::size_t limit,
+                                                                               std::optional<std::int64_t> cursor) = 0;
   /// A page of shipments never scheduled whose events were held at or before `held_before` and not
   /// dismissed since, by shipment id.
-  [[nodiscard]] hookline::Result<QueryPage<HeldShipment>, StoreError> held(std::chrono::sys_seconds held_before,
+  [[nodiscard]] virtual hookline::Result<QueryPage<HeldShipment>, StoreError> held(std::chrono::sys_seconds held_before,
                                                                           std::size_t limit,
-                                                                          std::optional<std::int64_t> cursor);
+                                                                          std::optional<std::int64_t> cursor) = 0;
   /// A page of tracking posts that gave up (outbox dead letters), by shipment id.
-  [[nodiscard]] hookline::Result<QueryPage<OutboxEntry>, StoreError> outbox_dead_letters(std::size_t limit,
-                                                                                        std::optional<std::int64_t> cursor);
+  [[nodiscard]] virtual hookline::Result<QueryPage<OutboxEntry>, StoreError> outbox_dead_letters(std::size_t limit,
+                                                                                        std::optional<std::int64_t> cursor) = 0;
   /// What needs attention in the fulfillment database (held: as held() counts them).
-  [[nodiscard]] hookline::Result<AttentionCounts, StoreError> attention(std::chrono::sys_seconds held_before);
+  [[nodiscard]] virtual hookline::Result<AttentionCounts, StoreError> attention(std::chrono::sys_seconds held_before) = 0;
   /// Events handled per minute from `since` (minutes without events are left out), oldest first.
-  [[nodiscard]] hookline::Result<std::vector<MinuteCount>, StoreError> events_per_minute(std::chrono::sys_seconds since);
+  [[nodiscard]] virtual hookline::Result<std::vector<MinuteCount>, StoreError> events_per_minute(std::chrono::sys_seconds since) = 0;
   /// When the newest event of the log was handled, if any.
-  [[nodiscard]] hookline::Result<std::optional<std::chrono::sys_seconds>, StoreError> last_handled();
+  [[nodiscard]] virtual hookline::Result<std::optional<std::chrono::sys_seconds>, StoreError> last_handled() = 0;
 
- private:
-  explicit FulfillmentQueries(FulfillmentStore& store) : store_(store) {}
-  FulfillmentStore& store_;
+ protected:
+  FulfillmentQueries() = default;
 };
 
 }  // namespace fulfillment
