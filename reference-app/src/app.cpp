@@ -79,6 +79,7 @@ struct App::Parts {
   std::unique_ptr<hookline::WebhookServer> server;
   std::unique_ptr<hookline::WebhookServer> admin_server;
   std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
   bool running = false;
 
   explicit Parts(AppConfig app_config)
@@ -101,13 +102,15 @@ struct App::Parts {
 
   hookline::HttpResponse readiness() {
     hookline::HttpResponse response;
-    const bool stores_answer = store->counts_by_state().ok() && inbox->counts().ok();
-    if (ready.load() && stores_answer) {
-      response.body = R"({"status":"ready"})";
-    } else {
-      response.status = 503;
-      response.body = stores_answer ? R"({"status":"starting or stopping"})" : R"({"status":"store unavailable"})";
+    if (draining.load()) return hookline::error_response(503, "draining", "this instance is stopping");
+    if (!ready.load()) return hookline::error_response(503, "starting", "this instance is starting or stopping");
+    if (auto counted = store->counts_by_state(); !counted) {
+      return hookline::error_response(503, "store_unavailable", "fulfillment store: " + counted.error().message);
     }
+    if (auto counted = inbox->counts(); !counted) {
+      return hookline::error_response(503, "store_unavailable", "inbox: " + counted.error().message);
+    }
+    response.body = R"({"status":"ready"})";
     return response;
   }
 };
@@ -341,6 +344,10 @@ hookline::Status<std::string> App::start() {
                               {"check_before_ship", p.config.check_before_ship ? "on" : "off"},
                               {"zone", std::string(p.config.zone.name())}});
   return {};
+}
+
+void App::begin_drain() noexcept {
+  if (!parts_->draining.exchange(true)) parts_->logger.info("draining: /readyz fails, requests are still served");
 }
 
 void App::stop(std::chrono::milliseconds drain) {

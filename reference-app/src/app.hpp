@@ -86,6 +86,9 @@ class App {
   /// Reads the TLS files of both listeners again (SIGHUP); connections open keep theirs. On a
   /// failure the listener that failed keeps its files, and the error says which and why.
   [[nodiscard]] hookline::Status<std::string> reload_tls();
+  /// Fails /readyz from now on ("draining") while still serving, so that a load balancer's health
+  /// check moves traffic away before stop() closes the listeners.
+  void begin_drain() noexcept;
   /// Stops accepting, drains running work (bounded by `drain`) and stops every worker; idempotent.
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(5));
   /// The public listener's bound port.

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
@@ -81,6 +83,17 @@ std::optional<hookline::TlsFiles> tls_files(const std::string& certificate, cons
   return hookline::TlsFiles{certificate, key};
 }
 
+/// Waits for one of `signals` (blocked) or for `timeout`, whichever comes first.
+void wait_for_signal(const sigset_t& signals, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    const timespec wait{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+    if (sigtimedwait(&signals, nullptr, &wait) > 0 || errno != EINTR) return;  // a signal, or EAGAIN: the time is up
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +118,7 @@ int main(int argc, char** argv) {
   long long warehouse_delay_ms = 500;
   long long platform_timeout_ms = 5000;
   long long lease_s = 30;
+  long long drain_seconds = 0;
   std::string zone = "UTC";
   std::string api_key_header = "X-Api-Key";
   std::string secret_file;
@@ -148,6 +162,11 @@ int main(int argc, char** argv) {
                  "SQLite file of fulfillments, the inbox kept next to it (NAME.inbox.db); or a PostgreSQL URI, "
                  "postgresql://user@host:port/dbname, for several instances on one database (the password comes "
                  "from PGPASSWORD, PGPASSFILE, ~/.pgpass or HOOKLINE_DB_PASSWORD, never from the URI)")
+      ->capture_default_str();
+  cli.add_option("--drain-seconds", drain_seconds,
+                 "after SIGTERM, how long /readyz fails while requests are still served, before the listeners "
+                 "close: longer than the load balancer's health checks take to notice (a second signal ends it)")
+      ->check(within<long long>(0, 3600))
       ->capture_default_str();
   cli.add_option("--lease-s", lease_s,
                  "how long an instance's claim on work (an event, a fulfillment's warehouse steps, a tracking post) "
@@ -317,6 +336,10 @@ int main(int argc, char** argv) {
     // The app logs the outcome; after a failure it keeps the files in use and goes on serving.
     [[maybe_unused]] const auto reloaded = (*app)->reload_tls();
   }
+  // SIGTERM or SIGINT: /readyz fails at once, so that a load balancer stops sending here, while the
+  // listener keeps serving for --drain-seconds; a second signal ends the drain at once.
+  (*app)->begin_drain();
+  wait_for_signal(signals, std::chrono::seconds(drain_seconds));
   (*app)->stop();
   return 0;
 }

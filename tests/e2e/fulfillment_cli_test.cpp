@@ -79,13 +79,19 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_with_a_readable_sentence) {
   BOOST_TEST(help.find("--admin-listen") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_postgresql_uri_as_db_is_refused_not_taken_for_a_file_path) {
+BOOST_AUTO_TEST_CASE(a_postgresql_uri_as_db_is_a_database_never_a_file_path) {
   const fulfillment_test::TempDir dir;
-  const auto [status, output] = run(dir, {"--db", "postgresql://hookline@127.0.0.1:1/shop"});
-  BOOST_TEST(status == 2, output);
-  BOOST_TEST(output.find("hookline-fulfillment: --db: the fulfillment server keeps its fulfillments in SQLite") == 0U,
-             output);
+  // A password belongs in the environment, not in the process list: a usage error.
+  const auto [refused, refusal] = run(dir, {"--db", "postgresql://hookline:secret@127.0.0.1:1/shop"});
+  BOOST_TEST(refused == 2, refusal);
+  BOOST_TEST(refusal.find("hookline-fulfillment: --db: the database URI holds a password") == 0U, refusal);
+  BOOST_TEST(refusal.find("secret") == std::string::npos, refusal);
+  // A database nobody answers for: the server does not start, and says why.
+  const auto [status, output] = run(dir, {"--db", "postgresql://hookline@127.0.0.1:1/shop?connect_timeout=2"});
+  BOOST_TEST(status == 1, output);
+  BOOST_TEST(output.find("hookline-fulfillment: inbox: connecting to the database") == 0U, output);
   BOOST_TEST(!std::filesystem::exists("postgresql:"));
+  BOOST_TEST(!std::filesystem::exists(dir.path() / "postgresql:"));
 }
 
 BOOST_AUTO_TEST_CASE(version_prints_the_version_the_project_was_built_as) {
