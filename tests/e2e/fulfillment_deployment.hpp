@@ -20,6 +20,7 @@
 #include "fulfillment_events.hpp"
 #include "fulfillment_platform.hpp"
 #include "fulfillment_process.hpp"
+#include "store_backend.hpp"
 
 namespace fulfillment_test {
 
@@ -45,7 +46,8 @@ struct Deployment {
   int admin_port = 0;  ///< The admin listener's.
 
   explicit Deployment(std::vector<std::string> extra_flags = {}, std::filesystem::path database_path = {})
-      : database(database_path.empty() ? dir.path() / "fulfillment.db" : std::move(database_path)),
+      : database(database_path.empty() ? std::filesystem::path(hookline::test::fresh_database(dir.path() / "fulfillment.db"))
+                                       : std::move(database_path)),
         flags(std::move(extra_flags)) {}
   /// Stops the server; in sanitizer builds, its log must hold no sanitizer report.
   ~Deployment() {
@@ -121,12 +123,19 @@ inline void check_one_effect_per_shipment(const StandInPlatform& platform, const
   BOOST_TEST((platform.effects() == expected_effects));
 }
 
-/// How many times each shipment moved to shipped, from a fulfillment database opened read-only.
+/// How many times each shipment moved to shipped, read from the fulfillment database.
 inline std::map<std::int64_t, int> shipped_transitions(const std::filesystem::path& database) {
-  SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement query(db, "SELECT shipment_id, count(*) FROM history WHERE kind = 'transition' AND "
-                              "to_state = 'shipped' GROUP BY shipment_id");
+  constexpr const char* sql = "SELECT shipment_id, count(*) FROM history WHERE kind = 'transition' AND "
+                              "to_state = 'shipped' GROUP BY shipment_id";
   std::map<std::int64_t, int> counts;
+  if (hookline::test::on_postgres()) {
+    for (const auto& row : hookline::test::PostgresCluster::shared().query(sql, database.string())) {
+      counts[std::stoll(row.at(0))] = std::stoi(row.at(1));
+    }
+    return counts;
+  }
+  SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement query(db, sql);
   while (query.executeStep()) counts[query.getColumn(0).getInt64()] = query.getColumn(1).getInt();
   return counts;
 }

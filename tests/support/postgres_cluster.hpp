@@ -98,7 +98,12 @@ class PostgresCluster {
   }
 
   /// Runs SQL on `database_uri` (the cluster's database by default); throws when it fails.
-  void execute(const std::string& sql, const std::string& database_uri = {}) const {
+  void execute(const std::string& sql, const std::string& database_uri = {}) const { (void)query(sql, database_uri); }
+
+  /// The rows SQL on `database_uri` (the cluster's database by default) answers, each value as text
+  /// (empty for NULL); throws when it fails.
+  [[nodiscard]] std::vector<std::vector<std::string>> query(const std::string& sql,
+                                                          const std::string& database_uri = {}) const {
     const std::string target = database_uri.empty() ? uri() : database_uri;
     std::unique_ptr<PGconn, decltype(&PQfinish)> db(PQconnectdb(target.c_str()), &PQfinish);
     if (PQstatus(db.get()) != CONNECTION_OK) {
@@ -109,6 +114,13 @@ class PostgresCluster {
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       throw std::runtime_error(sql + ": " + PQresultErrorMessage(result.get()));
     }
+    std::vector<std::vector<std::string>> rows(static_cast<std::size_t>(PQntuples(result.get())));
+    for (int row = 0; row < PQntuples(result.get()); ++row) {
+      for (int column = 0; column < PQnfields(result.get()); ++column) {
+        rows[static_cast<std::size_t>(row)].emplace_back(PQgetvalue(result.get(), row, column));
+      }
+    }
+    return rows;
   }
 
   /// Stops the server (fast: sessions are ended) and waits until it is down.
