@@ -32,7 +32,7 @@ std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZ
 hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open_fulfillment_store(std::string_view database,
                                                                                       const StoreOptions& options) {
   if (hookline::is_postgres_uri(database)) {
-    auto opened = PostgresFulfillmentStore::open(database, options.zone, options.timeout);
+    auto opened = PostgresFulfillmentStore::open(database, options.zone, options.timeout, options.max_connections);
     if (!opened) return hookline::fail(opened.error());
     return std::unique_ptr<FulfillmentStore>(std::move(*opened));
   }

@@ -235,6 +235,7 @@ struct StoreOptions {
   hookline::TimeZone zone = hookline::TimeZone::utc();  ///< Reads held events and writes date_complete.
   std::function<void(std::string_view)> warn;           ///< Told what was changed on opening (file modes).
   std::chrono::seconds timeout{10};                     ///< PostgreSQL: the bound on every wait for the database.
+  std::size_t max_connections = 12;                     ///< PostgreSQL: most connections open at once.
 };
 
 /// Opens the fulfillment database `database` names: a PostgreSQL connection URI (`postgresql://`,

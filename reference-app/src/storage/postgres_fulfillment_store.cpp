@@ -1,5 +1,6 @@
 #include "storage/postgres_fulfillment_store.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "hookline/postgres_inbox.hpp"
@@ -440,38 +441,92 @@ OutboxEntry postgres_outbox_from_row(const Rows& rows, int row) {
 
 PostgresFulfillmentStore::PostgresFulfillmentStore(std::unique_ptr<Connection> connection,
                                                    hookline::postgres::ConnectSettings settings,
-                                                   hookline::TimeZone zone)
-    : connection_(std::move(connection)), settings_(std::move(settings)), zone_(zone) {}
+                                                   hookline::TimeZone zone, std::size_t max_connections)
+    : settings_(std::move(settings)), zone_(zone), max_connections_(std::max<std::size_t>(max_connections, 1)) {
+  idle_.push_back(std::move(connection));
+  open_connections_ = 1;
+}
 
 PostgresFulfillmentStore::~PostgresFulfillmentStore() = default;
 
 Result<std::unique_ptr<PostgresFulfillmentStore>, StoreError> PostgresFulfillmentStore::open(
-    std::string_view uri, hookline::TimeZone zone, std::chrono::seconds timeout) {
+    std::string_view uri, hookline::TimeZone zone, std::chrono::seconds timeout, std::size_t max_connections) {
   if (auto checked = hookline::check_postgres_uri(uri); !checked) return fail(store_error(checked.error()));
   hookline::postgres::ConnectSettings settings{std::string(uri), timeout};
   auto connection = Connection::open(settings);
   if (!connection) return fail(store_error(connection.error()));
   if (auto migrated = migrate(**connection); !migrated) return fail(store_error(migrated.error()));
   return std::unique_ptr<PostgresFulfillmentStore>(
-      new PostgresFulfillmentStore(std::move(*connection), std::move(settings), zone));
+      new PostgresFulfillmentStore(std::move(*connection), std::move(settings), zone, max_connections));
 }
+
+Result<std::unique_ptr<Connection>, StoreError> PostgresFulfillmentStore::take_connection() {
+  std::unique_lock lock(pool_mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
+  while (idle_.empty() && open_connections_ >= max_connections_) {
+    if (connection_freed_.wait_until(lock, deadline) == std::cv_status::timeout &&
+        idle_.empty() && open_connections_ >= max_connections_) {
+      return fail(StoreError{"no free database connection within " + std::to_string(settings_.timeout.count()) + " s"});
+    }
+  }
+  if (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    if (!connection->broken()) return connection;
+    --open_connections_;  // lost with the server: replaced below
+  }
+  ++open_connections_;
+  lock.unlock();
+  auto opened = Connection::open(settings_);
+  if (!opened) {
+    lock.lock();
+    --open_connections_;
+    connection_freed_.notify_one();
+    return fail(store_error(opened.error()));
+  }
+  return std::move(*opened);
+}
+
+void PostgresFulfillmentStore::give_back(std::unique_ptr<Connection> connection) {
+  {
+    const std::lock_guard lock(pool_mutex_);
+    if (connection->broken()) {
+      --open_connections_;
+    } else {
+      idle_.push_back(std::move(connection));
+    }
+  }
+  connection_freed_.notify_one();
+}
+
+namespace {
+
+/// The batch a thread has open inside write_batch(): its writes join it.
+struct OpenBatch {
+  const PostgresFulfillmentStore* store = nullptr;
+  Connection* db = nullptr;
+};
+thread_local OpenBatch open_batch;
+
+}  // namespace
 
 template <class F>
 auto PostgresFulfillmentStore::guarded(F&& body) -> decltype(body(std::declval<Connection&>())) {
-  const std::lock_guard lock(mutex_);
-  if (!connection_ || connection_->broken()) {
-    connection_.reset();
-    auto connection = Connection::open(settings_);
-    if (!connection) return fail(store_error(connection.error()));
-    connection_ = std::move(*connection);
-  }
-  try {
-    return body(*connection_);
-  } catch (const std::exception& error) {
-    // A statement that failed inside a transaction leaves it aborted: roll it back for the next call.
-    if (!connection_->broken() && !connection_->idle()) (void)connection_->run("rolling back", "ROLLBACK");
-    return fail(StoreError{error.what()});
-  }
+  using Answer = decltype(body(std::declval<Connection&>()));
+  auto taken = take_connection();
+  if (!taken) return fail(taken.error());
+  std::unique_ptr<Connection> db = std::move(*taken);
+  Answer answer = [&]() -> Answer {
+    try {
+      return body(*db);
+    } catch (const std::exception& error) {
+      // A statement that failed inside a transaction leaves it aborted: roll it back for the next call.
+      if (!db->broken() && !db->idle()) (void)db->run("rolling back", "ROLLBACK");
+      return fail(StoreError{error.what()});
+    }
+  }();
+  give_back(std::move(db));
+  return answer;
 }
 
 template <class F>
@@ -490,7 +545,7 @@ auto PostgresFulfillmentStore::transaction(F&& body) -> decltype(body(std::declv
 }
 
 Status<StoreError> PostgresFulfillmentStore::write(const std::function<void(StoreTx&)>& change) {
-  if (batch_thread_.load() == std::this_thread::get_id()) return write_in_batch(change);
+  if (open_batch.store == this) return write_in_batch(*open_batch.db, change);
   return transaction([&](Connection& db) -> Status<StoreError> {
     PostgresStoreTx tx(db, zone_);
     change(tx);
@@ -499,21 +554,18 @@ Status<StoreError> PostgresFulfillmentStore::write(const std::function<void(Stor
 }
 
 Status<StoreError> PostgresFulfillmentStore::write_batch(const std::function<void()>& writes) {
-  return transaction([&](Connection&) -> Status<StoreError> {
-    batch_thread_ = std::this_thread::get_id();
+  return transaction([&](Connection& db) -> Status<StoreError> {
+    open_batch = OpenBatch{this, &db};
     struct EndBatch {
-      std::atomic<std::thread::id>& thread;
-      ~EndBatch() { thread = std::thread::id(); }
-    } end_batch{batch_thread_};
+      ~EndBatch() { open_batch = OpenBatch{}; }
+    } end_batch;
     writes();
     return {};
   });
 }
 
-Status<StoreError> PostgresFulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
-  // Under mutex_, held by write_batch on this thread: a savepoint per write, so that one that throws
-  // undoes its own changes and leaves the batch's others.
-  Connection& db = *connection_;
+Status<StoreError> PostgresFulfillmentStore::write_in_batch(Connection& db, const std::function<void(StoreTx&)>& change) {
+  // A savepoint per write, so that one that throws undoes its own changes and leaves the batch's others.
   try {
     must_run(db, "a write of a batch", "SAVEPOINT batch_write");
     PostgresStoreTx tx(db, zone_);

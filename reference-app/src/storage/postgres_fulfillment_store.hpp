@@ -4,20 +4,21 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
+#include <vector>
 
 #include "postgres/connection.hpp"
 #include "storage/fulfillment_store.hpp"
 
 namespace fulfillment {
 
-/// The fulfillment database in PostgreSQL; every method is thread-safe (one connection behind a
-/// mutex per instance). Each write is one transaction committed with synchronous_commit on. Rows that
+/// The fulfillment database in PostgreSQL; every method is thread-safe, each call on a connection of
+/// its own from a pool (so that concurrent commits share the server's flushes of its log). Each write is one transaction committed with synchronous_commit on. Rows that
 /// several instances may change at once are read under a row lock (`SELECT ... FOR UPDATE`) in the
 /// write that changes them, so that the second of two writers sees the first one's change; claims
 /// take rows nobody holds under a lease, skipping rows another instance has locked (`FOR UPDATE SKIP
@@ -28,9 +29,10 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   /// Connects to `uri` (`postgresql://user@host:port/dbname`; the password from PGPASSWORD,
   /// PGPASSFILE, ~/.pgpass or HOOKLINE_DB_PASSWORD) and applies the schema migrations this version
   /// knows, one instance at a time (under an advisory lock); refuses a schema newer than it knows.
-  /// `zone` reads held events and writes date_complete; `timeout` bounds every wait for the database.
+  /// `zone` reads held events and writes date_complete; `timeout` bounds every wait for the database
+  /// (and for a free connection); at most `max_connections` are open at once.
   [[nodiscard]] static hookline::Result<std::unique_ptr<PostgresFulfillmentStore>, StoreError> open(
-      std::string_view uri, hookline::TimeZone zone, std::chrono::seconds timeout);
+      std::string_view uri, hookline::TimeZone zone, std::chrono::seconds timeout, std::size_t max_connections);
   ~PostgresFulfillmentStore() override;
 
   [[nodiscard]] hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change) override;
@@ -68,7 +70,7 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   [[nodiscard]] hookline::Result<std::unique_ptr<FulfillmentQueries>, StoreError> open_queries() override;
   [[nodiscard]] std::uint64_t sync_count() override;
 
-  /// Runs `query` on the store's connection under its lock (connecting again first if it was lost),
+  /// Runs `query` on a connection of the pool (connecting again first if it was lost),
   /// for the dashboard's queries kept in their own file: reads, and the indexes they need (created IF
   /// NOT EXISTS). Never for data: changes go through write(). An exception `query` throws becomes the
   /// StoreError.
@@ -76,24 +78,34 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
 
  private:
   PostgresFulfillmentStore(std::unique_ptr<hookline::postgres::Connection> connection,
-                           hookline::postgres::ConnectSettings settings, hookline::TimeZone zone);
+                           hookline::postgres::ConnectSettings settings, hookline::TimeZone zone,
+                           std::size_t max_connections);
 
-  /// Runs `body` on the connection under mutex_, connecting first when there is none or it broke;
-  /// an exception `body` throws becomes the StoreError.
+  /// A free connection of the pool, a new one while fewer than max_connections_ are open, or an
+  /// error once settings_.timeout passed without either.
+  [[nodiscard]] hookline::Result<std::unique_ptr<hookline::postgres::Connection>, StoreError> take_connection();
+  /// Puts a connection back in the pool (closes it when it is broken).
+  void give_back(std::unique_ptr<hookline::postgres::Connection> connection);
+  /// Runs `body` on a connection of the pool; an exception `body` throws becomes the StoreError (and
+  /// rolls back the transaction it left open).
   template <class F>
   auto guarded(F&& body) -> decltype(body(std::declval<hookline::postgres::Connection&>()));
-  /// Runs `body` in one transaction under mutex_ (BEGIN, then `body`, then COMMIT); rolled back when it fails.
+  /// Runs `body` in one transaction on a connection of the pool (BEGIN, `body`, COMMIT); rolled back
+  /// when it fails.
   template <class F>
   auto transaction(F&& body) -> decltype(body(std::declval<hookline::postgres::Connection&>()));
-  /// Runs `change` in a savepoint of the batch open on this thread (under mutex_).
-  hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
+  /// Runs `change` in a savepoint of the batch this thread has open on `db`.
+  hookline::Status<StoreError> write_in_batch(hookline::postgres::Connection& db,
+                                              const std::function<void(StoreTx&)>& change);
 
-  std::mutex mutex_;
-  std::unique_ptr<hookline::postgres::Connection> connection_;  // used under mutex_; none after a loss
   hookline::postgres::ConnectSettings settings_;
   hookline::TimeZone zone_;
-  std::atomic<std::thread::id> batch_thread_{};  // the thread inside write_batch(), if any
-  std::atomic<std::uint64_t> commits_{0};        // durable commits so far
+  std::size_t max_connections_;
+  std::mutex pool_mutex_;                                        // guards the three below
+  std::condition_variable connection_freed_;
+  std::vector<std::unique_ptr<hookline::postgres::Connection>> idle_;
+  std::size_t open_connections_ = 0;                             // idle or in use
+  std::atomic<std::uint64_t> commits_{0};                        // durable commits so far
 };
 
 /// The newest schema version of the fulfillment tables this version of hookline knows.
