@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <stdexcept>
 
 namespace fulfillment::json {
 namespace {
@@ -85,6 +86,32 @@ struct Reader {
     }
     return value;
   }
+  // What the store wrote is read back whole: a member it always writes and that is missing (or of
+  // another type) is a damaged record, never a default. Throw MissingMember.
+  [[nodiscard]] std::int64_t required_integer(std::string_view name) const {
+    return required(integer(name), name, "an integer");
+  }
+  [[nodiscard]] std::string required_text(std::string_view name) const { return required(text(name), name, "a string"); }
+  [[nodiscard]] bool required_flag(std::string_view name) const {
+    simdjson::dom::element child;
+    bool value = false;
+    if (element[name].get(child) != simdjson::SUCCESS || child.get(value) != simdjson::SUCCESS) {
+      throw MissingMember(std::string(name) + ": missing or not a boolean");
+    }
+    return value;
+  }
+
+  /// A member the store always writes is missing or of another type.
+  struct MissingMember : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+
+ private:
+  template <class T>
+  static T required(std::optional<T> value, std::string_view name, std::string_view kind) {
+    if (!value) throw MissingMember(std::string(name) + ": missing or not " + std::string(kind));
+    return std::move(*value);
+  }
 };
 
 void write_key(Writer& out, const std::optional<OrderKey>& key) {
@@ -102,8 +129,7 @@ std::optional<OrderKey> read_key(const Reader& parent, std::string_view name) {
   const auto element = parent.child(name);
   if (!element) return std::nullopt;
   const Reader key{*element};
-  return OrderKey{std::chrono::sys_seconds{std::chrono::seconds{key.integer("date").value_or(0)}},
-                  key.text("id").value_or("")};
+  return OrderKey{std::chrono::sys_seconds{std::chrono::seconds{key.required_integer("date")}}, key.required_text("id")};
 }
 
 Address address_of(const Reader& in) {
@@ -125,15 +151,19 @@ Result<std::vector<ShipmentItem>, std::string> items_of(simdjson::dom::element e
     return fail(std::string("items: expected an array"));
   }
   std::vector<ShipmentItem> items;
-  for (const auto entry : array) {
-    const Reader in{entry};
-    ShipmentItem item;
-    item.shipment_item_id = in.integer("shipment_item_id").value_or(0);
-    item.quantity = in.integer("quantity").value_or(0);
-    item.item_id = in.integer("item_id").value_or(0);
-    item.item_name = in.text("item_name").value_or("");
-    item.item_sku = in.text("item_sku").value_or("");
-    items.push_back(std::move(item));
+  try {
+    for (const auto entry : array) {
+      const Reader in{entry};
+      ShipmentItem item;
+      item.shipment_item_id = in.required_integer("shipment_item_id");
+      item.quantity = in.required_integer("quantity");
+      item.item_id = in.required_integer("item_id");
+      item.item_name = in.required_text("item_name");
+      item.item_sku = in.required_text("item_sku");
+      items.push_back(std::move(item));
+    }
+  } catch (const Reader::MissingMember& missing) {
+    return fail("items: " + std::string(missing.what()));
   }
   return items;
 }
@@ -156,10 +186,13 @@ std::vector<std::string> read_string_array(const Reader& parent, std::string_vie
   std::vector<std::string> values;
   const auto element = parent.child(name);
   simdjson::dom::array array;
-  if (!element || element->get(array) != simdjson::SUCCESS) return values;
+  if (!element || element->get(array) != simdjson::SUCCESS) {
+    throw Reader::MissingMember(std::string(name) + ": missing or not an array");
+  }
   for (const auto entry : array) {
     std::string_view text;
-    if (entry.get(text) == simdjson::SUCCESS) values.emplace_back(text);
+    if (entry.get(text) != simdjson::SUCCESS) throw Reader::MissingMember(std::string(name) + ": an entry is not a string");
+    values.emplace_back(text);
   }
   return values;
 }
@@ -357,28 +390,32 @@ Result<StoredView, std::string> decode_view(std::string_view text) {
   const Reader in{document};
   StoredView stored;
   ShipmentView& view = stored.view;
-  view.shipment_id = in.integer("shipment_id").value_or(0);
-  view.exists = in.flag("exists");
-  const auto status = status_from_string(in.text("status").value_or(""));
-  if (!status) return fail(std::string("view: unknown status"));
-  view.status = *status;
-  view.status_key = read_key(in, "status_key");
-  if (const auto address = in.child("address")) view.address = address_of(Reader{*address});
-  view.address_key = read_key(in, "address_key");
-  if (const auto items = in.child("items")) {
-    auto read = items_of(*items);
-    if (!read) return fail(read.error());
-    view.items = std::move(*read);
+  try {
+    view.shipment_id = in.required_integer("shipment_id");
+    view.exists = in.required_flag("exists");
+    const auto status = status_from_string(in.required_text("status"));
+    if (!status) return fail(std::string("view: status: unknown"));
+    view.status = *status;
+    view.status_key = read_key(in, "status_key");
+    if (const auto address = in.child("address")) view.address = address_of(Reader{*address});
+    view.address_key = read_key(in, "address_key");
+    if (const auto items = in.child("items")) {
+      auto read = items_of(*items);
+      if (!read) return fail("view: " + read.error());
+      view.items = std::move(*read);
+    }
+    view.items_key = read_key(in, "items_key");
+    if (const auto scheduled = in.integer("date_scheduled")) {
+      view.date_scheduled = std::chrono::sys_seconds{std::chrono::seconds{*scheduled}};
+    }
+    view.customer_id = in.integer("customer_id");
+    view.order_id = in.integer("order_id");
+    view.schedule_key = read_key(in, "schedule_key");
+    stored.held_ids = read_string_array(in, "held");
+    view.seen_event_ids = read_string_array(in, "seen");
+  } catch (const Reader::MissingMember& missing) {
+    return fail("view: " + std::string(missing.what()));
   }
-  view.items_key = read_key(in, "items_key");
-  if (const auto scheduled = in.integer("date_scheduled")) {
-    view.date_scheduled = std::chrono::sys_seconds{std::chrono::seconds{*scheduled}};
-  }
-  view.customer_id = in.integer("customer_id");
-  view.order_id = in.integer("order_id");
-  view.schedule_key = read_key(in, "schedule_key");
-  stored.held_ids = read_string_array(in, "held");
-  view.seen_event_ids = read_string_array(in, "seen");
   return stored;
 }
 

@@ -470,6 +470,32 @@ BOOST_AUTO_TEST_CASE(a_stored_view_round_trips_with_its_held_events_as_ids) {
   BOOST_TEST((decoded->view == full));
 }
 
+BOOST_AUTO_TEST_CASE(a_stored_record_missing_a_member_fails_loudly_instead_of_reading_zero) {
+  using namespace fulfillment_test;
+  auto event = hookline::vrio::parse(scheduled("7", "2026-03-22 14:00:00", 5, "2026-04-01 00:00:00"));
+  BOOST_TEST_REQUIRE(event.ok());
+  const std::string whole = fulfillment::json::encode_view(hookline::vrio::build_view({*event}));
+  BOOST_TEST_REQUIRE(fulfillment::json::decode_view(whole).ok());
+  // Each member the store always writes, taken out in turn: the view does not read back, and the
+  // error names the member.
+  for (const std::string member : {"\"shipment_id\":", "\"exists\":", "\"status\":", "\"held\":", "\"seen\":"}) {
+    std::string damaged = whole;
+    const auto at = damaged.find(member);
+    BOOST_TEST_REQUIRE(at != std::string::npos, member);
+    damaged.replace(at, member.size(), "\"renamed_" + member.substr(1));
+    auto decoded = fulfillment::json::decode_view(damaged);
+    BOOST_TEST_REQUIRE(!decoded.ok(), member << " gone, yet it read back");
+    BOOST_TEST(decoded.error().find(member.substr(1, member.size() - 3)) != std::string::npos, decoded.error());
+  }
+  const auto items = fulfillment::json::read_items(R"([{"shipment_item_id":1,"quantity":2,"item_id":3,"item_name":"Tea"}])");
+  BOOST_TEST_REQUIRE(!items.ok());  // item_sku missing
+  BOOST_TEST(items.error() == "items: item_sku: missing or not a string");
+  const auto wrong_type =
+      fulfillment::json::read_items(R"([{"shipment_item_id":1,"quantity":"2","item_id":3,"item_name":"Tea","item_sku":"T"}])");
+  BOOST_TEST_REQUIRE(!wrong_type.ok());
+  BOOST_TEST(wrong_type.error() == "items: quantity: missing or not an integer");
+}
+
 BOOST_AUTO_TEST_CASE(manual_shipment_bodies_are_checked) {
   BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1","carrier_id":2})").ok());
   BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"shipment_tracking_id":"1Z1","carrier_id":"2"})").ok());
