@@ -57,26 +57,31 @@ Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono
 }
 
 Status<StoreError> Scheduler::fulfill(std::int64_t shipment_id) {
-  const auto claimed = store_.claim_work(shipment_id, std::chrono::time_point_cast<std::chrono::milliseconds>(clock_()),
-                                         options_.lease);
+  auto claimed = store_.claim_work(shipment_id, std::chrono::time_point_cast<std::chrono::milliseconds>(clock_()),
+                                   options_.lease);
   if (!claimed) return fail(claimed.error());
   if (!*claimed) return {};  // picked up by another worker, or moved on
-  auto done = fulfill_claimed(shipment_id);
-  // A release that fails leaves the claim to its lease: the work is taken up again when it ends.
-  if (auto released = store_.release_work(shipment_id); !released && done) return fail(released.error());
+  auto done = fulfill_claimed(std::move(**claimed));
+  // Every step that moves the fulfillment out of picking and packing ends the claim with it. One that
+  // failed gives it back, so that the next pass takes the work up at once; a failed give-back leaves
+  // the claim to its lease.
+  if (!done) (void)store_.release_work(shipment_id);
   return done;
 }
 
-Status<StoreError> Scheduler::fulfill_claimed(std::int64_t shipment_id) {
-  // Each step reads the fulfillment afresh (an address update before the label is printed counts)
-  // and moves it on only if it is still where the step left it (a cancel meanwhile stops it).
-  const auto advance = [&](State from, State to, std::string_view reason) -> Result<bool, StoreError> {
-    bool moved = false;
+Status<StoreError> Scheduler::fulfill_claimed(Fulfillment current) {
+  const std::int64_t shipment_id = current.shipment_id;
+  // Each step reads the fulfillment afresh under a lock (an address update before the label is
+  // printed counts) and moves it on only if it is still where the step left it (a cancel meanwhile
+  // stops it).
+  const auto advance = [&](State from, State to, std::string_view reason) -> Result<std::optional<Fulfillment>, StoreError> {
+    std::optional<Fulfillment> moved;
     const auto written = store_.write([&](StoreTx& tx) {
+      moved.reset();  // a failed attempt moves nothing
       auto f = tx.find(shipment_id);
       if (!f || f->state != from) return;
       tx.transition(*f, to, clock_(), reason);
-      moved = true;
+      moved = std::move(*f);
     });
     if (!written) return fail(written.error());
     return moved;
@@ -90,31 +95,27 @@ Status<StoreError> Scheduler::fulfill_claimed(std::int64_t shipment_id) {
     });
   };
 
-  auto current = store_.get(shipment_id);
-  if (!current) return fail(current.error());
-  if (!*current) return {};
-  if ((*current)->state == State::picking) {
-    if (auto picked = warehouse_.pick(**current); !picked) {
+  if (current.state == State::picking) {
+    if (auto picked = warehouse_.pick(current); !picked) {
       return needs_attention(State::picking, picked.error());
     }
     auto moved = advance(State::picking, State::packing, "picked; packing");
     if (!moved) return fail(moved.error());
     if (!*moved) return {};
-    current = store_.get(shipment_id);
-    if (!current) return fail(current.error());
-    if (!*current) return {};
+    current = std::move(**moved);
   }
-  if ((*current)->state != State::packing) return {};
-  if (auto packed = warehouse_.pack(**current); !packed) {
+  if (current.state != State::packing) return {};
+  if (auto packed = warehouse_.pack(current); !packed) {
     return needs_attention(State::packing, packed.error());
   }
-  current = store_.get(shipment_id);  // the label uses the address as it is now
-  if (!current) return fail(current.error());
-  if (!*current || (*current)->state != State::packing) return {};
-  auto tracking = warehouse_.ship(**current, clock_());
+  auto latest = store_.get(shipment_id);  // the label uses the address as it is now
+  if (!latest) return fail(latest.error());
+  if (!*latest || (*latest)->state != State::packing) return {};
+  auto tracking = warehouse_.ship(**latest, clock_());
   if (!tracking) return needs_attention(State::packing, tracking.error());
   bool shipped = false;
   const auto written = store_.write([&](StoreTx& tx) {
+    shipped = false;
     auto f = tx.find(shipment_id);
     if (!f || f->state != State::packing) return;
     f->tracking = *tracking;

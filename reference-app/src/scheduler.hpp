@@ -67,8 +67,8 @@ class Scheduler {
   [[nodiscard]] bool wait_until_idle(std::chrono::milliseconds timeout);
 
  private:
-  /// fulfill() once the claim on the fulfillment is this worker's.
-  [[nodiscard]] hookline::Status<StoreError> fulfill_claimed(std::int64_t shipment_id);
+  /// fulfill() once the claim on `claimed` (as it was read when claimed) is this worker's.
+  [[nodiscard]] hookline::Status<StoreError> fulfill_claimed(Fulfillment claimed);
   void run_releaser();
   void run_worker();
   void enqueue(const std::vector<std::int64_t>& ids);

@@ -143,9 +143,26 @@ Result<Rows, StoreError> Connection::check(std::string_view doing, PGresult* res
   return fail(error_of(doing, trimmed(message != nullptr && *message != '\0' ? message : PQerrorMessage(connection_))));
 }
 
+const std::string* Connection::prepared(const std::string& sql, const Params& params) {
+  if (const auto found = prepared_.find(sql); found != prepared_.end()) return &found->second;
+  if (prepared_.size() >= max_prepared) return nullptr;
+  std::string name = "hookline_" + std::to_string(prepared_.size());
+  const std::unique_ptr<PGresult, decltype(&PQclear)> done(
+      PQprepare(connection_, name.c_str(), sql.c_str(), params.size(), params.types()), &PQclear);
+  if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) return nullptr;  // run unprepared: its error is told then
+  return &prepared_.emplace(sql, std::move(name)).first->second;
+}
+
 Result<Rows, StoreError> Connection::exec(std::string_view doing, const std::string& sql, const Params& params) {
-  return check(doing, PQexecParams(connection_, sql.c_str(), params.size(), params.types(), params.values(),
-                                   params.lengths(), params.formats(), 1));
+  // Inside a failed transaction nothing can be prepared: the statement runs unprepared and fails with
+  // the transaction's error.
+  const std::string* name = PQtransactionStatus(connection_) == PQTRANS_INERROR ? nullptr : prepared(sql, params);
+  if (name == nullptr) {
+    return check(doing, PQexecParams(connection_, sql.c_str(), params.size(), params.types(), params.values(),
+                                     params.lengths(), params.formats(), 1));
+  }
+  return check(doing, PQexecPrepared(connection_, name->c_str(), params.size(), params.values(), params.lengths(),
+                                     params.formats(), 1));
 }
 
 Status<StoreError> Connection::run(std::string_view doing, const char* sql) {

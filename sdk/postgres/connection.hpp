@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,7 +88,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  /// Runs one statement with parameters; `doing` begins the error's message.
+  /// Runs one statement with parameters; `doing` begins the error's message. The statement is
+  /// prepared on the connection the first time its text is run (up to max_prepared texts), and only
+  /// executed after that: the server parses and plans it once per connection, not once per call.
   [[nodiscard]] Result<Rows, StoreError> exec(std::string_view doing, const std::string& sql, const Params& params);
   /// Runs statements without parameters (may be several, separated by ';').
   [[nodiscard]] Status<StoreError> run(std::string_view doing, const char* sql);
@@ -99,7 +102,15 @@ class Connection {
  private:
   explicit Connection(PGconn* connection) : connection_(connection) {}
   [[nodiscard]] Result<Rows, StoreError> check(std::string_view doing, PGresult* result);
+  /// The name `sql` is prepared under on this connection (preparing it now if it is new), or none
+  /// when the cache is full or the preparing failed (the statement is then run unprepared).
+  [[nodiscard]] const std::string* prepared(const std::string& sql, const Params& params);
+
+  /// Most statement texts prepared on one connection (the texts of a program are few; a query
+  /// built with many shapes of filter beyond this is run unprepared).
+  static constexpr std::size_t max_prepared = 512;
   PGconn* connection_;
+  std::map<std::string, std::string, std::less<>> prepared_;  // statement text → its name
 };
 
 }  // namespace hookline::postgres

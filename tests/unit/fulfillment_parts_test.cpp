@@ -400,14 +400,25 @@ BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_releas
     BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).ok());
   }
   BOOST_TEST(*store->in_progress(now) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
-  BOOST_TEST(*store->claim_work(1, now, 30s));
+  const auto claimed = store->claim_work(1, now, 30s);
+  BOOST_TEST_REQUIRE(claimed.ok());
+  BOOST_TEST_REQUIRE(claimed->has_value());
+  BOOST_TEST(((*claimed)->state == fulfillment::State::picking));  // the fulfillment, as claimed
   BOOST_TEST(!*store->claim_work(1, now + 1s, 30s));  // another worker, of this instance or another
   BOOST_TEST(!*store->claim_work(2, now, 30s));       // waiting: nothing for the warehouse yet
   BOOST_TEST(store->in_progress(now + 1s)->empty());  // not taken up again while claimed
   BOOST_TEST(*store->in_progress(now + 30s) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
-  BOOST_TEST(*store->claim_work(1, now + 30s, 30s));  // the worker died: past its lease, another takes over
+  BOOST_TEST(store->claim_work(1, now + 30s, 30s)->has_value());  // the worker died: past its lease, another takes over
   BOOST_TEST_REQUIRE(store->release_work(1).ok());
-  BOOST_TEST(*store->claim_work(1, now + 31s, 30s));  // given back: free at once
+  BOOST_TEST(store->claim_work(1, now + 31s, 30s)->has_value());  // given back: free at once
+  // A save that moves it out of the warehouse ends the claim with it: back in packing, it is free.
+  for (const auto state : {fulfillment::State::error, fulfillment::State::packing}) {
+    BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) {
+                              auto f = tx.find(1);
+                              tx.transition(*f, state, march_22, "test");
+                            }).ok());
+  }
+  BOOST_TEST(store->claim_work(1, now + 32s, 30s)->has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_after_max_attempts) {

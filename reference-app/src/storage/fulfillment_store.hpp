@@ -179,12 +179,13 @@ class FulfillmentStore {
   /// Ids of fulfillments picking or packing that no worker holds at `now` (see claim_work()): work a
   /// crash or a failed write left, to take up again.
   [[nodiscard]] virtual hookline::Result<std::vector<std::int64_t>, StoreError> in_progress(Millis now) = 0;
-  /// Takes the warehouse's work on a fulfillment picking or packing for `lease` from `now`: false when
-  /// it is in neither state or a worker (of this instance or another) holds it. A claim whose lease
-  /// ended is free again, so the work of an instance that died passes to the others.
-  [[nodiscard]] virtual hookline::Result<bool, StoreError> claim_work(std::int64_t shipment_id, Millis now,
-                                                                      std::chrono::milliseconds lease) = 0;
-  /// Gives back the work claimed on a fulfillment: any worker may take it at once.
+  /// Takes the warehouse's work on a fulfillment picking or packing for `lease` from `now`, and returns
+  /// the fulfillment as claimed; none when it is in neither state or a worker (of this instance or
+  /// another) holds it. A claim whose lease ended is free again, so the work of an instance that died
+  /// passes to the others; a save that moves the fulfillment out of picking and packing ends it.
+  [[nodiscard]] virtual hookline::Result<std::optional<Fulfillment>, StoreError> claim_work(
+      std::int64_t shipment_id, Millis now, std::chrono::milliseconds lease) = 0;
+  /// Gives back the work claimed on a fulfillment still picking or packing: any worker may take it at once.
   [[nodiscard]] virtual hookline::Status<StoreError> release_work(std::int64_t shipment_id) = 0;
   /// How many fulfillments are in each state.
   [[nodiscard]] virtual hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() = 0;

@@ -253,7 +253,8 @@ class PostgresStoreTx final : public StoreTx {
              "order_id = excluded.order_id, tracking_number = excluded.tracking_number, "
              "carrier_id = excluded.carrier_id, shipped_at = excluded.shipped_at, "
              "tracking_source = excluded.tracking_source, attention = excluded.attention, "
-             "created_at = excluded.created_at, updated_at = excluded.updated_at",
+             "created_at = excluded.created_at, updated_at = excluded.updated_at, work_until_ms = CASE WHEN "
+             "excluded.state IN ('picking', 'packing') THEN fulfillments.work_until_ms ELSE 0 END",
          params);
   }
 
@@ -701,19 +702,22 @@ Result<std::vector<std::int64_t>, StoreError> PostgresFulfillmentStore::in_progr
   });
 }
 
-Result<bool, StoreError> PostgresFulfillmentStore::claim_work(std::int64_t shipment_id, Millis now,
-                                                              std::chrono::milliseconds lease) {
-  return guarded([&](Connection& db) -> Result<bool, StoreError> {
+Result<std::optional<Fulfillment>, StoreError> PostgresFulfillmentStore::claim_work(std::int64_t shipment_id,
+                                                                                Millis now,
+                                                                                std::chrono::milliseconds lease) {
+  return guarded([&](Connection& db) -> Result<std::optional<Fulfillment>, StoreError> {
     // One statement, committed with synchronous_commit on: a claim a crash of the database lost could
     // let a second instance take the same work.
     Params params;
     params.int64(shipment_id).int64(millis_of(now + lease)).int64(millis_of(now));
     const Rows claimed = exec(db,
-                              "UPDATE fulfillments SET work_until_ms = $2 WHERE shipment_id = $1 AND state IN "
-                              "('picking', 'packing') AND work_until_ms <= $3",
+                              std::string("UPDATE fulfillments SET work_until_ms = $2 WHERE shipment_id = $1 AND state "
+                                          "IN ('picking', 'packing') AND work_until_ms <= $3 RETURNING ") +
+                                  postgres_fulfillment_columns,
                               params);
     ++commits_;
-    return claimed.affected() == 1;
+    if (claimed.count() == 0) return std::optional<Fulfillment>{};
+    return std::optional<Fulfillment>{postgres_fulfillment_from_row(claimed, 0)};
   });
 }
 
@@ -722,8 +726,7 @@ Status<StoreError> PostgresFulfillmentStore::release_work(std::int64_t shipment_
     // Not awaited on the disk: a release a crash lost only waits for the claim's lease.
     Params params;
     params.int64(shipment_id);
-    must_run(db, "releasing work", "BEGIN");
-    must_run(db, "releasing work", "SET LOCAL synchronous_commit TO off");
+    must_run(db, "releasing work", "BEGIN; SET LOCAL synchronous_commit TO off");
     (void)exec(db, "UPDATE fulfillments SET work_until_ms = 0 WHERE shipment_id = $1", params);
     must_run(db, "releasing work", "COMMIT");
     return {};
@@ -812,8 +815,7 @@ Result<std::vector<OutboxEntry>, StoreError> PostgresFulfillmentStore::claim_out
     // carries the same Idempotency-Key.
     Params params;
     params.int64(millis_of(now)).int64(millis_of(now + lease)).int64(static_cast<std::int64_t>(limit));
-    must_run(db, "claiming tracking posts", "BEGIN");
-    must_run(db, "claiming tracking posts", "SET LOCAL synchronous_commit TO off");
+    must_run(db, "claiming tracking posts", "BEGIN; SET LOCAL synchronous_commit TO off");
     const Rows rows = exec(db,
                            std::string("UPDATE tracking_outbox SET claimed_until_ms = $2 WHERE shipment_id IN ("
                                        "SELECT shipment_id FROM tracking_outbox WHERE state = 'pending' AND "

@@ -51,8 +51,8 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   [[nodiscard]] hookline::Result<std::optional<std::chrono::sys_seconds>, StoreError> next_due_after(
       std::chrono::sys_seconds now) override;
   [[nodiscard]] hookline::Result<std::vector<std::int64_t>, StoreError> in_progress(Millis now) override;
-  [[nodiscard]] hookline::Result<bool, StoreError> claim_work(std::int64_t shipment_id, Millis now,
-                                                              std::chrono::milliseconds lease) override;
+  [[nodiscard]] hookline::Result<std::optional<Fulfillment>, StoreError> claim_work(
+      std::int64_t shipment_id, Millis now, std::chrono::milliseconds lease) override;
   [[nodiscard]] hookline::Status<StoreError> release_work(std::int64_t shipment_id) override;
   [[nodiscard]] hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() override;
   [[nodiscard]] hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) override;

@@ -268,7 +268,8 @@ void SqliteStoreTx::save(const Fulfillment& f) {
       "address = excluded.address, items = excluded.items, date_scheduled = excluded.date_scheduled, "
       "customer_id = excluded.customer_id, order_id = excluded.order_id, tracking_number = excluded.tracking_number, "
       "carrier_id = excluded.carrier_id, shipped_at = excluded.shipped_at, tracking_source = excluded.tracking_source, "
-      "attention = excluded.attention, created_at = excluded.created_at, updated_at = excluded.updated_at");
+      "attention = excluded.attention, created_at = excluded.created_at, updated_at = excluded.updated_at, "
+      "work_until_ms = CASE WHEN excluded.state IN ('picking', 'packing') THEN fulfillments.work_until_ms ELSE 0 END");
   upsert.bind(1, f.shipment_id);
   upsert.bind(2, std::string(to_string(f.state)));
   if (f.address) {
@@ -681,16 +682,19 @@ Result<std::vector<std::int64_t>, StoreError> SqliteFulfillmentStore::in_progres
   });
 }
 
-Result<bool, StoreError> SqliteFulfillmentStore::claim_work(std::int64_t shipment_id, Millis now,
-                                                            std::chrono::milliseconds lease) {
-  return guarded([&]() -> Result<bool, StoreError> {
+Result<std::optional<Fulfillment>, StoreError> SqliteFulfillmentStore::claim_work(std::int64_t shipment_id, Millis now,
+                                                                              std::chrono::milliseconds lease) {
+  return guarded([&]() -> Result<std::optional<Fulfillment>, StoreError> {
+    // Autocommit, no sync awaited: open() gives back what a crash leaves.
     SQLite::Statement& claim = statements_->prepare(
-        "UPDATE fulfillments SET work_until_ms = ? WHERE shipment_id = ? AND state IN ('picking', 'packing') "
-        "AND work_until_ms <= ?");
+        std::string("UPDATE fulfillments SET work_until_ms = ? WHERE shipment_id = ? AND state IN ('picking', "
+                    "'packing') AND work_until_ms <= ? RETURNING ") +
+        fulfillment_columns);
     claim.bind(1, millis_of(now + lease));
     claim.bind(2, shipment_id);
     claim.bind(3, millis_of(now));
-    return claim.exec() == 1;  // autocommit, no sync awaited: open() gives back what a crash leaves
+    if (!claim.executeStep()) return std::optional<Fulfillment>{};
+    return std::optional<Fulfillment>{fulfillment_from_row(claim)};
   });
 }
 
