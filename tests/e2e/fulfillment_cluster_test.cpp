@@ -601,19 +601,19 @@ BOOST_AUTO_TEST_CASE(a_rolling_restart_with_a_drain_fails_no_delivery) {
   deployment.simulate({"--generate", "30", "--seed", "29", "--batch-interval", "1", "--cancel-rate", "0.2",
                        "--skip-rate", "0.2", "--duplicate-rate", "0.1"});
 
-  // Beside the generated batch, new shipments keep coming, one every 50 ms, delivered in the
-  // simulator's batch of each second, so deliveries go on through every restart.
+  // After the generated batch, new shipments keep coming, each delivered at once as a batch of its
+  // own, one after the other, so deliveries go on through every stop and start.
   std::atomic<bool> restarted{false};
-  std::atomic<int> queued{0};
-  std::thread trickle([&] {
+  std::atomic<int> sent{0};
+  std::thread stream([&] {
     for (std::int64_t n = 0; !restarted.load(); ++n) {
       const auto now = fulfillment_test::now_seconds();
       const auto body = fulfillment_test::scheduled("rolling-" + std::to_string(n), fulfillment_test::vrio_date(now),
                                                     8800000 + n, fulfillment_test::vrio_date(now - 1h));
-      if (fulfillment_test::call_authorized("", deployment.simulator_port, "POST", "/api/events", body).status == 202) {
-        ++queued;
-      }
-      std::this_thread::sleep_for(50ms);
+      const auto answer =
+          fulfillment_test::call_authorized("", deployment.simulator_port, "POST", "/api/events?deliver=now", body);
+      if (answer.status == 200) ++sent;
+      std::this_thread::sleep_for(10ms);
     }
   });
   std::this_thread::sleep_for(1s);
@@ -626,8 +626,8 @@ BOOST_AUTO_TEST_CASE(a_rolling_restart_with_a_drain_fails_no_delivery) {
     std::this_thread::sleep_for(500ms);
   }
   restarted = true;
-  trickle.join();
-  BOOST_TEST(queued.load() > 100);
+  stream.join();
+  BOOST_TEST(sent.load() > 100);
 
   wait_until_idle(deployment);
   const auto log = check_outcome(deployment);
