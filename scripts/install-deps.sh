@@ -10,7 +10,7 @@ packages=(
   libboost-test-dev libbenchmark-dev
   clang libclang-rt-14-dev
   curl procps
-  wrk openssl nginx
+  wrk openssl nginx haproxy
   libjs-chart.js chromium nodejs
 )
 

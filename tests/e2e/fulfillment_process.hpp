@@ -29,21 +29,25 @@ class ChildServer {
  public:
   /// Starts the binary with `args`, the environment `env` (NAME=value), stderr and stdout to `log`.
   ChildServer(const std::vector<std::string>& args, const std::vector<std::string>& env, std::filesystem::path log)
+      : ChildServer(fulfillment_binary(), args, env, std::move(log)) {}
+  /// Starts `binary` (another program a suite runs beside the server) the same way.
+  ChildServer(const std::filesystem::path& binary, const std::vector<std::string>& args,
+              const std::vector<std::string>& env, std::filesystem::path log)
       : log_(std::move(log)) {
+    // Everything the child needs is made before fork(): it only redirects and execs.
+    const std::string program = binary.string();
+    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       dup2(fd, 1);
       dup2(fd, 2);
-      std::vector<char*> argv;
-      const std::string binary = fulfillment_binary().string();
-      argv.push_back(const_cast<char*>(binary.c_str()));
-      for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      std::vector<char*> envp;
-      for (const auto& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
-      envp.push_back(nullptr);
-      execve(binary.c_str(), argv.data(), envp.data());
+      execve(program.c_str(), argv.data(), envp.data());
       _exit(127);
     }
   }

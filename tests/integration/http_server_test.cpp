@@ -462,6 +462,23 @@ BOOST_AUTO_TEST_CASE(application_routes_get_captures_query_and_body) {
   BOOST_TEST(missing->status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(a_request_whose_body_is_still_coming_when_the_server_stops_is_read_and_answered) {
+  // A stop finishes the requests running: one whose body is half in is read to its end (within its
+  // own deadlines), not cut off with a bare 400 that a platform would take for a bad request.
+  RunningServer running;
+  RawConnection connection(running.port());
+  BOOST_REQUIRE(connection.send("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the head and half the body are in
+  std::thread stopping([&] { running.server->stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the stop has begun
+  BOOST_REQUIRE(connection.send("world"));
+  const auto response = connection.read_response();
+  stopping.join();
+  BOOST_REQUIRE(response);
+  BOOST_TEST(response->status == 200);
+  BOOST_TEST(response->body == "helloworld");
+}
+
 BOOST_AUTO_TEST_CASE(other_methods_on_a_webhook_path_get_405) {
   RunningServer running;
   RawConnection connection(running.port());

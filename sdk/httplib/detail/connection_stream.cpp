@@ -173,12 +173,14 @@ bool ConnectionStream::send_all(const char* data, std::size_t size) const {
 }
 
 /// Reads what arrived into the empty buffer, waiting up to the read timeout and the request deadline.
+/// A stop does not cut it short: a request already begun is read to its end (a stop finishes the
+/// requests running), which those deadlines bound.
 bool ConnectionStream::fill() {
   if (!flush()) {
     return false;
   }
   const auto deadline = std::min(SteadyClock::now() + options_.read_timeout, deadline_);
-  while (SteadyClock::now() < deadline && !stopping_.load(std::memory_order_relaxed)) {
+  while (SteadyClock::now() < deadline) {
     const auto io = receive();
     if (io == Io::Kind::moved) {
       return true;
