@@ -2,6 +2,8 @@
 
 #include <date/tz.h>
 
+#include <stdexcept>
+
 #include "hookline/postgres_inbox.hpp"
 #include "json.hpp"
 #include "storage/postgres_fulfillment_store.hpp"
@@ -27,6 +29,38 @@ std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZ
   const auto* tz = date::locate_zone(std::string(zone.name()));
   const auto local = tz->to_local(when);
   return json::vrio_date(std::chrono::sys_seconds{local.time_since_epoch()});
+}
+
+void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
+  const State from = f.state;
+  f.state = to;
+  f.updated_at = now;
+  save(f);
+  HistoryEntry entry;
+  entry.shipment_id = f.shipment_id;
+  entry.at = now;
+  entry.kind = HistoryKind::transition;
+  entry.from_state = std::string(to_string(from));
+  entry.to_state = std::string(to_string(to));
+  entry.detail = std::string(reason);
+  add_history(entry);
+}
+
+hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
+  const auto text = stored_view(shipment_id);
+  if (!text) return {};
+  auto stored = json::decode_view(*text);
+  if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
+  hookline::vrio::ShipmentView view = std::move(stored->view);
+  const hookline::ParseOptions options{zone_};
+  for (const auto& event_id : stored->held_ids) {
+    const auto body = event_body(event_id);
+    if (!body) throw std::runtime_error("held event " + event_id + " is missing from the event log");
+    auto event = hookline::vrio::parse(*body, options);
+    if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
+    view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
+  }
+  return view;
 }
 
 hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open_fulfillment_store(std::string_view database,

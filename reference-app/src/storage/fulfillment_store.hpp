@@ -105,10 +105,10 @@ class StoreTx {
   /// Inserts or replaces a fulfillment.
   virtual void save(const Fulfillment& fulfillment) = 0;
   /// Moves a fulfillment to `to`, saves it and records the transition with `reason`.
-  virtual void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason) = 0;
+  void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason);
 
   /// The shipment's view (held events re-read from the event log), or an empty view.
-  [[nodiscard]] virtual hookline::vrio::ShipmentView load_view(std::int64_t shipment_id) = 0;
+  [[nodiscard]] hookline::vrio::ShipmentView load_view(std::int64_t shipment_id);
   /// Stores the shipment's view.
   virtual void save_view(const hookline::vrio::ShipmentView& view) = 0;
 
@@ -128,7 +128,17 @@ class StoreTx {
   virtual void save_check_state(std::int64_t shipment_id, const CheckState& state) = 0;
 
  protected:
-  StoreTx() = default;
+  /// `zone` reads the held events load_view() parses again.
+  explicit StoreTx(const hookline::TimeZone& zone) : zone_(zone) {}
+  /// The stored JSON of the shipment's view (encode_view's), under a lock until the transaction ends.
+  [[nodiscard]] virtual std::optional<std::string> stored_view(std::int64_t shipment_id) = 0;
+  /// The raw body of a logged event.
+  [[nodiscard]] virtual std::optional<std::string> event_body(std::string_view event_id) = 0;
+  /// The platform's zone, for the dates the store writes.
+  [[nodiscard]] const hookline::TimeZone& zone() const noexcept { return zone_; }
+
+ private:
+  const hookline::TimeZone& zone_;
 };
 
 class FulfillmentQueries;

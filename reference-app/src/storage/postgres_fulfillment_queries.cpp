@@ -1,10 +1,10 @@
 // The dashboard's queries in SQL for a PostgreSQL fulfillment store: the same pages as on SQLite,
 // with PostgreSQL's numbered parameters and its case-insensitive ILIKE.
 
-#include <charconv>
 #include <deque>
 
 #include "storage/fulfillment_queries.hpp"
+#include "storage/search_terms.hpp"
 #include "storage/postgres_fulfillment_store.hpp"
 
 namespace fulfillment {
@@ -33,32 +33,6 @@ std::string held_too_long(const std::string& held_before) {
 std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
 std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (failure != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-/// `text` with LIKE's wildcards escaped (by a backslash), so that it matches literally.
-std::string like_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-/// The text a JSON string writer gives `text` inside its quotes, for matching stored JSON.
-std::string json_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 /// A statement's parameters, numbered as they are added: each call returns its placeholder ($1, $2, ...).
 class Bound {

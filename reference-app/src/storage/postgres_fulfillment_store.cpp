@@ -203,7 +203,7 @@ Status<hookline::StoreError> migrate(Connection& db) {
 /// The changes of one transaction on the store's connection.
 class PostgresStoreTx final : public StoreTx {
  public:
-  PostgresStoreTx(Connection& db, const hookline::TimeZone& zone) : db_(db), zone_(zone) {}
+  PostgresStoreTx(Connection& db, const hookline::TimeZone& zone) : StoreTx(zone), db_(db) {}
 
   std::optional<Fulfillment> find(std::int64_t shipment_id) override {
     // Locked until the transaction ends: another instance's write of the row waits, then sees this one's.
@@ -258,42 +258,6 @@ class PostgresStoreTx final : public StoreTx {
          params);
   }
 
-  void transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) override {
-    const State from = f.state;
-    f.state = to;
-    f.updated_at = now;
-    save(f);
-    HistoryEntry entry;
-    entry.shipment_id = f.shipment_id;
-    entry.at = now;
-    entry.kind = HistoryKind::transition;
-    entry.from_state = std::string(to_string(from));
-    entry.to_state = std::string(to_string(to));
-    entry.detail = std::string(reason);
-    insert_history(db_, entry);
-  }
-
-  hookline::vrio::ShipmentView load_view(std::int64_t shipment_id) override {
-    Params params;
-    params.int64(shipment_id);
-    const Rows rows = exec(db_, "SELECT view FROM shipment_views WHERE shipment_id = $1 FOR UPDATE", params);
-    if (rows.count() == 0) return {};
-    auto stored = json::decode_view(rows.bytes(0, 0));
-    if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
-    hookline::vrio::ShipmentView view = std::move(stored->view);
-    const hookline::ParseOptions options{zone_};
-    for (const auto& event_id : stored->held_ids) {
-      Params id;
-      id.text(event_id);
-      const Rows body = exec(db_, "SELECT body FROM event_log WHERE event_id = $1", id);
-      if (body.count() == 0) throw std::runtime_error("held event " + event_id + " is missing from the event log");
-      auto event = hookline::vrio::parse(body.bytes(0, 0), options);
-      if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
-      view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
-    }
-    return view;
-  }
-
   void save_view(const hookline::vrio::ShipmentView& view) override {
     const std::string encoded = json::encode_view(view);
     Params params;
@@ -331,7 +295,7 @@ class PostgresStoreTx final : public StoreTx {
   void enqueue_tracking(const Fulfillment& shipped, Millis now) override {
     if (!shipped.tracking) throw std::logic_error("enqueue_tracking: the fulfillment has no tracking");
     const std::string key = tracking_idempotency_key(shipped.shipment_id);
-    const std::string date_complete = vrio_local_date(shipped.tracking->shipped_at, zone_);
+    const std::string date_complete = vrio_local_date(shipped.tracking->shipped_at, zone());
     Params params;
     params.int64(shipped.shipment_id)
         .text(key)
@@ -375,8 +339,23 @@ class PostgresStoreTx final : public StoreTx {
   }
 
  private:
+  std::optional<std::string> stored_view(std::int64_t shipment_id) override {
+    Params params;
+    params.int64(shipment_id);
+    const Rows rows = exec(db_, "SELECT view FROM shipment_views WHERE shipment_id = $1 FOR UPDATE", params);
+    if (rows.count() == 0) return std::nullopt;
+    return rows.bytes(0, 0);
+  }
+
+  std::optional<std::string> event_body(std::string_view event_id) override {
+    Params params;
+    params.text(event_id);
+    const Rows body = exec(db_, "SELECT body FROM event_log WHERE event_id = $1", params);
+    if (body.count() == 0) return std::nullopt;
+    return body.bytes(0, 0);
+  }
+
   Connection& db_;
-  const hookline::TimeZone& zone_;
 };
 
 }  // namespace

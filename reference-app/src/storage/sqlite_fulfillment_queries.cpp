@@ -1,10 +1,10 @@
 #include "storage/sqlite_fulfillment_queries.hpp"
 
 #include "storage/fulfillment_queries.hpp"
+#include "storage/search_terms.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <charconv>
 
 namespace fulfillment {
 namespace {
@@ -40,32 +40,6 @@ constexpr const char* held_too_long =
 std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
 std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (failure != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-/// `text` with LIKE's wildcards escaped (by a backslash), so that it matches literally.
-std::string like_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-/// The text a JSON string writer gives `text` inside its quotes, for matching stored JSON.
-std::string json_escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 std::int64_t count_of(SQLite::Statement& query) {
   return query.executeStep() ? query.getColumn(0).getInt64() : 0;

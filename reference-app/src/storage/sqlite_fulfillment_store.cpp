@@ -233,12 +233,10 @@ namespace {
 /// The changes of one transaction on the store's connection.
 class SqliteStoreTx final : public StoreTx {
  public:
-  SqliteStoreTx(StatementCache& statements, const hookline::TimeZone& zone) : statements_(statements), zone_(zone) {}
+  SqliteStoreTx(StatementCache& statements, const hookline::TimeZone& zone) : StoreTx(zone), statements_(statements) {}
 
   std::optional<Fulfillment> find(std::int64_t shipment_id) override;
   void save(const Fulfillment& fulfillment) override;
-  void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason) override;
-  hookline::vrio::ShipmentView load_view(std::int64_t shipment_id) override;
   void save_view(const hookline::vrio::ShipmentView& view) override;
   bool has_event(std::string_view event_id) override;
   void record_event(const EventRecord& record) override;
@@ -248,8 +246,10 @@ class SqliteStoreTx final : public StoreTx {
   void save_check_state(std::int64_t shipment_id, const CheckState& state) override;
 
  private:
+  std::optional<std::string> stored_view(std::int64_t shipment_id) override;
+  std::optional<std::string> event_body(std::string_view event_id) override;
+
   StatementCache& statements_;
-  const hookline::TimeZone& zone_;
 };
 
 std::optional<Fulfillment> SqliteStoreTx::find(std::int64_t shipment_id) {
@@ -303,40 +303,18 @@ void SqliteStoreTx::save(const Fulfillment& f) {
   upsert.exec();
 }
 
-void SqliteStoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
-  const State from = f.state;
-  f.state = to;
-  f.updated_at = now;
-  save(f);
-  HistoryEntry entry;
-  entry.shipment_id = f.shipment_id;
-  entry.at = now;
-  entry.kind = HistoryKind::transition;
-  entry.from_state = std::string(to_string(from));
-  entry.to_state = std::string(to_string(to));
-  entry.detail = std::string(reason);
-  insert_history(statements_, entry);
-}
-
-hookline::vrio::ShipmentView SqliteStoreTx::load_view(std::int64_t shipment_id) {
+std::optional<std::string> SqliteStoreTx::stored_view(std::int64_t shipment_id) {
   SQLite::Statement& query = statements_.prepare("SELECT view FROM shipment_views WHERE shipment_id = ?");
   query.bind(1, shipment_id);
-  if (!query.executeStep()) {
-    return {};
-  }
-  auto stored = json::decode_view(query.getColumn(0).getString());
-  if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
-  hookline::vrio::ShipmentView view = std::move(stored->view);
-  const hookline::ParseOptions options{zone_};
-  for (const auto& event_id : stored->held_ids) {
-    SQLite::Statement& body = statements_.prepare("SELECT body FROM event_log WHERE event_id = ?");
-    body.bind(1, event_id);
-    if (!body.executeStep()) throw std::runtime_error("held event " + event_id + " is missing from the event log");
-    auto event = hookline::vrio::parse(body.getColumn(0).getString(), options);
-    if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
-    view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
-  }
-  return view;
+  if (!query.executeStep()) return std::nullopt;
+  return query.getColumn(0).getString();
+}
+
+std::optional<std::string> SqliteStoreTx::event_body(std::string_view event_id) {
+  SQLite::Statement& body = statements_.prepare("SELECT body FROM event_log WHERE event_id = ?");
+  body.bind(1, std::string(event_id));
+  if (!body.executeStep()) return std::nullopt;
+  return body.getColumn(0).getString();
 }
 
 void SqliteStoreTx::save_view(const hookline::vrio::ShipmentView& view) {
@@ -381,7 +359,7 @@ void SqliteStoreTx::enqueue_tracking(const Fulfillment& shipped, Millis now) {
   insert.bind(2, tracking_idempotency_key(shipped.shipment_id));
   insert.bind(3, shipped.tracking->tracking_number);
   insert.bind(4, shipped.tracking->carrier_id);
-  insert.bind(5, vrio_local_date(shipped.tracking->shipped_at, zone_));
+  insert.bind(5, vrio_local_date(shipped.tracking->shipped_at, zone()));
   insert.bind(6, millis_of(now));
   insert.bind(7, millis_of(now));
   insert.exec();
