@@ -13,7 +13,8 @@
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
 # needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head, handling), wrk (receiver,
-# tls), openssl (tls), curl (receiver, burst); see scripts/install-deps.sh.
+# tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server, psql and
+# sqlite3 (postgres); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -28,7 +29,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls http_head dashboard handling burst)
+SECTIONS=(sdk sdk_receiver receiver tls postgres http_head dashboard handling burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -39,6 +40,9 @@ build_hookline() {
   local targets=(hookline_cli hookline-fulfillment)
   if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* ]]; then
     targets+=(hookline_bench_receiver_load)
+  fi
+  if [[ " $* " == *" postgres "* ]]; then
+    targets+=(hookline_receiver_example)
   fi
   if [[ " $* " == *" http_head "* ]]; then
     targets+=(hookline_bench_http_head)
@@ -59,6 +63,7 @@ build_hookline() {
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
   handling="$build_dir/tests/bench/hookline_bench_handling"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
+  receiver_example="$build_dir/tests/hookline_receiver_example"
 }
 
 install_node_peers() {
@@ -432,6 +437,174 @@ share the machine's cores, and wrk's own TLS costs it CPU too.
 |---|---|---|---:|---:|---:|
 ${rows}
 Ratio of the medians: ${ratios%; }.
+MARKDOWN
+}
+
+# --- postgres ------------------------------------------------------------------------------------
+
+# start_postgres: a throwaway PostgreSQL cluster (Debian's initdb and pg_ctl, as the user nobody when
+# this runs as root, since PostgreSQL refuses root) in a temporary directory, on a free loopback port,
+# fsync and synchronous_commit on; sets $pg_dir, $pg_port and $pg_as. stop_postgres removes it.
+start_postgres() {
+  local bin
+  bin="$(find /usr/lib/postgresql -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)"
+  [[ -n "$bin" ]] || { log "no PostgreSQL server under /usr/lib/postgresql (Debian: apt-get install postgresql)"; exit 1; }
+  pg_bin="$(dirname "$bin")"
+  pg_dir="$(mktemp -d /tmp/hookline-bench-pg-XXXXXX)"
+  pg_as=()
+  if ((EUID == 0)); then
+    chown nobody: "$pg_dir"
+    pg_as=(runuser -u nobody --)
+  fi
+  pg_port="$(free_port)"
+  "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U hookline -A trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1 ||
+    { log "initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; exit 1; }
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=on -c synchronous_commit=on" \
+    start >/dev/null || { log "the PostgreSQL server did not start: $(tail -n 3 "$pg_dir/server.log")"; exit 1; }
+}
+
+stop_postgres() {
+  [[ -n "${pg_dir:-}" ]] || return 0
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+  pg_dir=""
+}
+
+# pg_sql SQL [DATABASE]: runs SQL on the throwaway cluster (database postgres by default); prints the rows.
+pg_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U hookline -d "${2:-postgres}" -c "$1"; }
+
+# start_pg_receivers TARGET INSTANCES DB: starts INSTANCES receivers of TARGET (hookline-pg: the
+# receiver example on the PostgreSQL database DB; node-pg: tests/bench/node/pg-receiver.mjs on DB;
+# hookline-sqlite: the receiver example on a SQLite file DB) on free ports and waits until each
+# answers /readyz; sets $receiver_urls.
+start_pg_receivers() {
+  local target="$1" instances="$2" db="$3" instance port uri="postgresql://hookline@127.0.0.1:$pg_port/$3"
+  receiver_urls=()
+  for instance in $(seq "$instances"); do
+    port="$(free_port)"
+    case "$target" in
+      hookline-pg)
+        start_process "$work_dir/postgres/$target-$instance.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+          "$receiver_example" --listen "127.0.0.1:$port" --db "$uri" --drain-seconds 0 ;;
+      node-pg)
+        start_process "$work_dir/postgres/$target-$instance.log" node "$node_dir/pg-receiver.mjs" "127.0.0.1:$port" "$uri" ;;
+      hookline-sqlite)
+        start_process "$work_dir/postgres/$target-$instance.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+          "$receiver_example" --listen "127.0.0.1:$port" --db "$db" --drain-seconds 0 ;;
+    esac
+    wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$work_dir/postgres/$target-$instance.log" 30
+    receiver_urls+=("http://127.0.0.1:$port")
+  done
+}
+
+# wrk_split CONNECTIONS SECONDS RUN URL...: the load of wrk_load (2 wrk threads, CONNECTIONS in all)
+# split evenly over the URLs, one wrk per URL at once (RUN, RUN+1, ... keep their ids apart); prints
+# one result line: the sum of the requests, events/s, failures (non-2xx and socket errors) and 2xx
+# answers, and the largest p50, p99 and max of the clients (for two, an upper bound of the whole load's).
+wrk_split() {
+  local connections="$1" seconds="$2" run="$3" url index=0 pids=() outputs=()
+  shift 3
+  local share=$((connections / $#)) threads=$((2 / $#))
+  for url in "$@"; do
+    outputs+=("$work_dir/postgres/wrk-$index.out")
+    wrk -t"$threads" -c"$share" -d"$seconds"s --timeout 10s -s "$bench_dir/receiver_load.lua" "$url/webhooks/vrio" \
+      -- "$root/samples/vrio/shipment_scheduled.json" "$((run + index))" >"${outputs[-1]}" &
+    pids+=($!)
+    index=$((index + 1))
+  done
+  for index in "${!pids[@]}"; do
+    wait "${pids[$index]}" || { log "wrk failed: $(cat "${outputs[$index]}")"; exit 1; }
+    grep -q '^receiver_load ' "${outputs[$index]}" || { log "no result from wrk: $(cat "${outputs[$index]}")"; exit 1; }
+  done
+  grep -h '^receiver_load ' "${outputs[@]}" | awk '
+    function value(key,   i, pair) { for (i = 2; i <= NF; i++) { split($i, pair, "="); if (pair[1] == key) return pair[2] } }
+    function most(a, b) { return a > b ? a : b }
+    { requests += value("requests"); rate += value("events_per_s"); p50 = most(p50, value("p50_ms") + 0)
+      p99 = most(p99, value("p99_ms") + 0); max = most(max, value("max_ms") + 0)
+      failures += value("non_2xx") + value("socket_errors"); answered_2xx += value("requests") - value("non_2xx") }
+    END { printf "receiver_load requests=%d events_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f failures=%d answered_2xx=%d\n",
+                 requests, rate, p50, p99, max, failures, answered_2xx }'
+}
+
+# PostgreSQL: durable receive on one PostgreSQL database, hookline (the receiver example, 1 and 2
+# instances) against a Node.js receiver with pg (1 and 2 processes), and hookline on SQLite, under
+# the same wrk load at 32 and 256 keep-alive connections.
+section_postgres() {
+  require_command wrk "the postgres section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
+  require_command curl "the postgres section checks the receivers with curl (Debian: apt-get install curl)"
+  require_command psql "the postgres section creates its databases with psql (Debian: apt-get install postgresql)"
+  HOOKLINE_BENCH_SECRET="$(fresh_secret)"
+  export HOOKLINE_BENCH_SECRET
+  trap 'stop_started_processes; stop_postgres' EXIT
+  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" rows="" connections config target instances result warm_up run=10 database stored
+  local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1")
+  declare -A rate p99 max failures
+  rm -rf "$work_dir/postgres" && mkdir -p "$work_dir/postgres"
+  start_postgres
+  local pg_version
+  pg_version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  for connections in 32 256; do
+    for config in "${configs[@]}"; do
+      read -r target instances <<<"$config"
+      database="bench_${target//-/_}_${instances}_$connections"
+      log "postgres: $target x$instances at $connections connections: 2 s warm-up, then $seconds s"
+      if [[ "$target" == hookline-sqlite ]]; then
+        start_pg_receivers "$target" "$instances" "$work_dir/postgres/$database.db"
+      else
+        pg_sql "CREATE DATABASE $database"
+        start_pg_receivers "$target" "$instances" "$database"
+      fi
+      warm_up="$(wrk_split "$connections" 2 "$run" "${receiver_urls[@]}")"
+      result="$(wrk_split "$connections" "$seconds" "$((run + 2))" "${receiver_urls[@]}")"
+      run=$((run + 4))
+      stop_started_processes
+      case "$target" in
+        hookline-pg) stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")" ;;
+        node-pg) stored="$(pg_sql 'SELECT count(*) FROM webhook_events' "$database")" ;;
+        hookline-sqlite) stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')" ;;
+      esac
+      local key="$target$instances-$connections" name
+      case "$target" in
+        hookline-pg) name="hookline on PostgreSQL" ;;
+        node-pg) name="Node.js + pg on PostgreSQL" ;;
+        hookline-sqlite) name="hookline on SQLite" ;;
+      esac
+      rate[$key]="$(field events_per_s "$result")" p99[$key]="$(field p99_ms "$result")"
+      max[$key]="$(field max_ms "$result")" failures[$key]="$(field failures "$result")"
+      rows+="| $name | $instances | $connections | ${rate[$key]} | $(field p50_ms "$result") | ${p99[$key]} | ${max[$key]} | ${failures[$key]} | $stored / $(($(field answered_2xx "$warm_up") + $(field answered_2xx "$result"))) |"$'\n'
+    done
+  done
+  stop_postgres
+  cat <<MARKDOWN
+## PostgreSQL: durable receive on one database, hookline against Node.js + pg
+
+wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (\`tests/bench/receiver_load.lua\`: signed unique VRIO \`shipment_scheduled\` events, 2 wrk threads
+in all, keep-alive) for $seconds s after a 2 s warm-up against each receiver started fresh on an empty database of
+one throwaway PostgreSQL $pg_version cluster on loopback (fsync on, synchronous_commit on: a commit
+returns once its WAL is flushed), or a SQLite file on the same disk. **hookline**: the receiver example
+(\`samples/receiver-example\`: signature, parse, claim in \`PostgresInbox\`, whose committer writes
+concurrent claims in one multi-row \`INSERT ... ON CONFLICT DO NOTHING\` per transaction, before the
+200; its dispatcher handles each event behind the 200, one log line each), with \`--db postgresql://...\`
+or a SQLite file (\`SqliteInbox\`: WAL, synchronous=FULL, group commit). **Node.js $(node --version) + pg**
+$(node -e 'console.log(require(process.argv[1] + "/node_modules/pg/package.json").version)' "$node_dir"): \`tests/bench/node/pg-receiver.mjs\` (node:http, the
+HMAC-SHA256 check of receiver.mjs, \`JSON.parse\`, one \`INSERT ... ON CONFLICT DO NOTHING\` per request on
+a \`pg.Pool\` of its default 10 connections, then the 200). With 2 instances both use the same database
+and the load is split: one wrk (1 thread, half the connections) per instance, run at once; events/s
+is their sum, p50, p99 and max the larger of the two clients' (an upper bound of the whole load's).
+Latencies in ms (wrk: request written → response read). Failures: non-2xx answers and socket errors.
+Stored / 2xx: rows in the database afterwards / 2xx answers wrk read, warm-up included (a request
+still in flight when wrk stops may be stored unanswered; none answered may be missing).
+The receivers, the database and wrk share the machine's $(nproc) cores.
+
+| receiver | instances | connections | events/s | p50 | p99 | slowest request | failures | stored / 2xx |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows}
+Targets for hookline on PostgreSQL (1 instance; 2 instances):
+at least 3x the events/s of the Node.js receiver (1 process) at 32 connections: $(met "${rate[hookline-pg1-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg1-32]}" "${rate[node-pg1-32]}"));
+$(met "${rate[hookline-pg2-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg1-32]}"); against 2 Node.js processes $(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg2-32]}"));
+p99 at most 20 ms at 32 connections: $(met "${p99[hookline-pg1-32]} <= 20") (${p99[hookline-pg1-32]} ms); $(met "${p99[hookline-pg2-32]} <= 20") (${p99[hookline-pg2-32]} ms);
+no request over 2 s at 256 connections: $(met "${max[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${max[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${max[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${max[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
 MARKDOWN
 }
 
