@@ -12,7 +12,7 @@
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head, handling), wrk (receiver,
+# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, postgres, http_head, handling), wrk (receiver,
 # tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server, psql and
 # sqlite3 (postgres); see scripts/install-deps.sh.
 #
@@ -38,7 +38,7 @@ log() { echo "run-all: $*" >&2; }
 # build_hookline SECTION...: builds what the sections need (Google Benchmark only for sdk_receiver).
 build_hookline() {
   local targets=(hookline_cli hookline-fulfillment)
-  if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* ]]; then
+  if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* || " $* " == *" postgres "* ]]; then
     targets+=(hookline_bench_receiver_load)
   fi
   if [[ " $* " == *" postgres "* ]]; then
@@ -63,7 +63,7 @@ build_hookline() {
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
   handling="$build_dir/tests/bench/hookline_bench_handling"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
-  receiver_example="$build_dir/tests/hookline_receiver_example"
+  receiver_example="$build_dir/tests/bench/hookline_receiver_example"
 }
 
 install_node_peers() {
@@ -444,7 +444,10 @@ MARKDOWN
 
 # start_postgres: a throwaway PostgreSQL cluster (Debian's initdb and pg_ctl, as the user nobody when
 # this runs as root, since PostgreSQL refuses root) in a temporary directory, on a free loopback port,
-# fsync and synchronous_commit on; sets $pg_dir, $pg_port and $pg_as. stop_postgres removes it.
+# fsync and synchronous_commit on; sets $pg_dir, $pg_port, $pg_as and $pg_bin. stop_postgres removes it.
+# wal_init_zero off: a fresh cluster has no WAL segments to recycle yet and would fill each new 16 MB
+# segment with zeros while commits wait (a p99 of 30 to 50 ms here, for every receiver alike), where a
+# server that has run for a while reuses its old segments; fsync and full_page_writes stay on.
 start_postgres() {
   local bin
   bin="$(find /usr/lib/postgresql -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)"
@@ -460,7 +463,7 @@ start_postgres() {
   "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U hookline -A trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1 ||
     { log "initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; exit 1; }
   "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=on -c synchronous_commit=on" \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=on -c synchronous_commit=on -c wal_init_zero=off" \
     start >/dev/null || { log "the PostgreSQL server did not start: $(tail -n 3 "$pg_dir/server.log")"; exit 1; }
 }
 
@@ -476,24 +479,35 @@ pg_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U hookl
 
 # start_pg_receivers TARGET INSTANCES DB: starts INSTANCES receivers of TARGET (hookline-pg: the
 # receiver example on the PostgreSQL database DB; node-pg: tests/bench/node/pg-receiver.mjs on DB;
-# hookline-sqlite: the receiver example on a SQLite file DB) on free ports and waits until each
-# answers /readyz; sets $receiver_urls.
+# hookline-sqlite: the receiver example on a SQLite file DB; sdk-pg: hookline_bench_receiver_load
+# --serve on DB, the SDK's receive alone) on free ports and waits until each answers; sets $receiver_urls.
 start_pg_receivers() {
-  local target="$1" instances="$2" db="$3" instance port uri="postgresql://hookline@127.0.0.1:$pg_port/$3"
+  local target="$1" instances="$2" db="$3" instance port log_file uri="postgresql://hookline@127.0.0.1:$pg_port/$3"
   receiver_urls=()
   for instance in $(seq "$instances"); do
     port="$(free_port)"
+    log_file="$work_dir/postgres/$target-$instance.log"
+    : >"$log_file"  # now, not in start_process's background job: no line of the last run is read as this one's
     case "$target" in
       hookline-pg)
-        start_process "$work_dir/postgres/$target-$instance.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+        start_process "$log_file" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
           "$receiver_example" --listen "127.0.0.1:$port" --db "$uri" --drain-seconds 0 ;;
       node-pg)
-        start_process "$work_dir/postgres/$target-$instance.log" node "$node_dir/pg-receiver.mjs" "127.0.0.1:$port" "$uri" ;;
+        start_process "$log_file" node "$node_dir/pg-receiver.mjs" "127.0.0.1:$port" "$uri" ;;
       hookline-sqlite)
-        start_process "$work_dir/postgres/$target-$instance.log" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+        start_process "$log_file" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
           "$receiver_example" --listen "127.0.0.1:$port" --db "$db" --drain-seconds 0 ;;
+      sdk-pg)
+        start_process "$log_file" "$receiver_load" --serve "127.0.0.1:$port" "$uri" ;;
     esac
-    wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$work_dir/postgres/$target-$instance.log" 30
+    if [[ "$target" == sdk-pg ]]; then
+      until grep -q '^listening on ' "$log_file"; do
+        kill -0 "$started_pid" 2>/dev/null || { log "$target did not come up: $(tail -n 3 "$log_file")"; exit 1; }
+        sleep 0.1
+      done
+    else
+      wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$log_file" 30
+    fi
     receiver_urls+=("http://127.0.0.1:$port")
   done
 }
@@ -527,6 +541,24 @@ wrk_split() {
                  requests, rate, p50, p99, max, failures, answered_2xx }'
 }
 
+# cpu_ticks PID...: the CPU time (user and system, in clock ticks) the processes have used so far.
+cpu_ticks() {
+  local pid total=0
+  for pid in "$@"; do
+    [[ -r "/proc/$pid/stat" ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+# postgres_pids: the cluster's postmaster and every process it started.
+postgres_pids() {
+  local postmaster
+  postmaster="$(head -n 1 "$pg_dir/data/postmaster.pid")"
+  echo "$postmaster" $(ps -o pid= --ppid "$postmaster")
+}
+# idle_ticks, all_ticks: the machine's idle (and iowait) and total CPU time so far, from /proc/stat.
+idle_ticks() { awk '$1 == "cpu" { print $5 + $6 }' /proc/stat; }
+all_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+
 # PostgreSQL: durable receive on one PostgreSQL database, hookline (the receiver example, 1 and 2
 # instances) against a Node.js receiver with pg (1 and 2 processes), and hookline on SQLite, under
 # the same wrk load at 32 and 256 keep-alive connections.
@@ -534,12 +566,14 @@ section_postgres() {
   require_command wrk "the postgres section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
   require_command curl "the postgres section checks the receivers with curl (Debian: apt-get install curl)"
   require_command psql "the postgres section creates its databases with psql (Debian: apt-get install postgresql)"
-  HOOKLINE_BENCH_SECRET="$(fresh_secret)"
-  export HOOKLINE_BENCH_SECRET
+  require_command sqlite3 "the postgres section counts the SQLite inbox's rows with sqlite3 (Debian: apt-get install sqlite3)"
+  export HOOKLINE_BENCH_SECRET=bench-secret  # the secret of hookline_bench_receiver_load --serve
   trap 'stop_started_processes; stop_postgres' EXIT
-  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" rows="" connections config target instances result warm_up run=10 database stored
-  local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1")
+  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" rows="" connections config target instances result warm_up run=10
+  local database stored handled table ticks_per_second receivers_before postgres_before idle_before all_before cpu
+  local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1" "sdk-pg 1")
   declare -A rate p99 max failures
+  ticks_per_second="$(getconf CLK_TCK)"
   rm -rf "$work_dir/postgres" && mkdir -p "$work_dir/postgres"
   start_postgres
   local pg_version
@@ -556,23 +590,38 @@ section_postgres() {
         start_pg_receivers "$target" "$instances" "$database"
       fi
       warm_up="$(wrk_split "$connections" 2 "$run" "${receiver_urls[@]}")"
+      receivers_before="$(cpu_ticks "${started_pids[@]}")" postgres_before="$(cpu_ticks $(postgres_pids))"
+      idle_before="$(idle_ticks)" all_before="$(all_ticks)"
       result="$(wrk_split "$connections" "$seconds" "$((run + 2))" "${receiver_urls[@]}")"
+      # CPU over the measurement, in % of one core: the receivers, PostgreSQL, and the machine left idle.
+      cpu="$(awk -v r="$(($(cpu_ticks "${started_pids[@]}") - receivers_before))" \
+        -v p="$(($(cpu_ticks $(postgres_pids)) - postgres_before))" -v i="$(($(idle_ticks) - idle_before))" \
+        -v a="$(($(all_ticks) - all_before))" -v hz="$ticks_per_second" -v s="$seconds" -v cores="$(nproc)" \
+        'BEGIN { printf "%.0f / %.0f / %.0f", 100 * r / hz / s, 100 * p / hz / s, 100 * cores * i / a }')"
       run=$((run + 4))
       stop_started_processes
       case "$target" in
-        hookline-pg) stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")" ;;
-        node-pg) stored="$(pg_sql 'SELECT count(*) FROM webhook_events' "$database")" ;;
-        hookline-sqlite) stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')" ;;
+        node-pg) table=webhook_events ;;
+        *) table=hookline_inbox ;;
       esac
+      if [[ "$target" == hookline-sqlite ]]; then
+        stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')"
+        handled="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries WHERE state = 2')"
+      else
+        stored="$(pg_sql "SELECT count(*) FROM $table" "$database")"
+        handled="–"
+        [[ "$target" == hookline-pg ]] && handled="$(pg_sql 'SELECT count(*) FROM hookline_inbox WHERE state = 2' "$database")"
+      fi
       local key="$target$instances-$connections" name
       case "$target" in
         hookline-pg) name="hookline on PostgreSQL" ;;
         node-pg) name="Node.js + pg on PostgreSQL" ;;
         hookline-sqlite) name="hookline on SQLite" ;;
+        sdk-pg) name="SDK receive alone on PostgreSQL (no dispatcher)" ;;
       esac
       rate[$key]="$(field events_per_s "$result")" p99[$key]="$(field p99_ms "$result")"
       max[$key]="$(field max_ms "$result")" failures[$key]="$(field failures "$result")"
-      rows+="| $name | $instances | $connections | ${rate[$key]} | $(field p50_ms "$result") | ${p99[$key]} | ${max[$key]} | ${failures[$key]} | $stored / $(($(field answered_2xx "$warm_up") + $(field answered_2xx "$result"))) |"$'\n'
+      rows+="| $name | $instances | $connections | ${rate[$key]} | $(field p50_ms "$result") | ${p99[$key]} | ${max[$key]} | ${failures[$key]} | $stored / $(($(field answered_2xx "$warm_up") + $(field answered_2xx "$result"))) | $handled | $cpu |"$'\n'
     done
   done
   stop_postgres
@@ -582,7 +631,8 @@ section_postgres() {
 wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (\`tests/bench/receiver_load.lua\`: signed unique VRIO \`shipment_scheduled\` events, 2 wrk threads
 in all, keep-alive) for $seconds s after a 2 s warm-up against each receiver started fresh on an empty database of
 one throwaway PostgreSQL $pg_version cluster on loopback (fsync on, synchronous_commit on: a commit
-returns once its WAL is flushed), or a SQLite file on the same disk. **hookline**: the receiver example
+returns once its WAL is flushed; wal_init_zero off, as a fresh cluster has no old WAL segments to
+reuse), or a SQLite file on the same disk. **hookline**: the receiver example
 (\`samples/receiver-example\`: signature, parse, claim in \`PostgresInbox\`, whose committer writes
 concurrent claims in one multi-row \`INSERT ... ON CONFLICT DO NOTHING\` per transaction, before the
 200; its dispatcher handles each event behind the 200, one log line each), with \`--db postgresql://...\`
@@ -594,16 +644,22 @@ and the load is split: one wrk (1 thread, half the connections) per instance, ru
 is their sum, p50, p99 and max the larger of the two clients' (an upper bound of the whole load's).
 Latencies in ms (wrk: request written → response read). Failures: non-2xx answers and socket errors.
 Stored / 2xx: rows in the database afterwards / 2xx answers wrk read, warm-up included (a request
-still in flight when wrk stops may be stored unanswered; none answered may be missing).
-The receivers, the database and wrk share the machine's $(nproc) cores.
+still in flight when wrk stops may be stored unanswered; none answered may be missing). Handled:
+entries hookline's dispatcher had handled by then (the rest waited in the inbox; the Node.js receiver
+handles nothing). The last row is \`hookline_bench_receiver_load --serve\` on the same kind of database:
+the SDK's \`WebhookServer\`, \`Receiver\` and \`PostgresInbox\` alone, no dispatcher, so what handling behind
+the 200 costs the receive. CPU: % of one core over the measurement used by the receivers, by
+PostgreSQL (every server process) and left idle on the machine ($(nproc) cores = $(($(nproc) * 100)) %), which the
+receivers, the database and wrk share (and whatever else runs on the machine).
 
-| receiver | instances | connections | events/s | p50 | p99 | slowest request | failures | stored / 2xx |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| receiver | instances | connections | events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 Targets for hookline on PostgreSQL (1 instance; 2 instances):
 at least 3x the events/s of the Node.js receiver (1 process) at 32 connections: $(met "${rate[hookline-pg1-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg1-32]}" "${rate[node-pg1-32]}"));
 $(met "${rate[hookline-pg2-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg1-32]}"); against 2 Node.js processes $(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg2-32]}"));
 p99 at most 20 ms at 32 connections: $(met "${p99[hookline-pg1-32]} <= 20") (${p99[hookline-pg1-32]} ms); $(met "${p99[hookline-pg2-32]} <= 20") (${p99[hookline-pg2-32]} ms);
+(the SDK's receive alone, no dispatcher: $(ratio "${rate[sdk-pg1-32]}" "${rate[node-pg1-32]}") the Node.js receiver's events/s at 32 connections, p99 ${p99[sdk-pg1-32]} ms);
 no request over 2 s at 256 connections: $(met "${max[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${max[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${max[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${max[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
 MARKDOWN
 }
