@@ -559,9 +559,67 @@ postgres_pids() {
 idle_ticks() { awk '$1 == "cpu" { print $5 + $6 }' /proc/stat; }
 all_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 
+# postgres_run TARGET INSTANCES CONNECTIONS RUN: one measurement (2 s warm-up, then $seconds s; wrk ids
+# from RUN on) of INSTANCES fresh receivers of TARGET on a database of their own, dropped afterwards;
+# appends its figures to the lists of postgres_section's tables under the key TARGET INSTANCES-CONNECTIONS.
+postgres_run() {
+  local target="$1" instances="$2" connections="$3" run="$4" key="$1$2-$3"
+  local database="bench_${1//-/_}_$2_$3" warm_up result stored handled="–" receivers_before postgres_before idle_before all_before
+  local cpu_receivers cpu_postgres cpu_idle
+  log "postgres: $target x$instances at $connections connections, run $repetition of $repetitions: 2 s warm-up, then $seconds s"
+  if [[ "$target" == hookline-sqlite ]]; then
+    rm -f "$work_dir/postgres/$database".db*
+    start_pg_receivers "$target" "$instances" "$work_dir/postgres/$database.db"
+  else
+    pg_sql "CREATE DATABASE $database"
+    start_pg_receivers "$target" "$instances" "$database"
+  fi
+  warm_up="$(wrk_split "$connections" 2 "$run" "${receiver_urls[@]}")"
+  receivers_before="$(cpu_ticks "${started_pids[@]}")" postgres_before="$(cpu_ticks $(postgres_pids))"
+  idle_before="$(idle_ticks)" all_before="$(all_ticks)"
+  result="$(wrk_split "$connections" "$seconds" "$((run + 2))" "${receiver_urls[@]}")"
+  # CPU over the measurement, in % of one core: the receivers, PostgreSQL, and the machine left idle.
+  read -r cpu_receivers cpu_postgres cpu_idle < <(awk -v r="$(($(cpu_ticks "${started_pids[@]}") - receivers_before))" \
+    -v p="$(($(cpu_ticks $(postgres_pids)) - postgres_before))" -v i="$(($(idle_ticks) - idle_before))" \
+    -v a="$(($(all_ticks) - all_before))" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v cores="$(nproc)" \
+    'BEGIN { printf "%.0f %.0f %.0f\n", 100 * r / hz / s, 100 * p / hz / s, 100 * cores * i / a }')
+  stop_started_processes
+  case "$target" in
+    hookline-sqlite)
+      stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')"
+      handled="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries WHERE state = 2')"
+      rm -f "$work_dir/postgres/$database".db* ;;
+    node-pg) stored="$(pg_sql 'SELECT count(*) FROM webhook_events' "$database")" ;;
+    hookline-pg)
+      stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")"
+      handled="$(pg_sql 'SELECT count(*) FROM hookline_inbox WHERE state = 2' "$database")" ;;
+    sdk-pg) stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")" ;;
+  esac
+  [[ "$target" == hookline-sqlite ]] || pg_sql "DROP DATABASE $database WITH (FORCE)"
+  rates[$key]+="$(field events_per_s "$result") " p50s[$key]+="$(field p50_ms "$result") " p99s[$key]+="$(field p99_ms "$result") "
+  slowest[$key]="$(awk -v a="${slowest[$key]:-0}" -v b="$(field max_ms "$result")" 'BEGIN { print (b > a ? b : a) }')"
+  failures[$key]=$((${failures[$key]:-0} + $(field failures "$result")))
+  stored_rows[$key]=$((${stored_rows[$key]:-0} + stored))
+  answered[$key]=$((${answered[$key]:-0} + $(field answered_2xx "$warm_up") + $(field answered_2xx "$result")))
+  handled_rows[$key]+="$handled " cpu[$key]+="$cpu_receivers/$cpu_postgres/$cpu_idle "
+}
+
+# rounded DECIMALS NUMBER: NUMBER with DECIMALS decimals.
+rounded() { awk -v d="$1" -v n="$2" 'BEGIN { printf "%.*f", d, n }'; }
+
+# median_cpu RUNS: the median of each of the three numbers of "RECEIVERS/POSTGRES/IDLE" runs.
+median_cpu() {
+  local runs=($1) column values=()
+  for column in 1 2 3; do
+    values+=("$(rounded 0 "$(median $(printf '%s\n' "${runs[@]}" | cut -d/ -f"$column"))")")
+  done
+  echo "${values[0]} / ${values[1]} / ${values[2]}"
+}
+
 # PostgreSQL: durable receive on one PostgreSQL database, hookline (the receiver example, 1 and 2
-# instances) against a Node.js receiver with pg (1 and 2 processes), and hookline on SQLite, under
-# the same wrk load at 32 and 256 keep-alive connections.
+# instances, and the SDK's receive alone) against a Node.js receiver with pg (1 and 2 processes),
+# and hookline on SQLite, under the same wrk load at 32 and 256 keep-alive connections; several runs
+# of each, the configurations taking turns, the medians kept.
 section_postgres() {
   require_command wrk "the postgres section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
   require_command curl "the postgres section checks the receivers with curl (Debian: apt-get install curl)"
@@ -569,62 +627,43 @@ section_postgres() {
   require_command sqlite3 "the postgres section counts the SQLite inbox's rows with sqlite3 (Debian: apt-get install sqlite3)"
   export HOOKLINE_BENCH_SECRET=bench-secret  # the secret of hookline_bench_receiver_load --serve
   trap 'stop_started_processes; stop_postgres' EXIT
-  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" rows="" connections config target instances result warm_up run=10
-  local database stored handled table ticks_per_second receivers_before postgres_before idle_before all_before cpu
+  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" rows="" run=10
+  local repetition connections config target instances key name
   local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1" "sdk-pg 1")
-  declare -A rate p99 max failures
-  ticks_per_second="$(getconf CLK_TCK)"
+  declare -A rates p50s p99s slowest failures stored_rows answered handled_rows cpu rate p99
   rm -rf "$work_dir/postgres" && mkdir -p "$work_dir/postgres"
   start_postgres
   local pg_version
   pg_version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  for repetition in $(seq "$repetitions"); do
+    for connections in 32 256; do
+      for config in "${configs[@]}"; do
+        read -r target instances <<<"$config"
+        postgres_run "$target" "$instances" "$connections" "$run"
+        run=$((run + 4))
+      done
+    done
+  done
+  stop_postgres
   for connections in 32 256; do
     for config in "${configs[@]}"; do
       read -r target instances <<<"$config"
-      database="bench_${target//-/_}_${instances}_$connections"
-      log "postgres: $target x$instances at $connections connections: 2 s warm-up, then $seconds s"
-      if [[ "$target" == hookline-sqlite ]]; then
-        start_pg_receivers "$target" "$instances" "$work_dir/postgres/$database.db"
-      else
-        pg_sql "CREATE DATABASE $database"
-        start_pg_receivers "$target" "$instances" "$database"
-      fi
-      warm_up="$(wrk_split "$connections" 2 "$run" "${receiver_urls[@]}")"
-      receivers_before="$(cpu_ticks "${started_pids[@]}")" postgres_before="$(cpu_ticks $(postgres_pids))"
-      idle_before="$(idle_ticks)" all_before="$(all_ticks)"
-      result="$(wrk_split "$connections" "$seconds" "$((run + 2))" "${receiver_urls[@]}")"
-      # CPU over the measurement, in % of one core: the receivers, PostgreSQL, and the machine left idle.
-      cpu="$(awk -v r="$(($(cpu_ticks "${started_pids[@]}") - receivers_before))" \
-        -v p="$(($(cpu_ticks $(postgres_pids)) - postgres_before))" -v i="$(($(idle_ticks) - idle_before))" \
-        -v a="$(($(all_ticks) - all_before))" -v hz="$ticks_per_second" -v s="$seconds" -v cores="$(nproc)" \
-        'BEGIN { printf "%.0f / %.0f / %.0f", 100 * r / hz / s, 100 * p / hz / s, 100 * cores * i / a }')"
-      run=$((run + 4))
-      stop_started_processes
-      case "$target" in
-        node-pg) table=webhook_events ;;
-        *) table=hookline_inbox ;;
-      esac
-      if [[ "$target" == hookline-sqlite ]]; then
-        stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')"
-        handled="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries WHERE state = 2')"
-      else
-        stored="$(pg_sql "SELECT count(*) FROM $table" "$database")"
-        handled="–"
-        [[ "$target" == hookline-pg ]] && handled="$(pg_sql 'SELECT count(*) FROM hookline_inbox WHERE state = 2' "$database")"
-      fi
-      local key="$target$instances-$connections" name
+      key="$target$instances-$connections"
       case "$target" in
         hookline-pg) name="hookline on PostgreSQL" ;;
         node-pg) name="Node.js + pg on PostgreSQL" ;;
         hookline-sqlite) name="hookline on SQLite" ;;
         sdk-pg) name="SDK receive alone on PostgreSQL (no dispatcher)" ;;
       esac
-      rate[$key]="$(field events_per_s "$result")" p99[$key]="$(field p99_ms "$result")"
-      max[$key]="$(field max_ms "$result")" failures[$key]="$(field failures "$result")"
-      rows+="| $name | $instances | $connections | ${rate[$key]} | $(field p50_ms "$result") | ${p99[$key]} | ${max[$key]} | ${failures[$key]} | $stored / $(($(field answered_2xx "$warm_up") + $(field answered_2xx "$result"))) | $handled | $cpu |"$'\n'
+      # shellcheck disable=SC2086 # the runs are a list of numbers
+      rate[$key]="$(rounded 0 "$(median ${rates[$key]})")" p99[$key]="$(rounded 2 "$(median ${p99s[$key]})")"
+      local handled="–"
+      # shellcheck disable=SC2086
+      [[ "${handled_rows[$key]}" == *[0-9]* ]] && handled="$(rounded 0 "$(median ${handled_rows[$key]})")"
+      # shellcheck disable=SC2086
+      rows+="| $name | $instances | $connections | $(sed 's/ $//; s/ /, /g' <<<"${rates[$key]}") | ${rate[$key]} | $(rounded 2 "$(median ${p50s[$key]})") | ${p99[$key]} | ${slowest[$key]} | ${failures[$key]} | ${stored_rows[$key]} / ${answered[$key]} | $handled | $(median_cpu "${cpu[$key]}") |"$'\n'
     done
   done
-  stop_postgres
   cat <<MARKDOWN
 ## PostgreSQL: durable receive on one database, hookline against Node.js + pg
 
@@ -642,8 +681,10 @@ HMAC-SHA256 check of receiver.mjs, \`JSON.parse\`, one \`INSERT ... ON CONFLICT 
 a \`pg.Pool\` of its default 10 connections, then the 200). With 2 instances both use the same database
 and the load is split: one wrk (1 thread, half the connections) per instance, run at once; events/s
 is their sum, p50, p99 and max the larger of the two clients' (an upper bound of the whole load's).
-Latencies in ms (wrk: request written → response read). Failures: non-2xx answers and socket errors.
-Stored / 2xx: rows in the database afterwards / 2xx answers wrk read, warm-up included (a request
+$repetitions runs of each, every configuration's run in turn before the next round; medians over the runs
+of the events/s, p50, p99, handled and CPU figures, the slowest request of all runs, failures (non-2xx
+answers and socket errors), rows and 2xx summed over them. Latencies in ms (wrk: request written →
+response read). Stored / 2xx: rows in the databases afterwards / 2xx answers wrk read, warm-ups included (a request
 still in flight when wrk stops may be stored unanswered; none answered may be missing). Handled:
 entries hookline's dispatcher had handled by then (the rest waited in the inbox; the Node.js receiver
 handles nothing). The last row is \`hookline_bench_receiver_load --serve\` on the same kind of database:
@@ -652,15 +693,15 @@ the 200 costs the receive. CPU: % of one core over the measurement used by the r
 PostgreSQL (every server process) and left idle on the machine ($(nproc) cores = $(($(nproc) * 100)) %), which the
 receivers, the database and wrk share (and whatever else runs on the machine).
 
-| receiver | instances | connections | events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| receiver | instances | connections | events/s of each run | median events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle |
+|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 Targets for hookline on PostgreSQL (1 instance; 2 instances):
 at least 3x the events/s of the Node.js receiver (1 process) at 32 connections: $(met "${rate[hookline-pg1-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg1-32]}" "${rate[node-pg1-32]}"));
 $(met "${rate[hookline-pg2-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg1-32]}"); against 2 Node.js processes $(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg2-32]}"));
 p99 at most 20 ms at 32 connections: $(met "${p99[hookline-pg1-32]} <= 20") (${p99[hookline-pg1-32]} ms); $(met "${p99[hookline-pg2-32]} <= 20") (${p99[hookline-pg2-32]} ms);
 (the SDK's receive alone, no dispatcher: $(ratio "${rate[sdk-pg1-32]}" "${rate[node-pg1-32]}") the Node.js receiver's events/s at 32 connections, p99 ${p99[sdk-pg1-32]} ms);
-no request over 2 s at 256 connections: $(met "${max[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${max[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${max[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${max[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
+no request over 2 s at 256 connections: $(met "${slowest[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${slowest[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${slowest[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${slowest[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
 MARKDOWN
 }
 
