@@ -602,6 +602,7 @@ postgres_run() {
   stored_rows[$key]=$((${stored_rows[$key]:-0} + stored))
   answered[$key]=$((${answered[$key]:-0} + $(field answered_2xx "$warm_up") + $(field answered_2xx "$result")))
   handled_rows[$key]+="$handled " cpu[$key]+="$cpu_receivers/$cpu_postgres/$cpu_idle "
+  per_event[$key]+="$(awk -v c="$((cpu_receivers + cpu_postgres))" -v r="$(field events_per_s "$result")" 'BEGIN { printf "%.1f", c * 10000 / r }') "
 }
 
 # rounded DECIMALS NUMBER: NUMBER with DECIMALS decimals.
@@ -630,11 +631,13 @@ section_postgres() {
   local seconds="${HOOKLINE_BENCH_SECONDS:-10}" repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" rows="" run=10
   local repetition connections config target instances key name
   local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1" "sdk-pg 1")
-  declare -A rates p50s p99s slowest failures stored_rows answered handled_rows cpu rate p99
+  declare -A rates p50s p99s slowest failures stored_rows answered handled_rows cpu per_event rate p99
   rm -rf "$work_dir/postgres" && mkdir -p "$work_dir/postgres"
   start_postgres
   local pg_version
   pg_version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  local load_at_start
+  load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
   for repetition in $(seq "$repetitions"); do
     for connections in 32 256; do
       for config in "${configs[@]}"; do
@@ -661,7 +664,7 @@ section_postgres() {
       # shellcheck disable=SC2086
       [[ "${handled_rows[$key]}" == *[0-9]* ]] && handled="$(rounded 0 "$(median ${handled_rows[$key]})")"
       # shellcheck disable=SC2086
-      rows+="| $name | $instances | $connections | $(sed 's/ $//; s/ /, /g' <<<"${rates[$key]}") | ${rate[$key]} | $(rounded 2 "$(median ${p50s[$key]})") | ${p99[$key]} | ${slowest[$key]} | ${failures[$key]} | ${stored_rows[$key]} / ${answered[$key]} | $handled | $(median_cpu "${cpu[$key]}") |"$'\n'
+      rows+="| $name | $instances | $connections | $(sed 's/ $//; s/ /, /g' <<<"${rates[$key]}") | ${rate[$key]} | $(rounded 2 "$(median ${p50s[$key]})") | ${p99[$key]} | ${slowest[$key]} | ${failures[$key]} | ${stored_rows[$key]} / ${answered[$key]} | $handled | $(median_cpu "${cpu[$key]}") | $(rounded 0 "$(median ${per_event[$key]})") |"$'\n'
     done
   done
   cat <<MARKDOWN
@@ -691,10 +694,13 @@ handles nothing). The last row is \`hookline_bench_receiver_load --serve\` on th
 the SDK's \`WebhookServer\`, \`Receiver\` and \`PostgresInbox\` alone, no dispatcher, so what handling behind
 the 200 costs the receive. CPU: % of one core over the measurement used by the receivers, by
 PostgreSQL (every server process) and left idle on the machine ($(nproc) cores = $(($(nproc) * 100)) %), which the
-receivers, the database and wrk share (and whatever else runs on the machine).
+receivers, the database and wrk share (and whatever else runs on the machine: the load average was
+$load_at_start when the section started, $(cut -d' ' -f1-3 /proc/loadavg) when it ended). CPU µs per event: the
+receivers' and PostgreSQL's CPU time over the events received (median of the runs), which a busy
+machine changes less than the events/s.
 
-| receiver | instances | connections | events/s of each run | median events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle |
-|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| receiver | instances | connections | events/s of each run | median events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle | CPU µs per event |
+|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 Targets for hookline on PostgreSQL (1 instance; 2 instances):
 at least 3x the events/s of the Node.js receiver (1 process) at 32 connections: $(met "${rate[hookline-pg1-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg1-32]}" "${rate[node-pg1-32]}"));
