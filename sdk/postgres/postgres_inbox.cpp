@@ -582,8 +582,13 @@ Result<std::vector<InboxEntry>, StoreError> PostgresInbox::take_due(std::size_t 
     // entity's next entry is taken only once its last one is seen finished); rows locked by a
     // record() or replay() under way are skipped rather than waited for. A take lost in a crash
     // only leaves its entries pending: no sync is waited for.
+    // No bitmap scan: it reads every unfinished entry (and every index entry of a row handled since
+    // the last vacuum) to sort them, at each take, where the scan of the unfinished index in id order
+    // stops at the limit and marks the dead entries it passes, so that the next take skips them.
     return in_transaction<std::vector<InboxEntry>>(
-        db, doing, std::string("SET LOCAL synchronous_commit TO off; SELECT pg_advisory_xact_lock(") + take_lock + ")",
+        db, doing,
+        std::string("SET LOCAL synchronous_commit TO off; SET LOCAL enable_bitmapscan TO off; SELECT pg_advisory_xact_lock(") +
+            take_lock + ")",
         [&]() -> Result<std::vector<InboxEntry>, StoreError> {
           // Due: pending and due, or in flight with an expired lease. An entity's entry goes only when it
           // is the entity's oldest unfinished one and no other of the entity is in flight under a lease.

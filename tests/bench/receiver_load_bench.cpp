@@ -7,7 +7,8 @@
 //   hookline_bench_receiver_load [--benchmark_filter=...]
 // or serve alone (secret "bench-secret") and drive it with wrk and receiver_load.lua, whose client
 // costs less CPU than the threads above:
-//   hookline_bench_receiver_load --serve 127.0.0.1:8080 /tmp/bench-inbox.db   (or :memory:)
+//   hookline_bench_receiver_load --serve 127.0.0.1:8080 /tmp/bench-inbox.db   (or :memory:, or a
+//   postgresql://user@host:port/db URI: a PostgresInbox)
 //   wrk -t2 -c32 -d10s -s tests/bench/receiver_load.lua URL -- samples/vrio/shipment_scheduled.json
 // with URL http://127.0.0.1:8080/webhooks/vrio; with a PEM certificate chain and key after the
 // database it serves HTTPS (URL https://...), as tests/bench/run-all.sh's tls section does.
@@ -40,6 +41,7 @@
 
 #include "hookline/http_server.hpp"
 #include "hookline/parse.hpp"
+#include "hookline/postgres_inbox.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/sign.hpp"
 #include "hookline/sqlite_inbox.hpp"
@@ -232,24 +234,34 @@ BENCHMARK(BM_durable_receive_over_http)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
-/// Serves durable (or, with ":memory:", in-memory) receives until SIGINT or SIGTERM, over TLS
-/// when `tls` is given.
+/// Serves durable (or, with ":memory:", in-memory) receives until SIGINT or SIGTERM, on a SQLite file
+/// or a PostgreSQL database (a postgresql:// URI), over TLS when `tls` is given.
 int serve(std::string_view listen, const std::string& db, std::optional<hookline::TlsFiles> tls) {
   const auto address = hookline::parse_listen_address(listen);
   const std::vector<hookline::Secret> secrets{hookline::Secret(std::string(secret))};
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
   std::unique_ptr<hookline::SqliteInbox> sqlite;
-  if (db != ":memory:") {
+  std::unique_ptr<hookline::PostgresInbox> postgres;
+  if (hookline::is_postgres_uri(db)) {
+    auto opened = hookline::PostgresInbox::open(db);
+    if (!opened) {
+      std::cerr << opened.error().message << "\n";
+      return 1;
+    }
+    postgres = std::move(*opened);
+  } else if (db != ":memory:") {
     if (auto opened = hookline::SqliteInbox::open(db)) {
       sqlite = std::move(*opened);
     }
   }
   hookline::MemoryInbox memory;
-  if (!address || !verifier || (db != ":memory:" && !sqlite)) {
-    std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|:memory: [CERT_CHAIN.pem KEY.pem]\n";
+  if (!address || !verifier || (db != ":memory:" && !sqlite && !postgres)) {
+    std::cerr << "usage: hookline_bench_receiver_load --serve HOST:PORT DB|postgresql://...|:memory: [CERT_CHAIN.pem KEY.pem]\n";
     return 2;
   }
-  hookline::ReceiverStore& store = sqlite ? static_cast<hookline::ReceiverStore&>(*sqlite) : memory;
+  hookline::ReceiverStore& store = sqlite     ? static_cast<hookline::ReceiverStore&>(*sqlite)
+                                   : postgres ? static_cast<hookline::ReceiverStore&>(*postgres)
+                                              : memory;
   const hookline::Receiver receiver(std::move(*verifier), hookline::meta_parser(hookline::Platform::vrio), store);
   hookline::ServerOptions options;
   options.listen = *address;
@@ -271,6 +283,10 @@ int serve(std::string_view listen, const std::string& db, std::optional<hookline
   server.stop();
   if (sqlite) {
     std::cerr << "commit batches " << sqlite->commit_stats().batches << ", claims " << sqlite->commit_stats().claims
+              << std::endl;
+  }
+  if (postgres) {
+    std::cerr << "commit batches " << postgres->commit_stats().batches << ", claims " << postgres->commit_stats().claims
               << std::endl;
   }
   return 0;

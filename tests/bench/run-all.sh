@@ -12,8 +12,9 @@
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, http_head, handling), wrk (receiver,
-# tls), openssl (tls), curl (receiver, burst); see scripts/install-deps.sh.
+# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, postgres, http_head, handling), wrk (receiver,
+# tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server, psql and
+# sqlite3 (postgres); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -28,7 +29,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls http_head dashboard handling burst)
+SECTIONS=(sdk sdk_receiver receiver tls postgres http_head dashboard handling burst)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -37,8 +38,11 @@ log() { echo "run-all: $*" >&2; }
 # build_hookline SECTION...: builds what the sections need (Google Benchmark only for sdk_receiver).
 build_hookline() {
   local targets=(hookline_cli hookline-fulfillment)
-  if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* ]]; then
+  if [[ " $* " == *" sdk_receiver "* || " $* " == *" tls "* || " $* " == *" postgres "* ]]; then
     targets+=(hookline_bench_receiver_load)
+  fi
+  if [[ " $* " == *" postgres "* ]]; then
+    targets+=(hookline_receiver_example)
   fi
   if [[ " $* " == *" http_head "* ]]; then
     targets+=(hookline_bench_http_head)
@@ -59,6 +63,7 @@ build_hookline() {
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
   handling="$build_dir/tests/bench/hookline_bench_handling"
   fulfillment="$build_dir/reference-app/hookline-fulfillment"
+  receiver_example="$build_dir/tests/bench/hookline_receiver_example"
 }
 
 install_node_peers() {
@@ -432,6 +437,277 @@ share the machine's cores, and wrk's own TLS costs it CPU too.
 |---|---|---|---:|---:|---:|
 ${rows}
 Ratio of the medians: ${ratios%; }.
+MARKDOWN
+}
+
+# --- postgres ------------------------------------------------------------------------------------
+
+# start_postgres: a throwaway PostgreSQL cluster (Debian's initdb and pg_ctl, as the user nobody when
+# this runs as root, since PostgreSQL refuses root) in a temporary directory, on a free loopback port,
+# fsync and synchronous_commit on; sets $pg_dir, $pg_port, $pg_as and $pg_bin. stop_postgres removes it.
+# wal_init_zero off: a fresh cluster has no WAL segments to recycle yet and would fill each new 16 MB
+# segment with zeros while commits wait (a p99 of 30 to 50 ms here, for every receiver alike), where a
+# server that has run for a while reuses its old segments; fsync and full_page_writes stay on.
+start_postgres() {
+  local bin
+  bin="$(find /usr/lib/postgresql -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)"
+  [[ -n "$bin" ]] || { log "no PostgreSQL server under /usr/lib/postgresql (Debian: apt-get install postgresql)"; exit 1; }
+  pg_bin="$(dirname "$bin")"
+  pg_dir="$(mktemp -d /tmp/hookline-bench-pg-XXXXXX)"
+  pg_as=()
+  if ((EUID == 0)); then
+    chown nobody: "$pg_dir"
+    pg_as=(runuser -u nobody --)
+  fi
+  pg_port="$(free_port)"
+  "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U hookline -A trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1 ||
+    { log "initdb failed: $(tail -n 3 "$pg_dir/initdb.log")"; exit 1; }
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=on -c synchronous_commit=on -c wal_init_zero=off" \
+    start >/dev/null || { log "the PostgreSQL server did not start: $(tail -n 3 "$pg_dir/server.log")"; exit 1; }
+}
+
+stop_postgres() {
+  [[ -n "${pg_dir:-}" ]] || return 0
+  "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+  pg_dir=""
+}
+
+# pg_sql SQL [DATABASE]: runs SQL on the throwaway cluster (database postgres by default); prints the rows.
+pg_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U hookline -d "${2:-postgres}" -c "$1"; }
+
+# start_pg_receivers TARGET INSTANCES DB: starts INSTANCES receivers of TARGET (hookline-pg: the
+# receiver example on the PostgreSQL database DB; node-pg: tests/bench/node/pg-receiver.mjs on DB;
+# hookline-sqlite: the receiver example on a SQLite file DB; sdk-pg: hookline_bench_receiver_load
+# --serve on DB, the SDK's receive alone) on free ports and waits until each answers; sets $receiver_urls.
+start_pg_receivers() {
+  local target="$1" instances="$2" db="$3" instance port log_file uri="postgresql://hookline@127.0.0.1:$pg_port/$3"
+  receiver_urls=()
+  for instance in $(seq "$instances"); do
+    port="$(free_port)"
+    log_file="$work_dir/postgres/$target-$instance.log"
+    : >"$log_file"  # now, not in start_process's background job: no line of the last run is read as this one's
+    case "$target" in
+      hookline-pg)
+        start_process "$log_file" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+          "$receiver_example" --listen "127.0.0.1:$port" --db "$uri" --drain-seconds 0 ;;
+      node-pg)
+        start_process "$log_file" node "$node_dir/pg-receiver.mjs" "127.0.0.1:$port" "$uri" ;;
+      hookline-sqlite)
+        start_process "$log_file" env HOOKLINE_SECRET="$HOOKLINE_BENCH_SECRET" \
+          "$receiver_example" --listen "127.0.0.1:$port" --db "$db" --drain-seconds 0 ;;
+      sdk-pg)
+        start_process "$log_file" "$receiver_load" --serve "127.0.0.1:$port" "$uri" ;;
+    esac
+    if [[ "$target" == sdk-pg ]]; then
+      until grep -q '^listening on ' "$log_file"; do
+        kill -0 "$started_pid" 2>/dev/null || { log "$target did not come up: $(tail -n 3 "$log_file")"; exit 1; }
+        sleep 0.1
+      done
+    else
+      wait_ready "http://127.0.0.1:$port/readyz" "$started_pid" "$log_file" 30
+    fi
+    receiver_urls+=("http://127.0.0.1:$port")
+  done
+}
+
+# wrk_split CONNECTIONS SECONDS RUN URL...: the load of wrk_load (2 wrk threads, CONNECTIONS in all)
+# split evenly over the URLs, one wrk per URL at once (RUN, RUN+1, ... keep their ids apart); prints
+# one result line: the sum of the requests, events/s, failures (non-2xx and socket errors) and 2xx
+# answers, and the largest p50, p99 and max of the clients (for two, an upper bound of the whole load's).
+wrk_split() {
+  local connections="$1" seconds="$2" run="$3" url index=0 pids=() outputs=()
+  shift 3
+  local share=$((connections / $#)) threads=$((2 / $#))
+  for url in "$@"; do
+    outputs+=("$work_dir/postgres/wrk-$index.out")
+    wrk -t"$threads" -c"$share" -d"$seconds"s --timeout 10s -s "$bench_dir/receiver_load.lua" "$url/webhooks/vrio" \
+      -- "$root/samples/vrio/shipment_scheduled.json" "$((run + index))" >"${outputs[-1]}" &
+    pids+=($!)
+    index=$((index + 1))
+  done
+  for index in "${!pids[@]}"; do
+    wait "${pids[$index]}" || { log "wrk failed: $(cat "${outputs[$index]}")"; exit 1; }
+    grep -q '^receiver_load ' "${outputs[$index]}" || { log "no result from wrk: $(cat "${outputs[$index]}")"; exit 1; }
+  done
+  grep -h '^receiver_load ' "${outputs[@]}" | awk '
+    function value(key,   i, pair) { for (i = 2; i <= NF; i++) { split($i, pair, "="); if (pair[1] == key) return pair[2] } }
+    function most(a, b) { return a > b ? a : b }
+    { requests += value("requests"); rate += value("events_per_s"); p50 = most(p50, value("p50_ms") + 0)
+      p99 = most(p99, value("p99_ms") + 0); max = most(max, value("max_ms") + 0)
+      failures += value("non_2xx") + value("socket_errors"); answered_2xx += value("requests") - value("non_2xx") }
+    END { printf "receiver_load requests=%d events_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f failures=%d answered_2xx=%d\n",
+                 requests, rate, p50, p99, max, failures, answered_2xx }'
+}
+
+# cpu_ticks PID...: the CPU time (user and system, in clock ticks) the processes have used so far.
+cpu_ticks() {
+  local pid total=0
+  for pid in "$@"; do
+    [[ -r "/proc/$pid/stat" ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+# postgres_pids: the cluster's postmaster and every process it started.
+postgres_pids() {
+  local postmaster
+  postmaster="$(head -n 1 "$pg_dir/data/postmaster.pid")"
+  echo "$postmaster" $(ps -o pid= --ppid "$postmaster")
+}
+# idle_ticks, all_ticks: the machine's idle (and iowait) and total CPU time so far, from /proc/stat.
+idle_ticks() { awk '$1 == "cpu" { print $5 + $6 }' /proc/stat; }
+all_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+
+# postgres_run TARGET INSTANCES CONNECTIONS RUN: one measurement (2 s warm-up, then $seconds s; wrk ids
+# from RUN on) of INSTANCES fresh receivers of TARGET on a database of their own, dropped afterwards;
+# appends its figures to the lists of postgres_section's tables under the key TARGET INSTANCES-CONNECTIONS.
+postgres_run() {
+  local target="$1" instances="$2" connections="$3" run="$4" key="$1$2-$3"
+  local database="bench_${1//-/_}_$2_$3" warm_up result stored handled="–" receivers_before postgres_before idle_before all_before
+  local cpu_receivers cpu_postgres cpu_idle
+  log "postgres: $target x$instances at $connections connections, run $repetition of $repetitions: 2 s warm-up, then $seconds s"
+  if [[ "$target" == hookline-sqlite ]]; then
+    rm -f "$work_dir/postgres/$database".db*
+    start_pg_receivers "$target" "$instances" "$work_dir/postgres/$database.db"
+  else
+    pg_sql "CREATE DATABASE $database"
+    start_pg_receivers "$target" "$instances" "$database"
+  fi
+  warm_up="$(wrk_split "$connections" 2 "$run" "${receiver_urls[@]}")"
+  receivers_before="$(cpu_ticks "${started_pids[@]}")" postgres_before="$(cpu_ticks $(postgres_pids))"
+  idle_before="$(idle_ticks)" all_before="$(all_ticks)"
+  result="$(wrk_split "$connections" "$seconds" "$((run + 2))" "${receiver_urls[@]}")"
+  # CPU over the measurement, in % of one core: the receivers, PostgreSQL, and the machine left idle.
+  read -r cpu_receivers cpu_postgres cpu_idle < <(awk -v r="$(($(cpu_ticks "${started_pids[@]}") - receivers_before))" \
+    -v p="$(($(cpu_ticks $(postgres_pids)) - postgres_before))" -v i="$(($(idle_ticks) - idle_before))" \
+    -v a="$(($(all_ticks) - all_before))" -v hz="$(getconf CLK_TCK)" -v s="$seconds" -v cores="$(nproc)" \
+    'BEGIN { printf "%.0f %.0f %.0f\n", 100 * r / hz / s, 100 * p / hz / s, 100 * cores * i / a }')
+  stop_started_processes
+  case "$target" in
+    hookline-sqlite)
+      stored="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries')"
+      handled="$(sqlite3 "$work_dir/postgres/$database.db" 'SELECT count(*) FROM inbox_entries WHERE state = 2')"
+      rm -f "$work_dir/postgres/$database".db* ;;
+    node-pg) stored="$(pg_sql 'SELECT count(*) FROM webhook_events' "$database")" ;;
+    hookline-pg)
+      stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")"
+      handled="$(pg_sql 'SELECT count(*) FROM hookline_inbox WHERE state = 2' "$database")" ;;
+    sdk-pg) stored="$(pg_sql 'SELECT count(*) FROM hookline_inbox' "$database")" ;;
+  esac
+  [[ "$target" == hookline-sqlite ]] || pg_sql "DROP DATABASE $database WITH (FORCE)"
+  rates[$key]+="$(field events_per_s "$result") " p50s[$key]+="$(field p50_ms "$result") " p99s[$key]+="$(field p99_ms "$result") "
+  slowest[$key]="$(awk -v a="${slowest[$key]:-0}" -v b="$(field max_ms "$result")" 'BEGIN { print (b > a ? b : a) }')"
+  failures[$key]=$((${failures[$key]:-0} + $(field failures "$result")))
+  stored_rows[$key]=$((${stored_rows[$key]:-0} + stored))
+  answered[$key]=$((${answered[$key]:-0} + $(field answered_2xx "$warm_up") + $(field answered_2xx "$result")))
+  handled_rows[$key]+="$handled " cpu[$key]+="$cpu_receivers/$cpu_postgres/$cpu_idle "
+  per_event[$key]+="$(awk -v c="$((cpu_receivers + cpu_postgres))" -v r="$(field events_per_s "$result")" 'BEGIN { printf "%.1f", c * 10000 / r }') "
+}
+
+# rounded DECIMALS NUMBER: NUMBER with DECIMALS decimals.
+rounded() { awk -v d="$1" -v n="$2" 'BEGIN { printf "%.*f", d, n }'; }
+
+# median_cpu RUNS: the median of each of the three numbers of "RECEIVERS/POSTGRES/IDLE" runs.
+median_cpu() {
+  local runs=($1) column values=()
+  for column in 1 2 3; do
+    values+=("$(rounded 0 "$(median $(printf '%s\n' "${runs[@]}" | cut -d/ -f"$column"))")")
+  done
+  echo "${values[0]} / ${values[1]} / ${values[2]}"
+}
+
+# PostgreSQL: durable receive on one PostgreSQL database, hookline (the receiver example, 1 and 2
+# instances, and the SDK's receive alone) against a Node.js receiver with pg (1 and 2 processes),
+# and hookline on SQLite, under the same wrk load at 32 and 256 keep-alive connections; several runs
+# of each, the configurations taking turns, the medians kept.
+section_postgres() {
+  require_command wrk "the postgres section drives its load with wrk (Debian: apt-get install wrk; scripts/install-deps.sh)"
+  require_command curl "the postgres section checks the receivers with curl (Debian: apt-get install curl)"
+  require_command psql "the postgres section creates its databases with psql (Debian: apt-get install postgresql)"
+  require_command sqlite3 "the postgres section counts the SQLite inbox's rows with sqlite3 (Debian: apt-get install sqlite3)"
+  export HOOKLINE_BENCH_SECRET=bench-secret  # the secret of hookline_bench_receiver_load --serve
+  trap 'stop_started_processes; stop_postgres' EXIT
+  local seconds="${HOOKLINE_BENCH_SECONDS:-10}" repetitions="${HOOKLINE_BENCH_REPETITIONS:-5}" rows="" run=10
+  local repetition connections config target instances key name
+  local configs=("hookline-pg 1" "hookline-pg 2" "node-pg 1" "node-pg 2" "hookline-sqlite 1" "sdk-pg 1")
+  declare -A rates p50s p99s slowest failures stored_rows answered handled_rows cpu per_event rate p99
+  rm -rf "$work_dir/postgres" && mkdir -p "$work_dir/postgres"
+  start_postgres
+  local pg_version
+  pg_version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  local load_at_start
+  load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  for repetition in $(seq "$repetitions"); do
+    for connections in 32 256; do
+      for config in "${configs[@]}"; do
+        read -r target instances <<<"$config"
+        postgres_run "$target" "$instances" "$connections" "$run"
+        run=$((run + 4))
+      done
+    done
+  done
+  stop_postgres
+  for connections in 32 256; do
+    for config in "${configs[@]}"; do
+      read -r target instances <<<"$config"
+      key="$target$instances-$connections"
+      case "$target" in
+        hookline-pg) name="hookline on PostgreSQL" ;;
+        node-pg) name="Node.js + pg on PostgreSQL" ;;
+        hookline-sqlite) name="hookline on SQLite" ;;
+        sdk-pg) name="SDK receive alone on PostgreSQL (no dispatcher)" ;;
+      esac
+      # shellcheck disable=SC2086 # the runs are a list of numbers
+      rate[$key]="$(rounded 0 "$(median ${rates[$key]})")" p99[$key]="$(rounded 2 "$(median ${p99s[$key]})")"
+      local handled="–"
+      # shellcheck disable=SC2086
+      [[ "${handled_rows[$key]}" == *[0-9]* ]] && handled="$(rounded 0 "$(median ${handled_rows[$key]})")"
+      # shellcheck disable=SC2086
+      rows+="| $name | $instances | $connections | $(sed 's/ $//; s/ /, /g' <<<"${rates[$key]}") | ${rate[$key]} | $(rounded 2 "$(median ${p50s[$key]})") | ${p99[$key]} | ${slowest[$key]} | ${failures[$key]} | ${stored_rows[$key]} / ${answered[$key]} | $handled | $(median_cpu "${cpu[$key]}") | $(rounded 0 "$(median ${per_event[$key]})") |"$'\n'
+    done
+  done
+  cat <<MARKDOWN
+## PostgreSQL: durable receive on one database, hookline against Node.js + pg
+
+wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }') (\`tests/bench/receiver_load.lua\`: signed unique VRIO \`shipment_scheduled\` events, 2 wrk threads
+in all, keep-alive) for $seconds s after a 2 s warm-up against each receiver started fresh on an empty database of
+one throwaway PostgreSQL $pg_version cluster on loopback (fsync on, synchronous_commit on: a commit
+returns once its WAL is flushed; wal_init_zero off, as a fresh cluster has no old WAL segments to
+reuse), or a SQLite file on the same disk. **hookline**: the receiver example
+(\`samples/receiver-example\`: signature, parse, claim in \`PostgresInbox\`, whose committer writes
+concurrent claims in one multi-row \`INSERT ... ON CONFLICT DO NOTHING\` per transaction, before the
+200; its dispatcher handles each event behind the 200, one log line each), with \`--db postgresql://...\`
+or a SQLite file (\`SqliteInbox\`: WAL, synchronous=FULL, group commit). **Node.js $(node --version) + pg**
+$(node -e 'console.log(require(process.argv[1] + "/node_modules/pg/package.json").version)' "$node_dir"): \`tests/bench/node/pg-receiver.mjs\` (node:http, the
+HMAC-SHA256 check of receiver.mjs, \`JSON.parse\`, one \`INSERT ... ON CONFLICT DO NOTHING\` per request on
+a \`pg.Pool\` of its default 10 connections, then the 200). With 2 instances both use the same database
+and the load is split: one wrk (1 thread, half the connections) per instance, run at once; events/s
+is their sum, p50, p99 and max the larger of the two clients' (an upper bound of the whole load's).
+$repetitions runs of each, every configuration's run in turn before the next round; medians over the runs
+of the events/s, p50, p99, handled and CPU figures, the slowest request of all runs, failures (non-2xx
+answers and socket errors), rows and 2xx summed over them. Latencies in ms (wrk: request written →
+response read). Stored / 2xx: rows in the databases afterwards / 2xx answers wrk read, warm-ups included (a request
+still in flight when wrk stops may be stored unanswered; none answered may be missing). Handled:
+entries hookline's dispatcher had handled by then (the rest waited in the inbox; the Node.js receiver
+handles nothing). The last row is \`hookline_bench_receiver_load --serve\` on the same kind of database:
+the SDK's \`WebhookServer\`, \`Receiver\` and \`PostgresInbox\` alone, no dispatcher, so what handling behind
+the 200 costs the receive. CPU: % of one core over the measurement used by the receivers, by
+PostgreSQL (every server process) and left idle on the machine ($(nproc) cores = $(($(nproc) * 100)) %), which the
+receivers, the database and wrk share (and whatever else runs on the machine: the load average was
+$load_at_start when the section started, $(cut -d' ' -f1-3 /proc/loadavg) when it ended). CPU µs per event: the
+receivers' and PostgreSQL's CPU time over the events received (median of the runs), which a busy
+machine changes less than the events/s.
+
+| receiver | instances | connections | events/s of each run | median events/s | p50 | p99 | slowest request | failures | stored / 2xx | handled | CPU % receivers / PostgreSQL / idle | CPU µs per event |
+|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${rows}
+Targets for hookline on PostgreSQL (1 instance; 2 instances):
+at least 3x the events/s of the Node.js receiver (1 process) at 32 connections: $(met "${rate[hookline-pg1-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg1-32]}" "${rate[node-pg1-32]}"));
+$(met "${rate[hookline-pg2-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg1-32]}"); against 2 Node.js processes $(ratio "${rate[hookline-pg2-32]}" "${rate[node-pg2-32]}"));
+p99 at most 20 ms at 32 connections: $(met "${p99[hookline-pg1-32]} <= 20") (${p99[hookline-pg1-32]} ms); $(met "${p99[hookline-pg2-32]} <= 20") (${p99[hookline-pg2-32]} ms);
+(the SDK's receive alone, no dispatcher: $(ratio "${rate[sdk-pg1-32]}" "${rate[node-pg1-32]}") the Node.js receiver's events/s at 32 connections, p99 ${p99[sdk-pg1-32]} ms);
+no request over 2 s at 256 connections: $(met "${slowest[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${slowest[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${slowest[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${slowest[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
 MARKDOWN
 }
 
