@@ -88,7 +88,7 @@ struct Workload {
   /// Verifies and parses once; true when both succeed.
   [[nodiscard]] bool run_once() const {
     const auto verified = verifier.verify(body, headers, now);
-    return verified.ok() && !parse(body);
+    return verified.has_value() && !parse(body);
   }
 
   /// Nanoseconds per event over `iterations` events; nullopt when any event failed.

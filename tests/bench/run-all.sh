@@ -14,7 +14,7 @@
 #              reported unfinished.
 # needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, postgres, http_head, handling), wrk (receiver,
 # tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server, psql and
-# sqlite3 (postgres); see scripts/install-deps.sh.
+# sqlite3 (postgres, burst_postgres), haproxy (burst_postgres); see scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -29,7 +29,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls postgres http_head dashboard handling burst)
+SECTIONS=(sdk sdk_receiver receiver tls postgres http_head dashboard handling burst burst_postgres)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -789,22 +789,65 @@ MARKDOWN
 # whose platform API is the simulator's. Sets burst_<field>[CHECK] for the section's table.
 declare -A burst_events burst_succeeded burst_delivered burst_due burst_sent burst_dead burst_took burst_finished
 declare -A burst_peak burst_platform burst_checks
+# burst_run KEY CHECK [INSTANCES]: one burst with --check-before-ship CHECK, its figures under KEY.
+# Without INSTANCES, to one server on a SQLite file; with it, to INSTANCES servers on one database of
+# the throwaway PostgreSQL cluster (start_postgres) behind HAProxy on loopback (round robin, health
+# checks on /readyz, a failed delivery retried on another instance).
 burst_run() {
-  local check="$1" subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}" timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
-  local dir="$work_dir/burst-checks-$check" server_port admin_port platform_port server admin server_pid simulator
+  local key="$1" check="$2" instances="${3:-0}" subscriptions="${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}"
+  local timeout="${HOOKLINE_BENCH_BURST_TIMEOUT:-900}"
+  local dir="$work_dir/burst-$key" server admin platform_port simulator server_pids=() admins=() instance
   rm -rf "$dir" && mkdir -p "$dir"
-  server_port="$(free_port)"
-  admin_port="$(free_port)"
-  admin="http://127.0.0.1:$admin_port"
   platform_port="$(free_port)"
-  server="http://127.0.0.1:$server_port" simulator="http://127.0.0.1:$platform_port"
-
-  start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --admin-listen "127.0.0.1:$admin_port" \
-    --db "$dir/fulfillment.db" \
-    --platform-url "$simulator" --warehouse-delay-ms 0 --check-before-ship "$check"
-  server_pid="$started_pid"
-  wait_ready "$server/readyz" "$server_pid" "$dir/server.log" 30
-  log "burst (checks $check): generating $subscriptions subscriptions in the simulator (its batch waits for us)"
+  simulator="http://127.0.0.1:$platform_port"
+  if ((instances == 0)); then
+    local server_port admin_port
+    server_port="$(free_port)" admin_port="$(free_port)"
+    server="http://127.0.0.1:$server_port" admin="http://127.0.0.1:$admin_port"
+    start_process "$dir/server.log" "$fulfillment" --listen "127.0.0.1:$server_port" --admin-listen "127.0.0.1:$admin_port" \
+      --db "$dir/fulfillment.db" --platform-url "$simulator" --warehouse-delay-ms 0 --check-before-ship "$check"
+    server_pids+=("$started_pid")
+    admins+=("$admin")
+    wait_ready "$server/readyz" "$started_pid" "$dir/server.log" 30
+  else
+    local database="burst_$key" balancer_port backends=""
+    pg_sql "CREATE DATABASE $database" >/dev/null
+    for instance in $(seq "$instances"); do
+      local server_port admin_port
+      server_port="$(free_port)" admin_port="$(free_port)"
+      if ((instance == 1)); then admin="http://127.0.0.1:$admin_port"; fi  # the outbox's counts are the database's
+      admins+=("http://127.0.0.1:$admin_port")
+      start_process "$dir/server-$instance.log" "$fulfillment" --listen "127.0.0.1:$server_port" \
+        --admin-listen "127.0.0.1:$admin_port" --db "postgresql://hookline@127.0.0.1:$pg_port/$database" \
+        --platform-url "$simulator" --warehouse-delay-ms 0 --check-before-ship "$check" --drain-seconds 0
+      server_pids+=("$started_pid")
+      wait_ready "http://127.0.0.1:$server_port/readyz" "$started_pid" "$dir/server-$instance.log" 30
+      backends+="  server s$instance 127.0.0.1:$server_port check inter 500ms fall 2 rise 2"$'\n'
+    done
+    balancer_port="$(free_port)"
+    cat >"$dir/haproxy.cfg" <<HAPROXY
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 30s
+  timeout server 30s
+  retries 3
+  option redispatch
+  retry-on conn-failure empty-response response-timeout
+frontend webhooks
+  bind 127.0.0.1:$balancer_port
+  default_backend fulfillment
+backend fulfillment
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+$backends
+HAPROXY
+    start_process "$dir/haproxy.log" haproxy -db -f "$dir/haproxy.cfg"
+    server="http://127.0.0.1:$balancer_port"
+    wait_ready "$server/readyz" "$started_pid" "$dir/haproxy.log" 30
+  fi
+  log "burst ($key): generating $subscriptions subscriptions in the simulator (its batch waits for us)"
   start_process "$dir/simulator.log" "$hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" \
     --db "$dir/simulator.db" --shipment-url "$server/webhooks/vrio" --secret-env HOOKLINE_SECRET \
     --generate "$subscriptions" --batch-interval 86400 --first-batch-after 86400
@@ -812,12 +855,12 @@ burst_run() {
   wait_ready "$simulator/api/deliveries" "$simulator_pid" "$dir/simulator.log" 600
   local generated due
   generated="$(grep -m1 '^generated ' "$dir/simulator.log")"
-  burst_events[$check]="$(sed -nE 's/.* ([0-9]+) events queued.*/\1/p' <<<"$generated")"
+  burst_events[$key]="$(sed -nE 's/.* ([0-9]+) events queued.*/\1/p' <<<"$generated")"
   due="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
   due="$(field due "$due")"
-  burst_due[$check]="$due"
+  burst_due[$key]="$due"
 
-  log "burst (checks $check): delivering ${burst_events[$check]} events in one batch; waiting for $due due shipments' tracking (at most $timeout s)"
+  log "burst ($key): delivering ${burst_events[$key]} events in one batch; waiting for $due due shipments' tracking (at most $timeout s)"
   local started delivered_after="" sent=0 dead=0 finished=yes
   started="$(now_seconds)"
   start_process "$dir/batch.json" curl -fsS --max-time "$timeout" -d '' "$simulator/api/batches"
@@ -831,16 +874,27 @@ burst_run() {
     if awk "BEGIN { exit !($(elapsed "$started") > $timeout) }"; then finished=no; break; fi
     sleep 1
   done
-  burst_took[$check]="$(elapsed "$started")"
-  burst_delivered[$check]="${delivered_after:-not finished}"
-  burst_finished[$check]="$finished"
-  burst_sent[$check]="${sent:-0}" burst_dead[$check]="${dead:-0}"
-  burst_peak[$check]="$(peak_memory_mb "$server_pid")"
-  burst_checks[$check]="$(metrics "$admin" | awk '$1 ~ /^hookline_platform_checks_total\{purpose="release"/ { n += $2 } END { print n + 0 }')"
+  burst_took[$key]="$(elapsed "$started")"
+  burst_delivered[$key]="${delivered_after:-not finished}"
+  burst_finished[$key]="$finished"
+  burst_sent[$key]="${sent:-0}" burst_dead[$key]="${dead:-0}"
+  local pid peak=0 one
+  for pid in "${server_pids[@]}"; do
+    one="$(peak_memory_mb "$pid")"
+    ((one > peak)) && peak="$one"
+  done
+  burst_peak[$key]="$peak"  # of the largest instance
+  local checks=0 each url
+  for url in "${admins[@]}"; do
+    each="$(metrics "$url" | awk '$1 ~ /^hookline_platform_checks_total\{purpose="release"/ { n += $2 } END { print n + 0 }')"
+    checks=$((checks + each))
+  done
+  burst_checks[$key]="$checks"
   stop_process "$batch_pid"
-  burst_succeeded[$check]="$(json_number succeeded "$(cat "$dir/batch.json")")"
-  burst_platform[$check]="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
+  burst_succeeded[$key]="$(json_number succeeded "$(cat "$dir/batch.json")")"
+  burst_platform[$key]="$(curl -fsS "$simulator/api/shipments" | node "$node_dir/shipments.mjs" "$(date -u '+%Y-%m-%d %H:%M:%S')")"
   stop_started_processes
+  ((instances == 0)) || pg_sql "DROP DATABASE burst_$key" >/dev/null
 }
 
 # Burst: the same generated batch of about 100k events twice, to hookline-fulfillment with
@@ -853,7 +907,7 @@ section_burst() {
   HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
   export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
   local check
-  for check in off on; do burst_run "$check"; done
+  for check in off on; do burst_run "$check" "$check"; done
   # row LABEL VALUE_OFF VALUE_ON
   row() { echo "| $1 | $2 | $3 |"; }
   local unfinished_off="" unfinished_on=""
@@ -890,6 +944,61 @@ $(row "platform afterwards" "$platform_off" "$platform_on")
 Checks on take $(awk -v on="${burst_took[on]}" -v off="${burst_took[off]}" 'BEGIN { printf "%.2fx", on / off }') the time of checks off.
 Targets: under 60 s with checks on: $(met "\"${burst_finished[on]}\" == \"yes\" && ${burst_took[on]} < 60") (${burst_took[on]} s; off ${burst_took[off]} s);
 under 256 MB: $(met "${burst_peak[on]} < 256 && ${burst_peak[off]} < 256") (${burst_peak[on]} MB on, ${burst_peak[off]} MB off).
+MARKDOWN
+}
+
+# Burst on PostgreSQL: the same generated batch, checks on, to one server on SQLite and to two
+# servers on one PostgreSQL database behind HAProxy, one after the other.
+section_burst_postgres() {
+  require_command curl "the burst drives the simulator and reads /metrics with curl (Debian: apt-get install curl)"
+  require_command haproxy "two servers are balanced by HAProxy (Debian: apt-get install haproxy)"
+  require_command psql "the database is made with psql (Debian: apt-get install postgresql-client)"
+  trap 'stop_started_processes; stop_postgres' EXIT
+  HOOKLINE_SECRET="$(fresh_secret)" HOOKLINE_PLATFORM_API_KEY=bench
+  export HOOKLINE_SECRET HOOKLINE_PLATFORM_API_KEY
+  start_postgres
+  local version
+  version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  burst_run sqlite on
+  burst_run postgres on 2
+  stop_postgres
+  row() { echo "| $1 | $2 | $3 |"; }
+  local key platform
+  declare -A unfinished platform_of
+  for key in sqlite postgres; do
+    unfinished[$key]=""
+    [[ "${burst_finished[$key]}" == yes ]] || unfinished[$key]=" (unfinished: stopped at the limit)"
+    platform="${burst_platform[$key]}"
+    platform_of[$key]="$(field shipped "$platform") shipped, $(field tracking_posts "$platform") tracking posts, $(field tracking_effective "$platform") effective"
+  done
+  cat <<MARKDOWN
+## Burst on PostgreSQL: ${burst_events[postgres]} events, one server on SQLite against two on PostgreSQL
+
+The burst above (\`hookline simulate --generate ${HOOKLINE_BENCH_BURST_SUBSCRIPTIONS:-37420}\`, one batch, 8 deliveries in flight,
+each once with a 2 s timeout), with \`--check-before-ship on\`, run twice one after the other: to one
+hookline-fulfillment on a SQLite file, and to two hookline-fulfillment instances on one database of a
+throwaway PostgreSQL $version cluster on loopback (fsync and synchronous_commit on,
+wal_init_zero off), behind HAProxy $(haproxy -v 2>/dev/null | awk 'NR == 1 { print $3 }') (round robin,
+\`option httpchk GET /readyz\`, \`retries 3\`, \`option redispatch\`). On PostgreSQL the two
+instances share everything: the inbox, the fulfillments, each due shipment released by one of them,
+each tracking post claimed by one sender. Time: from the start of the batch until every due
+shipment's tracking was sent (the outbox counts of the database, polled each second). Peak memory:
+VmHWM of the largest instance.
+
+| | SQLite, 1 server | PostgreSQL, 2 servers |
+|---|---:|---:|
+$(row "events delivered (succeeded)" "${burst_events[sqlite]} (${burst_succeeded[sqlite]})" "${burst_events[postgres]} (${burst_succeeded[postgres]})")
+$(row "batch delivered after" "${burst_delivered[sqlite]} s" "${burst_delivered[postgres]} s")
+$(row "due shipments" "${burst_due[sqlite]}" "${burst_due[postgres]}")
+$(row "platform checks before release" "${burst_checks[sqlite]}" "${burst_checks[postgres]}")
+$(row "tracking sent (dead)" "${burst_sent[sqlite]} (${burst_dead[sqlite]})" "${burst_sent[postgres]} (${burst_dead[postgres]})")
+$(row "all tracking posted after" "${burst_took[sqlite]} s${unfinished[sqlite]}" "${burst_took[postgres]} s${unfinished[postgres]}")
+$(row "peak memory (VmHWM) of a server" "${burst_peak[sqlite]} MB" "${burst_peak[postgres]} MB")
+$(row "platform afterwards" "${platform_of[sqlite]}" "${platform_of[postgres]}")
+
+Targets: every due shipment's tracking posted within 90 s through two instances on PostgreSQL:
+$(met "\"${burst_finished[postgres]}\" == \"yes\" && ${burst_took[postgres]} < 90") (${burst_took[postgres]} s; SQLite ${burst_took[sqlite]} s);
+each instance under 256 MB: $(met "${burst_peak[postgres]} < 256") (${burst_peak[postgres]} MB).
 MARKDOWN
 }
 

@@ -53,9 +53,9 @@ struct Server {
     config.check_before_ship = true;  // as hookline-fulfillment does when given --platform-url
     config.log = &log;
     auto created = fulfillment::App::create(std::move(config));
-    BOOST_TEST_REQUIRE(created.ok(), (created.ok() ? "" : created.error()));
+    BOOST_TEST_REQUIRE(created.has_value(), (created.has_value() ? "" : created.error()));
     app = std::move(*created);
-    BOOST_TEST_REQUIRE(app->start().ok());
+    BOOST_TEST_REQUIRE(app->start().has_value());
   }
   ~Server() { app->stop(); }
 

@@ -251,13 +251,13 @@ BOOST_AUTO_TEST_CASE(a_delivery_an_older_version_quarantined_is_replayed_into_th
   const auto body = scheduled("q-1", today(), 5401, next_year());
   {
     auto inbox = hookline::SqliteInbox::open(deployment.inbox());
-    BOOST_TEST_REQUIRE(inbox.ok());
+    BOOST_TEST_REQUIRE(inbox.has_value());
     hookline::QuarantinedDelivery delivery;
     delivery.key = hookline::quarantine_key(hookline::Platform::vrio, body);
     delivery.body = body;
     delivery.received_at = now_seconds();
     delivery.error = hookline::ParseError{"webhook_data.shipment", "a shape this version did not know"};
-    BOOST_TEST_REQUIRE((*inbox)->quarantine(delivery).ok());
+    BOOST_TEST_REQUIRE((*inbox)->quarantine(delivery).has_value());
   }
   deployment.start();
   const Answer list = call(deployment.admin_port, "GET", "/api/quarantine");

@@ -135,13 +135,13 @@ struct Fixture {
       response.status = 204;
       return response;
     });
-    require(server.start().ok(), "the server did not start");
+    require(server.start().has_value(), "the server did not start");
   }
 
   /// The receiver's verifier, keyed with the fuzz secret.
   [[nodiscard]] hookline::Verifier verifier() const {
     auto created = hookline::Verifier::create(hookline::Scheme::vrio, secrets);
-    require(created.ok(), "the fuzz secret is refused");
+    require(created.has_value(), "the fuzz secret is refused");
     return std::move(*created);
   }
 
@@ -163,7 +163,7 @@ struct Fixture {
   /// A genuine delivery of `body`, as a client would send it.
   [[nodiscard]] std::string signed_request(std::string_view body) const {
     auto signer = hookline::Signer::create(hookline::Scheme::vrio, secrets);
-    require(signer.ok(), "the fuzz secret is refused for signing");
+    require(signer.has_value(), "the fuzz secret is refused for signing");
     std::string request = "POST /webhooks/vrio HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
     const auto signature = signer->sign(body, "", now);
     for (const auto& field : signature.fields()) request += field.name + ": " + field.value + "\r\n";

@@ -40,14 +40,14 @@ const std::vector<hookline::Secret>& secrets() {
 
 hookline::Verifier make_verifier() {
   auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, secrets());
-  hookline::fuzz::require(verifier.ok(), "the fuzz secret is refused");
+  hookline::fuzz::require(verifier.has_value(), "the fuzz secret is refused");
   return std::move(*verifier);
 }
 
 const hookline::Signer& signer() {
   static const hookline::Signer vrio_signer = [] {
     auto created = hookline::Signer::create(hookline::Scheme::vrio, secrets());
-    hookline::fuzz::require(created.ok(), "the fuzz secret is refused");
+    hookline::fuzz::require(created.has_value(), "the fuzz secret is refused");
     return std::move(*created);
   }();
   return vrio_signer;
@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto given = receiver.handle(as_given, now);
   require_consistent(given);
   const auto refused = inbox.refused_counts();
-  require(refused.ok() && refused->entries == (given.outcome == ReceiveOutcome::bad_signature ? 1U : 0U),
+  require(refused.has_value() && refused->entries == (given.outcome == ReceiveOutcome::bad_signature ? 1U : 0U),
           "a request refused for its signature was not kept in the refused record, or another was");
 
   hookline::HttpRequest genuine = as_given;
@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(first.outcome == ReceiveOutcome::quarantined, "a genuine, unparseable body was not quarantined");
     require(receiver.handle(genuine, now).outcome == ReceiveOutcome::quarantined, "a redelivery was not quarantined");
     const auto depth = inbox.quarantine_depth();
-    require(depth.ok() && *depth == 1U, "a quarantined redelivery is not one entry");
+    require(depth.has_value() && *depth == 1U, "a quarantined redelivery is not one entry");
     return 0;
   }
   require(first.outcome == ReceiveOutcome::accepted, "a genuine, parseable delivery was not accepted");

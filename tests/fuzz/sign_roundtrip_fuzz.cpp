@@ -48,7 +48,7 @@ struct Keyed {
 
 hookline::Verifier verifier(Scheme scheme, std::span<const hookline::Secret> secrets) {
   auto created = hookline::Verifier::create(scheme, secrets);
-  hookline::fuzz::require(created.ok(), "the fuzz secrets are refused");
+  hookline::fuzz::require(created.has_value(), "the fuzz secrets are refused");
   return std::move(*created);
 }
 
@@ -58,7 +58,7 @@ const std::vector<Keyed>& keyed_schemes() {
     for (const auto scheme : hookline::all_schemes()) {
       const auto secrets = secrets_for(scheme);
       auto signer = hookline::Signer::create(scheme, secrets);
-      hookline::fuzz::require(signer.ok(), "the fuzz secrets are refused");
+      hookline::fuzz::require(signer.has_value(), "the fuzz secrets are refused");
       all.push_back(Keyed{scheme, std::move(*signer), verifier(scheme, secrets),
                           verifier(scheme, std::span(secrets).first(1)), verifier(scheme, std::span(secrets).last(1))});
     }
@@ -99,7 +99,7 @@ bool timestamped(Scheme scheme) {
 }
 
 bool refused_with(const hookline::Result<hookline::Verified, hookline::VerifyError>& result, VerifyErrorKind kind) {
-  return !result.ok() && result.error().kind == kind;
+  return !result.has_value() && result.error().kind == kind;
 }
 
 }  // namespace
@@ -115,22 +115,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto headers = keyed.signer.sign(body, id, now);
 
     const auto with_both = keyed.both.verify(body, headers, now);
-    require(with_both.ok() && with_both->secret_index == 0, "signed headers do not verify");
+    require(with_both.has_value() && with_both->secret_index == 0, "signed headers do not verify");
     require(timestamped(keyed.scheme) == with_both->timestamp.has_value(), "timestamp presence differs from the scheme");
     if (with_both->timestamp) require(*with_both->timestamp == now, "the verified timestamp is not the signing time");
-    require(keyed.first.verify(body, headers, now).ok(), "the first secret alone does not verify");
+    require(keyed.first.verify(body, headers, now).has_value(), "the first secret alone does not verify");
     const auto with_second = keyed.second.verify(body, headers, now);
     if (timestamped(keyed.scheme)) {
-      require(with_second.ok(), "the second secret's signature is missing");
+      require(with_second.has_value(), "the second secret's signature is missing");
     } else {
       require(refused_with(with_second, VerifyErrorKind::no_matching_signature),
               "a single-signature scheme verified with a secret it was not signed with");
     }
-    require(keyed.both.verify(body, lowercased(headers), now).ok(), "header names are case-sensitive");
+    require(keyed.both.verify(body, lowercased(headers), now).has_value(), "header names are case-sensitive");
 
     const auto tampered = keyed.both.verify(changed_body, headers, now);
     if (keyed.scheme == Scheme::store) {
-      require(tampered.ok(), "a store token depends on the body");
+      require(tampered.has_value(), "a store token depends on the body");
     } else {
       require(refused_with(tampered, VerifyErrorKind::no_matching_signature), "a changed body verified");
     }
@@ -140,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               "a timestamp past the tolerance was not too old");
       require(refused_with(keyed.both.verify(body, headers, now - 301s), VerifyErrorKind::timestamp_too_new),
               "a timestamp before the tolerance was not too new");
-      require(keyed.both.verify(body, headers, now + 300s).ok() && keyed.both.verify(body, headers, now - 300s).ok(),
+      require(keyed.both.verify(body, headers, now + 300s).has_value() && keyed.both.verify(body, headers, now - 300s).has_value(),
               "the tolerance edges are not inclusive");
     }
   }

@@ -32,13 +32,13 @@ using Stores = boost::mpl::list<hookline::test::MemoryStore, hookline::test::Sql
 void claim_new(hookline::InboxStore& store, const hookline::EventMeta& event, std::chrono::sys_seconds now,
                std::string_view body = "{}") {
   auto outcome = store.claim(event, body, now);
-  BOOST_TEST_REQUIRE(outcome.ok());
+  BOOST_TEST_REQUIRE(outcome.has_value());
   BOOST_TEST_REQUIRE(*outcome == ClaimOutcome::accepted);
 }
 
 std::vector<hookline::InboxEntry> take(hookline::InboxStore& store, std::size_t limit, std::chrono::sys_seconds now) {
   auto taken = store.take_due(limit, now);
-  BOOST_TEST_REQUIRE(taken.ok());
+  BOOST_TEST_REQUIRE(taken.has_value());
   return *taken;
 }
 
@@ -51,15 +51,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_second_claim_of_the_same_id_is_a_duplicate, Stor
   auto& store = *fixture.store;
   claim_new(store, meta("1001"), at(0));
   auto again = store.claim(meta("1001", "shipment_cancelled"), "other body", at(5));
-  BOOST_TEST_REQUIRE(again.ok());
+  BOOST_TEST_REQUIRE(again.has_value());
   BOOST_TEST((*again == ClaimOutcome::duplicate));
   auto other_platform = meta("1001");
   other_platform.platform = hookline::Platform::vero;
   auto separate = store.claim(other_platform, "{}", at(5));
-  BOOST_TEST_REQUIRE(separate.ok());
+  BOOST_TEST_REQUIRE(separate.has_value());
   BOOST_TEST((*separate == ClaimOutcome::accepted));
   auto counts = store.counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->pending == 2u);
 }
 
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(taken_entries_keep_every_byte_and_are_in_flight, S
   BOOST_TEST(entry.attempts == 0);
   BOOST_TEST(take(store, 10, at(0)).empty());
   auto counts = store.counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->in_flight == 1u);
 }
 
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(one_entry_per_entity_at_a_time_in_arrival_order, S
   auto first = take(store, 10, at(10));
   BOOST_TEST(ids_of(first) == (std::vector<std::string>{"a1", "b1", "n1", "n2"}));
   BOOST_TEST(take(store, 10, at(10)).empty());
-  BOOST_TEST_REQUIRE(store.mark_handled(first[0].id).ok());
+  BOOST_TEST_REQUIRE(store.mark_handled(first[0].id).has_value());
   BOOST_TEST(ids_of(take(store, 10, at(11))) == (std::vector<std::string>{"a2"}));
 }
 
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_failed_entry_waits_for_its_retry_time_and_holds_
   claim_new(store, meta("a2", "t", "shipment:a"), at(1));
   auto first = take(store, 10, at(0));
   BOOST_TEST_REQUIRE(first.size() == 1u);
-  BOOST_TEST_REQUIRE(store.mark_failed(first[0].id, "warehouse down", at(30)).ok());
+  BOOST_TEST_REQUIRE(store.mark_failed(first[0].id, "warehouse down", at(30)).has_value());
   BOOST_TEST(take(store, 10, at(29)).empty());  // a2 may not overtake a1
   auto retried = take(store, 10, at(30));
   BOOST_TEST_REQUIRE(retried.size() == 1u);
@@ -127,9 +127,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dead_letters_are_listed_and_replayed, Store, Store
   claim_new(store, meta("a2", "t", "shipment:a"), at(1));
   auto first = take(store, 1, at(0));
   BOOST_TEST_REQUIRE(first.size() == 1u);
-  BOOST_TEST_REQUIRE(store.mark_dead(first[0].id, "gave up").ok());
+  BOOST_TEST_REQUIRE(store.mark_dead(first[0].id, "gave up").has_value());
   auto dead = store.dead_letters(10);
-  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST_REQUIRE(dead.has_value());
   BOOST_TEST_REQUIRE(dead->size() == 1u);
   BOOST_TEST(dead->front().meta.id == "a1");
   BOOST_TEST(dead->front().last_error == "gave up");
@@ -142,19 +142,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dead_letters_are_listed_and_replayed, Store, Store
 
   // Replayed while a2 is in flight: it waits for a2, then goes.
   auto replayed = store.replay(first[0].id, at(4));
-  BOOST_TEST_REQUIRE(replayed.ok());
+  BOOST_TEST_REQUIRE(replayed.has_value());
   BOOST_TEST(*replayed);
   BOOST_TEST(take(store, 10, at(4)).empty());
-  BOOST_TEST_REQUIRE(store.mark_handled(second[0].id).ok());
+  BOOST_TEST_REQUIRE(store.mark_handled(second[0].id).has_value());
   auto again = take(store, 10, at(5));
   BOOST_TEST_REQUIRE(ids_of(again) == (std::vector<std::string>{"a1"}));
   BOOST_TEST(again[0].attempts == 0);
 
   auto not_dead = store.replay(second[0].id, at(6));
-  BOOST_TEST_REQUIRE(not_dead.ok());
+  BOOST_TEST_REQUIRE(not_dead.has_value());
   BOOST_TEST(!*not_dead);
   auto unknown = store.replay(9999, at(6));
-  BOOST_TEST_REQUIRE(unknown.ok());
+  BOOST_TEST_REQUIRE(unknown.has_value());
   BOOST_TEST(!*unknown);
 }
 
@@ -163,23 +163,23 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(only_in_flight_entries_can_be_finished, Store, Sto
   auto& store = *fixture.store;
   claim_new(store, meta("1"), at(0));
   auto found = store.find(1);
-  BOOST_TEST_REQUIRE(found.ok());
+  BOOST_TEST_REQUIRE(found.has_value());
   BOOST_TEST_REQUIRE(found->has_value());
   const auto id = (*found)->id;
-  BOOST_TEST(!store.mark_handled(id).ok());  // still pending
-  BOOST_TEST(!store.mark_failed(id, "x", at(1)).ok());
-  BOOST_TEST(!store.mark_dead(id, "x").ok());
-  BOOST_TEST(!store.mark_handled(12345).ok());
+  BOOST_TEST(!store.mark_handled(id).has_value());  // still pending
+  BOOST_TEST(!store.mark_failed(id, "x", at(1)).has_value());
+  BOOST_TEST(!store.mark_dead(id, "x").has_value());
+  BOOST_TEST(!store.mark_handled(12345).has_value());
   auto taken = take(store, 1, at(1));
   BOOST_TEST_REQUIRE(taken.size() == 1u);
-  BOOST_TEST(store.mark_handled(id).ok());
-  BOOST_TEST(!store.mark_handled(id).ok());  // already handled
+  BOOST_TEST(store.mark_handled(id).has_value());
+  BOOST_TEST(!store.mark_handled(id).has_value());  // already handled
   auto handled = store.find(id);
-  BOOST_TEST_REQUIRE(handled.ok());
+  BOOST_TEST_REQUIRE(handled.has_value());
   BOOST_TEST(((*handled)->state == EntryState::handled));
   BOOST_TEST((*handled)->attempts == 1);
   auto missing = store.find(12345);
-  BOOST_TEST_REQUIRE(missing.ok());
+  BOOST_TEST_REQUIRE(missing.has_value());
   BOOST_TEST(!missing->has_value());
 }
 
@@ -190,27 +190,27 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(handled_entries_are_pruned_after_the_retention_win
   claim_new(store, meta("old-pending"), at(0));
   claim_new(store, meta("new-handled"), at(0) + hookline::default_retention);
   for (const auto& entry : take(store, 1, at(0))) {
-    BOOST_TEST_REQUIRE(store.mark_handled(entry.id).ok());
+    BOOST_TEST_REQUIRE(store.mark_handled(entry.id).has_value());
   }
   for (const auto& entry : take(store, 10, at(0) + hookline::default_retention)) {
     if (entry.meta.id == "new-handled") {
-      BOOST_TEST_REQUIRE(store.mark_handled(entry.id).ok());
+      BOOST_TEST_REQUIRE(store.mark_handled(entry.id).has_value());
     }
   }
   const auto now = at(0) + hookline::default_retention + 1s;
   auto pruned = store.prune_handled(now, hookline::default_retention);
-  BOOST_TEST_REQUIRE(pruned.ok());
+  BOOST_TEST_REQUIRE(pruned.has_value());
   BOOST_TEST(*pruned == 1u);
   auto counts = store.counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->handled == 1u);
   BOOST_TEST(counts->in_flight == 1u);  // old-pending was taken above and is still in flight
   // Once pruned, an id is forgotten: a redelivery after the window is new again.
   auto redelivered = store.claim(meta("old-handled"), "{}", now);
-  BOOST_TEST_REQUIRE(redelivered.ok());
+  BOOST_TEST_REQUIRE(redelivered.has_value());
   BOOST_TEST((*redelivered == ClaimOutcome::accepted));
   auto kept = store.claim(meta("new-handled"), "{}", now);
-  BOOST_TEST_REQUIRE(kept.ok());
+  BOOST_TEST_REQUIRE(kept.has_value());
   BOOST_TEST((*kept == ClaimOutcome::duplicate));
 }
 
@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(in_flight_entries_are_recovered_as_pending, Store,
   claim_new(store, meta("2", "t", "shipment:1"), at(0));
   BOOST_TEST_REQUIRE(take(store, 10, at(0)).size() == 1u);
   auto recovered = store.recover_in_flight();
-  BOOST_TEST_REQUIRE(recovered.ok());
+  BOOST_TEST_REQUIRE(recovered.has_value());
   BOOST_TEST(*recovered == 1u);
   BOOST_TEST(ids_of(take(store, 10, at(0))) == (std::vector<std::string>{"1"}));
 }
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(the_listener_hears_accepted_claims_only, Store, St
   std::atomic<int> heard{0};
   store.set_accepted_listener([&heard] { ++heard; });
   claim_new(store, meta("1"), at(0));
-  BOOST_TEST_REQUIRE(store.claim(meta("1"), "{}", at(0)).ok());
+  BOOST_TEST_REQUIRE(store.claim(meta("1"), "{}", at(0)).has_value());
   BOOST_TEST(heard.load() == 1);
   store.set_accepted_listener({});
   claim_new(store, meta("2"), at(0));
@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fifty_simultaneous_copies_are_one_entry, Store, St
   BOOST_TEST(duplicates.load() == copies - 1);
   BOOST_TEST(errors.load() == 0);
   auto counts = store.counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->pending == 1u);
 }
 

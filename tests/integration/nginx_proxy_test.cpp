@@ -49,7 +49,7 @@ int free_port() {
   hookline::ServerOptions options;
   options.threads = 1;
   hookline::WebhookServer probe(options);
-  if (!probe.start().ok()) throw std::runtime_error("no free port");
+  if (!probe.start().has_value()) throw std::runtime_error("no free port");
   return probe.port();
 }
 
@@ -81,7 +81,7 @@ struct Receivers {
       ++admin_calls;
       return hookline::HttpResponse{};
     }, hookline::RouteAccess::open);
-    BOOST_TEST_REQUIRE(server->start().ok());
+    BOOST_TEST_REQUIRE(server->start().has_value());
   }
 };
 
@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(nginx_terminates_tls_and_passes_only_webhooks_with_the_send
                                   vero_body, other_source, {"X-Forwarded-For: " + std::string(allowed_source)}, {});
   BOOST_TEST(direct.status == 403, direct.body);
   const auto refused = receivers.inbox.list_refused({});
-  BOOST_TEST_REQUIRE(refused.ok());
+  BOOST_TEST_REQUIRE(refused.has_value());
   BOOST_TEST_REQUIRE(refused->entries.size() == 2U);
   for (const auto& entry : refused->entries) BOOST_TEST(entry.delivery.peer == other_source);
 

@@ -38,7 +38,7 @@ QuarantinedDelivery delivery(std::string key, std::string body = std::string("{\
 
 void store_new(hookline::QuarantineStore& store, const QuarantinedDelivery& quarantined) {
   const auto outcome = store.quarantine(quarantined);
-  BOOST_TEST_REQUIRE(outcome.ok());
+  BOOST_TEST_REQUIRE(outcome.has_value());
   BOOST_TEST_REQUIRE((*outcome == QuarantineOutcome::stored));
 }
 
@@ -57,10 +57,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_quarantined_delivery_keeps_every_byte, Store, St
   auto& store = *fixture.store;
   store_new(store, delivery("e-1"));
   const auto page = store.list_quarantined({});
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   BOOST_TEST_REQUIRE(page->entries.size() == 1U);
   const auto found = store.find_quarantined(page->entries[0].id);
-  BOOST_TEST_REQUIRE(found.ok());
+  BOOST_TEST_REQUIRE(found.has_value());
   BOOST_TEST_REQUIRE(found->has_value());
   const auto& entry = **found;
   const auto expected = delivery("e-1");
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_quarantined_delivery_keeps_every_byte, Store, St
   BOOST_TEST(entry.failed_replays == 0);
   BOOST_TEST(store.quarantine_depth().value() == 1U);
   const auto missing = store.find_quarantined(page->entries[0].id + 1000);
-  BOOST_TEST_REQUIRE(missing.ok());
+  BOOST_TEST_REQUIRE(missing.has_value());
   BOOST_TEST(!missing->has_value());
 }
 
@@ -87,13 +87,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_redelivery_is_one_entry_and_changes_nothing, Sto
   auto again = delivery("e-1", "second");
   again.error.message = "another error";
   const auto outcome = store.quarantine(again);
-  BOOST_TEST_REQUIRE(outcome.ok());
+  BOOST_TEST_REQUIRE(outcome.has_value());
   BOOST_TEST((*outcome == QuarantineOutcome::already_stored));
   auto other_platform = delivery("e-1");
   other_platform.platform = Platform::store;
   store_new(store, other_platform);
   const auto page = store.list_quarantined({});
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   BOOST_TEST_REQUIRE(page->entries.size() == 2U);
   BOOST_TEST(page->entries[0].delivery.body == "first");
   BOOST_TEST(page->entries[0].delivery.error.message == "expected an integer");
@@ -105,14 +105,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(listing_pages_through_every_entry_oldest_first, St
   auto& store = *fixture.store;
   for (const char* key : {"a", "b", "c", "d", "e"}) store_new(store, delivery(key));
   const auto first = store.list_quarantined({2, std::nullopt});
-  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first.has_value());
   BOOST_TEST((keys_of(*first) == std::vector<std::string>{"a", "b"}));
   BOOST_TEST_REQUIRE(first->next_cursor.has_value());
   const auto second = store.list_quarantined({2, first->next_cursor});
-  BOOST_TEST_REQUIRE(second.ok());
+  BOOST_TEST_REQUIRE(second.has_value());
   BOOST_TEST((keys_of(*second) == std::vector<std::string>{"c", "d"}));
   const auto last = store.list_quarantined({2, second->next_cursor});
-  BOOST_TEST_REQUIRE(last.ok());
+  BOOST_TEST_REQUIRE(last.has_value());
   BOOST_TEST((keys_of(*last) == std::vector<std::string>{"e"}));
   BOOST_TEST(!last->next_cursor.has_value());
   const auto exact = store.list_quarantined({5, std::nullopt});
@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_quarantined_delivery_survives_a_restart, Store, 
   store_new(*fixture.store, delivery("e-1"));
   fixture.reopen();
   const auto page = fixture.store->list_quarantined({});
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   BOOST_TEST((keys_of(*page) == std::vector<std::string>{"e-1"}));
   BOOST_TEST(page->entries[0].delivery.body == delivery("e-1").body);
 }

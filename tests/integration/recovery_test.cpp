@@ -86,16 +86,16 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_retried_after_the_secret_is_fixed_is_han
   const hookline::Receiver fixed(verifier_for(hookline::Scheme::vrio, "the secret the platform has"),
                                  hookline::meta_parser(hookline::Platform::vrio), *inbox);
   const auto kept = inbox->list_refused({});
-  BOOST_TEST_REQUIRE(kept.ok());
+  BOOST_TEST_REQUIRE(kept.has_value());
   BOOST_TEST_REQUIRE(kept->entries.size() == 1U);
   BOOST_TEST(kept->entries[0].delivery.body == delivery.body);
   const auto retried = fixed.retry_refused(kept->entries[0].id, at(3600));
-  BOOST_TEST_REQUIRE(retried.ok());
+  BOOST_TEST_REQUIRE(retried.has_value());
   BOOST_TEST(retried->outcome == ReceiveOutcome::accepted);
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   BOOST_TEST(runs.of("rotated-1") == 1);
   // Retried again, or redelivered: nothing runs twice.
-  BOOST_TEST(!fixed.retry_refused(kept->entries[0].id, at(3601)).ok());
+  BOOST_TEST(!fixed.retry_refused(kept->entries[0].id, at(3601)).has_value());
   BOOST_TEST(fixed.handle(delivery, at(0)).outcome == ReceiveOutcome::duplicate);
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   BOOST_TEST(runs.of("rotated-1") == 1);
@@ -134,11 +134,11 @@ BOOST_AUTO_TEST_CASE(a_quarantined_delivery_replayed_by_a_later_version_is_handl
   BOOST_TEST_REQUIRE(inbox->quarantine_depth().value() == 1U);
   const auto id = inbox->list_quarantined({})->entries.at(0).id;
   const auto replayed = upgraded.replay_quarantined(id, at(3600));
-  BOOST_TEST_REQUIRE(replayed.ok());
+  BOOST_TEST_REQUIRE(replayed.has_value());
   BOOST_TEST(replayed->outcome == ReceiveOutcome::accepted);
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   BOOST_TEST(runs.of("unknown-shape-1") == 1);
-  BOOST_TEST(!upgraded.replay_quarantined(id, at(3601)).ok());
+  BOOST_TEST(!upgraded.replay_quarantined(id, at(3601)).has_value());
   BOOST_TEST(upgraded.handle(delivery, at(2)).outcome == ReceiveOutcome::duplicate);
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
   BOOST_TEST(runs.of("unknown-shape-1") == 1);

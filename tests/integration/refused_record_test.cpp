@@ -40,13 +40,13 @@ RefusedDelivery refused(std::string body) {
 
 void record(hookline::RefusedRecord& record, const RefusedDelivery& delivery) {
   const auto kept = record.record_refused(delivery);
-  BOOST_TEST_REQUIRE(kept.ok());
+  BOOST_TEST_REQUIRE(kept.has_value());
   BOOST_TEST_REQUIRE(*kept);
 }
 
 std::vector<std::string> bodies_of(hookline::RefusedRecord& record) {
   const auto page = record.list_refused({1000, std::nullopt});
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   std::vector<std::string> bodies;
   for (const auto& entry : page->entries) bodies.push_back(entry.delivery.body);
   return bodies;
@@ -62,10 +62,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_refused_delivery_keeps_what_a_retry_needs, Store
   const auto delivery = refused(std::string("{\"a\":\"\0\xff\"}", 10));
   record(store, delivery);
   const auto page = store.list_refused({});
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   BOOST_TEST_REQUIRE(page->entries.size() == 1U);
   const auto found = store.find_refused(page->entries[0].id);
-  BOOST_TEST_REQUIRE(found.ok());
+  BOOST_TEST_REQUIRE(found.has_value());
   BOOST_TEST_REQUIRE(found->has_value());
   const RefusedDelivery& kept = (*found)->delivery;
   BOOST_TEST(kept.platform == Platform::vero);
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_refused_delivery_keeps_what_a_retry_needs, Store
   BOOST_TEST((kept.query == delivery.query));
   BOOST_TEST((kept.received_at == at(7)));
   const auto counts = store.refused_counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->entries == 1U);
   BOOST_TEST(counts->bytes == hookline::recorded_bytes(delivery));
   BOOST_TEST(!store.find_refused(page->entries[0].id + 1000)->has_value());
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_delivery_over_the_byte_limit_alone_is_not_kept_a
   auto& store = *fixture.store;
   record(store, refused("small"));
   const auto kept = store.record_refused(refused(std::string(1000, 'x')));
-  BOOST_TEST_REQUIRE(kept.ok());
+  BOOST_TEST_REQUIRE(kept.has_value());
   BOOST_TEST(!*kept);
   BOOST_TEST((bodies_of(store) == std::vector<std::string>{"small"}));
 }
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(listing_pages_through_every_entry_oldest_first, St
   auto& store = *fixture.store;
   for (const char* body : {"1", "2", "3"}) record(store, refused(body));
   const auto first = store.list_refused({2, std::nullopt});
-  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first.has_value());
   BOOST_TEST_REQUIRE(first->entries.size() == 2U);
   BOOST_TEST(first->entries[1].delivery.body == "2");
   BOOST_TEST_REQUIRE(first->next_cursor.has_value());

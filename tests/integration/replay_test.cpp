@@ -89,7 +89,7 @@ LoopbackReceiver::Behaviour verifying() {
     const std::vector<hookline::Secret> keys{hookline::Secret("the replay secret")};
     const auto verifier = hookline::Verifier::create(hookline::Scheme::vrio, keys);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    return verifier->verify(request.body, request.headers, now).ok() ? respond(200) : respond(401);
+    return verifier->verify(request.body, request.headers, now).has_value() ? respond(200) : respond(401);
   };
 }
 

@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(every_generated_event_is_a_vrio_payload_the_sdk_parses) {
   std::set<std::string> names;
   for (const auto& body : scenario.events) {
     const auto parsed = hookline::vrio::parse(body);
-    BOOST_REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? std::string() : parsed.error().to_string()) + "\n" + body);
+    BOOST_REQUIRE_MESSAGE(parsed.has_value(), (parsed.has_value() ? std::string() : parsed.error().to_string()) + "\n" + body);
     BOOST_TEST(parsed->meta().entity.starts_with("shipment:"));
     BOOST_TEST((parsed->meta().occurred_at <= now));
     names.insert(parsed->meta().type);
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(generated_events_register_the_platform_shipments) {
   options.cancel_rate = 0.3;
   options.skip_rate = 0.3;
   const auto scenario = hookline::simulator::generate(options, clock.clock()());
-  for (const auto& body : scenario.events) BOOST_REQUIRE(sim.enqueue(body).ok());
+  for (const auto& body : scenario.events) BOOST_REQUIRE(sim.enqueue(body).has_value());
   const auto shipments = sim.shipments();
   BOOST_REQUIRE_EQUAL(shipments.size(), scenario.shipments.size());
   for (std::size_t i = 0; i < shipments.size(); ++i) {

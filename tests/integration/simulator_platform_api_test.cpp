@@ -45,7 +45,7 @@ BOOST_DATA_TEST_CASE(bad_tracking_posts_are_refused_with_a_clear_error,
                      body, status, code) {
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251606)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251606)).has_value());
   const auto response = sim.handle(track(251606, body));
   BOOST_TEST(response.status == status);
   BOOST_TEST(error_code(response) == code);
@@ -58,8 +58,8 @@ BOOST_DATA_TEST_CASE(bad_tracking_posts_are_refused_with_a_clear_error,
 BOOST_AUTO_TEST_CASE(a_tracking_post_marks_the_shipment_shipped) {
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251606)).ok());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251607)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251606)).has_value());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 251607)).has_value());
 
   const auto full = sim.handle(
       track(251606, R"({"shipment_tracking_id":"1Z999AA10123456784","carrier_id":1,"date_complete":"2026-03-23 10:00:00"})"));
@@ -85,11 +85,11 @@ BOOST_AUTO_TEST_CASE(a_tracking_post_marks_the_shipment_shipped) {
 BOOST_AUTO_TEST_CASE(unknown_cancelled_skipped_and_already_shipped_shipments_are_conflicts) {
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 1)).ok());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_cancelled", 1)).ok());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_skipped", 2)).ok());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 2)).ok());  // a skip stays a skip
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 3)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 1)).has_value());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_cancelled", 1)).has_value());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_skipped", 2)).has_value());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 2)).has_value());  // a skip stays a skip
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 3)).has_value());
 
   const auto unknown = sim.handle(track(404, R"({"shipment_tracking_id":"1Z"})"));
   BOOST_TEST(unknown.status == 404);
@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(unknown_cancelled_skipped_and_already_shipped_shipments_are
 BOOST_AUTO_TEST_CASE(a_repeated_idempotency_key_returns_the_first_answer_and_has_no_second_effect) {
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).has_value());
   const std::string body = R"({"shipment_tracking_id":"1Z","carrier_id":2})";
   const auto first = sim.handle(track(5, body, "key-1"));
   clock.advance(60s);
@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(a_repeated_idempotency_key_returns_the_first_answer_and_has
   // An error answer is kept too: the key replays it even once the request would succeed.
   const auto early = sim.handle(track(6, body, "key-2"));
   BOOST_TEST(early.status == 404);
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 6)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 6)).has_value());
   BOOST_TEST(sim.handle(track(6, body, "key-2")).status == 404);
   BOOST_TEST(sim.shipment(6)->status == "Pending Post");
 
@@ -181,13 +181,13 @@ BOOST_AUTO_TEST_CASE(get_shipment_answers_the_shipment_as_the_platform_holds_it_
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
   // The address change happened after the shipment was scheduled but is queued before it: the newer one holds.
-  BOOST_REQUIRE(sim.enqueue(dated("shipment_address_updated", 7, "2026-03-22 14:10:00", address_oak)).ok());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_address_updated", 7, "2026-03-22 14:10:00", address_oak)).has_value());
   BOOST_REQUIRE(sim.enqueue(dated("shipment_scheduled", 7, "2026-03-22 14:00:00",
                                   R"("customer_id":"71135","order_id":135123,"date_scheduled":"2026-03-22 14:30:00",)"
                                   R"("shipment_items":[{"shipment_item_id":1,"quantity":1,"item_id":1282,"item_name":"Box","item_sku":"SUP-001"}],)"
                                   R"("customer_address_shipping":{"fname":"John","address1":"123 Main St","city":"Denver"})"))
-                    .ok());
-  BOOST_REQUIRE(sim.enqueue(dated("shipment_item_updated", 7, "2026-03-22 14:20:00", items_vitamins)).ok());
+                    .has_value());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_item_updated", 7, "2026-03-22 14:20:00", items_vitamins)).has_value());
   simdjson::dom::parser parser;
   const auto view = platform_view(sim, parser, 7);
   BOOST_TEST(view["shipment_id"].get_int64().value() == 7);
@@ -206,8 +206,8 @@ BOOST_AUTO_TEST_CASE(get_shipment_answers_the_shipment_as_the_platform_holds_it_
   // An older change queued later does not override a newer one.
   BOOST_REQUIRE(sim.enqueue(dated("shipment_address_updated", 7, "2026-03-22 14:05:00",
                                   R"("customer_address_shipping":{"address1":"1 Old Rd"})"))
-                    .ok());
-  BOOST_REQUIRE(sim.enqueue(dated("shipment_cancelled", 7, "2026-03-22 14:40:00", R"("date_cancel":"2026-03-22 14:40:00")")).ok());
+                    .has_value());
+  BOOST_REQUIRE(sim.enqueue(dated("shipment_cancelled", 7, "2026-03-22 14:40:00", R"("date_cancel":"2026-03-22 14:40:00")")).has_value());
   const auto cancelled = platform_view(sim, parser, 7);
   BOOST_TEST(text_of(cancelled["customer_address_shipping"]["address1"]) == "456 Oak Ave");
   BOOST_TEST(text_of(cancelled["shipment_status_id"]) == "Cancelled");
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(a_control_call_changes_a_shipment_at_the_platform_without_a
   LoopbackReceiver receiver;
   ManualClock clock;
   Simulator sim(vrio_config(receiver.url()), clock.clock());
-  for (const std::int64_t id : {1, 2, 3}) BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", id)).ok());
+  for (const std::int64_t id : {1, 2, 3}) BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", id)).has_value());
   sim.run_batch();
   const auto webhooks = sim.events().size();
   clock.advance(60s);
@@ -261,7 +261,7 @@ BOOST_DATA_TEST_CASE(bad_control_changes_are_refused_with_a_clear_error,
                      body, status, code) {
   ManualClock clock;
   Simulator sim(vrio_config("http://127.0.0.1:1/unused"), clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).has_value());
   const auto response = sim.handle(request("POST", "/api/shipments/5", body));
   BOOST_TEST(response.status == status);
   BOOST_TEST(error_code(response) == code);
@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(with_an_api_key_the_platform_api_answers_401_to_a_request_w
   auto config = vrio_config("http://127.0.0.1:1/unused");
   config.platform_api_key = hookline::Secret("pk_test_sim_3e1");
   Simulator sim(config, clock.clock());
-  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).ok());
+  BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 5)).has_value());
   auto read = request("GET", "/shipments/5");
   const auto missing = sim.handle(read);
   BOOST_TEST(missing.status == 401);
@@ -304,9 +304,9 @@ BOOST_AUTO_TEST_CASE(the_log_and_the_platform_state_survive_a_restart) {
   config.db_path = path.string();
   {
     Simulator sim(config, clock.clock());
-    BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 1)).ok());
+    BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 1)).has_value());
     sim.run_batch();
-    BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 2)).ok());
+    BOOST_REQUIRE(sim.enqueue(shipment_event("shipment_scheduled", 2)).has_value());
     BOOST_TEST(sim.handle(track(1, R"({"shipment_tracking_id":"1Z"})", "k")).status == 200);
   }
   Simulator reopened(config, clock.clock());

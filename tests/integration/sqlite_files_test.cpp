@@ -60,7 +60,7 @@ BOOST_DATA_TEST_CASE(an_inbox_creates_its_files_0600_whatever_the_umask, boost::
   {
     const UmaskScope scope(static_cast<mode_t>(mask));
     auto inbox = open_sqlite(database);
-    BOOST_TEST_REQUIRE(inbox->claim(meta("1"), "{}", at(0)).ok());  // writes the -wal and -shm files
+    BOOST_TEST_REQUIRE(inbox->claim(meta("1"), "{}", at(0)).has_value());  // writes the -wal and -shm files
     for (const auto& file : files_of(database)) {
       BOOST_TEST(mode_of(file) == 0600U, file << " under umask " << mask);
     }
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(wider_files_are_narrowed_with_a_note_per_file) {
 
 BOOST_AUTO_TEST_CASE(make_database_private_leaves_memory_databases_alone) {
   const auto notes = hookline::make_database_private(":memory:");
-  BOOST_TEST_REQUIRE(notes.ok());
+  BOOST_TEST_REQUIRE(notes.has_value());
   BOOST_TEST(notes->empty());
   BOOST_TEST(!std::filesystem::exists(":memory:"));
 }
@@ -97,14 +97,14 @@ BOOST_AUTO_TEST_CASE(a_second_opener_is_refused_while_the_first_holds_the_databa
   const auto database = dir.path() / "inbox.db";
   auto first = open_sqlite(database);
   const auto second = hookline::SqliteInbox::open(database);
-  BOOST_TEST_REQUIRE(!second.ok());
+  BOOST_TEST_REQUIRE(!second.has_value());
   BOOST_TEST(second.error().message == database.string() + " is in use by another process (pid " +
                                            std::to_string(::getpid()) +
                                            "): one process per SQLite database; stop it first or give this one "
                                            "another database (its lock: " +
                                            database.string() + ".lock)");
   // The refusal touched nothing: the first still works.
-  BOOST_TEST(first->claim(meta("1"), "{}", at(0)).ok());
+  BOOST_TEST(first->claim(meta("1"), "{}", at(0)).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(another_process_is_refused_too) {
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(another_process_is_refused_too) {
   if (child == 0) {
     // Only the lock is tried here, as a second process would before it opens anything.
     const auto lock = hookline::DatabaseLock::acquire(database);
-    ::_exit(!lock.ok() && lock.error().find("in use by another process (pid ") != std::string::npos ? 0 : 1);
+    ::_exit(!lock.has_value() && lock.error().find("in use by another process (pid ") != std::string::npos ? 0 : 1);
   }
   int status = 0;
   BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
@@ -128,15 +128,15 @@ BOOST_AUTO_TEST_CASE(closing_releases_the_lock) {
   const auto database = dir.path() / "inbox.db";
   {
     auto first = open_sqlite(database);
-    BOOST_TEST_REQUIRE(first->claim(meta("1"), "{}", at(0)).ok());
+    BOOST_TEST_REQUIRE(first->claim(meta("1"), "{}", at(0)).has_value());
   }
   auto reopened = open_sqlite(database);
   BOOST_TEST(reopened->counts()->pending == 1U);
   auto lock = hookline::DatabaseLock::acquire(dir.path() / "other.db");
-  BOOST_TEST_REQUIRE(lock.ok());
-  BOOST_TEST(!hookline::DatabaseLock::acquire(dir.path() / "other.db").ok());
+  BOOST_TEST_REQUIRE(lock.has_value());
+  BOOST_TEST(!hookline::DatabaseLock::acquire(dir.path() / "other.db").has_value());
   { const auto released = std::move(*lock); }
-  BOOST_TEST(hookline::DatabaseLock::acquire(dir.path() / "other.db").ok());
+  BOOST_TEST(hookline::DatabaseLock::acquire(dir.path() / "other.db").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

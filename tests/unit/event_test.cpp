@@ -9,6 +9,23 @@
 
 BOOST_AUTO_TEST_SUITE(event)
 
+BOOST_AUTO_TEST_CASE(a_result_answers_to_std_expected_s_names) {
+  using Answer = hookline::Result<std::string, hookline::ParseError>;
+  Answer value = std::string("shipment");
+  BOOST_TEST(value.has_value());
+  BOOST_TEST(value.value_or("none") == "shipment");
+  BOOST_TEST(std::move(value).value_or("none") == "shipment");
+  Answer failed = hookline::fail(hookline::ParseError{"$.shipment_id", "expected an integer"});
+  BOOST_TEST(!failed.has_value());
+  BOOST_TEST(failed.value_or("none") == "none");
+  const hookline::ParseError moved = std::move(failed).error();
+  BOOST_TEST(moved.path == "$.shipment_id");
+  hookline::Status<hookline::ParseError> status = hookline::fail(hookline::ParseError{"$", "not JSON"});
+  BOOST_TEST(!status.has_value());
+  BOOST_TEST(std::move(status).error().message == "not JSON");
+  BOOST_TEST(hookline::Status<hookline::ParseError>{}.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(platform_names_round_trip) {
   for (auto platform : {hookline::Platform::vrio, hookline::Platform::ordergroove, hookline::Platform::vero,
                         hookline::Platform::store}) {
@@ -60,14 +77,14 @@ BOOST_AUTO_TEST_CASE(header_names_compare_like_a_byte_by_byte_ascii_fold) {
 
 BOOST_AUTO_TEST_CASE(result_holds_value_or_error) {
   hookline::Result<int, hookline::ParseError> good = 42;
-  BOOST_TEST(good.ok());
+  BOOST_TEST(good.has_value());
   BOOST_TEST(*good == 42);
   hookline::Result<int, hookline::ParseError> bad = hookline::fail(hookline::ParseError{"a", "b"});
-  BOOST_TEST(!bad.ok());
+  BOOST_TEST(!bad.has_value());
   BOOST_TEST(bad.error().path == "a");
   hookline::Status<hookline::ParseError> failed = hookline::fail(hookline::ParseError{"", "c"});
   BOOST_TEST(!failed);
-  BOOST_TEST(hookline::Status<hookline::ParseError>{}.ok());
+  BOOST_TEST(hookline::Status<hookline::ParseError>{}.has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

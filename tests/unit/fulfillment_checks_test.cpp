@@ -50,7 +50,7 @@ struct Scheduled {
 
 Scheduled scheduled_by_webhook(std::string_view date_scheduled = "2026-03-22 14:30:00") {
   auto event = vrio::parse(scheduled("10001", "2026-03-22 14:00:00", shipment, date_scheduled));
-  BOOST_TEST_REQUIRE(event.ok());
+  BOOST_TEST_REQUIRE(event.has_value());
   const auto step = vrio::apply({}, *event);
   auto made = fulfillment::reconcile(std::nullopt, {}, step, *event, march_22 - 1h);
   BOOST_TEST_REQUIRE(made.fulfillment.has_value());
@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(a_record_is_read_with_vrio_field_names_and_messy_values) {
       R"("date_scheduled":"2026-03-22 08:30:00","date_cancel":"0000-00-00 00:00:00",)" +
       fulfillment_test::item_fields("SUP-001") + "," + address_fields("123 Main St") + R"(,"unknown_field":[1,2]})";
   const auto record = fulfillment::parse_platform_shipment(body, shipment, {*hookline::TimeZone::named("America/Denver")});
-  BOOST_TEST_REQUIRE(record.ok(), (record.ok() ? "" : record.error()));
+  BOOST_TEST_REQUIRE(record.has_value(), (record.has_value() ? "" : record.error()));
   BOOST_TEST((record->status == fulfillment::PlatformStatus::open));
   BOOST_TEST(record->shipment.customer_id.value_or(0) == 71135);
   BOOST_TEST((record->shipment.date_scheduled == march_22 - 30min));  // 08:30 in Denver (MDT) is 14:30 UTC
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(a_record_is_read_with_vrio_field_names_and_messy_values) {
 
 BOOST_DATA_TEST_CASE(a_body_that_is_not_a_record_of_the_shipment_is_refused_naming_why, bdata::make(bad_records), c) {
   const auto record = fulfillment::parse_platform_shipment(c.body, shipment, {});
-  BOOST_TEST_REQUIRE(!record.ok());
+  BOOST_TEST_REQUIRE(!record.has_value());
   BOOST_TEST(record.error().find(c.says) != std::string::npos, record.error());
   const auto read = fulfillment::classify_read(shipment, 200, std::nullopt, c.body, march_22, {});
   BOOST_TEST(read.outcome == fulfillment::ReadOutcome::unavailable);
@@ -275,7 +275,7 @@ BOOST_DATA_TEST_CASE(the_record_orders_with_the_webhooks_as_an_observation_dated
   const auto webhook = vrio::parse(shipment_event("shipment_address_updated", "10002",
                                                   fulfillment_test::vrio_date(march_22 + c.offset), shipment,
                                                   address_fields("456 Oak Ave", "Boulder")));
-  BOOST_TEST_REQUIRE(webhook.ok());
+  BOOST_TEST_REQUIRE(webhook.has_value());
   const auto step = vrio::apply(*d.view, *webhook);
   BOOST_TEST((step.verdict.decision == (c.applies ? hookline::Decision::apply : hookline::Decision::stale)),
              step.verdict.explanation);
@@ -288,7 +288,7 @@ BOOST_AUTO_TEST_CASE(a_record_older_than_the_events_applied_leaves_them_standing
   auto due = scheduled_by_webhook();
   const auto change = vrio::parse(shipment_event("shipment_address_updated", "10002", "2026-03-22 15:00:05", shipment,
                                                  address_fields("456 Oak Ave", "Boulder")));
-  BOOST_TEST_REQUIRE(change.ok());
+  BOOST_TEST_REQUIRE(change.has_value());
   const auto step = vrio::apply(due.view, *change);
   due.fulfillment = *fulfillment::reconcile(due.fulfillment, due.view, step, *change, march_22).fulfillment;
   due.view = step.view;
@@ -401,14 +401,14 @@ BOOST_AUTO_TEST_CASE(a_release_pass_reads_every_due_shipment_and_releases_only_w
                                         R"("shipment_tracking_id":"9400111899223197428490","carrier_id":1)"));
   const auto syncs = domain.store->sync_count();
   auto released = domain.scheduler->release_due(domain.now);
-  BOOST_TEST_REQUIRE(released.ok());
+  BOOST_TEST_REQUIRE(released.has_value());
   std::sort(released->begin(), released->end());
   BOOST_TEST((*released == std::vector<std::int64_t>{1, 4, 6}));
   BOOST_TEST(domain.store->sync_count() == syncs + 1);  // one transaction for the pass
   auto reads = domain.reader.reads();
   std::sort(reads.begin(), reads.end());
   BOOST_TEST((reads == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
-  for (const auto id : *released) BOOST_TEST_REQUIRE(domain.scheduler->fulfill(id).ok());
+  for (const auto id : *released) BOOST_TEST_REQUIRE(domain.scheduler->fulfill(id).has_value());
   BOOST_TEST(domain.get(2).state == State::cancelled);
   BOOST_TEST(domain.get(3).state == State::skipped);
   BOOST_TEST(domain.get(5).state == State::shipped);
@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(a_platform_that_fails_holds_the_release_with_backoff_and_st
     domain.reader.script(id, {ScriptedReader::unavailable()});
   }
   auto first = domain.scheduler->release_due(domain.now);
-  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first.has_value());
   BOOST_TEST(first->empty());
   const auto read = domain.reader.reads().size();
   BOOST_TEST(read >= 1u);
@@ -510,7 +510,7 @@ BOOST_AUTO_TEST_CASE(a_fulfillment_cancelled_after_its_pass_listed_it_is_left_as
   auto checks = std::make_unique<fulfillment::PlatformChecks>(*domain.store, domain.reader);
   domain.deliver(shipment_event("shipment_cancelled", "102", "2026-03-22 14:50:00", 8));
   auto pass = checks->release({8}, domain.now);
-  BOOST_TEST_REQUIRE(pass.ok());
+  BOOST_TEST_REQUIRE(pass.has_value());
   BOOST_TEST(pass->released.empty());
   BOOST_TEST(pass->read_all);
   BOOST_TEST(domain.get(8).state == State::cancelled);
@@ -539,7 +539,7 @@ BOOST_AUTO_TEST_CASE(a_reconciliation_pass_reads_within_its_budget_oldest_due_fi
   domain.now = march_22 - 40min;   // the events have been held 20 minutes: not yet looked up
   fulfillment::Reconciler early(*domain.store, *domain.checks, [&] { return domain.now; }, options);
   auto pass = early.run_pass();
-  BOOST_TEST_REQUIRE(pass.ok());
+  BOOST_TEST_REQUIRE(pass.has_value());
   BOOST_TEST(pass->held_looked_up == 0u);
   BOOST_TEST(pass->reconciled == 4u);
   BOOST_TEST(pass->changed == 1u);
@@ -550,7 +550,7 @@ BOOST_AUTO_TEST_CASE(a_reconciliation_pass_reads_within_its_budget_oldest_due_fi
   options.reads_per_second = 3;    // a budget of 3 reads
   fulfillment::Reconciler budgeted(*domain.store, *domain.checks, [&] { return domain.now; }, options);
   pass = budgeted.run_pass();
-  BOOST_TEST_REQUIRE(pass.ok());
+  BOOST_TEST_REQUIRE(pass.has_value());
   BOOST_TEST(pass->held_looked_up == 2u);  // held lookups come first
   BOOST_TEST(pass->reconciled == 1u);
   BOOST_TEST(domain.get(9).state == State::waiting);

@@ -155,39 +155,39 @@ struct Domain {
 
   void deliver(const std::string& body) {
     auto event = hookline::vrio::parse(body);
-    BOOST_TEST_REQUIRE(event.ok());
+    BOOST_TEST_REQUIRE(event.has_value());
     hookline::InboxEntry entry;
     entry.meta = event->meta();
     entry.body = body;
     const auto handled = handlers->handle_shipment(*event, entry);
-    BOOST_TEST_REQUIRE(handled.ok());
+    BOOST_TEST_REQUIRE(handled.has_value());
   }
   /// Releases what is due and runs the warehouse for it; returns the released ids.
   std::vector<std::int64_t> run_due() {
     auto released = scheduler->release_due(now);
-    BOOST_TEST_REQUIRE(released.ok());
-    for (const auto id : *released) BOOST_TEST_REQUIRE(scheduler->fulfill(id).ok());
+    BOOST_TEST_REQUIRE(released.has_value());
+    for (const auto id : *released) BOOST_TEST_REQUIRE(scheduler->fulfill(id).has_value());
     return *released;
   }
   fulfillment::Fulfillment get(std::int64_t id) {
     auto found = store->get(id);
-    BOOST_TEST_REQUIRE(found.ok());
+    BOOST_TEST_REQUIRE(found.has_value());
     BOOST_TEST_REQUIRE(found->has_value());
     return **found;
   }
   bool exists(std::int64_t id) {
     auto found = store->get(id);
-    BOOST_TEST_REQUIRE(found.ok());
+    BOOST_TEST_REQUIRE(found.has_value());
     return found->has_value();
   }
   std::vector<fulfillment::HistoryEntry> history(std::int64_t id) {
     auto lines = store->history(id);
-    BOOST_TEST_REQUIRE(lines.ok());
+    BOOST_TEST_REQUIRE(lines.has_value());
     return *lines;
   }
   std::optional<fulfillment::OutboxEntry> outbox(std::int64_t id) {
     auto entry = store->outbox_entry(id);
-    BOOST_TEST_REQUIRE(entry.ok());
+    BOOST_TEST_REQUIRE(entry.has_value());
     return *entry;
   }
   /// The decision recorded for an event in the shipment's history.

@@ -53,7 +53,7 @@ void claim_scheduled(hookline::MemoryInbox& inbox, std::string_view body, std::c
   meta.type = "shipment_scheduled";
   meta.id = "10001";
   meta.entity = "shipment:251606";
-  BOOST_TEST_REQUIRE(inbox.claim(meta, body, now).ok());
+  BOOST_TEST_REQUIRE(inbox.claim(meta, body, now).has_value());
 }
 
 }  // namespace
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(future_shipments_wait_for_their_date_also_across_a_restart)
   BOOST_TEST(domain.get(1002).state == State::waiting);
   BOOST_TEST(domain.get(1003).state == State::waiting);
   auto next = domain.store->next_due_after(domain.now);
-  BOOST_TEST_REQUIRE(next.ok());
+  BOOST_TEST_REQUIRE(next.has_value());
   BOOST_TEST((*next == std::optional{utc(std::chrono::year{2026} / 4 / 22, 14h)}));
 
   domain.restart();
@@ -108,18 +108,18 @@ BOOST_AUTO_TEST_CASE(many_due_fulfillments_are_released_in_batches_oldest_first)
                               f.date_scheduled = domain.now - std::chrono::seconds(id);
                               tx.save(f);
                             }
-                          }).ok());
+                          }).has_value());
   const auto syncs_before = domain.store->sync_count();
   auto first = domain.scheduler->release_due(domain.now);
-  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first.has_value());
   BOOST_TEST(first->size() == 256u);
   BOOST_TEST(first->front() == 300);  // the longest overdue first
   BOOST_TEST(domain.store->sync_count() == syncs_before + 1);  // one write for the whole batch
   auto second = domain.scheduler->release_due(domain.now);
-  BOOST_TEST_REQUIRE(second.ok());
+  BOOST_TEST_REQUIRE(second.has_value());
   BOOST_TEST(second->size() == 44u);
   auto in_progress = domain.store->in_progress(std::chrono::time_point_cast<std::chrono::milliseconds>(domain.now));
-  BOOST_TEST_REQUIRE(in_progress.ok());
+  BOOST_TEST_REQUIRE(in_progress.has_value());
   BOOST_TEST(in_progress->size() == 300u);
 }
 
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(schedulers_of_several_instances_release_and_ship_each_fulfi
                               f.address->address1 = "1 Main St";
                               tx.save(f);
                             }
-                          }).ok());
+                          }).has_value());
   constexpr std::size_t instances = 3;
   std::vector<std::unique_ptr<fulfillment::FulfillmentStore>> stores;
   for (std::size_t i = 0; i < instances && fulfillment_test::on_postgres(); ++i) stores.push_back(domain.open());
@@ -166,13 +166,13 @@ BOOST_AUTO_TEST_CASE(schedulers_of_several_instances_release_and_ship_each_fulfi
   BOOST_TEST(all == every, boost::test_tools::per_element());  // each released by one instance
   for (std::int64_t id = 1; id <= count; ++id) {
     auto history = domain.store->history(id);
-    BOOST_TEST_REQUIRE(history.ok());
+    BOOST_TEST_REQUIRE(history.has_value());
     const auto shipped = std::count_if(history->begin(), history->end(),
                                        [](const fulfillment::HistoryEntry& entry) { return entry.to_state == "shipped"; });
     BOOST_TEST(shipped == 1, "shipment " << id << " shipped " << shipped << " times");
   }
   auto counts = domain.store->outbox_counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->pending == static_cast<std::size_t>(count));  // one tracking post each
 }
 
@@ -182,8 +182,8 @@ BOOST_AUTO_TEST_CASE(a_dispatcher_batch_of_events_is_one_transaction_and_one_syn
   for (int i = 1; i <= 20; ++i) {
     const auto body = scheduled(std::to_string(i), "2026-03-22 14:30:00", 1000 + i, "2026-04-22 14:30:00");
     auto event = hookline::vrio::parse(body);
-    BOOST_TEST_REQUIRE(event.ok());
-    BOOST_TEST_REQUIRE(inbox.claim(event->meta(), body, domain.now).ok());
+    BOOST_TEST_REQUIRE(event.has_value());
+    BOOST_TEST_REQUIRE(inbox.claim(event->meta(), body, domain.now).has_value());
   }
   const auto syncs_before = domain.store->sync_count();
   hookline::DispatcherOptions options;
@@ -210,16 +210,16 @@ BOOST_AUTO_TEST_CASE(a_write_that_throws_inside_a_batch_undoes_only_its_own_chan
   };
   std::vector<bool> results;
   const auto written = domain.store->write_batch([&] {
-    results.push_back(save(1, false).ok());
-    results.push_back(save(2, true).ok());
-    results.push_back(save(3, false).ok());
+    results.push_back(save(1, false).has_value());
+    results.push_back(save(2, true).has_value());
+    results.push_back(save(3, false).has_value());
   });
-  BOOST_TEST_REQUIRE(written.ok());
+  BOOST_TEST_REQUIRE(written.has_value());
   BOOST_TEST(results == (std::vector<bool>{true, false, true}), boost::test_tools::per_element());
   BOOST_TEST(domain.exists(1));
   BOOST_TEST(!domain.exists(2));
   BOOST_TEST(domain.exists(3));
-  BOOST_TEST(save(4, false).ok());  // a write outside a batch is a transaction of its own again
+  BOOST_TEST(save(4, false).has_value());  // a write outside a batch is a transaction of its own again
   BOOST_TEST(domain.exists(4));
 }
 
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(duplicates_act_once) {
                return line.kind == fulfillment::HistoryKind::event;
              }) == 1);
   auto log = domain.store->events({});
-  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST_REQUIRE(log.has_value());
   BOOST_TEST(log->size() == 1u);
 }
 
@@ -386,10 +386,10 @@ BOOST_AUTO_TEST_CASE(a_cancel_during_the_warehouse_steps_stops_before_the_label)
   Domain domain;
   domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:30:00"));
   auto released = domain.scheduler->release_due(domain.now);
-  BOOST_TEST_REQUIRE(released.ok());
+  BOOST_TEST_REQUIRE(released.has_value());
   BOOST_TEST(domain.get(251606).state == State::picking);
   domain.deliver(shipment_event("shipment_cancelled", "10002", "2026-03-22 14:40:00", 251606));
-  BOOST_TEST_REQUIRE(domain.scheduler->fulfill(251606).ok());
+  BOOST_TEST_REQUIRE(domain.scheduler->fulfill(251606).has_value());
   BOOST_TEST(domain.get(251606).state == State::cancelled);
   BOOST_TEST(!domain.outbox(251606).has_value());
 }
@@ -399,20 +399,20 @@ BOOST_AUTO_TEST_CASE(other_vrio_events_are_recorded_only) {
   const std::string body =
       R"({"webhook_type":"order","webhook_event":"order_updated","webhook_event_id":"777","webhook_event_date":"2026-03-22 14:00:00","webhook_data":{"order":{"id":135123}}})";
   auto event = hookline::vrio::parse(body);
-  BOOST_TEST_REQUIRE(event.ok());
+  BOOST_TEST_REQUIRE(event.has_value());
   hookline::InboxEntry entry;
   entry.meta = event->meta();
   entry.body = body;
-  BOOST_TEST(domain.handlers->record_other(entry).ok());
-  BOOST_TEST(domain.handlers->fallback()(entry).ok());  // a second delivery is not recorded twice
+  BOOST_TEST(domain.handlers->record_other(entry).has_value());
+  BOOST_TEST(domain.handlers->fallback()(entry).has_value());  // a second delivery is not recorded twice
   auto log = domain.store->events({});
-  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST_REQUIRE(log.has_value());
   BOOST_TEST_REQUIRE(log->size() == 1u);
   BOOST_TEST((*log)[0].event_type == "order_updated");
   BOOST_TEST((*log)[0].decision == "recorded");
   BOOST_TEST(!(*log)[0].shipment_id.has_value());
   auto counts = domain.store->counts_by_state();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   for (const auto& [state, count] : *counts) BOOST_TEST(count == 0u);
 }
 
@@ -428,11 +428,11 @@ BOOST_AUTO_TEST_CASE(a_shipment_body_that_does_not_parse_is_a_dead_letter_at_onc
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(std::chrono::seconds(20)));  // a bound for a hung dispatcher
   dispatcher.stop();
   const auto dead = inbox.dead_letters(10);
-  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST_REQUIRE(dead.has_value());
   BOOST_TEST_REQUIRE(dead->size() == 1u);  // not retried: parsing again cannot help
   BOOST_TEST(dead->front().last_error.find("does not parse") != std::string::npos);
   auto log = domain.store->events({});
-  BOOST_TEST_REQUIRE(log.ok());
+  BOOST_TEST_REQUIRE(log.has_value());
   BOOST_TEST(log->empty());
 }
 
@@ -441,9 +441,9 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   hookline::MemoryInbox inbox;
   claim_scheduled(inbox, "{}", domain.now);
   auto taken = inbox.take_due(1, domain.now);
-  BOOST_TEST_REQUIRE(taken.ok());
+  BOOST_TEST_REQUIRE(taken.has_value());
   BOOST_TEST_REQUIRE(taken->size() == 1u);
-  BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up").ok());
+  BOOST_TEST_REQUIRE(inbox.mark_dead(taken->front().id, "handler gave up").has_value());
   bool woken = false;
   const auto receiver = vrio_receiver(inbox);
   fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; },
@@ -462,7 +462,7 @@ BOOST_AUTO_TEST_CASE(inbox_dead_letters_are_listed_and_replayed_from_the_admin_a
   BOOST_TEST(woken);
   BOOST_TEST(admin.replay_inbox(replay).status == 404);
   auto counts = inbox.counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->pending == 1u);
 }
 
@@ -475,7 +475,7 @@ BOOST_AUTO_TEST_CASE(the_quarantine_is_paged_and_a_body_that_is_not_utf8_is_show
     delivery.body = body;
     delivery.received_at = domain.now;
     delivery.error = hookline::ParseError{"webhook_data", "expected an object"};
-    BOOST_TEST_REQUIRE(inbox.quarantine(delivery).ok());
+    BOOST_TEST_REQUIRE(inbox.quarantine(delivery).has_value());
   }
   const auto receiver = vrio_receiver(inbox);
   fulfillment::AdminApi admin(*domain.store, inbox, receiver, [&] { return domain.now; });

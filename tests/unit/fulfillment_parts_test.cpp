@@ -111,7 +111,7 @@ struct QueuedTracking {
                               tx.save(f);
                               tx.enqueue_tracking(f, now);
                               tx.enqueue_tracking(f, now);  // once per shipment, whatever happens
-                            }).ok());
+                            }).has_value());
   }
   fulfillment::OutboxOptions options() {
     fulfillment::OutboxOptions o;
@@ -122,7 +122,7 @@ struct QueuedTracking {
   }
   fulfillment::OutboxEntry entry() {
     auto found = store->outbox_entry(77);
-    BOOST_TEST_REQUIRE(found.ok());
+    BOOST_TEST_REQUIRE(found.has_value());
     BOOST_TEST_REQUIRE(found->has_value());
     return **found;
   }
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(concurrent_writes_share_syncs_and_every_one_is_stored,
   BOOST_TEST_MESSAGE(writers * per_writer << " writes, " << syncs << " syncs");
   const auto reopened = location.open();
   auto all = reopened->list(std::nullopt, 1000);
-  BOOST_TEST_REQUIRE(all.ok());
+  BOOST_TEST_REQUIRE(all.has_value());
   BOOST_TEST(all->size() == static_cast<std::size_t>(writers * per_writer));
 }
 
@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory,
                               stored[i].attention = std::string(200, 'a');
                               tx.save(stored[i]);
                             }
-                          }).ok());
+                          }).has_value());
   const auto before = open_sqlite_temp_files();
   BOOST_TEST_REQUIRE(store.write_batch([&] {
                             // One write changing some hundred pages that existed before it.
@@ -200,11 +200,11 @@ BOOST_AUTO_TEST_CASE(a_batch_keeps_the_journals_of_its_writes_in_memory,
                                                         f.attention = std::string(200, 'b');
                                                         tx.save(f);
                                                       }
-                                                    }).ok());
+                                                    }).has_value());
                             BOOST_TEST(open_sqlite_temp_files() == before);
-                          }).ok());
+                          }).has_value());
   auto one = store.get(stored.back().shipment_id);
-  BOOST_TEST_REQUIRE(one.ok());
+  BOOST_TEST_REQUIRE(one.has_value());
   BOOST_TEST_REQUIRE(one->has_value());
   BOOST_TEST((**one).attention == std::string(200, 'b'));
 }
@@ -231,15 +231,15 @@ BOOST_AUTO_TEST_CASE(the_simulated_warehouse_ships_by_ups_or_usps_and_needs_an_a
   fulfillment::SimulatedWarehouse warehouse{0ms};
   fulfillment::Fulfillment f;
   f.shipment_id = 251607;
-  BOOST_TEST(!warehouse.ship(f, march_22).ok());
+  BOOST_TEST(!warehouse.ship(f, march_22).has_value());
   f.address = hookline::vrio::Address{};
   f.address->address1 = "123 Main St";
   auto usps = warehouse.ship(f, march_22);
-  BOOST_TEST_REQUIRE(usps.ok());
+  BOOST_TEST_REQUIRE(usps.has_value());
   BOOST_TEST(usps->carrier_id == fulfillment::carrier_usps);
   f.shipment_id = 251606;
   auto ups = warehouse.ship(f, march_22);
-  BOOST_TEST_REQUIRE(ups.ok());
+  BOOST_TEST_REQUIRE(ups.has_value());
   BOOST_TEST(ups->carrier_id == fulfillment::carrier_ups);
   BOOST_TEST((ups->shipped_at == march_22));
 }
@@ -305,7 +305,7 @@ BOOST_AUTO_TEST_CASE(the_outbox_retries_failures_and_records_every_attempt_until
     BOOST_TEST(request.date_complete == "2026-03-22 15:00:00");
   }
   auto attempts = queued.store->attempts(77);
-  BOOST_TEST_REQUIRE(attempts.ok());
+  BOOST_TEST_REQUIRE(attempts.has_value());
   BOOST_TEST_REQUIRE(attempts->size() == 3u);
   BOOST_TEST((*attempts)[0].outcome == "retry");
   BOOST_TEST((*attempts)[2].outcome == "sent");
@@ -323,7 +323,7 @@ BOOST_AUTO_TEST_CASE(outbox_senders_at_once_post_each_shipment_once) {
     BOOST_TEST_REQUIRE(queued.store->write([&](fulfillment::StoreTx& tx) {
                                      tx.save(f);
                                      tx.enqueue_tracking(f, queued.now);
-                                   }).ok());
+                                   }).has_value());
   }
   constexpr std::size_t instances = 3;
   std::vector<std::unique_ptr<fulfillment::FulfillmentStore>> stores;
@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_CASE(outbox_senders_at_once_post_each_shipment_once) {
   BOOST_TEST(posted == every, boost::test_tools::per_element());  // each once, none missed
   BOOST_TEST(made.load() == every.size());
   auto counts = queued.store->outbox_counts();
-  BOOST_TEST_REQUIRE(counts.ok());
+  BOOST_TEST_REQUIRE(counts.has_value());
   BOOST_TEST(counts->sent == every.size());
   BOOST_TEST(counts->attempts == every.size());
 }
@@ -362,29 +362,29 @@ BOOST_AUTO_TEST_CASE(outbox_senders_at_once_post_each_shipment_once) {
 BOOST_AUTO_TEST_CASE(an_outbox_claim_holds_an_entry_until_its_lease_ends_and_an_attempt_is_recorded_once) {
   QueuedTracking queued;
   auto first = queued.store->claim_outbox_due(queued.now, 10, 30s);
-  BOOST_TEST_REQUIRE(first.ok());
+  BOOST_TEST_REQUIRE(first.has_value());
   BOOST_TEST_REQUIRE(first->size() == 1u);
   BOOST_TEST(first->front().idempotency_key == "hookline-track-77");
   auto held = queued.store->claim_outbox_due(queued.now + 29s, 10, 30s);  // another sender, during the lease
-  BOOST_TEST_REQUIRE(held.ok());
+  BOOST_TEST_REQUIRE(held.has_value());
   BOOST_TEST(held->empty());
   auto next = queued.store->outbox_next_attempt();
-  BOOST_TEST_REQUIRE(next.ok());
+  BOOST_TEST_REQUIRE(next.has_value());
   BOOST_TEST((*next == queued.now + 30s));  // due again when the claim ends
   // The claimant died: past the lease, another sender takes the entry, and records its attempt.
   auto taken_over = queued.store->claim_outbox_due(queued.now + 30s, 10, 30s);
-  BOOST_TEST_REQUIRE(taken_over.ok());
+  BOOST_TEST_REQUIRE(taken_over.has_value());
   BOOST_TEST_REQUIRE(taken_over->size() == 1u);
   const fulfillment::TrackingAttempt attempt{77, 1, queued.now + 31s, "sent", 200, "HTTP 200"};
   auto recorded = queued.store->record_attempt(attempt, fulfillment::OutboxState::sent, queued.now + 31s);
-  BOOST_TEST_REQUIRE(recorded.ok());
+  BOOST_TEST_REQUIRE(recorded.has_value());
   BOOST_TEST(*recorded);
   // The first claimant was only slow: its answer comes later and is not recorded a second time.
   auto late = queued.store->record_attempt(attempt, fulfillment::OutboxState::sent, queued.now + 32s);
-  BOOST_TEST_REQUIRE(late.ok());
+  BOOST_TEST_REQUIRE(late.has_value());
   BOOST_TEST(!*late);
   auto attempts = queued.store->attempts(77);
-  BOOST_TEST_REQUIRE(attempts.ok());
+  BOOST_TEST_REQUIRE(attempts.has_value());
   BOOST_TEST(attempts->size() == 1u);
   BOOST_TEST(queued.entry().state == fulfillment::OutboxState::sent);
 }
@@ -397,11 +397,11 @@ BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_releas
     fulfillment::Fulfillment f;
     f.shipment_id = state == fulfillment::State::picking ? 1 : 2;
     f.state = state;
-    BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).ok());
+    BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).has_value());
   }
   BOOST_TEST(*store->in_progress(now) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
   const auto claimed = store->claim_work(1, now, 30s);
-  BOOST_TEST_REQUIRE(claimed.ok());
+  BOOST_TEST_REQUIRE(claimed.has_value());
   BOOST_TEST_REQUIRE(claimed->has_value());
   BOOST_TEST(((*claimed)->state == fulfillment::State::picking));  // the fulfillment, as claimed
   BOOST_TEST(!*store->claim_work(1, now + 1s, 30s));  // another worker, of this instance or another
@@ -409,14 +409,14 @@ BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_releas
   BOOST_TEST(store->in_progress(now + 1s)->empty());  // not taken up again while claimed
   BOOST_TEST(*store->in_progress(now + 30s) == std::vector<std::int64_t>{1}, boost::test_tools::per_element());
   BOOST_TEST(store->claim_work(1, now + 30s, 30s)->has_value());  // the worker died: past its lease, another takes over
-  BOOST_TEST_REQUIRE(store->release_work(1).ok());
+  BOOST_TEST_REQUIRE(store->release_work(1).has_value());
   BOOST_TEST(store->claim_work(1, now + 31s, 30s)->has_value());  // given back: free at once
   // A save that moves it out of the warehouse ends the claim with it: back in packing, it is free.
   for (const auto state : {fulfillment::State::error, fulfillment::State::packing}) {
     BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) {
                               auto f = tx.find(1);
                               tx.transition(*f, state, march_22, "test");
-                            }).ok());
+                            }).has_value());
   }
   BOOST_TEST(store->claim_work(1, now + 32s, 30s)->has_value());
 }
@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_afte
   BOOST_TEST(*outbox.deliver_due(refused.now) == 1u);
   BOOST_TEST(refused.entry().state == fulfillment::OutboxState::dead);
   auto dead = refused.store->outbox_dead_letters(10);
-  BOOST_TEST_REQUIRE(dead.ok());
+  BOOST_TEST_REQUIRE(dead.has_value());
   BOOST_TEST(dead->size() == 1u);
   BOOST_TEST(*refused.store->retry_dead_letter(77, refused.now) == true);
   BOOST_TEST(*refused.store->retry_dead_letter(77, refused.now) == false);
@@ -452,7 +452,7 @@ BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_afte
 
 BOOST_AUTO_TEST_CASE(date_complete_is_written_in_the_platform_zone) {
   auto denver = hookline::TimeZone::named("America/Denver");
-  BOOST_TEST_REQUIRE(denver.ok());
+  BOOST_TEST_REQUIRE(denver.has_value());
   QueuedTracking queued(*denver);
   BOOST_TEST(queued.entry().date_complete == "2026-03-22 09:00:00");  // MDT, UTC-6
   BOOST_TEST(fulfillment::vrio_local_date(march_22, hookline::TimeZone::utc()) == "2026-03-22 15:00:00");
@@ -466,17 +466,17 @@ BOOST_AUTO_TEST_CASE(a_stored_view_round_trips_with_its_held_events_as_ids) {
         scheduled("7", "2026-03-22 14:00:00", 5, "2026-04-01 00:00:00"),
         shipment_event("shipment_address_updated", "8", "2026-03-22 15:00:00", 5, address_fields("456 Oak Ave"))}) {
     auto event = hookline::vrio::parse(body);
-    BOOST_TEST_REQUIRE(event.ok());
+    BOOST_TEST_REQUIRE(event.has_value());
     events.push_back(*event);
   }
   const auto held_only = hookline::vrio::build_view({events[0]});
   auto decoded_held = fulfillment::json::decode_view(fulfillment::json::encode_view(held_only));
-  BOOST_TEST_REQUIRE(decoded_held.ok());
+  BOOST_TEST_REQUIRE(decoded_held.has_value());
   BOOST_TEST(decoded_held->held_ids == std::vector<std::string>{"9"});
 
   const auto full = hookline::vrio::build_view(events);
   auto decoded = fulfillment::json::decode_view(fulfillment::json::encode_view(full));
-  BOOST_TEST_REQUIRE(decoded.ok());
+  BOOST_TEST_REQUIRE(decoded.has_value());
   BOOST_TEST(decoded->held_ids.empty());
   BOOST_TEST((decoded->view == full));
 }
@@ -484,9 +484,9 @@ BOOST_AUTO_TEST_CASE(a_stored_view_round_trips_with_its_held_events_as_ids) {
 BOOST_AUTO_TEST_CASE(a_stored_record_missing_a_member_fails_loudly_instead_of_reading_zero) {
   using namespace fulfillment_test;
   auto event = hookline::vrio::parse(scheduled("7", "2026-03-22 14:00:00", 5, "2026-04-01 00:00:00"));
-  BOOST_TEST_REQUIRE(event.ok());
+  BOOST_TEST_REQUIRE(event.has_value());
   const std::string whole = fulfillment::json::encode_view(hookline::vrio::build_view({*event}));
-  BOOST_TEST_REQUIRE(fulfillment::json::decode_view(whole).ok());
+  BOOST_TEST_REQUIRE(fulfillment::json::decode_view(whole).has_value());
   // Each member the store always writes, taken out in turn: the view does not read back, and the
   // error names the member.
   for (const std::string member : {"\"shipment_id\":", "\"exists\":", "\"status\":", "\"held\":", "\"seen\":"}) {
@@ -495,25 +495,25 @@ BOOST_AUTO_TEST_CASE(a_stored_record_missing_a_member_fails_loudly_instead_of_re
     BOOST_TEST_REQUIRE(at != std::string::npos, member);
     damaged.replace(at, member.size(), "\"renamed_" + member.substr(1));
     auto decoded = fulfillment::json::decode_view(damaged);
-    BOOST_TEST_REQUIRE(!decoded.ok(), member << " gone, yet it read back");
+    BOOST_TEST_REQUIRE(!decoded.has_value(), member << " gone, yet it read back");
     BOOST_TEST(decoded.error().find(member.substr(1, member.size() - 3)) != std::string::npos, decoded.error());
   }
   const auto items = fulfillment::json::read_items(R"([{"shipment_item_id":1,"quantity":2,"item_id":3,"item_name":"Tea"}])");
-  BOOST_TEST_REQUIRE(!items.ok());  // item_sku missing
+  BOOST_TEST_REQUIRE(!items.has_value());  // item_sku missing
   BOOST_TEST(items.error() == "items: item_sku: missing or not a string");
   const auto wrong_type =
       fulfillment::json::read_items(R"([{"shipment_item_id":1,"quantity":"2","item_id":3,"item_name":"Tea","item_sku":"T"}])");
-  BOOST_TEST_REQUIRE(!wrong_type.ok());
+  BOOST_TEST_REQUIRE(!wrong_type.has_value());
   BOOST_TEST(wrong_type.error() == "items: quantity: missing or not an integer");
 }
 
 BOOST_AUTO_TEST_CASE(manual_shipment_bodies_are_checked) {
-  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1","carrier_id":2})").ok());
-  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"shipment_tracking_id":"1Z1","carrier_id":"2"})").ok());
-  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"","carrier_id":2})").ok());
-  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1"})").ok());
-  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"([1,2])").ok());
-  BOOST_TEST(!fulfillment::json::read_manual_shipment("not json").ok());
+  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1","carrier_id":2})").has_value());
+  BOOST_TEST(fulfillment::json::read_manual_shipment(R"({"shipment_tracking_id":"1Z1","carrier_id":"2"})").has_value());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"","carrier_id":2})").has_value());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"({"tracking":"1Z1"})").has_value());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment(R"([1,2])").has_value());
+  BOOST_TEST(!fulfillment::json::read_manual_shipment("not json").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(metrics_render_prometheus_text) {

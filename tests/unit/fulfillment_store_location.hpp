@@ -31,7 +31,7 @@ class StoreLocation {
     fulfillment::StoreOptions options;
     options.zone = zone;
     auto opened = fulfillment::open_fulfillment_store(database_, options);
-    BOOST_TEST_REQUIRE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+    BOOST_TEST_REQUIRE(opened.has_value(), (opened.has_value() ? "" : opened.error().message));
     return std::move(*opened);
   }
 

@@ -27,7 +27,7 @@ namespace {
 
 og::Event parse_example(const std::string& file) {
   auto event = og::parse(slurp(samples_dir("ordergroove") / "docs" / file));
-  BOOST_TEST_REQUIRE(event.ok(), file << ": " << platform_tests::error_of(event));
+  BOOST_TEST_REQUIRE(event.has_value(), file << ": " << platform_tests::error_of(event));
   BOOST_TEST(event->id == "mmmm4444nnnn3333pppp");
   return *event;
 }
@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(every_documented_example_parses_and_is_named_in_the_readme)
   BOOST_TEST(files.size() == 8U);
   for (const auto& path : files) {
     auto event = og::parse(slurp(path));
-    BOOST_TEST(event.ok(), path.filename() << ": " << platform_tests::error_of(event));
+    BOOST_TEST(event.has_value(), path.filename() << ": " << platform_tests::error_of(event));
     const std::string name = path.filename().string();
     const std::string page = name.substr(0, name.find('.'));
     BOOST_TEST(readme.find("https://developer.ordergroove.com/") != std::string::npos);

@@ -27,7 +27,7 @@ using cli_tests::slurp;
 /// The error text of a failed parse, or "" when it succeeded (safe in assertion messages).
 template <class ParseResult>
 std::string error_of(const ParseResult& result) {
-  return result.ok() ? std::string() : result.error().to_string();
+  return result.has_value() ? std::string() : result.error().to_string();
 }
 
 /// samples/<platform>.

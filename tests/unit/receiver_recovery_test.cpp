@@ -55,7 +55,7 @@ constexpr std::string_view new_secret = "the new secret, with spaces";
 /// The only entry of a page.
 template <class Entry>
 Entry only(const Result<Page<Entry>, StoreError>& page) {
-  BOOST_TEST_REQUIRE(page.ok());
+  BOOST_TEST_REQUIRE(page.has_value());
   BOOST_TEST_REQUIRE(page->entries.size() == 1U);
   return page->entries.front();
 }
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
 
   const Receiver upgraded{verifier_for(Scheme::vrio, new_secret), later_vrio_parser(), inbox};
   const auto replayed = upgraded.replay_quarantined(id, now + 1h);
-  BOOST_TEST_REQUIRE(replayed.ok(), (replayed.ok() ? std::string() : replayed.error().message));
+  BOOST_TEST_REQUIRE(replayed.has_value(), (replayed.has_value() ? std::string() : replayed.error().message));
   BOOST_TEST(replayed->outcome == ReceiveOutcome::accepted);
   BOOST_REQUIRE(replayed->meta);
   BOOST_TEST(replayed->meta->id == "q-2");
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_parses_claims_once_and_removes_the_entry) {
   BOOST_TEST((taken->front().received_at == now + 1h));
 
   const auto again = upgraded.replay_quarantined(id, now + 2h);
-  BOOST_TEST_REQUIRE(!again.ok());
+  BOOST_TEST_REQUIRE(!again.has_value());
   BOOST_TEST((again.error().kind == RecoveryError::Kind::not_found));
 }
 
@@ -115,10 +115,10 @@ BOOST_AUTO_TEST_CASE(a_replay_of_an_event_already_claimed_is_a_duplicate) {
   const Receiver today{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
   BOOST_TEST(today.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-3")), now).outcome ==
              ReceiveOutcome::quarantined);
-  BOOST_TEST_REQUIRE(inbox.claim(EventMeta{Platform::vrio, "shipment_scheduled", "q-3", now, ""}, "{}", now).ok());
+  BOOST_TEST_REQUIRE(inbox.claim(EventMeta{Platform::vrio, "shipment_scheduled", "q-3", now, ""}, "{}", now).has_value());
   const Receiver upgraded{verifier_for(Scheme::vrio, new_secret), later_vrio_parser(), inbox};
   const auto replayed = upgraded.replay_quarantined(only(inbox.list_quarantined({})).id, now);
-  BOOST_TEST_REQUIRE(replayed.ok());
+  BOOST_TEST_REQUIRE(replayed.has_value());
   BOOST_TEST(replayed->outcome == ReceiveOutcome::duplicate);
   BOOST_TEST(inbox.quarantine_depth().value() == 0U);
   BOOST_TEST(inbox.counts()->pending == 1U);
@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_e
              ReceiveOutcome::quarantined);
   const auto id = only(inbox.list_quarantined({})).id;
   const auto replayed = receiver.replay_quarantined(id, now);
-  BOOST_TEST_REQUIRE(replayed.ok());
+  BOOST_TEST_REQUIRE(replayed.has_value());
   BOOST_TEST(replayed->outcome == ReceiveOutcome::quarantined);
   BOOST_TEST(replayed->detail == "webhook_data.shipment.shipment_items[0].quantity: expected an integer");
   BOOST_TEST(!replayed->meta);
@@ -149,11 +149,11 @@ BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, old_secret, vrio_body("r-5")), now).outcome ==
              ReceiveOutcome::bad_signature);
   const auto replayed = store.replay_quarantined(only(inbox.list_quarantined({})).id, now);
-  BOOST_TEST_REQUIRE(!replayed.ok());
+  BOOST_TEST_REQUIRE(!replayed.has_value());
   BOOST_TEST((replayed.error().kind == RecoveryError::Kind::other_platform));
   BOOST_TEST(replayed.error().message == "the delivery came to a vrio receiver, not to this store one");
   const auto retried = store.retry_refused(only(inbox.list_refused({})).id, now);
-  BOOST_TEST_REQUIRE(!retried.ok());
+  BOOST_TEST_REQUIRE(!retried.has_value());
   BOOST_TEST((retried.error().kind == RecoveryError::Kind::other_platform));
   BOOST_TEST(inbox.quarantine_depth().value() == 1U);
   BOOST_TEST(inbox.refused_counts()->entries == 1U);
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_conf
   const auto id = only(inbox.list_refused({})).id;
 
   const auto still = mistaken.retry_refused(id, now + 10min);
-  BOOST_TEST_REQUIRE(still.ok());
+  BOOST_TEST_REQUIRE(still.has_value());
   BOOST_TEST(still->outcome == ReceiveOutcome::bad_signature);
   BOOST_TEST(still->detail == "no signature matches any configured secret: X-Webhook-Signature");
   BOOST_TEST(inbox.refused_counts()->entries == 1U);
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(a_refused_delivery_is_claimed_once_the_right_secret_is_conf
   const Receiver fixed{verifier_for(Scheme::vrio, new_secret, old_secret), meta_parser(Platform::vrio),
                        inbox};
   const auto retried = fixed.retry_refused(id, now + 10min);
-  BOOST_TEST_REQUIRE(retried.ok(), (retried.ok() ? std::string() : retried.error().message));
+  BOOST_TEST_REQUIRE(retried.has_value(), (retried.has_value() ? std::string() : retried.error().message));
   BOOST_TEST(retried->outcome == ReceiveOutcome::accepted);
   BOOST_REQUIRE(retried->meta);
   BOOST_TEST(retried->meta->id == "r-6");
@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(a_retry_verifies_timestamps_at_the_original_receive_time) {
   const auto kept = inbox.list_refused({});
   BOOST_TEST_REQUIRE(kept->entries.size() == 2U);
   const auto retried = fixed.retry_refused(kept->entries.front().id, now + 24h);
-  BOOST_TEST_REQUIRE(retried.ok(), (retried.ok() ? std::string() : retried.error().message));
+  BOOST_TEST_REQUIRE(retried.has_value(), (retried.has_value() ? std::string() : retried.error().message));
   BOOST_TEST(retried->outcome == ReceiveOutcome::accepted);
   BOOST_TEST(retried->meta->platform == Platform::ordergroove);
 }
@@ -263,7 +263,7 @@ BOOST_AUTO_TEST_CASE(a_vero_delivery_refused_for_its_token_is_retried_with_the_t
   BOOST_TEST(entry.delivery.message == "the token matches no configured token");
   const Receiver fixed{guard("the old token"), meta_parser(Platform::vero), inbox};
   const auto retried = fixed.retry_refused(entry.id, now);
-  BOOST_TEST_REQUIRE(retried.ok());
+  BOOST_TEST_REQUIRE(retried.has_value());
   BOOST_TEST(retried->outcome == ReceiveOutcome::accepted);
   BOOST_TEST(inbox.counts()->pending == 1U);
 }
@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(a_retry_that_authenticates_but_does_not_parse_is_quarantine
              ReceiveOutcome::bad_signature);
   const Receiver fixed{verifier_for(Scheme::vrio, old_secret), meta_parser(Platform::vrio), inbox};
   const auto retried = fixed.retry_refused(only(inbox.list_refused({})).id, now + 1min);
-  BOOST_TEST_REQUIRE(retried.ok());
+  BOOST_TEST_REQUIRE(retried.has_value());
   BOOST_TEST(retried->outcome == ReceiveOutcome::quarantined);
   BOOST_TEST(retried->detail == "webhook_data.shipment.shipment_items[0].quantity: expected an integer");
   BOOST_TEST(inbox.refused_counts()->entries == 0U);

@@ -95,14 +95,14 @@ BOOST_AUTO_TEST_SUITE(store_errors)
 
 BOOST_DATA_TEST_CASE(bad_input_gives_its_exact_error, bdata::make(bad_inputs), input) {
   auto event = store::parse(input.body);
-  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST_REQUIRE(!event.has_value());
   BOOST_TEST(event.error().to_string() == input.error);
 }
 
 BOOST_DATA_TEST_CASE(every_malformed_sample_gives_its_documented_error,
                      bdata::make(platform_tests::malformed_samples("store")), sample) {
   auto event = store::parse(platform_tests::slurp(platform_tests::samples_dir("store") / "malformed" / sample.file));
-  BOOST_TEST_REQUIRE(!event.ok());
+  BOOST_TEST_REQUIRE(!event.has_value());
   BOOST_TEST(event.error().to_string() == sample.error);
 }
 

@@ -26,7 +26,7 @@ Verifier make_verifier(Scheme scheme, std::vector<std::string> texts, hookline::
   std::vector<Secret> secrets;
   for (auto& text : texts) secrets.emplace_back(std::move(text));
   auto verifier = Verifier::create(scheme, secrets, options);
-  BOOST_TEST_REQUIRE(verifier.ok());
+  BOOST_TEST_REQUIRE(verifier.has_value());
   return std::move(verifier).value();
 }
 
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(standard_webhooks_specification_vector) {
   const std::chrono::sys_seconds at{std::chrono::seconds{1614265330}};
   const auto prefixed = make_verifier(Scheme::standard, {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"});
   const auto result = prefixed.verify(R"({"test": 2432232314})", headers, at);
-  BOOST_TEST_REQUIRE(result.ok());
+  BOOST_TEST_REQUIRE(result.has_value());
   BOOST_TEST(result->secret_index == 0u);
   BOOST_TEST(result->timestamp.value().time_since_epoch().count() == 1614265330);
   // The libraries accept the same secret without its "whsec_" prefix.
@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(vrio_ignores_the_clock) {
   const auto verifier = make_verifier(Scheme::vrio, {"vrio-secret-1"});
   const Headers headers{{"X-Webhook-Signature", "0f9c93582d45eed728251343395c29574b49e1b234a3f76119efcb6aedd30978"}};
   const auto result = verifier.verify(body, headers, std::chrono::sys_seconds{});
-  BOOST_TEST_REQUIRE(result.ok());
+  BOOST_TEST_REQUIRE(result.has_value());
   BOOST_TEST(!result->timestamp.has_value());
 }
 
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(ordergroove_vector_and_rotation_header) {
   BOOST_TEST(!outcome(new_only, body, rotating).has_value());
   const auto both = make_verifier(Scheme::ordergroove, {"og-secret-3", "og-secret-2"});
   const auto result = both.verify(body, rotating, signed_at);
-  BOOST_TEST_REQUIRE(result.ok());
+  BOOST_TEST_REQUIRE(result.has_value());
   BOOST_TEST(result->secret_index == 1u);
   BOOST_TEST(outcome(new_only, body, Headers{{"Ordergroove-Signature", "ts=1700000000,sig=" + sig1}}) ==
              VerifyErrorKind::no_matching_signature);

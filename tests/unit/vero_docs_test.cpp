@@ -21,7 +21,7 @@ namespace {
 
 vero::Event parse_example(const std::string& type) {
   auto event = vero::parse(slurp(samples_dir("vero") / (type + ".json")));
-  BOOST_TEST_REQUIRE(event.ok(), type << ": " << platform_tests::error_of(event));
+  BOOST_TEST_REQUIRE(event.has_value(), type << ": " << platform_tests::error_of(event));
   BOOST_TEST(event->type == type);
   return *event;
 }

@@ -29,7 +29,7 @@ std::string read_sample(const std::string& name) {
 
 Event parse_ok(std::string_view body, const ParseOptions& options = {}) {
   auto event = parse(body, options);
-  if (!event.ok()) BOOST_FAIL("refused: " << event.error().to_string());
+  if (!event.has_value()) BOOST_FAIL("refused: " << event.error().to_string());
   return std::move(event).value();
 }
 

@@ -21,7 +21,8 @@ template <class E>
   return {std::forward<E>(error)};
 }
 
-/// Either a value of type T or an error of type E; test it with `if (result)` before `*result`.
+/// Either a value of type T or an error of type E; test it with `if (result)` before `*result`. Its
+/// names are std::expected's (C++23), so that moving to it is a change of alias.
 template <class T, class E>
 class [[nodiscard]] Result {
  public:
@@ -37,18 +38,32 @@ class [[nodiscard]] Result {
       : state_(std::in_place_index<1>, E(std::move(failure.error))) {}
 
   /// True when the result holds a value.
-  [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
+  [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
   /// True when the result holds a value.
-  explicit operator bool() const noexcept { return ok(); }
+  explicit operator bool() const noexcept { return has_value(); }
 
-  /// The value; only valid when ok().
-  [[nodiscard]] T& value() & { assert(ok()); return std::get<0>(state_); }
-  /// The value; only valid when ok().
-  [[nodiscard]] const T& value() const& { assert(ok()); return std::get<0>(state_); }
-  /// The value, moved out; only valid when ok().
-  [[nodiscard]] T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
-  /// The error; only valid when !ok().
-  [[nodiscard]] const E& error() const& { assert(!ok()); return std::get<1>(state_); }
+  /// The value; only valid when has_value().
+  [[nodiscard]] T& value() & { assert(has_value()); return std::get<0>(state_); }
+  /// The value; only valid when has_value().
+  [[nodiscard]] const T& value() const& { assert(has_value()); return std::get<0>(state_); }
+  /// The value, moved out; only valid when has_value().
+  [[nodiscard]] T&& value() && { assert(has_value()); return std::get<0>(std::move(state_)); }
+  /// The value, or `otherwise` when there is none.
+  template <class U>
+  [[nodiscard]] T value_or(U&& otherwise) const& {
+    return has_value() ? value() : static_cast<T>(std::forward<U>(otherwise));
+  }
+  /// The value moved out, or `otherwise` when there is none.
+  template <class U>
+  [[nodiscard]] T value_or(U&& otherwise) && {
+    return has_value() ? std::move(*this).value() : static_cast<T>(std::forward<U>(otherwise));
+  }
+  /// The error; only valid when !has_value().
+  [[nodiscard]] E& error() & { assert(!has_value()); return std::get<1>(state_); }
+  /// The error; only valid when !has_value().
+  [[nodiscard]] const E& error() const& { assert(!has_value()); return std::get<1>(state_); }
+  /// The error, moved out; only valid when !has_value().
+  [[nodiscard]] E&& error() && { assert(!has_value()); return std::get<1>(std::move(state_)); }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -71,11 +86,13 @@ class [[nodiscard]] Status {
   Status(Failure<F> failure) : error_(E(std::move(failure.error))), failed_(true) {}  // NOLINT
 
   /// True on success.
-  [[nodiscard]] bool ok() const noexcept { return !failed_; }
+  [[nodiscard]] bool has_value() const noexcept { return !failed_; }
   /// True on success.
-  explicit operator bool() const noexcept { return ok(); }
-  /// The error; only valid when !ok().
-  [[nodiscard]] const E& error() const { assert(failed_); return error_; }
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The error; only valid when !has_value().
+  [[nodiscard]] const E& error() const& { assert(failed_); return error_; }
+  /// The error, moved out; only valid when !has_value().
+  [[nodiscard]] E&& error() && { assert(failed_); return std::move(error_); }
 
  private:
   E error_{};

@@ -36,10 +36,10 @@ class [[nodiscard]] ReadStatus {
       : error_(new ParseError(std::move(failure.error))) {}
 
   /// True on success.
-  [[nodiscard]] bool ok() const noexcept { return error_ == nullptr; }
+  [[nodiscard]] bool has_value() const noexcept { return error_ == nullptr; }
   /// True on success.
-  explicit operator bool() const noexcept { return ok(); }
-  /// The error; only valid when !ok().
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The error; only valid when !has_value().
   [[nodiscard]] const ParseError& error() const noexcept { return *error_; }
 
  private:
