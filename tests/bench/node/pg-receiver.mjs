@@ -8,11 +8,10 @@
 // 503 (the database did not take it: the platform retries).
 //
 // usage: HOOKLINE_BENCH_SECRET=... node pg-receiver.mjs HOST:PORT postgresql://user@host:port/db
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer } from "node:http";
 import pg from "pg";
 
-const maxBodyBytes = 1 << 20;
+import { answer, serveVrioWebhooks, signatureMatches } from "./webhook-http.mjs";
+
 const secret = process.env.HOOKLINE_BENCH_SECRET;
 const [host, port] = (process.argv[2] ?? "").split(":");
 const database = process.argv[3];
@@ -29,20 +28,8 @@ await pool.query(`CREATE TABLE IF NOT EXISTS webhook_events (
   received_at timestamptz NOT NULL DEFAULT now()
 )`);
 
-function answer(response, status, body) {
-  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-  response.end(body);
-}
-
-function signatureMatches(body, header) {
-  if (typeof header !== "string") return false;
-  const expected = createHmac("sha256", secret).update(body).digest();
-  const given = Buffer.from(header, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 async function receive(body, request, response) {
-  if (!signatureMatches(body, request.headers["x-webhook-signature"])) {
+  if (!signatureMatches(secret, body, request.headers["x-webhook-signature"])) {
     return answer(response, 401, '{"error":"bad signature"}');
   }
   const text = body.toString("utf8");
@@ -66,25 +53,7 @@ async function receive(body, request, response) {
   }
 }
 
-const server = createServer((request, response) => {
-  if (request.method === "GET" && request.url === "/readyz") return answer(response, 200, '{"status":"ready"}');
-  if (request.method !== "POST" || request.url !== "/webhooks/vrio") return answer(response, 404, '{"error":"not found"}');
-  const chunks = [];
-  let size = 0;
-  request.on("data", (chunk) => {
-    size += chunk.length;
-    if (size > maxBodyBytes) {
-      answer(response, 413, '{"error":"too large"}');
-      request.destroy();
-      return;
-    }
-    chunks.push(chunk);
-  });
-  request.on("end", () => {
-    if (size <= maxBodyBytes) receive(Buffer.concat(chunks, size), request, response);
-  });
-});
-server.listen(Number(port), host, () => console.error(`node pg receiver listening on http://${host}:${port}`));
+const server = serveVrioWebhooks(host, port, "node pg receiver", receive);
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.on(signal, () => {
     server.close(() => pool.end().then(() => process.exit(0)));

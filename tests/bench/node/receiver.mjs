@@ -6,10 +6,8 @@
 // Answers 200 (accepted or duplicate), 401 (bad signature), 400 (not JSON or no event id), 413, 404.
 //
 // usage: HOOKLINE_BENCH_SECRET=... node receiver.mjs HOST:PORT
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer } from "node:http";
+import { answer, serveVrioWebhooks, signatureMatches } from "./webhook-http.mjs";
 
-const maxBodyBytes = 1 << 20;
 const secret = process.env.HOOKLINE_BENCH_SECRET;
 const [host, port] = (process.argv[2] ?? "").split(":");
 if (!secret || !host || !port) {
@@ -19,20 +17,8 @@ if (!secret || !host || !port) {
 
 const seen = new Set();
 
-function answer(response, status, body) {
-  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-  response.end(body);
-}
-
-function signatureMatches(body, header) {
-  if (typeof header !== "string") return false;
-  const expected = createHmac("sha256", secret).update(body).digest();
-  const given = Buffer.from(header, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 function receive(body, request, response) {
-  if (!signatureMatches(body, request.headers["x-webhook-signature"])) {
+  if (!signatureMatches(secret, body, request.headers["x-webhook-signature"])) {
     return answer(response, 401, '{"error":"bad signature"}');
   }
   let event;
@@ -49,23 +35,5 @@ function receive(body, request, response) {
   return answer(response, 200, '{"status":"accepted"}');
 }
 
-const server = createServer((request, response) => {
-  if (request.method === "GET" && request.url === "/readyz") return answer(response, 200, '{"status":"ready"}');
-  if (request.method !== "POST" || request.url !== "/webhooks/vrio") return answer(response, 404, '{"error":"not found"}');
-  const chunks = [];
-  let size = 0;
-  request.on("data", (chunk) => {
-    size += chunk.length;
-    if (size > maxBodyBytes) {
-      answer(response, 413, '{"error":"too large"}');
-      request.destroy();
-      return;
-    }
-    chunks.push(chunk);
-  });
-  request.on("end", () => {
-    if (size <= maxBodyBytes) receive(Buffer.concat(chunks, size), request, response);
-  });
-});
-server.listen(Number(port), host, () => console.error(`node receiver listening on http://${host}:${port}`));
+const server = serveVrioWebhooks(host, port, "node receiver", receive);
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(0));  // nothing to flush
