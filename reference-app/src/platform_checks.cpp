@@ -61,8 +61,8 @@ std::optional<PlatformChecks::Done> PlatformChecks::read(std::int64_t shipment_i
 std::optional<CheckDecision> PlatformChecks::store_decision(StoreTx& tx, CheckPurpose purpose, const Done& done,
                                                             Millis now) {
   const std::int64_t id = done.attempt.shipment_id;
+  const hookline::vrio::ShipmentView view = tx.load_view(id);  // the view first, as every write takes them
   const std::optional<Fulfillment> current = tx.find(id);
-  const hookline::vrio::ShipmentView view = tx.load_view(id);
   if (!still_applies(purpose, current, view, seconds_of(now))) return std::nullopt;
   const CheckState prior = tx.check_state(id);
   CheckDecision decision = decide(purpose, current, view, prior, done.attempt, options_.policy, now, jitter());
@@ -107,18 +107,35 @@ hookline::Result<ReleasePass, StoreError> PlatformChecks::release(const std::vec
     return read && read->attempt.read.outcome != ReadOutcome::unavailable;
   });
   std::vector<std::pair<std::size_t, CheckOutcome>> stored;
+  const auto store = [&](std::size_t i, const std::optional<CheckDecision>& decision) {
+    if (!decision) return;
+    stored.emplace_back(i, decision->outcome);
+    if (decision->released) pass.released.push_back(due[i]);
+  };
+  // One transaction for the pass, but none of it waits for a shipment another transaction is
+  // changing (a batch of handled events holds several, in its own order): those are stored after it,
+  // each in a transaction of its own, which may wait since it holds nothing else.
+  std::vector<std::size_t> busy;
   const auto written = store_.write([&](StoreTx& tx) {
     pass.released.clear();  // a failed attempt releases nothing
     stored.clear();
+    busy.clear();
     for (std::size_t i = 0; i < due.size(); ++i) {
       if (!reads[i]) continue;
-      const auto decision = store_decision(tx, CheckPurpose::release, *reads[i], at);
-      if (!decision) continue;
-      stored.emplace_back(i, decision->outcome);
-      if (decision->released) pass.released.push_back(due[i]);
+      if (!tx.lock_if_idle(due[i])) {
+        busy.push_back(i);
+        continue;
+      }
+      store(i, store_decision(tx, CheckPurpose::release, *reads[i], at));
     }
   });
   if (!written) return hookline::fail(written.error());
+  for (const auto i : busy) {
+    std::optional<CheckDecision> decision;
+    const auto alone = store_.write([&](StoreTx& tx) { decision = store_decision(tx, CheckPurpose::release, *reads[i], at); });
+    if (!alone) return hookline::fail(alone.error());
+    store(i, decision);
+  }
   for (const auto& [i, outcome] : stored) report(CheckPurpose::release, *reads[i], outcome);
   return pass;
 }

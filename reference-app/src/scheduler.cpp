@@ -45,6 +45,7 @@ Result<std::vector<std::int64_t>, StoreError> Scheduler::release_due(std::chrono
   const auto written = store_.write([&](StoreTx& tx) {
     released.clear();  // a failed attempt releases nothing
     for (const auto id : *due) {
+      if (!tx.lock_if_idle(id)) continue;  // being changed (by a batch of events, say): the next pass
       auto f = tx.find(id);
       if (!f || f->state != State::waiting) continue;
       if (f->date_scheduled && *f->date_scheduled > now) continue;

@@ -28,6 +28,13 @@ inline boost::test_tools::assertion_result sqlite_only(boost::unit_test::test_un
   return result;
 }
 
+/// A test precondition: what it checks needs several connections on one database at once.
+inline boost::test_tools::assertion_result postgres_only(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result result(on_postgres());
+  result.message() << "needs several connections on one database (the .postgres run)";
+  return result;
+}
+
 /// A database of its own, as a --db value: `file` (an SQLite path), or on PostgreSQL a URI of a
 /// fresh schema of the shared cluster.
 inline std::string fresh_database(const std::filesystem::path& file) {

@@ -389,6 +389,39 @@ BOOST_AUTO_TEST_CASE(an_outbox_claim_holds_an_entry_until_its_lease_ends_and_an_
   BOOST_TEST(queued.entry().state == fulfillment::OutboxState::sent);
 }
 
+BOOST_AUTO_TEST_CASE(a_pass_leaves_a_shipment_another_transaction_is_changing_instead_of_waiting,
+                     *boost::unit_test::precondition(hookline::test::postgres_only)) {
+  const fulfillment_test::StoreLocation location;
+  const auto changing = location.open();
+  const auto passing = location.open();  // another instance: a connection of its own
+  for (const std::int64_t id : {1, 2}) {
+    fulfillment::Fulfillment f;
+    f.shipment_id = id;
+    BOOST_TEST_REQUIRE(changing->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).has_value());
+  }
+  std::promise<void> holding;
+  std::promise<void> passed;
+  std::thread holder([&] {
+    (void)changing->write([&](fulfillment::StoreTx& tx) {
+      (void)tx.find(1);  // shipment 1's row, held until this transaction ends
+      holding.set_value();
+      passed.get_future().wait();
+    });
+  });
+  holding.get_future().wait();
+  std::vector<std::int64_t> taken;
+  const auto pass = passing->write([&](fulfillment::StoreTx& tx) {
+    for (const std::int64_t id : {1, 2}) {
+      if (tx.lock_if_idle(id)) taken.push_back(id);
+    }
+  });
+  passed.set_value();
+  holder.join();
+  BOOST_TEST_REQUIRE(pass.has_value());
+  BOOST_TEST(taken == std::vector<std::int64_t>{2}, boost::test_tools::per_element());  // 1 left, not waited for
+  BOOST_TEST(passing->write([&](fulfillment::StoreTx& tx) { BOOST_TEST(tx.lock_if_idle(1)); }).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_released_or_its_lease_ends) {
   const fulfillment_test::StoreLocation location;
   const auto store = location.open();

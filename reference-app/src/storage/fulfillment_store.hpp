@@ -100,6 +100,11 @@ class StoreTx {
   StoreTx& operator=(const StoreTx&) = delete;
   virtual ~StoreTx() = default;
 
+  /// Takes the shipment's rows for this transaction (its view, then its fulfillment: the order every
+  /// write takes them in) unless another transaction holds one of them: false then, and a pass over
+  /// many shipments leaves this one to its next round instead of waiting (which could deadlock with
+  /// a batch of handled events holding the same rows in another order).
+  [[nodiscard]] virtual bool lock_if_idle(std::int64_t shipment_id) = 0;
   /// The fulfillment of this shipment, if there is one.
   [[nodiscard]] virtual std::optional<Fulfillment> find(std::int64_t shipment_id) = 0;
   /// Inserts or replaces a fulfillment.

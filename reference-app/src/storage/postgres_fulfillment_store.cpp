@@ -205,6 +205,18 @@ class PostgresStoreTx final : public StoreTx {
  public:
   PostgresStoreTx(Connection& db, const hookline::TimeZone& zone) : StoreTx(zone), db_(db) {}
 
+  bool lock_if_idle(std::int64_t shipment_id) override {
+    Params params;
+    params.int64(shipment_id);
+    for (const char* table : {"shipment_views", "fulfillments"}) {
+      const std::string locked = std::string("SELECT 1 FROM ") + table + " WHERE shipment_id = $1 FOR UPDATE SKIP LOCKED";
+      if (exec(db_, locked, params).count() == 1) continue;
+      // Not taken: either there is no such row, or another transaction holds it.
+      if (exec(db_, std::string("SELECT 1 FROM ") + table + " WHERE shipment_id = $1", params).count() == 1) return false;
+    }
+    return true;
+  }
+
   std::optional<Fulfillment> find(std::int64_t shipment_id) override {
     // Locked until the transaction ends: another instance's write of the row waits, then sees this one's.
     Params params;

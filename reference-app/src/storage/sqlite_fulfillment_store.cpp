@@ -235,6 +235,7 @@ class SqliteStoreTx final : public StoreTx {
  public:
   SqliteStoreTx(StatementCache& statements, const hookline::TimeZone& zone) : StoreTx(zone), statements_(statements) {}
 
+  bool lock_if_idle(std::int64_t) override { return true; }  // one writer: the transaction holds the file
   std::optional<Fulfillment> find(std::int64_t shipment_id) override;
   void save(const Fulfillment& fulfillment) override;
   void save_view(const hookline::vrio::ShipmentView& view) override;
