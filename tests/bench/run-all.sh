@@ -831,6 +831,7 @@ defaults
   timeout connect 1s
   timeout client 30s
   timeout server 30s
+  timeout check 2s
   retries 3
   option redispatch
   retry-on conn-failure empty-response response-timeout

@@ -202,6 +202,8 @@ class FulfillmentStore {
       std::int64_t shipment_id, Millis now, std::chrono::milliseconds lease) = 0;
   /// Gives back the work claimed on a fulfillment still picking or packing: any worker may take it at once.
   [[nodiscard]] virtual hookline::Status<StoreError> release_work(std::int64_t shipment_id) = 0;
+  /// Whether the database answers: one cheap round trip, for a load balancer's readiness check.
+  [[nodiscard]] virtual hookline::Status<StoreError> ping() = 0;
   /// How many fulfillments are in each state.
   [[nodiscard]] virtual hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() = 0;
 

@@ -724,6 +724,13 @@ Status<StoreError> PostgresFulfillmentStore::release_work(std::int64_t shipment_
   });
 }
 
+Status<StoreError> PostgresFulfillmentStore::ping() {
+  return guarded([&](Connection& db) -> Status<StoreError> {
+    (void)exec(db, "SELECT 1");
+    return {};
+  });
+}
+
 Result<std::map<State, std::size_t>, StoreError> PostgresFulfillmentStore::counts_by_state() {
   return guarded([&](Connection& db) -> Result<std::map<State, std::size_t>, StoreError> {
     std::map<State, std::size_t> counts;

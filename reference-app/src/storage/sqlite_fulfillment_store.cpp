@@ -693,6 +693,13 @@ Status<StoreError> SqliteFulfillmentStore::read(const std::function<void(Stateme
   });
 }
 
+Status<StoreError> SqliteFulfillmentStore::ping() {
+  return guarded([&]() -> Status<StoreError> {
+    statements_->prepare("SELECT 1").executeStep();
+    return {};
+  });
+}
+
 Result<std::map<State, std::size_t>, StoreError> SqliteFulfillmentStore::counts_by_state() {
   return guarded([&]() -> Result<std::map<State, std::size_t>, StoreError> {
     std::map<State, std::size_t> counts;

@@ -48,6 +48,7 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   [[nodiscard]] hookline::Result<std::optional<Fulfillment>, StoreError> claim_work(
       std::int64_t shipment_id, Millis now, std::chrono::milliseconds lease) override;
   [[nodiscard]] hookline::Status<StoreError> release_work(std::int64_t shipment_id) override;
+  [[nodiscard]] hookline::Status<StoreError> ping() override;
   [[nodiscard]] hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() override;
   [[nodiscard]] hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) override;
   [[nodiscard]] hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query) override;
