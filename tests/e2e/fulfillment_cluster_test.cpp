@@ -557,6 +557,32 @@ BOOST_AUTO_TEST_CASE(kills_and_a_database_restart_lose_nothing_acknowledged_and_
                                                               << lost_to_instances(one));
 }
 
+BOOST_AUTO_TEST_CASE(without_its_database_an_instance_answers_503_and_recovers_by_itself) {
+  fulfillment_test::StandInPlatform platform;
+  Deployment deployment(1, false, {}, platform.url());
+  const int port = deployment.ports.front();
+  const auto now = fulfillment_test::now_seconds();
+  const auto event = [&](const std::string& id, std::int64_t shipment_id) {
+    return fulfillment_test::scheduled(id, fulfillment_test::vrio_date(now), shipment_id,
+                                       fulfillment_test::vrio_date(now + std::chrono::days(30)));
+  };
+  BOOST_TEST(fulfillment_test::call(port, "GET", "/readyz").status == 200);
+  PostgresCluster::shared().stop();
+  // Nothing is acknowledged that is not committed: the delivery is refused with 503 (a retrying
+  // platform retries), and the balancer's check fails, naming the store.
+  const auto refused = deliver(port, event("db-away-1", 7200001));
+  const auto ready = fulfillment_test::call(port, "GET", "/readyz");
+  PostgresCluster::shared().start();
+  BOOST_TEST(refused.status == 503, refused.body);
+  BOOST_TEST(ready.status == 503);
+  BOOST_TEST(ready.body.find("store_unavailable") != std::string::npos, ready.body);
+  // The database is back: the same instance, never restarted, answers again.
+  BOOST_TEST(fulfillment_test::eventually([&] { return fulfillment_test::call(port, "GET", "/readyz").status == 200; }, 20s));
+  const auto accepted = deliver(port, event("db-away-2", 7200002));
+  BOOST_TEST(accepted.status == 200, accepted.body);
+  BOOST_TEST(accepted.body.find("accepted") != std::string::npos, accepted.body);
+}
+
 BOOST_AUTO_TEST_CASE(fifty_copies_over_three_instances_are_logged_and_handled_once) {
   fulfillment_test::StandInPlatform platform;
   Deployment deployment(3, false, {}, platform.url());
