@@ -31,6 +31,26 @@ std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZ
   return json::vrio_date(std::chrono::sys_seconds{local.time_since_epoch()});
 }
 
+HistoryEntry attempt_history(const TrackingAttempt& attempt) {
+  HistoryEntry entry;
+  entry.shipment_id = attempt.shipment_id;
+  entry.at = std::chrono::time_point_cast<std::chrono::seconds>(attempt.at);
+  entry.kind = HistoryKind::tracking;
+  entry.decision = attempt.outcome;
+  entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
+  return entry;
+}
+
+HistoryEntry dead_letter_retry_history(std::int64_t shipment_id, Millis now) {
+  HistoryEntry entry;
+  entry.shipment_id = shipment_id;
+  entry.at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  entry.kind = HistoryKind::tracking;
+  entry.decision = "retry";
+  entry.detail = "dead letter put back in the outbox by an operator";
+  return entry;
+}
+
 void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now, std::string_view reason) {
   const State from = f.state;
   f.state = to;

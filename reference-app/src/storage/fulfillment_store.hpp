@@ -262,6 +262,11 @@ struct StoreOptions {
 [[nodiscard]] hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open_fulfillment_store(
     std::string_view database, const StoreOptions& options);
 
+/// The history line every store writes with a tracking attempt.
+[[nodiscard]] HistoryEntry attempt_history(const TrackingAttempt& attempt);
+/// The history line every store writes when an operator puts a dead letter back in the outbox at `now`.
+[[nodiscard]] HistoryEntry dead_letter_retry_history(std::int64_t shipment_id, Millis now);
+
 /// The Idempotency-Key of a shipment's tracking post: "hookline-track-<shipment_id>".
 [[nodiscard]] std::string tracking_idempotency_key(std::int64_t shipment_id);
 

@@ -877,13 +877,7 @@ Result<bool, StoreError> PostgresFulfillmentStore::record_attempt(const Tracking
          "INSERT INTO tracking_attempts(shipment_id, attempt, at_ms, outcome, http_status, detail) "
          "VALUES ($1, $2, $3, $4, $5, $6)",
          insert);
-    HistoryEntry entry;
-    entry.shipment_id = attempt.shipment_id;
-    entry.at = std::chrono::time_point_cast<std::chrono::seconds>(attempt.at);
-    entry.kind = HistoryKind::tracking;
-    entry.decision = attempt.outcome;
-    entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
-    insert_history(db, entry);
+    insert_history(db, attempt_history(attempt));
     return true;
   });
 }
@@ -912,13 +906,7 @@ Result<bool, StoreError> PostgresFulfillmentStore::retry_dead_letter(std::int64_
                               params);
     const bool changed = updated.affected() == 1;
     if (changed) {
-      HistoryEntry entry;
-      entry.shipment_id = shipment_id;
-      entry.at = std::chrono::time_point_cast<std::chrono::seconds>(now);
-      entry.kind = HistoryKind::tracking;
-      entry.decision = "retry";
-      entry.detail = "dead letter put back in the outbox by an operator";
-      insert_history(db, entry);
+      insert_history(db, dead_letter_retry_history(shipment_id, now));
     }
     return changed;
   });

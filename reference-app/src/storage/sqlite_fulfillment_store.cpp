@@ -843,13 +843,7 @@ Result<bool, StoreError> SqliteFulfillmentStore::record_attempt(const TrackingAt
     insert.bind(5, attempt.http_status);
     insert.bind(6, attempt.detail);
     insert.exec();
-    HistoryEntry entry;
-    entry.shipment_id = attempt.shipment_id;
-    entry.at = std::chrono::time_point_cast<std::chrono::seconds>(attempt.at);
-    entry.kind = HistoryKind::tracking;
-    entry.decision = attempt.outcome;
-    entry.detail = "attempt " + std::to_string(attempt.attempt) + ": " + attempt.detail;
-    insert_history(*statements_, entry);
+    insert_history(*statements_, attempt_history(attempt));
     transaction.commit();
     return true;
   });
@@ -877,13 +871,7 @@ Result<bool, StoreError> SqliteFulfillmentStore::retry_dead_letter(std::int64_t 
     update.bind(2, shipment_id);
     const bool changed = update.exec() == 1;
     if (changed) {
-      HistoryEntry entry;
-      entry.shipment_id = shipment_id;
-      entry.at = std::chrono::time_point_cast<std::chrono::seconds>(now);
-      entry.kind = HistoryKind::tracking;
-      entry.decision = "retry";
-      entry.detail = "dead letter put back in the outbox by an operator";
-      insert_history(*statements_, entry);
+      insert_history(*statements_, dead_letter_retry_history(shipment_id, now));
     }
     transaction.commit();
     return changed;
