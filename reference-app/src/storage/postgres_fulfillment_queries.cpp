@@ -4,7 +4,7 @@
 #include <deque>
 
 #include "storage/fulfillment_queries.hpp"
-#include "storage/search_terms.hpp"
+#include "storage/store_sql.hpp"
 #include "storage/postgres_fulfillment_store.hpp"
 
 namespace fulfillment {
@@ -16,22 +16,6 @@ using hookline::postgres::Connection;
 using hookline::postgres::Params;
 using hookline::postgres::Rows;
 
-/// A conflict line `h` that no later dismissal of its shipment answers.
-constexpr const char* conflict_is_open =
-    "NOT EXISTS (SELECT 1 FROM history d WHERE d.shipment_id = h.shipment_id AND d.decision = 'dismissed' "
-    "AND d.id > h.id)";
-
-/// A held event `e` of a shipment never scheduled here, held at or before `held_before` (a parameter
-/// placeholder), not dismissed since.
-std::string held_too_long(const std::string& held_before) {
-  return "e.decision = 'hold' AND e.shipment_id IS NOT NULL AND e.handled_at <= " + held_before +
-         " AND NOT EXISTS (SELECT 1 FROM fulfillments f WHERE f.shipment_id = e.shipment_id) "
-         "AND NOT EXISTS (SELECT 1 FROM history d WHERE d.shipment_id = e.shipment_id AND d.decision = 'dismissed' "
-         "AND d.at >= e.handled_at)";
-}
-
-std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
-std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 
 
 /// A statement's parameters, numbered as they are added: each call returns its placeholder ($1, $2, ...).

@@ -5,6 +5,7 @@
 
 #include "hookline/postgres_inbox.hpp"
 #include "json.hpp"
+#include "storage/store_sql.hpp"
 #include "storage/fulfillment_queries.hpp"
 
 namespace fulfillment {
@@ -112,10 +113,6 @@ CREATE INDEX event_log_by_handled ON event_log(handled_at);
 };
 static_assert(std::size(migrations) == postgres_fulfillment_schema_version);
 
-std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
-std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
-std::int64_t millis_of(Millis when) { return when.time_since_epoch().count(); }
-Millis millis_time_of(std::int64_t millis) { return Millis{std::chrono::milliseconds{millis}}; }
 
 StoreError store_error(const hookline::StoreError& error) { return StoreError{error.message}; }
 

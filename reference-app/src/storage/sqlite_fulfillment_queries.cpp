@@ -1,7 +1,7 @@
 #include "storage/sqlite_fulfillment_queries.hpp"
 
 #include "storage/fulfillment_queries.hpp"
-#include "storage/search_terms.hpp"
+#include "storage/store_sql.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -25,20 +25,6 @@ CREATE INDEX IF NOT EXISTS event_log_by_decision ON event_log(decision, seq);
 CREATE INDEX IF NOT EXISTS event_log_by_handled ON event_log(handled_at);
 )sql";
 
-/// A conflict line `h` that no later dismissal of its shipment answers.
-constexpr const char* conflict_is_open =
-    "NOT EXISTS (SELECT 1 FROM history d WHERE d.shipment_id = h.shipment_id AND d.decision = 'dismissed' "
-    "AND d.id > h.id)";
-
-/// A held event `e` of a shipment never scheduled here, held at or before ?, not dismissed since.
-constexpr const char* held_too_long =
-    "e.decision = 'hold' AND e.shipment_id IS NOT NULL AND e.handled_at <= ? "
-    "AND NOT EXISTS (SELECT 1 FROM fulfillments f WHERE f.shipment_id = e.shipment_id) "
-    "AND NOT EXISTS (SELECT 1 FROM history d WHERE d.shipment_id = e.shipment_id AND d.decision = 'dismissed' "
-    "AND d.at >= e.handled_at)";
-
-std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
-std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
 
 
 std::int64_t count_of(SQLite::Statement& query) {
@@ -253,7 +239,7 @@ Result<QueryPage<HeldShipment>, StoreError> SqliteFulfillmentQueries::held(std::
   auto read = store_.read([&](StatementCache& statements) {
     SQLite::Statement& query = statements.prepare(
         std::string("SELECT e.shipment_id, COUNT(*), MIN(e.handled_at), MAX(e.handled_at) FROM event_log e WHERE ") +
-        held_too_long + (cursor ? " AND e.shipment_id > ?" : "") + " GROUP BY e.shipment_id ORDER BY e.shipment_id LIMIT ?");
+        held_too_long("?") + (cursor ? " AND e.shipment_id > ?" : "") + " GROUP BY e.shipment_id ORDER BY e.shipment_id LIMIT ?");
     int index = 1;
     query.bind(index++, seconds_of(held_before));
     if (cursor) query.bind(index++, *cursor);
@@ -271,7 +257,7 @@ Result<QueryPage<HeldShipment>, StoreError> SqliteFulfillmentQueries::held(std::
       page.entries.push_back(held);
     }
     SQLite::Statement& count = statements.prepare(
-        std::string("SELECT COUNT(DISTINCT e.shipment_id) FROM event_log e WHERE ") + held_too_long);
+        std::string("SELECT COUNT(DISTINCT e.shipment_id) FROM event_log e WHERE ") + held_too_long("?"));
     count.bind(1, seconds_of(held_before));
     page.total = count_of(count);
   });
@@ -323,7 +309,7 @@ Result<AttentionCounts, StoreError> SqliteFulfillmentQueries::attention(std::chr
         statements.prepare(std::string("SELECT COUNT(*) FROM history h WHERE h.kind = 'conflict' AND ") + conflict_is_open);
     counts.conflicts = static_cast<std::size_t>(count_of(conflicts));
     SQLite::Statement& held = statements.prepare(
-        std::string("SELECT COUNT(DISTINCT e.shipment_id) FROM event_log e WHERE ") + held_too_long);
+        std::string("SELECT COUNT(DISTINCT e.shipment_id) FROM event_log e WHERE ") + held_too_long("?"));
     held.bind(1, seconds_of(held_before));
     counts.held = static_cast<std::size_t>(count_of(held));
   });

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "json.hpp"
+#include "storage/store_sql.hpp"
 #include "storage/sqlite_fulfillment_queries.hpp"
 
 namespace fulfillment {
@@ -125,10 +126,6 @@ const char* const fulfillment_columns =
 
 namespace {
 
-std::int64_t seconds_of(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
-std::chrono::sys_seconds time_of(std::int64_t seconds) { return std::chrono::sys_seconds{std::chrono::seconds{seconds}}; }
-std::int64_t millis_of(Millis when) { return when.time_since_epoch().count(); }
-Millis millis_time_of(std::int64_t millis) { return Millis{std::chrono::milliseconds{millis}}; }
 
 std::optional<std::int64_t> optional_int(const SQLite::Column& column) {
   if (column.isNull()) return std::nullopt;
