@@ -6,7 +6,7 @@
 
 #include "detail/json_fields.hpp"
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::vrio {
 
@@ -16,7 +16,7 @@ using detail::JsonValue;
 using detail::key_is;
 using detail::TreeValue;
 using detail::ReadStatus;
-using detail::JsonWriter;
+using toolkit::JsonWriter;
 
 // ---------------------------------------------------------------------------------------------
 // Reading: every reader is a template over the value type, run first on a detail::JsonTree (the
@@ -258,6 +258,7 @@ ReadStatus read_payload(std::string_view event_name, Value& data, const ParseOpt
   if (const ReadEvent<Value> read = find_reader<Value>(event_name)) return read(data, options, out);
   Unknown unknown{std::string(event_name), {}};
   if (auto status = data.read_raw(unknown.webhook_data); !status) return status;
+  unknown.webhook_data = detail::compact_json(unknown.webhook_data);
   out = std::move(unknown);
   return {};
 }
