@@ -258,7 +258,6 @@ ReadStatus read_payload(std::string_view event_name, Value& data, const ParseOpt
   if (const ReadEvent<Value> read = find_reader<Value>(event_name)) return read(data, options, out);
   Unknown unknown{std::string(event_name), {}};
   if (auto status = data.read_raw(unknown.webhook_data); !status) return status;
-  unknown.webhook_data = detail::compact_json(unknown.webhook_data);
   out = std::move(unknown);
   return {};
 }
@@ -518,7 +517,7 @@ std::string to_json(const Event& event) {
           if (typed.webhook_data.empty()) {
             out.null();
           } else {
-            out.raw(typed.webhook_data);
+            out.raw(detail::compact_json(typed.webhook_data));
           }
         } else {
           out.begin_object();
