@@ -14,7 +14,7 @@
 #include "parse_test_support.hpp"
 #include "printing.hpp"
 
-namespace store = hookline::store_admin;
+namespace store_admin = hookline::store_admin;
 namespace bdata = boost::unit_test::data;
 
 namespace {

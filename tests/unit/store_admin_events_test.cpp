@@ -15,7 +15,7 @@ namespace hookline::store_admin {
 inline std::ostream& operator<<(std::ostream& out, EventType type) { return out << to_string(type); }
 }  // namespace hookline::store_admin
 
-namespace store = hookline::store_admin;
+namespace store_admin = hookline::store_admin;
 using platform_tests::error_of;
 using platform_tests::json_files;
 using platform_tests::samples_dir;
