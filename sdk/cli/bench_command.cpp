@@ -20,7 +20,7 @@
 #include "hookline/secret.hpp"
 #include "hookline/ordergroove.hpp"
 #include "hookline/sign.hpp"
-#include "hookline/store.hpp"
+#include "hookline/store_admin.hpp"
 #include "hookline/verify.hpp"
 #include "hookline/vero.hpp"
 #include "hookline/vrio.hpp"
@@ -73,7 +73,7 @@ Parser parser_for(std::string_view platform) {
   if (platform == "vrio") return parse_with<parse_vrio>;
   if (platform == "ordergroove") return parse_with<ordergroove::parse>;
   if (platform == "vero") return parse_with<vero::parse>;
-  if (platform == "store") return parse_with<store::parse>;
+  if (platform == "store_admin") return parse_with<store_admin::parse>;
   return nullptr;
 }
 
@@ -179,7 +179,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       "bench", "Time verify + parse of a body in-process; the last line is 'median_ns_per_event: N'");
   bench->add_option("--scheme", arguments->scheme, "Signature scheme to verify with (default: standard)");
   bench->add_option("--platform", arguments->platform,
-                    "Platform whose parser reads the body: vrio, ordergroove, vero, store (default: vrio)");
+                    "Platform whose parser reads the body: vrio, ordergroove, vero, store_admin (default: vrio)");
   bench->add_option("--rounds", arguments->rounds, "Timed rounds; the median is reported (default: 21)")
       ->check(in_range(1, 1000));
   bench->add_option("input", arguments->input, "Body file, or - for standard input")->required();

@@ -61,7 +61,7 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   auto arguments = std::make_shared<InspectArguments>();
   CLI::App* command = app.add_subcommand("inspect", "Print a webhook body as typed JSON (exit 1 when it is refused)");
   command->add_option("--platform", arguments->platform,
-                      "Platform of the body: auto (detected from the body), vrio, ordergroove, vero or store")
+                      "Platform of the body: auto (detected from the body), vrio, ordergroove, vero or store_admin")
       ->capture_default_str();
   command->add_option("--zone", arguments->zone, "IANA time zone of VRIO's zone-less dates")->capture_default_str();
   command->add_option("input", arguments->input, "JSON file, or - for standard input")->required();

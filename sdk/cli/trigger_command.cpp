@@ -54,7 +54,7 @@ std::optional<Scheme> platform_scheme(Platform platform) {
   switch (platform) {
     case Platform::vrio: return Scheme::vrio;
     case Platform::ordergroove: return Scheme::ordergroove;
-    case Platform::store: return Scheme::store;
+    case Platform::store_admin: return Scheme::store_admin;
     case Platform::vero: return std::nullopt;
   }
   return std::nullopt;
@@ -89,7 +89,7 @@ std::vector<Fresh> fresh_values(Platform platform, std::string_view event, std::
     }
     case Platform::ordergroove:
       return {{"/id", random_text("0123456789abcdef", 20, random)}, {"/created", unix_seconds}};
-    case Platform::store:
+    case Platform::store_admin:
       return {{"/event_id", "evt_" + random_text("0123456789abcdefghijklmnopqrstuvwxyz", 16, random)},
               {"/created_at", toolkit::format_iso8601_utc(now)}};
     case Platform::vero: return {{"/" + std::string(event) + "_at", unix_seconds}};
@@ -216,7 +216,7 @@ void add_trigger_command(CLI::App& app, int& exit_code) {
       "Send one realistic event of a type, built from the platform's sample with a fresh event id and the current "
       "time, signed as the platform signs (vero: unsigned); exits 1 when the answer is not a 2xx");
   command->add_flag("--list", a.list, "List the events of every platform (or of PLATFORM) and exit");
-  command->add_option("platform", a.platform, "vrio, ordergroove, vero or store");
+  command->add_option("platform", a.platform, "vrio, ordergroove, vero or store_admin");
   command->add_option("event", a.event, "The event type, e.g. shipment_scheduled or order.create");
   command->add_option("--to", a.to, "Destination URL, e.g. http://127.0.0.1:8080/webhooks/vrio");
   command->add_option("--set", a.sets,

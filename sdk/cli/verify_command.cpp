@@ -148,7 +148,7 @@ void add_verify_commands(CLI::App& app, int& exit_code) {
 
   auto sign_arguments = std::make_shared<SignArguments>();
   CLI::App* sign = app.add_subcommand(
-      "sign", "Print the 'Name: value' headers that make a body verify (for store: the token header itself)");
+      "sign", "Print the 'Name: value' headers that make a body verify (for store_admin: the token header itself)");
   add_common_options(*sign, sign_arguments->common);
   sign->add_option("--id", sign_arguments->id, "Standard Webhooks message id (default: a random msg_ id)");
   sign->add_option("--timestamp", sign_arguments->timestamp, "Unix time to sign with (default: the clock)");

@@ -92,6 +92,12 @@ CREATE TABLE hookline_refused_totals (
 );
 INSERT INTO hookline_refused_totals (entries, bytes) VALUES (0, 0);
 )sql",
+    // 2: the generic store admin platform is stored by its name "store_admin" (it was "store").
+    R"sql(
+UPDATE hookline_inbox SET platform = 'store_admin' WHERE platform = 'store';
+UPDATE hookline_quarantine SET platform = 'store_admin' WHERE platform = 'store';
+UPDATE hookline_refused SET platform = 'store_admin' WHERE platform = 'store';
+)sql",
 };
 static_assert(std::size(migrations) == PostgresInbox::schema_version);
 

@@ -84,6 +84,19 @@ CREATE TABLE IF NOT EXISTS refused (
 );
 )sql";
 
+/// The changes to a file of an older hookline, one per version: migrations[v] takes a file of
+/// version v (PRAGMA user_version; 0 in files written before it was kept) to v + 1. The tables
+/// themselves are made by `schema`, in the shape every version has.
+constexpr const char* migrations[] = {
+    // 1: the generic store admin platform is stored by its name "store_admin" (it was "store").
+    R"sql(
+UPDATE inbox_entries SET platform = 'store_admin' WHERE platform = 'store';
+UPDATE quarantine SET platform = 'store_admin' WHERE platform = 'store';
+UPDATE refused SET platform = 'store_admin' WHERE platform = 'store';
+)sql",
+};
+static_assert(std::size(migrations) == SqliteInbox::schema_version);
+
 constexpr const char* quarantine_columns =
     "id, platform, key, body, headers, received_at, error_path, error_message, failed_replays";
 
@@ -200,6 +213,25 @@ std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, con
   // usual few MB while checkpoints run behind; once a checkpoint lets it start over, it is cut back.
   db->exec("PRAGMA journal_size_limit=" + std::to_string(write_ahead_log_limit));
   return db;
+}
+
+/// Makes the tables if needed and applies, in one transaction, the migrations the file lacks;
+/// refuses a file of a newer hookline, which this one would misread.
+Status<StoreError> migrate(SQLite::Database& db) {
+  SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+  db.exec(schema);
+  const auto version = db.execAndGet("PRAGMA user_version").getInt64();
+  if (version > SqliteInbox::schema_version) {
+    return fail(StoreError{"the database schema is version " + std::to_string(version) + ", newer than this hookline knows (" +
+                           std::to_string(SqliteInbox::schema_version) +
+                           "): run a hookline at least as new as the one that wrote it"});
+  }
+  for (auto applied = version; applied < SqliteInbox::schema_version; ++applied) {
+    db.exec(migrations[applied]);
+  }
+  db.exec("PRAGMA user_version = " + std::to_string(SqliteInbox::schema_version));
+  transaction.commit();
+  return {};
 }
 
 /// An open file descriptor, closed on destruction.
@@ -645,7 +677,9 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
   }
   try {
     impl->writer = connect(path, options);
-    impl->writer->exec(schema);
+    if (auto migrated = migrate(*impl->writer); !migrated) {
+      return fail(migrated.error());
+    }
     apply_size_cap(*impl->writer, options);
     impl->insert = std::make_unique<SQLite::Statement>(
         *impl->writer,

@@ -12,7 +12,7 @@ constexpr std::array<std::pair<Platform, std::string_view>, 4> platform_names{{
     {Platform::vrio, "vrio"},
     {Platform::ordergroove, "ordergroove"},
     {Platform::vero, "vero"},
-    {Platform::store, "store"},
+    {Platform::store_admin, "store_admin"},
 }};
 }  // namespace
 

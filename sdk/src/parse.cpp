@@ -37,9 +37,9 @@ struct Evidence {
   std::optional<std::string> og_object_type;  // data.object.type
   // Vero: a `type` without a dot and a `user` object.
   bool vero_user = false;
-  // Store: event_id, event_type "<resource>.<event>", resource, created_at, data.
-  int store = 0;
-  bool store_key = false;  // event_id or event_type
+  // Store admin: event_id, event_type "<resource>.<event>", resource, created_at, data.
+  int store_admin = 0;
+  bool store_admin_key = false;  // event_id or event_type
   // Shared.
   std::optional<std::string> type;  // a string `type`
   std::optional<std::string_view> foreign;  // another platform's envelope or header, by name
@@ -65,9 +65,9 @@ struct Evidence {
       case Platform::vero:
         if (!type || !family_of(*type).empty() || type->empty() || !vero_user) return 0;
         return 2 + header_for(platform);
-      case Platform::store:
-        if (!store_key) return 0;
-        return store + header_for(platform);
+      case Platform::store_admin:
+        if (!store_admin_key) return 0;
+        return store_admin + header_for(platform);
     }
     return 0;
   }
@@ -77,7 +77,7 @@ struct Evidence {
     std::optional<Platform> best;
     int best_score = 1;  // a single field is not enough
     bool tie = false;
-    for (Platform candidate : {Platform::vrio, Platform::ordergroove, Platform::vero, Platform::store}) {
+    for (Platform candidate : {Platform::vrio, Platform::ordergroove, Platform::vero, Platform::store_admin}) {
       const int candidate_score = score(candidate);
       if (candidate_score > best_score) {
         best = candidate;
@@ -96,7 +96,7 @@ struct Evidence {
 /// delivery headers.
 void read_headers(const Headers& headers, Evidence& evidence) {
   if (headers.get("Ordergroove-Signature")) evidence.header = Platform::ordergroove;
-  if (headers.get("X-Store-Webhook-Token")) evidence.header = Platform::store;
+  if (headers.get("X-Store-Webhook-Token")) evidence.header = Platform::store_admin;
   if (headers.get("X-Webhook-Signature")) evidence.header = Platform::vrio;
   if (headers.get("Stripe-Signature")) evidence.foreign = "a Stripe delivery (Stripe-Signature header)";
   if (headers.get("X-GitHub-Event")) evidence.foreign = "a GitHub delivery (X-GitHub-Event header)";
@@ -128,12 +128,12 @@ ReadResult read_data_evidence(JsonValue& data, Evidence& evidence) {
 ParseError unknown_platform(const Evidence& evidence) {
   if (evidence.foreign) {
     return {"", "unknown platform: this is " + std::string(*evidence.foreign) +
-                    ", not a webhook of vrio, ordergroove, vero or store"};
+                    ", not a webhook of vrio, ordergroove, vero or store_admin"};
   }
   return {"", "unknown platform: the body does not carry enough of any known platform's fields (vrio: two of "
               "webhook_event, webhook_event_id, webhook_event_date, webhook_type, webhook_data; ordergroove: a "
               "type \"<subscriber|subscription|order|item>.<action>\" with id, created or data.object; vero: a "
-              "type without a dot and a user object; store: event_id or event_type with another of its fields); "
+              "type without a dot and a user object; store_admin: event_id or event_type with another of its fields); "
               "name the platform to parse it as one"};
 }
 
@@ -157,19 +157,19 @@ Result<Platform, ParseError> detect_platform(std::string_view body, const Header
       return value.skip();
     }
     if (key_is(key, "event_id") || key_is(key, "event_type")) {
-      evidence.store_key = true;
-      ++evidence.store;
+      evidence.store_admin_key = true;
+      ++evidence.store_admin;
       return value.skip();
     }
     if (key_is(key, "resource") || key_is(key, "created_at")) {
-      ++evidence.store;
+      ++evidence.store_admin;
       return value.skip();
     }
     if (key_is(key, "id")) evidence.og_id = true;
     if (key_is(key, "created")) evidence.og_created = true;
     if (key_is(key, "user")) evidence.vero_user = value.is_object();
     if (key_is(key, "data")) {
-      ++evidence.store;
+      ++evidence.store_admin;
       return read_data_evidence(value, evidence);
     }
     // Stripe's envelope: {"id": "evt_...", "object": "event", "api_version": ..., "data": {"object": ...}}.
@@ -199,8 +199,8 @@ Result<AnyEvent, ParseError> parse_any(Platform platform, std::string_view body,
       return wrap(ordergroove::parse(body));
     case Platform::vero:
       return wrap(vero::parse(body));
-    case Platform::store:
-      return wrap(store::parse(body));
+    case Platform::store_admin:
+      return wrap(store_admin::parse(body));
   }
   return fail(ParseError{"", "unknown platform"});
 }
@@ -220,7 +220,7 @@ Platform platform_of(const AnyEvent& event) noexcept {
     case 2:
       return Platform::vero;
     default:
-      return Platform::store;
+      return Platform::store_admin;
   }
 }
 
@@ -239,7 +239,7 @@ std::string to_json(const AnyEvent& event) {
         } else if constexpr (std::is_same_v<T, vero::Event>) {
           return vero::to_json(typed);
         } else {
-          return store::to_json(typed);
+          return store_admin::to_json(typed);
         }
       },
       event);
@@ -348,7 +348,7 @@ std::optional<std::string> probe_event_id(Platform platform, std::string_view bo
   switch (platform) {
     case Platform::vrio: id_field = "webhook_event_id"; break;
     case Platform::ordergroove: id_field = "id"; break;
-    case Platform::store: id_field = "event_id"; break;
+    case Platform::store_admin: id_field = "event_id"; break;
     case Platform::vero: return std::nullopt;
   }
   const auto member = top_level_member(body, id_field);

@@ -82,8 +82,8 @@ Headers Signer::sign(std::string_view body, std::string_view event_id, std::chro
       headers.set(detail::shopify_signature_header,
                   detail::encode_base64(digest_view(keys.hmac_keys.front().digest({body}))));
       break;
-    case Scheme::store:
-      headers.set(detail::store_token_header, std::string(keys.tokens.front().reveal()));
+    case Scheme::store_admin:
+      headers.set(detail::store_admin_token_header, std::string(keys.tokens.front().reveal()));
       break;
   }
   return headers;

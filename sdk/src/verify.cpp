@@ -17,7 +17,7 @@ namespace hookline {
 namespace {
 
 constexpr std::array<Scheme, 7> schemes{Scheme::vrio,   Scheme::standard, Scheme::ordergroove, Scheme::stripe,
-                                        Scheme::github, Scheme::shopify,  Scheme::store};
+                                        Scheme::github, Scheme::shopify,  Scheme::store_admin};
 
 // A timestamp longer than this many digits is refused before conversion (year 5138 has 12).
 constexpr std::size_t max_timestamp_digits = 12;
@@ -118,7 +118,7 @@ std::string_view to_string(Scheme scheme) noexcept {
     case Scheme::stripe: return "stripe";
     case Scheme::github: return "github";
     case Scheme::shopify: return "shopify";
-    case Scheme::store: return "store";
+    case Scheme::store_admin: return "store_admin";
   }
   return "unknown";
 }
@@ -288,13 +288,13 @@ struct Verifier::Impl {
     return match({seconds.view(), ".", body}, is_signed, *timestamp, header);
   }
 
-  [[nodiscard]] Result<Verified, VerifyError> verify_store_token(const Headers& headers) const {
-    const auto token = required(headers, detail::store_token_header);
+  [[nodiscard]] Result<Verified, VerifyError> verify_store_admin_token(const Headers& headers) const {
+    const auto token = required(headers, detail::store_admin_token_header);
     if (!token) return fail(token.error());
     for (std::size_t i = 0; i < keys.tokens.size(); ++i) {
       if (detail::constant_time_equals(*token, keys.tokens[i].reveal())) return Verified{i, std::nullopt};
     }
-    return fail(error(VerifyErrorKind::no_matching_signature, detail::store_token_header));
+    return fail(error(VerifyErrorKind::no_matching_signature, detail::store_admin_token_header));
   }
 };
 
@@ -329,8 +329,8 @@ Result<Verified, VerifyError> Verifier::verify(std::string_view body, const Head
       });
     case Scheme::shopify:
       return impl_->verify_body_digest(body, headers, detail::shopify_signature_header, decode_base64_digest);
-    case Scheme::store:
-      return impl_->verify_store_token(headers);
+    case Scheme::store_admin:
+      return impl_->verify_store_admin_token(headers);
   }
   return fail(error(VerifyErrorKind::no_matching_signature, {}));
 }

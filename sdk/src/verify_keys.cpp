@@ -28,7 +28,7 @@ Result<SchemeKeys, VerifyError> make_scheme_keys(Scheme scheme, std::span<const 
   SchemeKeys keys;
   for (const auto& secret : secrets) {
     if (secret.empty()) return fail(VerifyError{VerifyErrorKind::invalid_secret, {}});
-    if (scheme == Scheme::store) {
+    if (scheme == Scheme::store_admin) {
       keys.tokens.push_back(secret);
       continue;
     }

@@ -20,12 +20,12 @@ inline constexpr std::string_view ordergroove_signature_header = "Ordergroove-Si
 inline constexpr std::string_view stripe_signature_header = "Stripe-Signature";
 inline constexpr std::string_view github_signature_header = "X-Hub-Signature-256";
 inline constexpr std::string_view shopify_signature_header = "X-Shopify-Hmac-Sha256";
-inline constexpr std::string_view store_token_header = "X-Store-Webhook-Token";
+inline constexpr std::string_view store_admin_token_header = "X-Store-Webhook-Token";
 
 /// The Standard Webhooks secret prefix.
 inline constexpr std::string_view standard_secret_prefix = "whsec_";
 
-/// The secrets of one scheme, ready for use: an HMAC key per secret, or (store) the tokens themselves.
+/// The secrets of one scheme, ready for use: an HMAC key per secret, or (store_admin) the tokens themselves.
 struct SchemeKeys {
   std::vector<HmacKey> hmac_keys;
   std::vector<Secret> tokens;

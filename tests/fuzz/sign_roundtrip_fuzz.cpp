@@ -6,7 +6,7 @@
 //   for the schemes that carry one signature per secret (standard, ordergroove, stripe) — with the
 //   second alone; the single-signature schemes then refuse with no_matching_signature;
 // - header names are case-insensitive: lowercased headers verify the same;
-// - a changed body is refused with no_matching_signature (store tokens do not cover the body);
+// - a changed body is refused with no_matching_signature (store admin tokens do not cover the body);
 // - a timestamp one second past either tolerance is refused as too old / too new.
 
 #include <algorithm>
@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(keyed.both.verify(body, lowercased(headers), now).has_value(), "header names are case-sensitive");
 
     const auto tampered = keyed.both.verify(changed_body, headers, now);
-    if (keyed.scheme == Scheme::store) {
+    if (keyed.scheme == Scheme::store_admin) {
       require(tampered.has_value(), "a store token depends on the body");
     } else {
       require(refused_with(tampered, VerifyErrorKind::no_matching_signature), "a changed body verified");

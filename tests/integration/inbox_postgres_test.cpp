@@ -308,6 +308,34 @@ BOOST_AUTO_TEST_CASE(instances_opening_together_migrate_once) {
       uri);
 }
 
+BOOST_AUTO_TEST_CASE(a_version_1_schema_is_migrated_to_the_store_admin_name) {
+  auto& cluster = PostgresCluster::shared();
+  const std::string uri = cluster.fresh_schema_uri();
+  open_postgres(uri).reset();
+  // What the previous version left: schema version 1 and the platform stored as "store".
+  cluster.execute("DELETE FROM hookline_inbox_migrations WHERE version > 1; "
+                  "INSERT INTO hookline_inbox (platform, event_id, type, occurred_at, entity, body, received_at, "
+                  "state, next_attempt_at) VALUES ('store', 'evt_1', 'order.created', 0, 'order:1', '{}', 0, 0, 0); "
+                  "INSERT INTO hookline_quarantine (platform, key, body, headers, received_at, error_path, error_message) "
+                  "VALUES ('store', 'evt_2', '{', '', 0, '', 'cut short'); "
+                  "INSERT INTO hookline_refused (platform, path, peer, reason, message, headers, query, body, "
+                  "received_at, bytes) VALUES ('store', '/webhooks/store', '127.0.0.1', 'missing_header', 'no token', "
+                  "'', '', '', 0, 0)",
+                  uri);
+  auto migrated = open_postgres(uri);
+  const auto taken = take(*migrated, 10, at(0));
+  BOOST_TEST_REQUIRE(taken.size() == 1u);
+  BOOST_TEST((taken[0].meta.platform == hookline::Platform::store_admin));
+  auto quarantined = migrated->list_quarantined({});
+  BOOST_TEST_REQUIRE(quarantined.has_value());
+  BOOST_TEST_REQUIRE(quarantined->entries.size() == 1u);
+  BOOST_TEST((quarantined->entries[0].delivery.platform == hookline::Platform::store_admin));
+  auto refused = migrated->list_refused({});
+  BOOST_TEST_REQUIRE(refused.has_value());
+  BOOST_TEST_REQUIRE(refused->entries.size() == 1u);
+  BOOST_TEST((refused->entries[0].delivery.platform == hookline::Platform::store_admin));
+}
+
 BOOST_AUTO_TEST_CASE(a_schema_newer_than_this_version_is_refused) {
   const std::string uri = PostgresCluster::shared().fresh_schema_uri();
   open_postgres(uri).reset();

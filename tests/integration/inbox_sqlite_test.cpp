@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "hookline/sqlite_inbox.hpp"
 #include "inbox_test_support.hpp"
 #include "printing.hpp"
@@ -220,6 +222,52 @@ BOOST_AUTO_TEST_CASE(an_unopenable_file_is_a_store_error) {
   BOOST_TEST_REQUIRE(!a_directory.has_value());
   BOOST_TEST(a_directory.error().message == dir.path().string() + " is a directory, not a database");
   BOOST_TEST(!std::filesystem::exists(dir.path().string() + ".lock"));  // nothing is left beside it
+}
+
+BOOST_AUTO_TEST_CASE(a_file_of_the_previous_version_is_migrated_to_the_store_admin_name) {
+  hookline::test::TempDir dir;
+  const auto file = dir.path() / "inbox.db";
+  open_sqlite(file).reset();
+  {
+    // What the previous version left: user_version 0 and the platform stored as "store".
+    SQLite::Database old(file, SQLite::OPEN_READWRITE);
+    old.exec("PRAGMA user_version = 0");
+    old.exec("INSERT INTO inbox_entries (platform, event_id, type, occurred_at, entity, body, received_at, state, "
+             "next_attempt_at) VALUES ('store', 'evt_1', 'order.created', 0, 'order:1', X'7B7D', 0, 0, 0)");
+    old.exec("INSERT INTO quarantine (platform, key, body, headers, received_at, error_path, error_message) "
+             "VALUES ('store', 'evt_2', X'7B', X'', 0, '', 'cut short')");
+    old.exec("INSERT INTO refused (platform, path, peer, reason, message, headers, query, body, received_at, bytes) "
+             "VALUES ('store', '/webhooks/store', '127.0.0.1', 'missing_header', 'no token', X'', X'', X'', 0, 0)");
+  }
+  auto migrated = open_sqlite(file);
+  auto taken = migrated->take_due(10, at(0));
+  BOOST_TEST_REQUIRE(taken.has_value());
+  BOOST_TEST_REQUIRE(taken->size() == 1u);
+  BOOST_TEST(((*taken)[0].meta.platform == hookline::Platform::store_admin));
+  auto quarantined = migrated->list_quarantined({});
+  BOOST_TEST_REQUIRE(quarantined.has_value());
+  BOOST_TEST_REQUIRE(quarantined->entries.size() == 1u);
+  BOOST_TEST((quarantined->entries[0].delivery.platform == hookline::Platform::store_admin));
+  auto refused = migrated->list_refused({});
+  BOOST_TEST_REQUIRE(refused.has_value());
+  BOOST_TEST_REQUIRE(refused->entries.size() == 1u);
+  BOOST_TEST((refused->entries[0].delivery.platform == hookline::Platform::store_admin));
+  migrated.reset();
+  SQLite::Database reopened(file, SQLite::OPEN_READONLY);
+  BOOST_TEST(reopened.execAndGet("PRAGMA user_version").getInt64() == hookline::SqliteInbox::schema_version);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_of_a_newer_version_is_refused) {
+  hookline::test::TempDir dir;
+  const auto file = dir.path() / "inbox.db";
+  open_sqlite(file).reset();
+  {
+    SQLite::Database newer(file, SQLite::OPEN_READWRITE);
+    newer.exec("PRAGMA user_version = " + std::to_string(hookline::SqliteInbox::schema_version + 1));
+  }
+  const auto refused = hookline::SqliteInbox::open(file);
+  BOOST_TEST_REQUIRE(!refused.has_value());
+  BOOST_TEST(refused.error().message.find("newer than this hookline knows") != std::string::npos, refused.error().message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

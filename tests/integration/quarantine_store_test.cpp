@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_redelivery_is_one_entry_and_changes_nothing, Sto
   BOOST_TEST_REQUIRE(outcome.has_value());
   BOOST_TEST((*outcome == QuarantineOutcome::already_stored));
   auto other_platform = delivery("e-1");
-  other_platform.platform = Platform::store;
+  other_platform.platform = Platform::store_admin;
   store_new(store, other_platform);
   const auto page = store.list_quarantined({});
   BOOST_TEST_REQUIRE(page.has_value());

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(two_triggers_are_two_events) {
 BOOST_DATA_TEST_CASE(every_platform_signs_as_it_does,
                      boost::unit_test::data::make({std::string("vrio order_updated vrio"),
                                                    std::string("ordergroove subscriber.create ordergroove"),
-                                                   std::string("store payment.completed store")}),
+                                                   std::string("store_admin payment.completed store_admin")}),
                      line) {
   const auto platform = line.substr(0, line.find(' '));
   const auto event = line.substr(platform.size() + 1, line.rfind(' ') - platform.size() - 1);
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(a_refusal_is_shown_and_exits_1) {
 BOOST_AUTO_TEST_CASE(list_shows_each_platforms_events) {
   const auto all = run_hookline("trigger --list");
   BOOST_TEST(all.exit_code == 0);
-  for (const std::string line : {"ordergroove: item.change_order ", "store: customer.created ", "vero: bounced ",
+  for (const std::string line : {"ordergroove: item.change_order ", "store_admin: customer.created ", "vero: bounced ",
                                  "vrio: order_abandoned "}) {
     BOOST_TEST(("\n" + all.out).find("\n" + line) != std::string::npos, line);
   }

@@ -36,7 +36,7 @@ std::string last_line_median(const std::string& out) {
 BOOST_AUTO_TEST_SUITE(bench_cli)
 
 BOOST_AUTO_TEST_CASE(prints_a_positive_median_as_its_last_line_for_every_body_scheme) {
-  for (const char* scheme : {"standard", "vrio", "ordergroove", "stripe", "github", "shopify", "store"}) {
+  for (const char* scheme : {"standard", "vrio", "ordergroove", "stripe", "github", "shopify", "store_admin"}) {
     BOOST_TEST_CONTEXT("scheme " << scheme) {
       const Run result = run(std::string("bench --rounds 1 --scheme ") + scheme + " '" + samples + "/shipment_scheduled.json'");
       BOOST_TEST(result.exit_code == 0);
@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(prints_a_positive_median_as_its_last_line_for_every_body_sc
 
 BOOST_AUTO_TEST_CASE(parses_with_the_platform_given) {
   const std::string all_samples = std::string(HOOKLINE_SAMPLES_DIR);
-  for (const char* platform_and_file : {"ordergroove order.create.json", "vero sent.json", "store order.created.json"}) {
+  for (const char* platform_and_file : {"ordergroove order.create.json", "vero sent.json", "store_admin order.created.json"}) {
     const std::string text = platform_and_file;
     const auto platform = text.substr(0, text.find(' '));
     const auto file = all_samples + "/" + platform + "/" + text.substr(text.find(' ') + 1);

@@ -435,7 +435,7 @@ BOOST_AUTO_TEST_CASE(typed_handlers_work_alike_for_every_platform) {
                                             const InboxEntry&) {
     return note(event.type + " " + opened.user.email.value_or(""));
   });
-  dispatcher.on<hookline::store::Payment>([&](const hookline::store::Payment&, const hookline::store::Event& event,
+  dispatcher.on<hookline::store_admin::Payment>([&](const hookline::store_admin::Payment&, const hookline::store_admin::Event& event,
                                               const InboxEntry&) { return note(event.event_type); });
   dispatcher.on<hookline::vrio::OrderAbandoned>([&](const hookline::vrio::OrderAbandoned& abandoned) {
     return note("abandoned " + std::to_string(abandoned.order.id));
@@ -447,8 +447,8 @@ BOOST_AUTO_TEST_CASE(typed_handlers_work_alike_for_every_platform) {
   claim_sample(inbox, hookline::Platform::ordergroove, "ordergroove/item.create.json");
   claim_sample(inbox, hookline::Platform::vero, "vero/opened.json");
   claim_sample(inbox, hookline::Platform::vero, "vero/clicked.json");
-  claim_sample(inbox, hookline::Platform::store, "store/payment.refunded.json");
-  claim_sample(inbox, hookline::Platform::store, "store/order.created.json");
+  claim_sample(inbox, hookline::Platform::store_admin, "store_admin/payment.refunded.json");
+  claim_sample(inbox, hookline::Platform::store_admin, "store_admin/order.created.json");
   claim_body(inbox, hookline::Platform::vrio, order_abandonned());
   BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
 

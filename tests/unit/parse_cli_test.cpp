@@ -22,7 +22,7 @@ std::string quoted(const std::filesystem::path& path) { return "'" + path.string
 BOOST_AUTO_TEST_SUITE(parse_cli)
 
 BOOST_AUTO_TEST_CASE(inspect_detects_every_platform_on_every_sample_and_documented_example) {
-  for (const std::string platform : {"ordergroove", "vero", "store", "vrio"}) {
+  for (const std::string platform : {"ordergroove", "vero", "store_admin", "vrio"}) {
     auto files = json_files(samples_dir(platform));
     if (std::filesystem::exists(samples_dir(platform) / "docs")) {
       for (auto& path : json_files(samples_dir(platform) / "docs")) files.push_back(std::move(path));
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(inspect_prints_the_typed_event) {
   BOOST_TEST(vero.out.find(R"("changes":{"_tags":{"add":["active-customer"],"remove":["unactive-180-days"]}})") !=
              std::string::npos);
 
-  const Run store = run_hookline("inspect " + quoted(samples_dir("store") / "shipping.delivered.json"));
+  const Run store = run_hookline("inspect " + quoted(samples_dir("store_admin") / "shipping.delivered.json"));
   BOOST_TEST(store.exit_code == 0);
   BOOST_TEST(store.out.find(R"("event_date":"2026-03-25T17:42:00Z","resource":"shipping")") != std::string::npos);
 
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(inspect_prints_the_typed_event) {
 }
 
 BOOST_AUTO_TEST_CASE(every_malformed_sample_exits_1_with_its_documented_error) {
-  for (const std::string platform : {"ordergroove", "vero", "store", "vrio"}) {
+  for (const std::string platform : {"ordergroove", "vero", "store_admin", "vrio"}) {
     for (const auto& sample : platform_tests::malformed_samples(platform)) {
       if (sample.error.find("\u2026") != std::string::npos) continue;  // an abbreviated error, checked by its own suite
       const auto path = samples_dir(platform) / "malformed" / sample.file;
@@ -74,13 +74,13 @@ BOOST_AUTO_TEST_CASE(every_malformed_sample_exits_1_with_its_documented_error) {
 }
 
 BOOST_AUTO_TEST_CASE(platform_forces_the_parser) {
-  const auto store_sample = samples_dir("store") / "order.created.json";
+  const auto store_sample = samples_dir("store_admin") / "order.created.json";
   const Run forced = run_hookline("inspect --platform vero " + quoted(store_sample));
   BOOST_TEST(forced.exit_code == 1);
   BOOST_TEST(forced.err == "hookline inspect: type: missing\n");
-  const Run right = run_hookline("inspect --platform store " + quoted(store_sample));
+  const Run right = run_hookline("inspect --platform store_admin " + quoted(store_sample));
   BOOST_TEST(right.exit_code == 0);
-  BOOST_TEST(right.out.find(R"({"platform":"store")") == 0U);
+  BOOST_TEST(right.out.find(R"({"platform":"store_admin")") == 0U);
   const Run vero = run_hookline("inspect --platform vero " + quoted(samples_dir("vero") / "sent.json"));
   BOOST_TEST(vero.exit_code == 0);
 }
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
 BOOST_AUTO_TEST_CASE(help_names_every_platform) {
   const Run result = run_hookline("inspect --help");
   BOOST_TEST(result.exit_code == 0);
-  for (const char* platform : {"ordergroove", "vero", "store", "vrio"}) {
+  for (const char* platform : {"ordergroove", "vero", "store_admin", "vrio"}) {
     BOOST_TEST(result.out.find(platform) != std::string::npos, platform);
   }
 }

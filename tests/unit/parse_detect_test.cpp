@@ -44,9 +44,9 @@ const std::vector<BodyCase> body_cases{
      Platform::ordergroove},
     {"vero_type_and_user", R"({"type":"sent","user":{"id":1}})", Platform::vero},
     {"vero_unknown_type_and_user", R"({"type":"archived","user":{"email":"a@b.c"}})", Platform::vero},
-    {"store_event_type_and_id", R"({"event_type":"order.created","event_id":"e"})", Platform::store},
-    {"store_event_id_and_data", R"({"event_id":"e","data":{}})", Platform::store},
-    {"store_despite_a_dotted_type", R"({"event_type":"order.created","resource":"order","type":"x.y"})", Platform::store},
+    {"store_admin_event_type_and_id", R"({"event_type":"order.created","event_id":"e"})", Platform::store_admin},
+    {"store_admin_event_id_and_data", R"({"event_id":"e","data":{}})", Platform::store_admin},
+    {"store_admin_despite_a_dotted_type", R"({"event_type":"order.created","resource":"order","type":"x.y"})", Platform::store_admin},
 };
 
 struct RefusedCase {
@@ -72,7 +72,7 @@ const std::vector<RefusedCase> refused_cases{
     {"vero_type_alone", R"({"type":"sent"})", std::string(unknown)},
     {"vero_user_alone", R"({"user":{"id":1}})", std::string(unknown)},
     {"vero_user_not_an_object", R"({"type":"sent","user":5})", std::string(unknown)},
-    {"store_event_id_alone", R"({"event_id":"e"})", std::string(unknown)},
+    {"store_admin_event_id_alone", R"({"event_id":"e"})", std::string(unknown)},
     // A dotted type of a family that is not Ordergroove's, with Ordergroove's other fields.
     {"foreign_family", R"({"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1"}}})", std::string(unknown)},
     // As many vrio fields as store fields.
@@ -142,7 +142,7 @@ std::vector<std::filesystem::path> samples_and_documented_examples(Platform plat
   return files;
 }
 
-const std::vector<Platform> all_platforms{Platform::vrio, Platform::ordergroove, Platform::vero, Platform::store};
+const std::vector<Platform> all_platforms{Platform::vrio, Platform::ordergroove, Platform::vero, Platform::store_admin};
 
 }  // namespace
 
@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(no_malformed_sample_is_claimed_for_another_platform) {
 }
 
 BOOST_AUTO_TEST_CASE(every_truncation_of_a_sample_is_refused_without_a_crash) {
-  for (Platform platform : {Platform::ordergroove, Platform::vero, Platform::store}) {
+  for (Platform platform : {Platform::ordergroove, Platform::vero, Platform::store_admin}) {
     for (const auto& path : json_files(samples_dir(hookline::to_string(platform)))) {
       const std::string body = slurp(path);
       std::size_t refused = 0;
@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(a_signature_header_counts_as_one_field_of_its_platform) {
   BOOST_TEST(*detect_platform(one_field, Headers{{"X-Webhook-Signature", "ab"}}) == Platform::vrio);
   BOOST_TEST(*detect_platform(R"({"type":"order.create"})", Headers{{"Ordergroove-Signature", "ts=1,sig=ab"}}) ==
              Platform::ordergroove);
-  BOOST_TEST(*detect_platform(R"({"event_id":"e"})", Headers{{"x-store-webhook-token", "t"}}) == Platform::store);
+  BOOST_TEST(*detect_platform(R"({"event_id":"e"})", Headers{{"x-store-webhook-token", "t"}}) == Platform::store_admin);
   // A header does not outweigh a body that is plainly another platform's.
   const std::string vero_body = R"({"type":"sent","user":{"id":1},"campaign":{"id":2}})";
   BOOST_TEST(*detect_platform(vero_body, Headers{{"Ordergroove-Signature", "ts=1,sig=ab"}}) == Platform::vero);
@@ -271,7 +271,7 @@ BOOST_DATA_TEST_CASE(a_byte_order_mark_is_refused_by_name_by_every_parser_and_de
 }
 
 BOOST_AUTO_TEST_CASE(parse_any_with_a_forced_platform_reports_that_platforms_error) {
-  const std::string store_body = slurp(samples_dir("store") / "order.created.json");
+  const std::string store_body = slurp(samples_dir("store_admin") / "order.created.json");
   auto as_vero = hookline::parse_any(Platform::vero, store_body);
   BOOST_TEST_REQUIRE(!as_vero.has_value());
   BOOST_TEST(as_vero.error().to_string() == "type: missing");
@@ -287,8 +287,8 @@ BOOST_AUTO_TEST_CASE(meta_parser_gives_each_platforms_meta) {
   BOOST_TEST(meta->type == "subscription.create");
   BOOST_TEST(meta->entity == "subscription:565998a03d7a4647971aab47f8c487f9");
 
-  const auto store = hookline::meta_parser(Platform::store);
-  meta = store(slurp(samples_dir("store") / "payment.refunded.json"));
+  const auto store = hookline::meta_parser(Platform::store_admin);
+  meta = store(slurp(samples_dir("store_admin") / "payment.refunded.json"));
   BOOST_TEST_REQUIRE(meta.has_value(), error_of(meta));
   BOOST_TEST(meta->id == "evt_9014");
   BOOST_TEST(meta->entity == "payment:pay_7001");

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "hookline/ordergroove.hpp"
-#include "hookline/store.hpp"
+#include "hookline/store_admin.hpp"
 #include "hookline/vero.hpp"
 #include "hookline/vrio.hpp"
 #include "parse_test_support.hpp"
@@ -201,10 +201,10 @@ BOOST_DATA_TEST_CASE(amounts_of_every_platform_are_normalised_alike, bdata::make
                                                         R"("data":{"object":{"public_id":"o","total":)" + c.text + "}}}");
   BOOST_TEST_REQUIRE(ordergroove.has_value(), error_of(ordergroove));
   BOOST_TEST(std::get<hookline::ordergroove::Order>(ordergroove->object).total == std::optional<std::string>(c.value));
-  const auto store = hookline::store::parse(R"({"event_id":"e","event_type":"payment.completed","created_at":"2026-03-22T14:30:00Z",)"
+  const auto store = hookline::store_admin::parse(R"({"event_id":"e","event_type":"payment.completed","created_at":"2026-03-22T14:30:00Z",)"
                                             R"("data":{"id":"p","amount":)" + c.text + "}}");
   BOOST_TEST_REQUIRE(store.has_value(), error_of(store));
-  BOOST_TEST(hookline::store::to_json(*store).find(R"("amount":)" + c.value + ",") != std::string::npos);
+  BOOST_TEST(hookline::store_admin::to_json(*store).find(R"("amount":)" + c.value + ",") != std::string::npos);
 }
 
 BOOST_DATA_TEST_CASE(an_amount_that_cannot_be_kept_is_refused_naming_it, bdata::make(refused_decimals), c) {

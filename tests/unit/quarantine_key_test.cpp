@@ -49,9 +49,9 @@ const std::vector<Probe> probes{
     {"ordergroove_wrong_type", Platform::ordergroove, sample_body("ordergroove/malformed/quantity_wrong_type.json"),
      "5f15ef298dc15df9bc8b"},
     {"ordergroove_missing_id", Platform::ordergroove, sample_body("ordergroove/malformed/missing_id.json"), std::nullopt},
-    {"store_trailing_brace", Platform::store, sample_body("store/malformed/trailing_brace.json"), "evt_9001"},
-    {"store_missing_created_at", Platform::store, sample_body("store/malformed/missing_created_at.json"), "evt_9001"},
-    {"store_missing_event_id", Platform::store, sample_body("store/malformed/missing_event_id.json"), std::nullopt},
+    {"store_admin_trailing_brace", Platform::store_admin, sample_body("store_admin/malformed/trailing_brace.json"), "evt_9001"},
+    {"store_admin_missing_created_at", Platform::store_admin, sample_body("store_admin/malformed/missing_created_at.json"), "evt_9001"},
+    {"store_admin_missing_event_id", Platform::store_admin, sample_body("store_admin/malformed/missing_event_id.json"), std::nullopt},
     {"vero_names_no_id", Platform::vero, sample_body("vero/malformed/truncated.json"), std::nullopt},
     {"vero_even_with_an_id_member", Platform::vero, R"({"id":"x","type":"sent"})", std::nullopt},
 };

@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(a_replay_that_still_fails_records_the_error_and_keeps_the_e
 BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
   MemoryInbox inbox;
   const Receiver vrio{verifier_for(Scheme::vrio, new_secret), meta_parser(Platform::vrio), inbox};
-  const Receiver store{verifier_for(Scheme::store, "store token"), meta_parser(Platform::store), inbox};
+  const Receiver store{verifier_for(Scheme::store_admin, "store token"), meta_parser(Platform::store_admin), inbox};
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, new_secret, unparseable("q-5")), now).outcome ==
              ReceiveOutcome::quarantined);
   BOOST_TEST(vrio.handle(signed_with(Scheme::vrio, old_secret, vrio_body("r-5")), now).outcome ==
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(a_receiver_replays_and_retries_its_own_platform_only) {
   const auto replayed = store.replay_quarantined(only(inbox.list_quarantined({})).id, now);
   BOOST_TEST_REQUIRE(!replayed.has_value());
   BOOST_TEST((replayed.error().kind == RecoveryError::Kind::other_platform));
-  BOOST_TEST(replayed.error().message == "the delivery came to a vrio receiver, not to this store one");
+  BOOST_TEST(replayed.error().message == "the delivery came to a vrio receiver, not to this store_admin one");
   const auto retried = store.retry_refused(only(inbox.list_refused({})).id, now);
   BOOST_TEST_REQUIRE(!retried.has_value());
   BOOST_TEST((retried.error().kind == RecoveryError::Kind::other_platform));

@@ -464,15 +464,15 @@ BOOST_AUTO_TEST_CASE(ordergroove_delivery_is_verified_and_parsed) {
 BOOST_AUTO_TEST_CASE(store_delivery_is_authenticated_by_its_token_scheme) {
   constexpr std::string_view token = "store-admin-token-for-tests";
   MemoryInbox inbox;
-  const Receiver receiver{verifier_for(Scheme::store, token), meta_parser(Platform::store), inbox};
-  const std::string body = sample_body("store/order.created.json");
-  const auto result = receiver.handle(signed_for(Scheme::store, token, body, now), now);
+  const Receiver receiver{verifier_for(Scheme::store_admin, token), meta_parser(Platform::store_admin), inbox};
+  const std::string body = sample_body("store_admin/order.created.json");
+  const auto result = receiver.handle(signed_for(Scheme::store_admin, token, body, now), now);
   BOOST_TEST(result.outcome == ReceiveOutcome::accepted, result.response.body);
   BOOST_REQUIRE(result.meta);
-  BOOST_TEST(result.meta->platform == Platform::store);
+  BOOST_TEST(result.meta->platform == Platform::store_admin);
   BOOST_TEST(result.meta->type == "order.created");
 
-  auto wrong = signed_for(Scheme::store, token, body, now);
+  auto wrong = signed_for(Scheme::store_admin, token, body, now);
   wrong.headers.set("X-Store-Webhook-Token", "store-admin-token-for-tesTs");
   const auto refused = receiver.handle(wrong, now);
   BOOST_TEST(refused.outcome == ReceiveOutcome::bad_signature);
@@ -487,9 +487,9 @@ BOOST_AUTO_TEST_CASE(guard_and_signature_together_need_both) {
   auto network = IpNetwork::parse("192.0.2.0/24");
   BOOST_REQUIRE(network);
   config.allowed_networks.push_back(*network);
-  const Receiver receiver{Authenticator(SourceGuard(std::move(config)), verifier_for(Scheme::store, token)),
-                          meta_parser(Platform::store), inbox};
-  auto request = signed_for(Scheme::store, token, sample_body("store/order.created.json"), now);
+  const Receiver receiver{Authenticator(SourceGuard(std::move(config)), verifier_for(Scheme::store_admin, token)),
+                          meta_parser(Platform::store_admin), inbox};
+  auto request = signed_for(Scheme::store_admin, token, sample_body("store_admin/order.created.json"), now);
   BOOST_TEST(receiver.handle(request, now).outcome == ReceiveOutcome::source_not_allowed);
   request.peer = "192.0.2.40";
   auto unsigned_request = request;

@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(known_answers_in_each_format) {
   BOOST_TEST(fields(sign(Scheme::stripe, {"whsec_stripe_test_secret"}, "",
                          R"({"id":"evt_1","object":"event","type":"invoice.paid"})")) ==
              (Fields{"Stripe-Signature: t=1700000000,v1=e397650da97e1a51a532af352a036a774f29878bdc255ca71e38cd645f5eb6a7"}));
-  BOOST_TEST(fields(sign(Scheme::store, {"store-token-abc", "store-token-new"})) ==
+  BOOST_TEST(fields(sign(Scheme::store_admin, {"store-token-abc", "store-token-new"})) ==
              (Fields{"X-Store-Webhook-Token: store-token-abc"}));
 
   auto signer = Signer::create(Scheme::standard, secret_list({"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}));

@@ -73,7 +73,7 @@ std::string_view signature_header(Scheme scheme) {
     case Scheme::stripe: return "Stripe-Signature";
     case Scheme::github: return "X-Hub-Signature-256";
     case Scheme::shopify: return "X-Shopify-Hmac-Sha256";
-    case Scheme::store: return "X-Store-Webhook-Token";
+    case Scheme::store_admin: return "X-Store-Webhook-Token";
   }
   return "";
 }
@@ -274,8 +274,8 @@ const std::vector<BadValue> bad_values{
     {Scheme::shopify, hex64, VerifyErrorKind::malformed_header},
     {Scheme::shopify, "gwVZUvEqTmXS5BAyBAN5sUzRwbbRrgINK+70y29PdI", VerifyErrorKind::malformed_header},
     {Scheme::shopify, "not base64!", VerifyErrorKind::malformed_header},
-    {Scheme::store, "  ", VerifyErrorKind::missing_header},
-    {Scheme::store, "store-secret-", VerifyErrorKind::no_matching_signature},
+    {Scheme::store_admin, "  ", VerifyErrorKind::missing_header},
+    {Scheme::store_admin, "store-secret-", VerifyErrorKind::no_matching_signature},
 };
 
 BOOST_DATA_TEST_CASE(bad_signature_values, boost::unit_test::data::make(bad_values), bad) {

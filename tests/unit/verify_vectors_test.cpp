@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(scheme_names_round_trip) {
   for (const auto scheme : hookline::all_schemes()) {
     BOOST_TEST(hookline::scheme_from_string(hookline::to_string(scheme)) == scheme);
   }
-  BOOST_TEST(hookline::to_string(Scheme::store) == "store");
+  BOOST_TEST(hookline::to_string(Scheme::store_admin) == "store_admin");
   BOOST_TEST(!hookline::scheme_from_string("VRIO").has_value());
   BOOST_TEST(!hookline::scheme_from_string("").has_value());
 }
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(shopify_vector) {
 }
 
 BOOST_AUTO_TEST_CASE(store_token) {
-  const auto verifier = make_verifier(Scheme::store, {"store-token-abc"});
+  const auto verifier = make_verifier(Scheme::store_admin, {"store-token-abc"});
   BOOST_TEST(!outcome(verifier, body, Headers{{"X-Store-Webhook-Token", "store-token-abc"}}).has_value());
   // The token authenticates the sender, not the body.
   BOOST_TEST(!outcome(verifier, "anything", Headers{{"X-Store-Webhook-Token", "store-token-abc"}}).has_value());

@@ -17,9 +17,9 @@
 namespace hookline {
 
 /// The platform that sent an event.
-enum class Platform { vrio, ordergroove, vero, store };
+enum class Platform { vrio, ordergroove, vero, store_admin };
 
-/// The platform's name as used in URLs, flags and output: "vrio", "ordergroove", "vero", "store".
+/// The platform's name as used in URLs, flags and output: "vrio", "ordergroove", "vero", "store_admin".
 [[nodiscard]] std::string_view to_string(Platform platform) noexcept;
 /// The platform with this name, if it is one.
 [[nodiscard]] std::optional<Platform> platform_from_string(std::string_view name) noexcept;

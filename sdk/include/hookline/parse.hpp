@@ -12,14 +12,14 @@
 #include "hookline/headers.hpp"
 #include "hookline/ordergroove.hpp"
 #include "hookline/result.hpp"
-#include "hookline/store.hpp"
+#include "hookline/store_admin.hpp"
 #include "hookline/vero.hpp"
 #include "hookline/vrio.hpp"
 
 namespace hookline {
 
 /// The typed event of any platform.
-using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, store::Event>;
+using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, store_admin::Event>;
 
 /// Which platform sent this webhook, from the evidence the body's top level (and `data.object`)
 /// and the headers carry together, never from one key. A platform is claimed when at least two of
@@ -28,7 +28,7 @@ using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, stor
 ///   - ordergroove: a `type` "<family>.<action>" of its families (subscriber, subscription, order,
 ///     item; or whatever `data.object.type` names), with `id`, `created` or a `data.object` object;
 ///   - vero: a `type` without a dot and a `user` object;
-///   - store: `event_id` or `event_type`, with `resource`, `created_at`, `data` or the other;
+///   - store_admin: `event_id` or `event_type`, with `resource`, `created_at`, `data` or the other;
 ///   - a signature header (`Ordergroove-Signature`, `X-Store-Webhook-Token`, `X-Webhook-Signature`)
 ///     counts as one field of its platform.
 /// Another platform's envelope (Stripe's top-level `object`, `api_version` or `livemode`) or
@@ -58,7 +58,7 @@ using AnyEvent = std::variant<vrio::Event, ordergroove::Event, vero::Event, stor
 [[nodiscard]] MetaParser meta_parser(Platform platform, ParseOptions options = {});
 
 /// The event id a body of `platform` names, read tolerantly from the platform's documented id
-/// field at the top level (VRIO `webhook_event_id`, Ordergroove `id`, store `event_id`; a
+/// field at the top level (VRIO `webhook_event_id`, Ordergroove `id`, store admin `event_id`; a
 /// non-empty string or an integer), even when the rest of the body is wrong or cut short; none
 /// when it cannot be read, and always none for Vero, whose bodies carry no id. The quarantine
 /// keys a body that does not parse by it.

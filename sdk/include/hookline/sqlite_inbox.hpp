@@ -55,8 +55,9 @@ class SqliteInbox final : public ReceiverStore {
  public:
   /// Opens (creating if needed) the database at `path`, for this process only: fails when another
   /// process holds it (see DatabaseLock in hookline/sqlite_files.hpp), creates its files mode 0600
-  /// and narrows wider ones (telling options.warn). Being in flight is kept in memory, so entries a
-  /// previous process left in flight are simply pending.
+  /// and narrows wider ones (telling options.warn), and migrates a file an older hookline wrote to
+  /// schema_version; refuses a newer one. Being in flight is kept in memory, so entries a previous
+  /// process left in flight are simply pending.
   [[nodiscard]] static Result<std::unique_ptr<SqliteInbox>, StoreError> open(const std::filesystem::path& path,
                                                                              SqliteInboxOptions options = {});
   ~SqliteInbox() override;
@@ -89,6 +90,9 @@ class SqliteInbox final : public ReceiverStore {
 
   /// How many batches and claims the committer has written so far.
   [[nodiscard]] CommitStats commit_stats() const;
+
+  /// The schema version this version of hookline writes and migrates to (the file's user_version).
+  static constexpr long long schema_version = 1;
 
  private:
   struct Impl;

@@ -12,7 +12,7 @@
 ///   included, is the key, as Stripe does.
 /// - `github`: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of body>`.
 /// - `shopify`: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of body>`.
-/// - `store`: the generic store admin's authentication token: `X-Store-Webhook-Token: <token>`, equal to the
+/// - `store_admin`: the generic store admin's authentication token: `X-Store-Webhook-Token: <token>`, equal to the
 ///   configured secret (compared in constant time). It authenticates the sender, not the body.
 ///
 /// Timestamped schemes (standard, ordergroove, stripe) refuse a timestamp older than `now - past_tolerance`
@@ -33,10 +33,10 @@
 namespace hookline {
 
 /// A signature scheme: how a sender proves a webhook is authentic.
-enum class Scheme { vrio, standard, ordergroove, stripe, github, shopify, store };
+enum class Scheme { vrio, standard, ordergroove, stripe, github, shopify, store_admin };
 
 /// The scheme's name as used in flags and configuration: "vrio", "standard", "ordergroove", "stripe",
-/// "github", "shopify", "store".
+/// "github", "shopify", "store_admin".
 [[nodiscard]] std::string_view to_string(Scheme scheme) noexcept;
 /// The scheme with this name, if it is one (exact, lowercase).
 [[nodiscard]] std::optional<Scheme> scheme_from_string(std::string_view name) noexcept;

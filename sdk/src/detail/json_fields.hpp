@@ -1,5 +1,5 @@
 #pragma once
-// Private: small reading and writing helpers shared by the Ordergroove, Vero and store parsers,
+// Private: small reading and writing helpers shared by the Ordergroove, Vero and store admin parsers,
 // built only on the public surface of JsonValue and the toolkit's JsonWriter.
 
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "hookline/store.hpp"
+#include "hookline/store_admin.hpp"
 
 #include <array>
 #include <string>
@@ -10,7 +10,7 @@
 #include "toolkit/dates.hpp"
 #include "toolkit/json_writer.hpp"
 
-namespace hookline::store {
+namespace hookline::store_admin {
 
 namespace {
 
@@ -484,13 +484,13 @@ EventMeta Event::meta() const {
         }
       },
       data);
-  return EventMeta{Platform::store, event_type, event_id, created_at, std::move(entity)};
+  return EventMeta{Platform::store_admin, event_type, event_id, created_at, std::move(entity)};
 }
 
 std::string to_json(const Event& event) {
   JsonWriter out;
   out.begin_object();
-  detail::write_string_member(out, "platform", hookline::to_string(Platform::store));
+  detail::write_string_member(out, "platform", hookline::to_string(Platform::store_admin));
   detail::write_string_member(out, "event", event.event_type);
   detail::write_string_member(out, "event_id", event.event_id);
   out.key("event_date");
@@ -510,4 +510,4 @@ std::string to_json(const Event& event) {
   return std::move(out).take();
 }
 
-}  // namespace hookline::store
+}  // namespace hookline::store_admin

@@ -1,5 +1,5 @@
-// Every bad store payload is refused with the exact error (JSON path and message) it must give:
-// a table of inline bodies and every file of samples/store/malformed.
+// Every bad store admin payload is refused with the exact error (JSON path and message) it must give:
+// a table of inline bodies and every file of samples/store_admin/malformed.
 
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "hookline/store.hpp"
+#include "hookline/store_admin.hpp"
 #include "parse_test_support.hpp"
 #include "printing.hpp"
 
-namespace store = hookline::store;
+namespace store_admin = hookline::store_admin;
 namespace bdata = boost::unit_test::data;
 
 namespace {
@@ -91,26 +91,26 @@ const std::vector<BadInput> bad_inputs{
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(store_errors)
+BOOST_AUTO_TEST_SUITE(store_admin_errors)
 
 BOOST_DATA_TEST_CASE(bad_input_gives_its_exact_error, bdata::make(bad_inputs), input) {
-  auto event = store::parse(input.body);
+  auto event = store_admin::parse(input.body);
   BOOST_TEST_REQUIRE(!event.has_value());
   BOOST_TEST(event.error().to_string() == input.error);
 }
 
 BOOST_DATA_TEST_CASE(every_malformed_sample_gives_its_documented_error,
-                     bdata::make(platform_tests::malformed_samples("store")), sample) {
-  auto event = store::parse(platform_tests::slurp(platform_tests::samples_dir("store") / "malformed" / sample.file));
+                     bdata::make(platform_tests::malformed_samples("store_admin")), sample) {
+  auto event = store_admin::parse(platform_tests::slurp(platform_tests::samples_dir("store_admin") / "malformed" / sample.file));
   BOOST_TEST_REQUIRE(!event.has_value());
   BOOST_TEST(event.error().to_string() == sample.error);
 }
 
 BOOST_AUTO_TEST_CASE(the_readme_lists_every_malformed_file) {
   std::set<std::string> listed;
-  for (const auto& sample : platform_tests::malformed_samples("store")) listed.insert(sample.file);
+  for (const auto& sample : platform_tests::malformed_samples("store_admin")) listed.insert(sample.file);
   std::set<std::string> files;
-  for (const auto& path : platform_tests::json_files(platform_tests::samples_dir("store") / "malformed")) {
+  for (const auto& path : platform_tests::json_files(platform_tests::samples_dir("store_admin") / "malformed")) {
     files.insert(path.filename().string());
   }
   BOOST_TEST(listed == files, boost::test_tools::per_element());

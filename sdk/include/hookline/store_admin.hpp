@@ -6,7 +6,7 @@
 /// That page lists webhooks by resource and event (orders, products, customers, payments, shipping)
 /// and names the payload's parts (event metadata: timestamp, type, unique ids; the resource's data;
 /// related data) without giving a schema. hookline defines the envelope, documented with an example
-/// per resource in docs/store-webhooks.md:
+/// per resource in docs/store-admin-webhooks.md:
 ///
 ///     {"event_id": "evt_…", "event_type": "order.created", "resource": "order",
 ///      "created_at": "2026-03-22T14:30:00Z", "data": {…the resource…}, "related": {…}}
@@ -16,7 +16,7 @@
 /// text or JSON numbers, kept as their exact text. Ids may be strings or integers and are kept as
 /// text. Unknown fields are ignored; an unknown event type of a known resource still reads the typed
 /// data, and an unknown resource keeps its data as raw JSON: never an error. The authentication
-/// token header the page mentions is the `store` scheme of hookline/verify.hpp.
+/// token header the page mentions is the `store_admin` scheme of hookline/verify.hpp.
 
 #include <chrono>
 #include <cstdint>
@@ -30,7 +30,7 @@
 #include "hookline/event.hpp"
 #include "hookline/result.hpp"
 
-namespace hookline::store {
+namespace hookline::store_admin {
 
 /// A point in time read from ISO 8601; absent when null or not sent.
 using OptionalTime = std::optional<std::chrono::sys_seconds>;
@@ -204,7 +204,7 @@ struct Related {
   bool operator==(const Related&) const = default;
 };
 
-/// One parsed store webhook.
+/// One parsed store admin webhook.
 struct Event {
   std::string event_id;                      ///< Unique per event (the idempotency key).
   std::string event_type;                    ///< As sent, e.g. "order.created".
@@ -220,7 +220,7 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
-/// Parses a store webhook body; refuses bad JSON, invalid UTF-8, trailing bytes, missing or
+/// Parses a store admin webhook body; refuses bad JSON, invalid UTF-8, trailing bytes, missing or
 /// duplicated envelope fields, a `resource` that disagrees with `event_type`, a resource without
 /// its id and wrong types, naming the JSON path.
 [[nodiscard]] Result<Event, ParseError> parse(std::string_view body);
@@ -229,32 +229,32 @@ struct Event {
 /// resource, then data and related under the envelope's field names; one line.
 [[nodiscard]] std::string to_json(const Event& event);
 
-}  // namespace hookline::store
+}  // namespace hookline::store_admin
 
 namespace hookline {
 
-/// Dispatcher::on<T> for the store's resources (Order, Product, Customer, Payment, Shipment): the
-/// handler of T takes every known event type of T's resource, e.g. on<store::Payment> takes
+/// Dispatcher::on<T> for the store admin's resources (Order, Product, Customer, Payment, Shipment): the
+/// handler of T takes every known event type of T's resource, e.g. on<store_admin::Payment> takes
 /// payment.completed, payment.failed and payment.refunded; an event this SDK does not know goes to
 /// the fallback (see EventTraits in hookline/event.hpp).
 template <class T>
-  requires(is_alternative_of<T, store::Data> && !std::is_same_v<T, store::OtherResource>)
+  requires(is_alternative_of<T, store_admin::Data> && !std::is_same_v<T, store_admin::OtherResource>)
 struct EventTraits<T> {
-  using Event = store::Event;
+  using Event = store_admin::Event;
   static std::vector<std::string_view> types() {
-    if constexpr (std::is_same_v<T, store::Order>) {
-      return store::known_type_names("order");
-    } else if constexpr (std::is_same_v<T, store::Product>) {
-      return store::known_type_names("product");
-    } else if constexpr (std::is_same_v<T, store::Customer>) {
-      return store::known_type_names("customer");
-    } else if constexpr (std::is_same_v<T, store::Payment>) {
-      return store::known_type_names("payment");
+    if constexpr (std::is_same_v<T, store_admin::Order>) {
+      return store_admin::known_type_names("order");
+    } else if constexpr (std::is_same_v<T, store_admin::Product>) {
+      return store_admin::known_type_names("product");
+    } else if constexpr (std::is_same_v<T, store_admin::Customer>) {
+      return store_admin::known_type_names("customer");
+    } else if constexpr (std::is_same_v<T, store_admin::Payment>) {
+      return store_admin::known_type_names("payment");
     } else {
-      return store::known_type_names("shipping");
+      return store_admin::known_type_names("shipping");
     }
   }
-  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) { return store::parse(body); }
+  static Result<Event, ParseError> parse(std::string_view body, const ParseOptions&) { return store_admin::parse(body); }
   static const T* find(const Event& event) noexcept { return std::get_if<T>(&event.data); }
 };
 
