@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "header_lines.hpp"
+#include "hookline/clock.hpp"
 #include "hookline/event.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/sender.hpp"
@@ -231,7 +232,7 @@ void add_trigger_command(CLI::App& app, int& exit_code) {
       ->check(in_range(0.001, 3600))
       ->capture_default_str();
   command->callback([arguments, &exit_code] {
-    exit_code = run_trigger(*arguments, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    exit_code = run_trigger(*arguments, hookline::system_now());
   });
 }
 

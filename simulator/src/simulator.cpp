@@ -59,10 +59,6 @@ std::optional<EventStatus> event_status_from_string(std::string_view name) noexc
   return std::nullopt;
 }
 
-Clock system_clock() {
-  return [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
-}
-
 namespace {
 
 using toolkit::JsonWriter;
@@ -327,7 +323,7 @@ Result<TrackingPost, ApiError> read_tracking_post(std::string_view body) {
 
 struct Simulator::Impl {
   Config config;
-  Clock clock;
+  hookline::Clock clock;
   Store store;
   Sender sender;
   std::mutex enqueue_mutex;  // id assignment and insertion are one step
@@ -335,7 +331,7 @@ struct Simulator::Impl {
   std::mutex track_mutex;    // one tracking post or control change at a time (idempotency keys, status changes)
   std::optional<SourceGuard> platform_api_guard;
 
-  Impl(Config configured, Clock clock_in)
+  Impl(Config configured, hookline::Clock clock_in)
       : config(std::move(configured)),
         clock(std::move(clock_in)),
         store(config.db_path),
@@ -416,7 +412,7 @@ struct Simulator::Impl {
   }
 };
 
-Simulator::Simulator(Config config, Clock clock) : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
+Simulator::Simulator(Config config, hookline::Clock clock) : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
 Simulator::~Simulator() = default;
 
 const Config& Simulator::config() const noexcept { return impl_->config; }
