@@ -99,7 +99,7 @@ std::string time_json(std::optional<sys_seconds> when) {
   return when ? toolkit::json_string(toolkit::format_date_time_utc(*when)) : std::string("null");
 }
 
-std::string to_json(const EventRecord& event) {
+std::string to_json(const QueuedEvent& event) {
   return JsonWriter().begin_object()
       .member("sequence", event.sequence)
       .member("event_id", event.event_id)
@@ -367,7 +367,7 @@ struct Simulator::Impl {
   }
 
   /// Attempts one event once and records the outcome.
-  DeliveryRecord deliver(EventRecord& event, sys_seconds now, bool test) {
+  DeliveryRecord deliver(QueuedEvent& event, sys_seconds now, bool test) {
     Outgoing outgoing;
     outgoing.url = destination_for(event.type);
     outgoing.body = event.body;
@@ -417,14 +417,14 @@ Simulator::~Simulator() = default;
 
 const Config& Simulator::config() const noexcept { return impl_->config; }
 
-Result<EventRecord, ApiError> Simulator::enqueue(std::string_view body) {
+Result<QueuedEvent, ApiError> Simulator::enqueue(std::string_view body) {
   const std::lock_guard lock(impl_->enqueue_mutex);
   const auto now = impl_->clock();
   const auto next_id = [this] { return impl_->store.next_event_id(1); };
   auto classified = classify(impl_->config.mode, body, next_id, now);
   if (!classified) return fail(classified.error());
   if (classified->shipment) impl_->store.apply_shipment_change(*classified->shipment);
-  EventRecord event;
+  QueuedEvent event;
   event.event_id = classified->event_id;
   event.type = classified->type;
   event.name = classified->name;
@@ -444,7 +444,7 @@ BatchReport Simulator::run_batch() {
   auto due = impl_->store.due_events(now);
 
   // Lanes: the events of one entity, in queue order; an event without an entity is a lane of its own.
-  std::vector<std::vector<EventRecord*>> lanes;
+  std::vector<std::vector<QueuedEvent*>> lanes;
   std::unordered_map<std::string, std::size_t> lane_of;
   for (auto& event : due) {
     if (event.entity.empty()) {
@@ -493,7 +493,7 @@ Result<DeliveryRecord, ApiError> Simulator::send_test(std::string_view destinati
     return fail(ApiError{422, "no_destination", "no URL is configured for " + std::string(destination), "destination"});
   }
   const auto now = impl_->clock();
-  EventRecord event;
+  QueuedEvent event;
   {
     const std::lock_guard lock(impl_->enqueue_mutex);
     const auto id = impl_->store.next_event_id(1);
@@ -515,7 +515,7 @@ Result<DeliveryRecord, ApiError> Simulator::send_test(std::string_view destinati
 std::vector<DeliveryRecord> Simulator::deliveries(const DeliveryFilter& filter) const {
   return impl_->store.deliveries(filter);
 }
-std::vector<EventRecord> Simulator::events() const { return impl_->store.events(); }
+std::vector<QueuedEvent> Simulator::events() const { return impl_->store.events(); }
 std::vector<ShipmentRecord> Simulator::shipments() const { return impl_->store.shipments(); }
 std::optional<ShipmentRecord> Simulator::shipment(std::int64_t shipment_id) const {
   return impl_->store.shipment(shipment_id);
@@ -556,7 +556,7 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
       const auto page = page_request(request);
       if (!page) return answer(page.error());
       return page_answer("events", impl_->store.events(page->cursor.value_or(0), static_cast<std::int64_t>(page->limit) + 1),
-                         *page, [](const EventRecord& event) { return event.sequence; });
+                         *page, [](const QueuedEvent& event) { return event.sequence; });
     }
     if (!post) return method_not_allowed("GET, POST");
     auto queued = enqueue(request.body);

@@ -99,8 +99,8 @@ enum class EventStatus {
 /// The status of this name, if it is one.
 [[nodiscard]] std::optional<EventStatus> event_status_from_string(std::string_view name) noexcept;
 
-/// A queued event.
-struct EventRecord {
+/// An event in the simulator's queue, and where its delivery stands.
+struct QueuedEvent {
   std::int64_t sequence = 0;               ///< Queue order.
   std::string event_id;                    ///< The platform's event id (assigned when missing).
   std::string type;                        ///< vrio: webhook_type; the others: the event type.
@@ -196,7 +196,7 @@ class Simulator {
   /// Queues a full payload for the next batch. vrio: a missing webhook_event_id / webhook_event_date
   /// is assigned; a shipment event also updates the platform's shipment. Refuses what is not a JSON
   /// object or lacks the mode's event name.
-  [[nodiscard]] Result<EventRecord, ApiError> enqueue(std::string_view body);
+  [[nodiscard]] Result<QueuedEvent, ApiError> enqueue(std::string_view body);
 
   /// Delivers every event that is due now (pending, or retrying with its time come).
   BatchReport run_batch();
@@ -208,7 +208,7 @@ class Simulator {
   /// The delivery log, oldest first.
   [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter = {}) const;
   /// Every queued event, in queue order.
-  [[nodiscard]] std::vector<EventRecord> events() const;
+  [[nodiscard]] std::vector<QueuedEvent> events() const;
   /// Every shipment known, by id.
   [[nodiscard]] std::vector<ShipmentRecord> shipments() const;
   /// One shipment, if known.
