@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "json.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace fulfillment {
 namespace {
@@ -115,12 +116,12 @@ hookline::Result<std::optional<std::string>, HttpResponse> text_of(const HttpReq
 constexpr std::array<std::string_view, 8> decisions{"apply", "stale",    "hold",     "duplicate",
                                                     "ignore", "too_late", "conflict", "recorded"};
 
-void write_page_end(json::Writer& out, std::optional<std::int64_t> next_cursor, std::optional<std::int64_t> total) {
-  out.key("next_cursor").optional_integer(next_cursor);
-  out.key("total").optional_integer(total);
+void write_page_end(hookline::toolkit::JsonWriter& out, std::optional<std::int64_t> next_cursor, std::optional<std::int64_t> total) {
+  out.member("next_cursor", next_cursor);
+  out.member("total", total);
 }
 
-void write_fulfillment(json::Writer& out, const Fulfillment& f, bool open_conflict) {
+void write_fulfillment(hookline::toolkit::JsonWriter& out, const Fulfillment& f, bool open_conflict) {
   out.key("shipment_id").integer(f.shipment_id);
   out.key("state").string(to_string(f.state));
   out.key("address");
@@ -131,9 +132,9 @@ void write_fulfillment(json::Writer& out, const Fulfillment& f, bool open_confli
   }
   out.key("items");
   json::write_items(out, f.items);
-  out.key("date_scheduled").optional_time(f.date_scheduled);
-  out.key("customer_id").optional_integer(f.customer_id);
-  out.key("order_id").optional_integer(f.order_id);
+  out.member("date_scheduled", f.date_scheduled);
+  out.member("customer_id", f.customer_id);
+  out.member("order_id", f.order_id);
   out.key("tracking");
   if (f.tracking) {
     out.begin_object();
@@ -152,7 +153,7 @@ void write_fulfillment(json::Writer& out, const Fulfillment& f, bool open_confli
   out.key("updated_at").time(f.updated_at);
 }
 
-void write_outbox_entry(json::Writer& out, const OutboxEntry& entry) {
+void write_outbox_entry(hookline::toolkit::JsonWriter& out, const OutboxEntry& entry) {
   out.begin_object();
   out.key("shipment_id").integer(entry.shipment_id);
   out.key("state").string(to_string(entry.state));
@@ -166,7 +167,7 @@ void write_outbox_entry(json::Writer& out, const OutboxEntry& entry) {
   out.end_object();
 }
 
-void write_inbox_entry(json::Writer& out, const hookline::InboxEntry& entry) {
+void write_inbox_entry(hookline::toolkit::JsonWriter& out, const hookline::InboxEntry& entry) {
   out.begin_object();
   out.key("id").integer(entry.id);
   out.key("platform").string(hookline::to_string(entry.meta.platform));
@@ -188,7 +189,7 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-void write_headers(json::Writer& out, const hookline::Headers& headers) {
+void write_headers(hookline::toolkit::JsonWriter& out, const hookline::Headers& headers) {
   out.key("headers").begin_array();
   for (const auto& field : headers.fields()) {
     out.begin_object();
@@ -200,7 +201,7 @@ void write_headers(json::Writer& out, const hookline::Headers& headers) {
 }
 
 /// The raw body as base64 (byte for byte), and as text too when it is valid UTF-8.
-void write_body(json::Writer& out, std::string_view body) {
+void write_body(hookline::toolkit::JsonWriter& out, std::string_view body) {
   out.key("body_bytes").integer(static_cast<std::int64_t>(body.size()));
   out.key("body");
   if (simdjson::validate_utf8(body.data(), body.size())) {
@@ -211,7 +212,7 @@ void write_body(json::Writer& out, std::string_view body) {
   out.key("body_base64").string(base64(body));
 }
 
-void write_quarantine_entry(json::Writer& out, const hookline::QuarantineEntry& entry, bool with_body) {
+void write_quarantine_entry(hookline::toolkit::JsonWriter& out, const hookline::QuarantineEntry& entry, bool with_body) {
   out.begin_object();
   out.key("id").integer(entry.id);
   out.key("platform").string(hookline::to_string(entry.delivery.platform));
@@ -231,7 +232,7 @@ void write_quarantine_entry(json::Writer& out, const hookline::QuarantineEntry& 
   out.end_object();
 }
 
-void write_refused_entry(json::Writer& out, const hookline::RefusedEntry& entry) {
+void write_refused_entry(hookline::toolkit::JsonWriter& out, const hookline::RefusedEntry& entry) {
   out.begin_object();
   out.key("id").integer(entry.id);
   out.key("platform").string(hookline::to_string(entry.delivery.platform));
@@ -255,7 +256,7 @@ HttpResponse recovery_failed(const hookline::RecoveryError& failure) {
 
 /// A replay or retry that claimed the event: {"status":"accepted"|"duplicate"|"quarantined","event_id":...}.
 HttpResponse recovered(const hookline::RecoveryResult& result) {
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("status").string(hookline::to_string(result.outcome));
   if (result.meta) {
@@ -264,17 +265,17 @@ HttpResponse recovered(const hookline::RecoveryResult& result) {
   }
   if (!result.detail.empty()) out.key("detail").string(result.detail);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 }  // namespace
 
 std::string fulfillment_json(const Fulfillment& fulfillment, bool open_conflict) {
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   write_fulfillment(out, fulfillment, open_conflict);
   out.end_object();
-  return std::move(out).take();
+  return out.take();
 }
 
 AdminApi::AdminApi(FulfillmentStore& store, hookline::ReceiverStore& inbox, const hookline::Receiver& receiver,
@@ -358,7 +359,7 @@ HttpResponse AdminApi::list(const HttpRequest& request) {
   filter.cursor = *cursor;
   auto found = queries_->fulfillments(filter);
   if (!found) return store_failed(found.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("fulfillments").begin_array();
   for (const auto& listed : found->entries) {
@@ -369,7 +370,7 @@ HttpResponse AdminApi::list(const HttpRequest& request) {
   out.end_array();
   write_page_end(out, found->next_cursor, found->total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::detail(const HttpRequest& request) {
@@ -386,7 +387,7 @@ HttpResponse AdminApi::detail(const HttpRequest& request) {
   if (!outbox) return store_failed(outbox.error());
   auto conflict = queries_->has_open_conflict(*id);
   if (!conflict) return store_failed(conflict.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   write_fulfillment(out, **found, *conflict);
   out.key("history").begin_array();
@@ -423,7 +424,7 @@ HttpResponse AdminApi::detail(const HttpRequest& request) {
   }
   out.end_array();
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::ship(const HttpRequest& request) {
@@ -487,7 +488,7 @@ HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
   // The inbox lists its dead letters oldest first without a cursor: the page is cut from them here.
   auto dead = inbox_.dead_letters(static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()));
   if (!dead) return error(503, "store_unavailable", dead.error().message);
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("dead_letters").begin_array();
   std::size_t listed = 0;
@@ -506,7 +507,7 @@ HttpResponse AdminApi::inbox_dead_letters(const HttpRequest& request) {
   out.end_array();
   write_page_end(out, next, static_cast<std::int64_t>(dead->size()));
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::replay_inbox(const HttpRequest& request) {
@@ -524,14 +525,14 @@ HttpResponse AdminApi::outbox_dead_letters(const HttpRequest& request) {
   if (!page) return page.error();
   auto dead = queries_->outbox_dead_letters(page->limit, page->cursor);
   if (!dead) return store_failed(dead.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("dead_letters").begin_array();
   for (const auto& entry : dead->entries) write_outbox_entry(out, entry);
   out.end_array();
   write_page_end(out, dead->next_cursor, dead->total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::retry_outbox(const HttpRequest& request) {
@@ -577,7 +578,7 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
   filter.with_payload = *payload;
   auto found = queries_->events(filter);
   if (!found) return store_failed(found.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("events").begin_array();
   for (const auto& logged : found->entries) {
@@ -586,7 +587,7 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
     out.key("seq").integer(logged.seq);
     out.key("event_id").string(record.event_id);
     out.key("event").string(record.event_type);
-    out.key("shipment_id").optional_integer(record.shipment_id);
+    out.member("shipment_id", record.shipment_id);
     out.key("event_date").time(record.event_date);
     out.key("handled_at").time(record.handled_at);
     out.key("decision").string(record.decision);
@@ -597,7 +598,7 @@ HttpResponse AdminApi::events(const HttpRequest& request) {
   out.end_array();
   write_page_end(out, found->next_cursor, found->total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::quarantine(const HttpRequest& request) {
@@ -607,14 +608,14 @@ HttpResponse AdminApi::quarantine(const HttpRequest& request) {
   if (!found) return error(503, "store_unavailable", found.error().message);
   auto depth = inbox_.quarantine_depth();
   if (!depth) return error(503, "store_unavailable", depth.error().message);
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("quarantine").begin_array();
   for (const auto& entry : found->entries) write_quarantine_entry(out, entry, false);
   out.end_array();
   write_page_end(out, found->next_cursor, static_cast<std::int64_t>(*depth));
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::quarantined(const HttpRequest& request) {
@@ -623,9 +624,9 @@ HttpResponse AdminApi::quarantined(const HttpRequest& request) {
   auto found = inbox_.find_quarantined(*id);
   if (!found) return error(503, "store_unavailable", found.error().message);
   if (!*found) return error(404, "not_found", "no quarantined delivery " + std::to_string(*id));
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   write_quarantine_entry(out, **found, true);
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::replay_quarantined(const HttpRequest& request) {
@@ -656,14 +657,14 @@ HttpResponse AdminApi::refused(const HttpRequest& request) {
   if (!found) return error(503, "store_unavailable", found.error().message);
   auto depth = inbox_.refused_counts();
   if (!depth) return error(503, "store_unavailable", depth.error().message);
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("refused").begin_array();
   for (const auto& entry : found->entries) write_refused_entry(out, entry);
   out.end_array();
   write_page_end(out, found->next_cursor, static_cast<std::int64_t>(depth->entries));
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::retry_refused(const HttpRequest& request) {
@@ -705,7 +706,7 @@ HttpResponse AdminApi::overview(const HttpRequest& request) {
   auto refused = inbox_.refused_counts();
   if (!refused) return error(503, "store_unavailable", refused.error().message);
 
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("now").time(now);
   out.key("window").string(window);
@@ -739,7 +740,7 @@ HttpResponse AdminApi::overview(const HttpRequest& request) {
     out.end_object();
   }
   out.end_array();
-  out.key("last_event_handled_at").optional_time(*last_handled);
+  out.member("last_event_handled_at", *last_handled);
   if (views_.metrics != nullptr) {
     const LiveFigures live = views_.metrics->live();
     out.key("since_start").begin_object();
@@ -775,7 +776,7 @@ HttpResponse AdminApi::overview(const HttpRequest& request) {
     out.end_object();
   }
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::attention(const HttpRequest& request) {
@@ -792,7 +793,7 @@ HttpResponse AdminApi::attention(const HttpRequest& request) {
   if (!refused) return error(503, "store_unavailable", refused.error().message);
   const std::int64_t total = static_cast<std::int64_t>(counts->errors + counts->conflicts + counts->held + inbox->dead +
                                                        outbox->dead + *quarantined + refused->entries);
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("errors").integer(static_cast<std::int64_t>(counts->errors));
   out.key("conflicts").integer(static_cast<std::int64_t>(counts->conflicts));
@@ -803,7 +804,7 @@ HttpResponse AdminApi::attention(const HttpRequest& request) {
   out.key("refused").integer(static_cast<std::int64_t>(refused->entries));
   out.key("total").integer(total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::conflicts(const HttpRequest& request) {
@@ -811,7 +812,7 @@ HttpResponse AdminApi::conflicts(const HttpRequest& request) {
   if (!page) return page.error();
   auto found = queries_->conflicts(page->limit, page->cursor);
   if (!found) return store_failed(found.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("conflicts").begin_array();
   for (const auto& conflict : found->entries) {
@@ -828,7 +829,7 @@ HttpResponse AdminApi::conflicts(const HttpRequest& request) {
   out.end_array();
   write_page_end(out, found->next_cursor, found->total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::held(const HttpRequest& request) {
@@ -836,7 +837,7 @@ HttpResponse AdminApi::held(const HttpRequest& request) {
   if (!page) return page.error();
   auto found = queries_->held(clock_() - views_.held_after, page->limit, page->cursor);
   if (!found) return store_failed(found.error());
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("held").begin_array();
   for (const auto& shipment : found->entries) {
@@ -850,7 +851,7 @@ HttpResponse AdminApi::held(const HttpRequest& request) {
   out.end_array();
   write_page_end(out, found->next_cursor, found->total);
   out.end_object();
-  return respond(200, std::move(out).take());
+  return respond(200, out.take());
 }
 
 HttpResponse AdminApi::dismiss(const HttpRequest& request, std::string_view what) {

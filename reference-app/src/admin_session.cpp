@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace fulfillment {
 namespace {
@@ -63,8 +64,6 @@ std::optional<std::string_view> cookie_value(const hookline::Headers& headers, s
   }
   return std::nullopt;
 }
-
-std::string iso(std::chrono::sys_seconds when) { return json::iso8601(when); }
 
 }  // namespace
 
@@ -159,20 +158,20 @@ HttpResponse AdminSessions::login(const HttpRequest& request) {
     }
     sessions_.emplace(sha256_hex(id), session);
   }
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("csrf_token").string(session.csrf_token);
-  out.key("expires_at").string(iso(session.expires_at));
+  out.member("expires_at", session.expires_at);
   out.end_object();
   HttpResponse response;
-  response.body = std::move(out).take();
+  response.body = out.take();
   response.headers.add("Set-Cookie", cookie(id, options_.lifetime));
   response.headers.add("Cache-Control", "no-store");
   return answer(std::move(response));
 }
 
 HttpResponse AdminSessions::describe(const HttpRequest& request) {
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   if (request.headers.get("Authorization")) {
     out.key("via").string("bearer");
@@ -182,11 +181,11 @@ HttpResponse AdminSessions::describe(const HttpRequest& request) {
     if (session == sessions_.end()) return unauthorized();
     out.key("via").string("session");
     out.key("csrf_token").string(session->second.csrf_token);
-    out.key("expires_at").string(iso(session->second.expires_at));
+    out.member("expires_at", session->second.expires_at);
   }
   out.end_object();
   HttpResponse response;
-  response.body = std::move(out).take();
+  response.body = out.take();
   response.headers.add("Cache-Control", "no-store");
   return response;
 }

@@ -2,8 +2,6 @@
 
 #include <simdjson.h>
 
-#include <cinttypes>
-#include <cstdio>
 #include <stdexcept>
 
 namespace fulfillment::json {
@@ -16,39 +14,7 @@ using hookline::vrio::Address;
 using hookline::vrio::ShipmentItem;
 using hookline::vrio::ShipmentStatus;
 using hookline::vrio::ShipmentView;
-
-std::string format_time(std::chrono::sys_seconds when, const char* pattern) {
-  const auto day = std::chrono::floor<std::chrono::days>(when);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{when - day};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, pattern, static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buffer;
-}
-
-void append_escaped(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
+using hookline::toolkit::JsonWriter;
 
 /// Reading helpers over a simdjson DOM element; each fails with the member's name.
 struct Reader {
@@ -114,7 +80,7 @@ struct Reader {
   }
 };
 
-void write_key(Writer& out, const std::optional<OrderKey>& key) {
+void write_key(JsonWriter& out, const std::optional<OrderKey>& key) {
   if (!key) {
     out.null();
     return;
@@ -176,7 +142,7 @@ std::optional<ShipmentStatus> status_from_string(std::string_view name) {
   return std::nullopt;
 }
 
-void write_string_array(Writer& out, const std::vector<std::string>& values) {
+void write_string_array(JsonWriter& out, const std::vector<std::string>& values) {
   out.begin_array();
   for (const auto& value : values) out.string(value);
   out.end_array();
@@ -199,113 +165,20 @@ std::vector<std::string> read_string_array(const Reader& parent, std::string_vie
 
 }  // namespace
 
-void Writer::before_value() {
-  if (need_comma_) out_ += ',';
-  need_comma_ = true;
-}
-
-Writer& Writer::begin_object() {
-  before_value();
-  out_ += '{';
-  need_comma_ = false;
-  return *this;
-}
-
-Writer& Writer::end_object() {
-  out_ += '}';
-  need_comma_ = true;
-  return *this;
-}
-
-Writer& Writer::begin_array() {
-  before_value();
-  out_ += '[';
-  need_comma_ = false;
-  return *this;
-}
-
-Writer& Writer::end_array() {
-  out_ += ']';
-  need_comma_ = true;
-  return *this;
-}
-
-Writer& Writer::key(std::string_view name) {
-  before_value();
-  append_escaped(out_, name);
-  out_ += ':';
-  need_comma_ = false;
-  return *this;
-}
-
-Writer& Writer::string(std::string_view text) {
-  before_value();
-  append_escaped(out_, text);
-  return *this;
-}
-
-Writer& Writer::integer(std::int64_t number) {
-  before_value();
-  out_ += std::to_string(number);
-  return *this;
-}
-
-Writer& Writer::number(double value) {
-  before_value();
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  out_ += buffer;
-  return *this;
-}
-
-Writer& Writer::boolean(bool flag) {
-  before_value();
-  out_ += flag ? "true" : "false";
-  return *this;
-}
-
-Writer& Writer::null() {
-  before_value();
-  out_ += "null";
-  return *this;
-}
-
-Writer& Writer::raw(std::string_view json_text) {
-  before_value();
-  out_ += json_text;
-  return *this;
-}
-
-Writer& Writer::time(std::chrono::sys_seconds when) { return string(iso8601(when)); }
-
-Writer& Writer::optional_string(const std::optional<std::string>& text) { return text ? string(*text) : null(); }
-
-Writer& Writer::optional_integer(const std::optional<std::int64_t>& number) {
-  return number ? integer(*number) : null();
-}
-
-Writer& Writer::optional_time(const std::optional<std::chrono::sys_seconds>& when) {
-  return when ? time(*when) : null();
-}
-
-std::string iso8601(std::chrono::sys_seconds when) { return format_time(when, "%04d-%02u-%02uT%02d:%02d:%02dZ"); }
-
-std::string vrio_date(std::chrono::sys_seconds when) { return format_time(when, "%04d-%02u-%02u %02d:%02d:%02d"); }
-
-void write_address(Writer& out, const Address& address) {
+void write_address(JsonWriter& out, const Address& address) {
   out.begin_object();
-  out.key("fname").optional_string(address.fname);
-  out.key("lname").optional_string(address.lname);
-  out.key("address1").optional_string(address.address1);
-  out.key("address2").optional_string(address.address2);
-  out.key("city").optional_string(address.city);
-  out.key("state").optional_string(address.state);
-  out.key("zipcode").optional_string(address.zipcode);
-  out.key("country").optional_string(address.country);
+  out.member("fname", address.fname);
+  out.member("lname", address.lname);
+  out.member("address1", address.address1);
+  out.member("address2", address.address2);
+  out.member("city", address.city);
+  out.member("state", address.state);
+  out.member("zipcode", address.zipcode);
+  out.member("country", address.country);
   out.end_object();
 }
 
-void write_items(Writer& out, const std::vector<ShipmentItem>& items) {
+void write_items(JsonWriter& out, const std::vector<ShipmentItem>& items) {
   out.begin_array();
   for (const auto& item : items) {
     out.begin_object();
@@ -338,7 +211,7 @@ Result<std::vector<ShipmentItem>, std::string> read_items(std::string_view text)
 }
 
 std::string encode_view(const ShipmentView& view) {
-  Writer out;
+  JsonWriter out;
   out.begin_object();
   out.key("shipment_id").integer(view.shipment_id);
   out.key("exists").boolean(view.exists);
@@ -367,8 +240,8 @@ std::string encode_view(const ShipmentView& view) {
   } else {
     out.null();
   }
-  out.key("customer_id").optional_integer(view.customer_id);
-  out.key("order_id").optional_integer(view.order_id);
+  out.member("customer_id", view.customer_id);
+  out.member("order_id", view.order_id);
   out.key("schedule_key");
   write_key(out, view.schedule_key);
   std::vector<std::string> held_ids;
@@ -378,7 +251,7 @@ std::string encode_view(const ShipmentView& view) {
   out.key("seen");
   write_string_array(out, view.seen_event_ids);
   out.end_object();
-  return std::move(out).take();
+  return out.take();
 }
 
 Result<StoredView, std::string> decode_view(std::string_view text) {

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// JSON for the fulfillment server: a small writer for API answers and log lines, and the codecs of
-/// what the store keeps as JSON (addresses, items, shipment views).
+/// JSON for the fulfillment server: the codecs of what the store keeps as JSON (addresses, items,
+/// shipment views) and the readers of the admin API's request bodies.
 
 #include <chrono>
 #include <cstdint>
@@ -13,63 +13,14 @@
 #include "hookline/result.hpp"
 #include "hookline/vrio.hpp"
 #include "hookline/vrio_shipment.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace fulfillment::json {
 
-/// Appends compact JSON text; the caller keeps the nesting right, the writer places the commas.
-class Writer {
- public:
-  /// Starts an object as a value.
-  Writer& begin_object();
-  /// Ends the innermost object.
-  Writer& end_object();
-  /// Starts an array as a value.
-  Writer& begin_array();
-  /// Ends the innermost array.
-  Writer& end_array();
-  /// Writes a member name; the next call writes its value.
-  Writer& key(std::string_view name);
-  /// A string value.
-  Writer& string(std::string_view text);
-  /// An integer value.
-  Writer& integer(std::int64_t number);
-  /// A number value with a fraction.
-  Writer& number(double value);
-  /// A boolean value.
-  Writer& boolean(bool flag);
-  /// A null value.
-  Writer& null();
-  /// Already valid JSON text, written as is.
-  Writer& raw(std::string_view json_text);
-  /// A time as "YYYY-MM-DDTHH:MM:SSZ".
-  Writer& time(std::chrono::sys_seconds when);
-  /// A string, or null when absent.
-  Writer& optional_string(const std::optional<std::string>& text);
-  /// An integer, or null when absent.
-  Writer& optional_integer(const std::optional<std::int64_t>& number);
-  /// A time, or null when absent.
-  Writer& optional_time(const std::optional<std::chrono::sys_seconds>& when);
-
-  /// The text so far.
-  [[nodiscard]] const std::string& text() const noexcept { return out_; }
-  /// Moves the text out.
-  [[nodiscard]] std::string take() && noexcept { return std::move(out_); }
-
- private:
-  void before_value();
-  std::string out_;
-  bool need_comma_ = false;
-};
-
-/// "2026-03-22T14:30:00Z".
-[[nodiscard]] std::string iso8601(std::chrono::sys_seconds when);
-/// "2026-03-22 14:30:00", VRIO's date format (in UTC).
-[[nodiscard]] std::string vrio_date(std::chrono::sys_seconds when);
-
 /// An address as a JSON object under VRIO's field names.
-void write_address(Writer& out, const hookline::vrio::Address& address);
+void write_address(hookline::toolkit::JsonWriter& out, const hookline::vrio::Address& address);
 /// Items as a JSON array under VRIO's field names.
-void write_items(Writer& out, const std::vector<hookline::vrio::ShipmentItem>& items);
+void write_items(hookline::toolkit::JsonWriter& out, const std::vector<hookline::vrio::ShipmentItem>& items);
 
 /// The address of write_address's JSON.
 [[nodiscard]] hookline::Result<hookline::vrio::Address, std::string> read_address(std::string_view text);

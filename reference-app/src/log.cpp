@@ -3,7 +3,8 @@
 #include <cstdio>
 
 #include "hookline/threads.hpp"
-#include "json.hpp"
+#include "toolkit/dates.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace fulfillment {
 
@@ -11,18 +12,18 @@ std::string Logger::format(std::chrono::system_clock::time_point at, std::string
                            std::string_view message, std::initializer_list<Field> fields) {
   const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(at);
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
-  std::string stamp = json::iso8601(seconds);
+  std::string stamp = hookline::toolkit::format_iso8601_utc(seconds);
   char fraction[8];
   std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
   stamp.replace(stamp.size() - 1, 1, fraction);
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("ts").string(stamp);
   out.key("level").string(level);
   out.key("msg").string(message);
   for (const auto& [name, value] : fields) out.key(name).string(value);
   out.end_object();
-  return std::move(out).take();
+  return out.take();
 }
 
 Logger::Logger(std::ostream& out) : out_(&out), writer_([this] { run_writer(); }) {}

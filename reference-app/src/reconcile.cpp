@@ -2,7 +2,7 @@
 
 #include <variant>
 
-#include "json.hpp"
+#include "toolkit/dates.hpp"
 
 namespace fulfillment {
 
@@ -244,7 +244,7 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
     if (f.state == State::shipped) f.tracking = platform_tracking(event, now);
     std::string reason = "fulfillment created";
     if (f.state == State::waiting) {
-      reason += f.date_scheduled ? ", due " + json::iso8601(*f.date_scheduled) : ", due now (no date_scheduled)";
+      reason += f.date_scheduled ? ", due " + hookline::toolkit::format_iso8601_utc(*f.date_scheduled) : ", due now (no date_scheduled)";
     } else {
       reason += " already " + std::string(to_string(f.state)) + " by events that arrived before shipment_scheduled";
     }
@@ -283,7 +283,7 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
       f.customer_id = view.customer_id;
       f.order_id = view.order_id;
       f.updated_at = now;
-      record.note(view.date_scheduled ? "rescheduled for " + json::iso8601(*view.date_scheduled)
+      record.note(view.date_scheduled ? "rescheduled for " + hookline::toolkit::format_iso8601_utc(*view.date_scheduled)
                                       : "rescheduled for now");
     }
     if (is_rma) {

@@ -6,7 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "json.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace fulfillment {
 
@@ -20,13 +20,13 @@ std::string_view to_string(PostOutcome outcome) noexcept {
 }
 
 std::string tracking_body(const TrackingRequest& request) {
-  json::Writer out;
+  hookline::toolkit::JsonWriter out;
   out.begin_object();
   out.key("shipment_tracking_id").string(request.tracking_number);
   out.key("carrier_id").integer(request.carrier_id);
   out.key("date_complete").string(request.date_complete);
   out.end_object();
-  return std::move(out).take();
+  return out.take();
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, std::chrono::sys_seconds now) {

@@ -29,7 +29,7 @@ namespace hookline::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 struct BenchArguments {
   std::string scheme = "standard";
@@ -94,9 +94,9 @@ struct Workload {
   /// Nanoseconds per event over `iterations` events; nullopt when any event failed.
   [[nodiscard]] std::optional<double> time_batch(std::int64_t iterations) const {
     std::int64_t failures = 0;
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     for (std::int64_t i = 0; i < iterations; ++i) failures += run_once() ? 0 : 1;
-    const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+    const auto elapsed = std::chrono::duration<double, std::nano>(SteadyClock::now() - start).count();
     if (failures != 0) return std::nullopt;
     return elapsed / static_cast<double>(iterations);
   }
@@ -141,9 +141,9 @@ int run_bench(const BenchArguments& arguments) {
   // Calibrate: double the batch until it lasts 20 ms, so clock overhead is negligible.
   std::int64_t iterations = 1;
   while (true) {
-    const auto start = Clock::now();
+    const auto start = SteadyClock::now();
     (void)workload.time_batch(iterations);
-    if (Clock::now() - start >= std::chrono::milliseconds(20) || iterations >= (std::int64_t{1} << 30)) break;
+    if (SteadyClock::now() - start >= std::chrono::milliseconds(20) || iterations >= (std::int64_t{1} << 30)) break;
     iterations *= 2;
   }
 

@@ -2,7 +2,7 @@
 
 #include <simdjson.h>
 
-#include <cstdio>
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::cli {
 
@@ -23,29 +23,6 @@ std::string pointer_of(std::string_view dotted) {
 }
 
 namespace {
-
-/// `text` as a JSON string literal, quotes included.
-std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 /// The path of a pointer for messages: "/a/b" back to "a.b".
 std::string dotted_of(std::string_view pointer) {
@@ -93,7 +70,7 @@ Result<std::string, std::string> replace_value(std::string_view json, std::strin
   }
   std::string text(replacement);
   if (type == simdjson::ondemand::json_type::string) {
-    if (!(text.size() >= 2 && text.front() == '"' && is_one_json_value(text))) text = json_quote(text);
+    if (!(text.size() >= 2 && text.front() == '"' && is_one_json_value(text))) text = toolkit::json_string(text);
   } else if (!is_one_json_value(text)) {
     return fail(dotted_of(pointer) + " is not a string: give it a JSON value (a number, true, false, null, an object...), "
                                      "not " + std::string(replacement));

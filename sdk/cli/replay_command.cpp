@@ -26,6 +26,7 @@
 #include "commands.hpp"
 #include "header_lines.hpp"
 #include "range_check.hpp"
+#include "hookline/clock.hpp"
 #include "hookline/secret.hpp"
 #include "secret_options.hpp"
 #include "hookline/sender.hpp"
@@ -266,7 +267,7 @@ int run_replay(const ReplayArguments& arguments) {
       outgoing.url = arguments.to;
       outgoing.headers = *headers;
       outgoing.body = body_for(payload, index, arguments.fresh_ids, outgoing.event_id);
-      const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      const auto now = hookline::system_now();
       const auto attempt = sender->send(outgoing, now);
       auto& outcome = outcomes[index];
       outcome.status = attempt.status;

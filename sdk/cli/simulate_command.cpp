@@ -108,7 +108,7 @@ int run_simulate(SimulateArguments& arguments) {
 
   std::unique_ptr<simulator::Simulator> engine;
   try {
-    engine = std::make_unique<simulator::Simulator>(config, simulator::system_clock());
+    engine = std::make_unique<simulator::Simulator>(config, hookline::system_now);
   } catch (const std::exception& error) {
     std::cerr << "hookline simulate: " << error.what() << "\n";
     return exit_failed;
@@ -119,7 +119,7 @@ int run_simulate(SimulateArguments& arguments) {
     mix.subscriptions = arguments.generate;
     mix.first_event_id = std::max<std::int64_t>(mix.first_event_id, engine->next_event_id());
     mix.first_shipment_id = std::max<std::int64_t>(mix.first_shipment_id, engine->next_shipment_id());
-    const auto scenario = simulator::generate(mix, simulator::system_clock()());
+    const auto scenario = simulator::generate(mix, hookline::system_now());
     for (const auto& body : scenario.events) {
       const auto queued = engine->enqueue(body);
       if (!queued) {

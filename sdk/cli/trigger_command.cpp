@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,6 +15,7 @@
 
 #include "commands.hpp"
 #include "header_lines.hpp"
+#include "hookline/clock.hpp"
 #include "hookline/event.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/sender.hpp"
@@ -25,6 +25,7 @@
 #include "json_edit.hpp"
 #include "range_check.hpp"
 #include "secret_options.hpp"
+#include "toolkit/dates.hpp"
 #include "trigger_samples.hpp"
 
 namespace hookline::cli {
@@ -68,16 +69,6 @@ std::string random_text(std::string_view alphabet, int count, std::mt19937_64& r
   return out;
 }
 
-/// `when` in UTC as strftime's `pattern` writes it.
-std::string utc_text(std::chrono::sys_seconds when, const char* pattern) {
-  const std::time_t seconds = when.time_since_epoch().count();
-  std::tm fields{};
-  ::gmtime_r(&seconds, &fields);
-  char text[64];
-  const auto length = std::strftime(text, sizeof text, pattern, &fields);
-  return std::string(text, length);
-}
-
 /// One replacement that makes an event fresh: the pointer of the field and its new value.
 struct Fresh {
   std::string pointer;
@@ -91,7 +82,7 @@ std::vector<Fresh> fresh_values(Platform platform, std::string_view event, std::
   switch (platform) {
     case Platform::vrio: {
       const auto id = std::uniform_int_distribution<std::int64_t>(100000000, 2147483647)(random);
-      const auto date = utc_text(now, "%Y-%m-%d %H:%M:%S");
+      const auto date = toolkit::format_date_time_utc(now);
       // A shipment's date_scheduled becomes now too, so the shipment is due.
       return {{"/webhook_event_id", std::to_string(id)},
               {"/webhook_event_date", date},
@@ -101,7 +92,7 @@ std::vector<Fresh> fresh_values(Platform platform, std::string_view event, std::
       return {{"/id", random_text("0123456789abcdef", 20, random)}, {"/created", unix_seconds}};
     case Platform::store_admin:
       return {{"/event_id", "evt_" + random_text("0123456789abcdefghijklmnopqrstuvwxyz", 16, random)},
-              {"/created_at", utc_text(now, "%Y-%m-%dT%H:%M:%SZ")}};
+              {"/created_at", toolkit::format_iso8601_utc(now)}};
     case Platform::vero: return {{"/" + std::string(event) + "_at", unix_seconds}};
   }
   return {};
@@ -241,7 +232,7 @@ void add_trigger_command(CLI::App& app, int& exit_code) {
       ->check(in_range(0.001, 3600))
       ->capture_default_str();
   command->callback([arguments, &exit_code] {
-    exit_code = run_trigger(*arguments, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    exit_code = run_trigger(*arguments, hookline::system_now());
   });
 }
 

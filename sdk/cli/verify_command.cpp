@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "input_file.hpp"
 #include "header_lines.hpp"
+#include "hookline/clock.hpp"
 #include "hookline/headers.hpp"
 #include "hookline/secret.hpp"
 #include "secret_options.hpp"
@@ -77,7 +78,7 @@ Result<Prepared, UsageError> prepare(const CommonArguments& arguments) {
 
 std::chrono::sys_seconds seconds_or_clock(const std::optional<std::int64_t>& unix_seconds) {
   if (unix_seconds) return std::chrono::sys_seconds{std::chrono::seconds{*unix_seconds}};
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  return hookline::system_now();
 }
 
 /// A fresh Standard Webhooks message id, "msg_" and 24 random letters and digits.

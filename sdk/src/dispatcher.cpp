@@ -13,10 +13,6 @@
 
 namespace hookline {
 
-std::chrono::sys_seconds system_now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 struct Dispatcher::Impl {
   Impl(InboxStore& inbox, Handler fallback_handler, DispatcherOptions dispatcher_options)
       : store(inbox), fallback(std::move(fallback_handler)), options(std::move(dispatcher_options)) {

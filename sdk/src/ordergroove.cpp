@@ -7,14 +7,14 @@
 #include "detail/json_fields.hpp"
 #include "detail/name_table.hpp"
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::ordergroove {
 
 namespace {
 
 using detail::JsonValue;
-using detail::JsonWriter;
+using toolkit::JsonWriter;
 using detail::key_is;
 using detail::ReadResult;
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "detail/json_writer.hpp"
+#include "toolkit/dates.hpp"
 
 namespace hookline {
 namespace {
@@ -52,7 +52,7 @@ std::strong_ordering OrderKey::operator<=>(const OrderKey& other) const noexcept
   return compare_event_ids(event_id, other.event_id);
 }
 
-std::string OrderKey::describe() const { return "event " + event_id + " at " + detail::format_iso8601_utc(date); }
+std::string OrderKey::describe() const { return "event " + event_id + " at " + toolkit::format_iso8601_utc(date); }
 
 std::string_view to_string(Decision decision) noexcept {
   switch (decision) {

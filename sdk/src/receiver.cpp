@@ -5,7 +5,7 @@
 #include <system_error>
 #include <utility>
 
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 #include "hookline/quarantine.hpp"
 
 namespace hookline {
@@ -126,7 +126,7 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
                             const std::vector<ErrorField>& fields) {
   HttpResponse response;
   response.status = status;
-  detail::JsonWriter json;
+  toolkit::JsonWriter json;
   json.begin_object();
   json.key("error");
   json.begin_object();
@@ -148,7 +148,7 @@ ReceiveResult make_result(ReceiveOutcome outcome, std::string_view message, cons
   ReceiveResult result;
   result.outcome = outcome;
   if (is_ok(outcome)) {
-    detail::JsonWriter json;
+    toolkit::JsonWriter json;
     json.begin_object();
     json.key("status");
     json.string(to_string(outcome));

@@ -7,14 +7,15 @@
 #include "detail/json_fields.hpp"
 #include "detail/name_table.hpp"
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/dates.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::store_admin {
 
 namespace {
 
 using detail::JsonValue;
-using detail::JsonWriter;
+using toolkit::JsonWriter;
 using detail::key_is;
 using detail::ReadResult;
 
@@ -40,67 +41,6 @@ constexpr std::array<std::pair<EventType, std::string_view>, 17> event_names{{
 
 constexpr std::string_view iso8601_expected = "expected an ISO 8601 time \"YYYY-MM-DDTHH:MM:SSZ\"";
 
-// ---------------------------------------------------------------------------------------------
-// ISO 8601
-
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-/// The number written by `count` digits at `text[at..]`, or -1.
-int number_at(std::string_view text, std::size_t at, std::size_t count) noexcept {
-  if (at + count > text.size()) return -1;
-  int value = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!is_digit(text[at + i])) return -1;
-    value = value * 10 + (text[at + i] - '0');
-  }
-  return value;
-}
-
-/// "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" as a point in time (the fraction is dropped).
-std::optional<std::chrono::sys_seconds> parse_iso8601(std::string_view text) noexcept {
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  const int year = number_at(text, 0, 4);
-  const int month = number_at(text, 5, 2);
-  const int day = number_at(text, 8, 2);
-  const int hour = number_at(text, 11, 2);
-  const int minute = number_at(text, 14, 2);
-  const int second = number_at(text, 17, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
-      second > 59) {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month(static_cast<unsigned>(month)),
-                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok()) return std::nullopt;
-  std::size_t at = 19;
-  if (at < text.size() && text[at] == '.') {
-    const std::size_t fraction_start = ++at;
-    while (at < text.size() && is_digit(text[at])) ++at;
-    if (at == fraction_start) return std::nullopt;
-  }
-  std::chrono::seconds offset{0};
-  if (at < text.size() && text[at] == 'Z') {
-    ++at;
-  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-    const int offset_hours = number_at(text, at + 1, 2);
-    const int offset_minutes = number_at(text, at + 4, 2);
-    if (at + 6 > text.size() || text[at + 3] != ':' || offset_hours < 0 || offset_hours > 23 || offset_minutes < 0 ||
-        offset_minutes > 59) {
-      return std::nullopt;
-    }
-    offset = std::chrono::hours{offset_hours} + std::chrono::minutes{offset_minutes};
-    if (text[at] == '-') offset = -offset;
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (at != text.size()) return std::nullopt;
-  const auto local = std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-                     std::chrono::seconds{second};
-  return std::chrono::sys_seconds{local - offset};
-}
 
 ReadResult read_time(JsonValue& value, OptionalTime& out) {
   std::optional<std::string> text;
@@ -112,7 +52,7 @@ ReadResult read_time(JsonValue& value, OptionalTime& out) {
     out.reset();
     return {};
   }
-  out = parse_iso8601(*text);
+  out = toolkit::parse_iso8601(*text);
   if (!out) return fail(value.error(iso8601_expected));
   return {};
 }

@@ -6,7 +6,7 @@
 
 #include "detail/json_fields.hpp"
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 #include "detail/sha256.hpp"
 
 namespace hookline::vero {
@@ -14,7 +14,7 @@ namespace hookline::vero {
 namespace {
 
 using detail::JsonValue;
-using detail::JsonWriter;
+using toolkit::JsonWriter;
 using detail::key_is;
 using detail::ReadResult;
 

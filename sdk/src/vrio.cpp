@@ -6,7 +6,7 @@
 
 #include "detail/json_fields.hpp"
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::vrio {
 
@@ -16,7 +16,7 @@ using detail::JsonValue;
 using detail::key_is;
 using detail::TreeValue;
 using detail::ReadStatus;
-using detail::JsonWriter;
+using toolkit::JsonWriter;
 
 // ---------------------------------------------------------------------------------------------
 // Reading: every reader is a template over the value type, run first on a detail::JsonTree (the
@@ -517,7 +517,7 @@ std::string to_json(const Event& event) {
           if (typed.webhook_data.empty()) {
             out.null();
           } else {
-            out.raw(typed.webhook_data);
+            out.raw(detail::compact_json(typed.webhook_data));
           }
         } else {
           out.begin_object();

@@ -6,10 +6,14 @@
 #include <string_view>
 
 #include "json.hpp"
+#include "toolkit/dates.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::simulator {
 
 namespace {
+
+using toolkit::JsonWriter;
 
 /// Random choices from a fixed engine, with no standard distribution (their output is not portable).
 class Dice {
@@ -54,45 +58,46 @@ struct Draft {
 };
 
 std::string address_json(const Person& person, const Place& place, bool with_second_line) {
-  return json::Object()
-      .add("fname", person.fname)
-      .add("lname", person.lname)
-      .add("address1", place.address1)
-      .raw("address2", with_second_line ? json::quote("Apt 3B") : "null")
-      .add("city", place.city)
-      .add("country", "US")
-      .add("state", place.state)
-      .add("zipcode", place.zipcode)
-      .close();
+  return JsonWriter().begin_object()
+      .member("fname", person.fname)
+      .member("lname", person.lname)
+      .member("address1", place.address1)
+      .raw_member("address2", with_second_line ? toolkit::json_string("Apt 3B") : "null")
+      .member("city", place.city)
+      .member("country", "US")
+      .member("state", place.state)
+      .member("zipcode", place.zipcode)
+      .end_object().take();
 }
 
 std::string items_json(const Product& product, std::int64_t line_id, std::int64_t quantity) {
-  json::Array items;
-  items.push(json::Object()
-                 .add("shipment_item_id", line_id)
-                 .add("quantity", quantity)
-                 .add("item_id", product.item_id)
-                 .add("item_name", product.name)
-                 .add("item_sku", product.sku)
-                 .close());
-  return std::move(items).close();
+  JsonWriter items;
+  items.begin_array();
+  items.raw(JsonWriter().begin_object()
+                 .member("shipment_item_id", line_id)
+                 .member("quantity", quantity)
+                 .member("item_id", product.item_id)
+                 .member("item_name", product.name)
+                 .member("item_sku", product.sku)
+                 .end_object().take());
+  return items.end_array().take();
 }
 
 std::string shipment_event(std::int64_t event_id, const Draft& draft, std::int64_t shipment_id) {
-  std::string shipment = json::Object().add("shipment_id", shipment_id).close();
+  std::string shipment = JsonWriter().begin_object().member("shipment_id", shipment_id).end_object().take();
   if (!draft.shipment_fields.empty()) {
     shipment.pop_back();
     shipment += ',';
     shipment += draft.shipment_fields;
     shipment += '}';
   }
-  return json::Object()
-      .add("webhook_type", "shipment")
-      .add("webhook_event", draft.name)
-      .add("webhook_event_id", event_id)
-      .add("webhook_event_date", json::format_date(draft.date))
-      .raw("webhook_data", json::Object().raw("shipment", shipment).close())
-      .close();
+  return JsonWriter().begin_object()
+      .member("webhook_type", "shipment")
+      .member("webhook_event", draft.name)
+      .member("webhook_event_id", event_id)
+      .member("webhook_event_date", toolkit::format_date_time_utc(draft.date))
+      .raw_member("webhook_data", JsonWriter().begin_object().raw_member("shipment", shipment).end_object().take())
+      .end_object().take();
 }
 
 /// The members after `{` and before `}` of an object text.
@@ -136,47 +141,47 @@ Scenario generate(const GenerateOptions& options, std::chrono::sys_seconds now) 
 
       const Draft scheduled{
           "shipment_scheduled", ordered_at,
-          members(json::Object()
-                  .add("customer_id", customer_id)
-                  .add("order_id", order_id)
-                  .add("campaign_id", campaign_id)
-                  .add("shipment_status_id", "Pending Post")
-                  .add("date_scheduled", json::format_date(shipment.date_scheduled))
-                  .raw("shipment_items", items_json(product, line_id, 1))
-                  .raw("customer_address_shipping", address_json(person, place, false))
-                  .close())};
+          members(JsonWriter().begin_object()
+                  .member("customer_id", customer_id)
+                  .member("order_id", order_id)
+                  .member("campaign_id", campaign_id)
+                  .member("shipment_status_id", "Pending Post")
+                  .member("date_scheduled", toolkit::format_date_time_utc(shipment.date_scheduled))
+                  .raw_member("shipment_items", items_json(product, line_id, 1))
+                  .raw_member("customer_address_shipping", address_json(person, place, false))
+                  .end_object().take())};
       std::vector<Draft> before;  // queued before shipment_scheduled
       std::vector<Draft> after;
       auto change_at = ordered_at + 10min;
       if (shipment.cancelled || shipment.skipped) {
         const bool cancelled = shipment.cancelled;
         Draft terminal{cancelled ? "shipment_cancelled" : "shipment_skipped", change_at,
-                       members(json::Object()
-                                   .add("campaign_id", campaign_id)
-                                   .add("shipment_status_id", cancelled ? "Cancelled" : "Skipped")
-                                   .add("date_cancel", cancelled ? json::format_date(change_at) : "0000-00-00 00:00:00")
-                                   .add("shipment_notes", cancelled ? "Shipment cancelled." : "Shipment skipped.")
-                                   .close())};
+                       members(JsonWriter().begin_object()
+                                   .member("campaign_id", campaign_id)
+                                   .member("shipment_status_id", cancelled ? "Cancelled" : "Skipped")
+                                   .member("date_cancel", cancelled ? toolkit::format_date_time_utc(change_at) : "0000-00-00 00:00:00")
+                                   .member("shipment_notes", cancelled ? "Shipment cancelled." : "Shipment skipped.")
+                                   .end_object().take())};
         (shipment.due ? before : after).push_back(std::move(terminal));
         change_at += 5min;
       }
       if (dice.chance(options.address_change_rate)) {
         const auto& new_place = places[dice.below(places.size())];
         Draft change{"shipment_address_updated", change_at,
-                     members(json::Object()
-                                 .add("campaign_id", campaign_id)
-                                 .raw("customer_address_shipping", address_json(person, new_place, true))
-                                 .close())};
+                     members(JsonWriter().begin_object()
+                                 .member("campaign_id", campaign_id)
+                                 .raw_member("customer_address_shipping", address_json(person, new_place, true))
+                                 .end_object().take())};
         (dice.chance(options.reorder_rate) ? before : after).push_back(std::move(change));
         change_at += 5min;
       }
       if (dice.chance(options.item_change_rate)) {
         const auto& new_product = products[dice.below(products.size())];
         Draft change{"shipment_item_updated", change_at,
-                     members(json::Object()
-                                 .add("campaign_id", campaign_id)
-                                 .raw("shipment_items", items_json(new_product, line_id + 1, 2))
-                                 .close())};
+                     members(JsonWriter().begin_object()
+                                 .member("campaign_id", campaign_id)
+                                 .raw_member("shipment_items", items_json(new_product, line_id + 1, 2))
+                                 .end_object().take())};
         (dice.chance(options.reorder_rate) ? before : after).push_back(std::move(change));
       }
       const bool duplicate = dice.chance(options.duplicate_rate);

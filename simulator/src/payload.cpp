@@ -3,10 +3,14 @@
 #include <simdjson.h>
 
 #include "json.hpp"
+#include "toolkit/dates.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::simulator {
 
 namespace {
+
+using toolkit::JsonWriter;
 
 ApiError bad(int status, std::string code, std::string message, std::string field = {}) {
   return ApiError{status, std::move(code), std::move(message), std::move(field)};
@@ -15,7 +19,7 @@ ApiError bad(int status, std::string code, std::string message, std::string fiel
 /// Inserts `"name":value,` right after the opening brace of an object text.
 void insert_member(std::string& body, std::string_view name, std::string_view json_value) {
   const auto brace = body.find('{');
-  std::string member = json::quote(name) + ":" + std::string(json_value);
+  std::string member = toolkit::json_string(name) + ":" + std::string(json_value);
   // An empty object gets no comma.
   const auto next = body.find_first_not_of(" \t\r\n", brace + 1);
   if (next == std::string::npos || body[next] != '}') member += ',';
@@ -38,7 +42,7 @@ std::optional<std::string> json_member(simdjson::dom::object object, std::string
 /// A member as a VRIO date; nullopt when absent, null, empty or "0000-00-00 00:00:00".
 std::optional<std::chrono::sys_seconds> date_of(simdjson::dom::object object, std::string_view name) {
   const auto text = json::text_of(object, name);
-  return text ? json::parse_date(*text) : std::nullopt;
+  return text ? toolkit::parse_date_time_utc(*text) : std::nullopt;
 }
 
 /// What a shipment object of a webhook or a control call says about the shipment's aspects.
@@ -78,7 +82,7 @@ Result<Classified, ApiError> classify_vrio(simdjson::dom::object root, std::stri
     out.event_id = std::to_string(next_id());
     insert_member(body, "webhook_event_id", out.event_id);
   }
-  if (!has_member(root, "webhook_event_date")) insert_member(body, "webhook_event_date", json::quote(json::format_date(now)));
+  if (!has_member(root, "webhook_event_date")) insert_member(body, "webhook_event_date", toolkit::json_string(toolkit::format_date_time_utc(now)));
 
   simdjson::dom::object entity;
   if (root["webhook_data"][out.type].get(entity) == simdjson::SUCCESS) {
@@ -120,7 +124,7 @@ Result<Classified, ApiError> classify_ordergroove(simdjson::dom::object root, st
     out.event_id = *id;
   } else {
     out.event_id = std::to_string(next_id());
-    insert_member(body, "id", json::quote(out.event_id));
+    insert_member(body, "id", toolkit::json_string(out.event_id));
   }
   if (!has_member(root, "created")) insert_member(body, "created", std::to_string(now.time_since_epoch().count()));
   simdjson::dom::object object;
@@ -231,104 +235,104 @@ Result<ShipmentChange, ApiError> read_shipment_change(std::string_view body, std
 
 std::string sample_payload(Mode mode, std::string_view destination, std::int64_t event_id,
                            std::chrono::sys_seconds now) {
-  const auto date = json::format_date(now);
+  const auto date = toolkit::format_date_time_utc(now);
   if (mode == Mode::vero) {
-    return json::Object()
-        .add("sent_at", static_cast<std::int64_t>(now.time_since_epoch().count()))
-        .add("type", "sent")
-        .raw("user", json::Object().add("id", 123).add("email", "steve@getvero.com").close())
-        .raw("campaign", json::Object()
-                             .add("id", 987)
-                             .add("type", "transactional")
-                             .add("name", "Order confirmation")
-                             .add("channel", "email")
-                             .add("subject", "Your order is being processed!")
-                             .add("trigger-event", "purchased item")
-                             .close())
-        .add("message_id", "20190730123456.1.1B72E094173067F0F@veromail.com")
-        .close();
+    return JsonWriter().begin_object()
+        .member("sent_at", static_cast<std::int64_t>(now.time_since_epoch().count()))
+        .member("type", "sent")
+        .raw_member("user", JsonWriter().begin_object().member("id", 123).member("email", "steve@getvero.com").end_object().take())
+        .raw_member("campaign", JsonWriter().begin_object()
+                             .member("id", 987)
+                             .member("type", "transactional")
+                             .member("name", "Order confirmation")
+                             .member("channel", "email")
+                             .member("subject", "Your order is being processed!")
+                             .member("trigger-event", "purchased item")
+                             .end_object().take())
+        .member("message_id", "20190730123456.1.1B72E094173067F0F@veromail.com")
+        .end_object().take();
   }
   if (mode == Mode::ordergroove) {
-    return json::Object()
-        .add("id", std::to_string(event_id))
-        .add("type", "subscription.create")
-        .add("created", static_cast<std::int64_t>(now.time_since_epoch().count()))
-        .raw("data", json::Object()
-                         .raw("object", json::Object()
-                                            .add("public_id", "a1b2c3d4e5f6")
-                                            .add("merchant", "abc12345")
-                                            .add("customer", "71135")
-                                            .add("product", "SUP-001")
-                                            .add("quantity", 1)
-                                            .add("frequency_days", 30)
-                                            .add("live", true)
-                                            .close())
-                         .close())
-        .close();
+    return JsonWriter().begin_object()
+        .member("id", std::to_string(event_id))
+        .member("type", "subscription.create")
+        .member("created", static_cast<std::int64_t>(now.time_since_epoch().count()))
+        .raw_member("data", JsonWriter().begin_object()
+                         .raw_member("object", JsonWriter().begin_object()
+                                            .member("public_id", "a1b2c3d4e5f6")
+                                            .member("merchant", "abc12345")
+                                            .member("customer", "71135")
+                                            .member("product", "SUP-001")
+                                            .member("quantity", 1)
+                                            .member("frequency_days", 30)
+                                            .member("live", true)
+                                            .end_object().take())
+                         .end_object().take())
+        .end_object().take();
   }
   std::string name;
   std::string data;
   if (destination == "transaction") {
     name = "transaction_completed";
-    data = json::Object()
-               .add("transaction_id", 488120)
-               .add("order_id", 135123)
-               .add("customer_id", 71135)
-               .add("transaction_type", "Sale")
-               .add("response_type", "Approved")
-               .add("transaction_total", "39.95")
-               .add("date_complete", date)
-               .close();
+    data = JsonWriter().begin_object()
+               .member("transaction_id", 488120)
+               .member("order_id", 135123)
+               .member("customer_id", 71135)
+               .member("transaction_type", "Sale")
+               .member("response_type", "Approved")
+               .member("transaction_total", "39.95")
+               .member("date_complete", date)
+               .end_object().take();
   } else if (destination == "order") {
     name = "order_updated";
-    data = json::Object().add("id", 135123).add("customer_id", 71135).add("campaign_id", 1).add("date_modified", date).close();
+    data = JsonWriter().begin_object().member("id", 135123).member("customer_id", 71135).member("campaign_id", 1).member("date_modified", date).end_object().take();
   } else if (destination == "order_offer") {
     name = "order_offer_updated";
-    data = json::Object()
-               .add("id", 98765)
-               .add("order_id", 135123)
-               .add("customer_id", 71135)
-               .add("offer_name", "Monthly Supplement Box")
-               .add("status_type_id", "Active")
-               .add("charge_timeframe_name", "Monthly")
-               .close();
+    data = JsonWriter().begin_object()
+               .member("id", 98765)
+               .member("order_id", 135123)
+               .member("customer_id", 71135)
+               .member("offer_name", "Monthly Supplement Box")
+               .member("status_type_id", "Active")
+               .member("charge_timeframe_name", "Monthly")
+               .end_object().take();
   } else {
     name = "shipment_scheduled";
-    data = json::Object()
-               .add("shipment_id", 251606)
-               .add("customer_id", 71135)
-               .add("order_id", 135123)
-               .add("shipment_status_id", "Pending Post")
-               .add("date_scheduled", date)
-               .raw("shipment_items", "[" + json::Object()
-                                               .add("shipment_item_id", 270243)
-                                               .add("quantity", 1)
-                                               .add("item_id", 1282)
-                                               .add("item_name", "Monthly Supplement Box")
-                                               .add("item_sku", "SUP-001")
-                                               .close() + "]")
-               .raw("customer_address_shipping", json::Object()
-                                                     .add("fname", "John")
-                                                     .add("lname", "Doe")
-                                                     .add("address1", "123 Main St")
-                                                     .raw("address2", "null")
-                                                     .add("city", "Denver")
-                                                     .add("country", "US")
-                                                     .add("state", "CO")
-                                                     .add("zipcode", "80014")
-                                                     .close())
-               .close();
+    data = JsonWriter().begin_object()
+               .member("shipment_id", 251606)
+               .member("customer_id", 71135)
+               .member("order_id", 135123)
+               .member("shipment_status_id", "Pending Post")
+               .member("date_scheduled", date)
+               .raw_member("shipment_items", "[" + JsonWriter().begin_object()
+                                               .member("shipment_item_id", 270243)
+                                               .member("quantity", 1)
+                                               .member("item_id", 1282)
+                                               .member("item_name", "Monthly Supplement Box")
+                                               .member("item_sku", "SUP-001")
+                                               .end_object().take() + "]")
+               .raw_member("customer_address_shipping", JsonWriter().begin_object()
+                                                     .member("fname", "John")
+                                                     .member("lname", "Doe")
+                                                     .member("address1", "123 Main St")
+                                                     .raw_member("address2", "null")
+                                                     .member("city", "Denver")
+                                                     .member("country", "US")
+                                                     .member("state", "CO")
+                                                     .member("zipcode", "80014")
+                                                     .end_object().take())
+               .end_object().take();
   }
   const std::string type = destination == "transaction" || destination == "order" || destination == "order_offer"
                                ? std::string(destination)
                                : std::string("shipment");
-  return json::Object()
-      .add("webhook_type", type)
-      .add("webhook_event", name)
-      .add("webhook_event_id", event_id)
-      .add("webhook_event_date", date)
-      .raw("webhook_data", json::Object().raw(type, data).close())
-      .close();
+  return JsonWriter().begin_object()
+      .member("webhook_type", type)
+      .member("webhook_event", name)
+      .member("webhook_event_id", event_id)
+      .member("webhook_event_date", date)
+      .raw_member("webhook_data", JsonWriter().begin_object().raw_member(type, data).end_object().take())
+      .end_object().take();
 }
 
 }  // namespace hookline::simulator

@@ -17,6 +17,8 @@
 #include "json.hpp"
 #include "payload.hpp"
 #include "store.hpp"
+#include "toolkit/dates.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::simulator {
 
@@ -57,11 +59,9 @@ std::optional<EventStatus> event_status_from_string(std::string_view name) noexc
   return std::nullopt;
 }
 
-Clock system_clock() {
-  return [] { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); };
-}
-
 namespace {
+
+using toolkit::JsonWriter;
 
 using std::chrono::sys_seconds;
 
@@ -96,83 +96,85 @@ Sender make_sender(const Config& config) {
 }
 
 std::string time_json(std::optional<sys_seconds> when) {
-  return when ? json::quote(json::format_date(*when)) : std::string("null");
+  return when ? toolkit::json_string(toolkit::format_date_time_utc(*when)) : std::string("null");
 }
 
-std::string to_json(const EventRecord& event) {
-  return json::Object()
-      .add("sequence", event.sequence)
-      .add("event_id", event.event_id)
-      .add("type", event.type)
-      .add("event", event.name)
-      .add("entity", event.entity)
-      .add("campaign_id", event.campaign_id)
-      .add("status", to_string(event.status))
-      .add("attempts", event.attempts)
-      .raw("queued_at", time_json(event.queued_at))
-      .raw("next_attempt_at", time_json(event.next_attempt_at))
-      .raw("payload", event.body)
-      .close();
+std::string to_json(const QueuedEvent& event) {
+  return JsonWriter().begin_object()
+      .member("sequence", event.sequence)
+      .member("event_id", event.event_id)
+      .member("type", event.type)
+      .member("event", event.name)
+      .member("entity", event.entity)
+      .member("campaign_id", event.campaign_id)
+      .member("status", to_string(event.status))
+      .member("attempts", event.attempts)
+      .raw_member("queued_at", time_json(event.queued_at))
+      .raw_member("next_attempt_at", time_json(event.next_attempt_at))
+      .raw_member("payload", event.body)
+      .end_object().take();
 }
 
 std::string to_json(const DeliveryRecord& delivery) {
-  return json::Object()
-      .add("id", delivery.id)
-      .add("event_id", delivery.event_id)
-      .add("event", delivery.event_name)
-      .add("attempt", delivery.attempt)
-      .add("request_url", delivery.url)
-      .raw("request_payload", delivery.request_body)
-      .add("response_code", delivery.response_code)
-      .add("response_body", delivery.response_body)
-      .add("error", delivery.error)
-      .add("error_detail", delivery.error_detail)
-      .raw("timestamp", time_json(delivery.sent_at))
-      .add("duration_ms", static_cast<std::int64_t>(delivery.duration_us / 1000))
-      .add("duration_us", delivery.duration_us)
-      .add("status", to_string(delivery.status))
-      .add("test", delivery.test)
-      .close();
+  return JsonWriter().begin_object()
+      .member("id", delivery.id)
+      .member("event_id", delivery.event_id)
+      .member("event", delivery.event_name)
+      .member("attempt", delivery.attempt)
+      .member("request_url", delivery.url)
+      .raw_member("request_payload", delivery.request_body)
+      .member("response_code", delivery.response_code)
+      .member("response_body", delivery.response_body)
+      .member("error", delivery.error)
+      .member("error_detail", delivery.error_detail)
+      .raw_member("timestamp", time_json(delivery.sent_at))
+      .member("duration_ms", static_cast<std::int64_t>(delivery.duration_us / 1000))
+      .member("duration_us", delivery.duration_us)
+      .member("status", to_string(delivery.status))
+      .member("test", delivery.test)
+      .end_object().take();
 }
 
-/// The shipment as the platform API shows it: VRIO's field names, as its shipment webhooks carry them.
-json::Object platform_fields(const ShipmentRecord& shipment) {
-  json::Object out;
-  out.add("shipment_id", shipment.shipment_id)
-      .add("customer_id", shipment.customer_id)
-      .add("order_id", shipment.order_id)
-      .add("campaign_id", shipment.campaign_id)
-      .add("shipment_status_id", shipment.status)
-      .raw("date_scheduled", time_json(shipment.date_scheduled))
-      .raw("date_cancel", time_json(shipment.date_cancel))
-      .raw("shipment_items", shipment.items.value_or("[]"))
-      .raw("customer_address_shipping", shipment.address.value_or("null"))
-      .add("shipment_tracking_id", shipment.tracking_id)
-      .add("carrier_id", shipment.carrier_id)
-      .add("date_complete", shipment.date_complete);
+/// The shipment as the platform API shows it: VRIO's field names, as its shipment webhooks carry
+/// them; the object is left open for more members.
+JsonWriter platform_fields(const ShipmentRecord& shipment) {
+  JsonWriter out;
+  out.begin_object()
+      .member("shipment_id", shipment.shipment_id)
+      .member("customer_id", shipment.customer_id)
+      .member("order_id", shipment.order_id)
+      .member("campaign_id", shipment.campaign_id)
+      .member("shipment_status_id", shipment.status)
+      .raw_member("date_scheduled", time_json(shipment.date_scheduled))
+      .raw_member("date_cancel", time_json(shipment.date_cancel))
+      .raw_member("shipment_items", shipment.items.value_or("[]"))
+      .raw_member("customer_address_shipping", shipment.address.value_or("null"))
+      .member("shipment_tracking_id", shipment.tracking_id)
+      .member("carrier_id", shipment.carrier_id)
+      .member("date_complete", shipment.date_complete);
   return out;
 }
 
-std::string platform_json(const ShipmentRecord& shipment) { return platform_fields(shipment).close(); }
+std::string platform_json(const ShipmentRecord& shipment) { return platform_fields(shipment).end_object().take(); }
 
 /// The shipment as the control API lists it: the platform's fields and the tracking calls received.
 std::string to_json(const ShipmentRecord& shipment) {
   return platform_fields(shipment)
-      .add("tracking_posts", shipment.tracking_calls)
-      .add("tracking_posts_effective", shipment.tracking_effective)
-      .close();
+      .member("tracking_posts", shipment.tracking_calls)
+      .member("tracking_posts_effective", shipment.tracking_effective)
+      .end_object().take();
 }
 
 std::string to_json(const TrackingCall& call) {
-  return json::Object()
-      .add("shipment_id", call.shipment_id)
-      .add("idempotency_key", call.idempotency_key)
-      .add("request_body", call.request_body)
-      .add("response_code", call.response_code)
-      .add("response_body", call.response_body)
-      .add("effective", call.effective)
-      .raw("received_at", time_json(call.received_at))
-      .close();
+  return JsonWriter().begin_object()
+      .member("shipment_id", call.shipment_id)
+      .member("idempotency_key", call.idempotency_key)
+      .member("request_body", call.request_body)
+      .member("response_code", call.response_code)
+      .member("response_body", call.response_body)
+      .member("effective", call.effective)
+      .raw_member("received_at", time_json(call.received_at))
+      .end_object().take();
 }
 
 HttpResponse answer(int status, std::string body) {
@@ -220,9 +222,10 @@ HttpResponse page_answer(std::string_view name, std::vector<Entry> entries, cons
     entries.resize(page.limit);
     next_cursor = id_of(entries.back());
   }
-  json::Array list;
-  for (const auto& entry : entries) list.push(to_json(entry));
-  return answer(200, json::Object().raw(name, std::move(list).close()).add("next_cursor", next_cursor).close());
+  JsonWriter list;
+  list.begin_array();
+  for (const auto& entry : entries) list.raw(to_json(entry));
+  return answer(200, JsonWriter().begin_object().raw_member(name, list.end_array().take()).member("next_cursor", next_cursor).end_object().take());
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {
@@ -308,7 +311,7 @@ Result<TrackingPost, ApiError> read_tracking_post(std::string_view body) {
   }
   if (object["date_complete"].get(value) == simdjson::SUCCESS && !value.is_null()) {
     std::string_view date;
-    if (value.get_string().get(date) != simdjson::SUCCESS || !json::parse_date(date)) {
+    if (value.get_string().get(date) != simdjson::SUCCESS || !toolkit::parse_date_time_utc(date)) {
       return fail(ApiError{422, "invalid_field", "date_complete must be a date \"YYYY-MM-DD HH:MM:SS\"", "date_complete"});
     }
     post.date_complete = std::string(date);
@@ -320,7 +323,7 @@ Result<TrackingPost, ApiError> read_tracking_post(std::string_view body) {
 
 struct Simulator::Impl {
   Config config;
-  Clock clock;
+  hookline::Clock clock;
   Store store;
   Sender sender;
   std::mutex enqueue_mutex;  // id assignment and insertion are one step
@@ -328,7 +331,7 @@ struct Simulator::Impl {
   std::mutex track_mutex;    // one tracking post or control change at a time (idempotency keys, status changes)
   std::optional<SourceGuard> platform_api_guard;
 
-  Impl(Config configured, Clock clock_in)
+  Impl(Config configured, hookline::Clock clock_in)
       : config(std::move(configured)),
         clock(std::move(clock_in)),
         store(config.db_path),
@@ -364,7 +367,7 @@ struct Simulator::Impl {
   }
 
   /// Attempts one event once and records the outcome.
-  DeliveryRecord deliver(EventRecord& event, sys_seconds now, bool test) {
+  DeliveryRecord deliver(QueuedEvent& event, sys_seconds now, bool test) {
     Outgoing outgoing;
     outgoing.url = destination_for(event.type);
     outgoing.body = event.body;
@@ -409,19 +412,19 @@ struct Simulator::Impl {
   }
 };
 
-Simulator::Simulator(Config config, Clock clock) : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
+Simulator::Simulator(Config config, hookline::Clock clock) : impl_(std::make_unique<Impl>(std::move(config), std::move(clock))) {}
 Simulator::~Simulator() = default;
 
 const Config& Simulator::config() const noexcept { return impl_->config; }
 
-Result<EventRecord, ApiError> Simulator::enqueue(std::string_view body) {
+Result<QueuedEvent, ApiError> Simulator::enqueue(std::string_view body) {
   const std::lock_guard lock(impl_->enqueue_mutex);
   const auto now = impl_->clock();
   const auto next_id = [this] { return impl_->store.next_event_id(1); };
   auto classified = classify(impl_->config.mode, body, next_id, now);
   if (!classified) return fail(classified.error());
   if (classified->shipment) impl_->store.apply_shipment_change(*classified->shipment);
-  EventRecord event;
+  QueuedEvent event;
   event.event_id = classified->event_id;
   event.type = classified->type;
   event.name = classified->name;
@@ -441,7 +444,7 @@ BatchReport Simulator::run_batch() {
   auto due = impl_->store.due_events(now);
 
   // Lanes: the events of one entity, in queue order; an event without an entity is a lane of its own.
-  std::vector<std::vector<EventRecord*>> lanes;
+  std::vector<std::vector<QueuedEvent*>> lanes;
   std::unordered_map<std::string, std::size_t> lane_of;
   for (auto& event : due) {
     if (event.entity.empty()) {
@@ -490,7 +493,7 @@ Result<DeliveryRecord, ApiError> Simulator::send_test(std::string_view destinati
     return fail(ApiError{422, "no_destination", "no URL is configured for " + std::string(destination), "destination"});
   }
   const auto now = impl_->clock();
-  EventRecord event;
+  QueuedEvent event;
   {
     const std::lock_guard lock(impl_->enqueue_mutex);
     const auto id = impl_->store.next_event_id(1);
@@ -512,7 +515,7 @@ Result<DeliveryRecord, ApiError> Simulator::send_test(std::string_view destinati
 std::vector<DeliveryRecord> Simulator::deliveries(const DeliveryFilter& filter) const {
   return impl_->store.deliveries(filter);
 }
-std::vector<EventRecord> Simulator::events() const { return impl_->store.events(); }
+std::vector<QueuedEvent> Simulator::events() const { return impl_->store.events(); }
 std::vector<ShipmentRecord> Simulator::shipments() const { return impl_->store.shipments(); }
 std::optional<ShipmentRecord> Simulator::shipment(std::int64_t shipment_id) const {
   return impl_->store.shipment(shipment_id);
@@ -553,32 +556,33 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
       const auto page = page_request(request);
       if (!page) return answer(page.error());
       return page_answer("events", impl_->store.events(page->cursor.value_or(0), static_cast<std::int64_t>(page->limit) + 1),
-                         *page, [](const EventRecord& event) { return event.sequence; });
+                         *page, [](const QueuedEvent& event) { return event.sequence; });
     }
     if (!post) return method_not_allowed("GET, POST");
     auto queued = enqueue(request.body);
     if (!queued) return answer(queued.error());
     if (request.query_value("deliver") == std::optional<std::string_view>("now")) {
       static_cast<void>(run_batch());
-      json::Array attempts;
-      for (const auto& delivery : deliveries({queued->event_id, std::nullopt})) attempts.push(to_json(delivery));
+      JsonWriter attempts;
+  attempts.begin_array();
+      for (const auto& delivery : deliveries({queued->event_id, std::nullopt})) attempts.raw(to_json(delivery));
       auto latest = *queued;
       for (const auto& event : events()) {
         if (event.sequence == queued->sequence) latest = event;
       }
-      return answer(200, json::Object().raw("event", to_json(latest)).raw("deliveries", std::move(attempts).close()).close());
+      return answer(200, JsonWriter().begin_object().raw_member("event", to_json(latest)).raw_member("deliveries", attempts.end_array().take()).end_object().take());
     }
-    return answer(202, json::Object().raw("event", to_json(*queued)).close());
+    return answer(202, JsonWriter().begin_object().raw_member("event", to_json(*queued)).end_object().take());
   }
   if (path == "/api/batches") {
     if (!post) return method_not_allowed("POST");
     const auto report = run_batch();
-    return answer(200, json::Object()
-                           .add("attempted", static_cast<std::int64_t>(report.attempted))
-                           .add("succeeded", static_cast<std::int64_t>(report.succeeded))
-                           .add("retrying", static_cast<std::int64_t>(report.retrying))
-                           .add("failed", static_cast<std::int64_t>(report.failed))
-                           .close());
+    return answer(200, JsonWriter().begin_object()
+                           .member("attempted", static_cast<std::int64_t>(report.attempted))
+                           .member("succeeded", static_cast<std::int64_t>(report.succeeded))
+                           .member("retrying", static_cast<std::int64_t>(report.retrying))
+                           .member("failed", static_cast<std::int64_t>(report.failed))
+                           .end_object().take());
   }
   if (path == "/api/deliveries") {
     if (!get) return method_not_allowed("GET");
@@ -608,9 +612,10 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
   }
   if (path == "/api/shipments") {
     if (!get) return method_not_allowed("GET");
-    json::Array list;
-    for (const auto& shipment : shipments()) list.push(to_json(shipment));
-    return answer(200, std::move(list).close());
+    JsonWriter list;
+  list.begin_array();
+    for (const auto& shipment : shipments()) list.raw(to_json(shipment));
+    return answer(200, list.end_array().take());
   }
   if (const auto target = shipment_path(path, "/api/shipments/"); target && !target->track) {
     if (!post) return method_not_allowed("POST");
@@ -627,9 +632,10 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
       shipment_id = parse_id(*text);
       if (!shipment_id) return answer(ApiError{400, "invalid_parameter", "shipment_id must be an integer", "shipment_id"});
     }
-    json::Array list;
-    for (const auto& call : tracking_calls(shipment_id)) list.push(to_json(call));
-    return answer(200, std::move(list).close());
+    JsonWriter list;
+  list.begin_array();
+    for (const auto& call : tracking_calls(shipment_id)) list.raw(to_json(call));
+    return answer(200, list.end_array().take());
   }
   if (const auto target = shipment_path(path)) {
     if (impl_->platform_api_guard) {
@@ -676,7 +682,7 @@ HttpResponse Simulator::handle(const HttpRequest& request) {
                                        "shipment " + target->id + " already shipped with another tracking id", ""});
           }
         } else {
-          const auto date = post_body->date_complete.value_or(json::format_date(call.received_at));
+          const auto date = post_body->date_complete.value_or(toolkit::format_date_time_utc(call.received_at));
           impl_->store.mark_shipped(*id, post_body->tracking_id, post_body->carrier_id, date);
           call.effective = true;
           auto updated = *impl_->store.shipment(*id);

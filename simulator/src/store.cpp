@@ -129,8 +129,8 @@ std::optional<std::string> optional_text(const SQLite::Column& column) {
   return column.getString();
 }
 
-EventRecord read_event(SQLite::Statement& row) {
-  EventRecord event;
+QueuedEvent read_event(SQLite::Statement& row) {
+  QueuedEvent event;
   event.sequence = row.getColumn(0).getInt64();
   event.event_id = row.getColumn(1).getString();
   event.type = row.getColumn(2).getString();
@@ -197,7 +197,7 @@ Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_REA
       std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
 }
 
-void Store::insert_event(EventRecord& event) {
+void Store::insert_event(QueuedEvent& event) {
   const std::lock_guard lock(mutex_);
   SQLite::Statement insert(db_,
                            "INSERT INTO events (event_id, type, name, entity, campaign_id, body, status, attempts, "
@@ -216,17 +216,17 @@ void Store::insert_event(EventRecord& event) {
   event.sequence = db_.getLastInsertRowid();
 }
 
-std::vector<EventRecord> Store::due_events(std::chrono::sys_seconds now) {
+std::vector<QueuedEvent> Store::due_events(std::chrono::sys_seconds now) {
   const std::lock_guard lock(mutex_);
   SQLite::Statement query(db_, std::string(event_columns) +
                                    "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY sequence");
   query.bind(1, seconds(now));
-  std::vector<EventRecord> due;
+  std::vector<QueuedEvent> due;
   while (query.executeStep()) due.push_back(read_event(query));
   return due;
 }
 
-void Store::record_attempt(const EventRecord& event, DeliveryRecord& delivery) {
+void Store::record_attempt(const QueuedEvent& event, DeliveryRecord& delivery) {
   const std::lock_guard lock(mutex_);
   SQLite::Transaction transaction(db_);
   auto& update = *update_event_;
@@ -256,12 +256,12 @@ void Store::record_attempt(const EventRecord& event, DeliveryRecord& delivery) {
   transaction.commit();
 }
 
-std::vector<EventRecord> Store::events(std::int64_t after, std::int64_t limit) {
+std::vector<QueuedEvent> Store::events(std::int64_t after, std::int64_t limit) {
   const std::lock_guard lock(mutex_);
   SQLite::Statement query(db_, std::string(event_columns) + "WHERE sequence > ? ORDER BY sequence LIMIT ?");
   query.bind(1, after);
   query.bind(2, limit);
-  std::vector<EventRecord> all;
+  std::vector<QueuedEvent> all;
   while (query.executeStep()) all.push_back(read_event(query));
   return all;
 }

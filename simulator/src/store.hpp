@@ -31,14 +31,14 @@ class Store {
   explicit Store(const std::string& path);
 
   /// Inserts `event` and sets its sequence.
-  void insert_event(EventRecord& event);
+  void insert_event(QueuedEvent& event);
   /// Events pending, or retrying with next_attempt_at <= now, in queue order.
-  [[nodiscard]] std::vector<EventRecord> due_events(std::chrono::sys_seconds now);
+  [[nodiscard]] std::vector<QueuedEvent> due_events(std::chrono::sys_seconds now);
   /// Records an attempt in one transaction: the event's new status and `delivery` appended to the
   /// log (its id set).
-  void record_attempt(const EventRecord& event, DeliveryRecord& delivery);
+  void record_attempt(const QueuedEvent& event, DeliveryRecord& delivery);
   /// At most `limit` events with a sequence above `after`, in queue order (-1: no limit).
-  [[nodiscard]] std::vector<EventRecord> events(std::int64_t after = 0, std::int64_t limit = -1);
+  [[nodiscard]] std::vector<QueuedEvent> events(std::int64_t after = 0, std::int64_t limit = -1);
   /// One past the largest all-digit event id (at least `floor`).
   [[nodiscard]] std::int64_t next_event_id(std::int64_t floor);
 

@@ -48,7 +48,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view secret = "bench-secret";
 
@@ -182,9 +182,9 @@ void BM_durable_receive_over_http(benchmark::State& state) {
           std::this_thread::yield();
         }
         for (const auto& request : requests[c]) {
-          const auto started = Clock::now();
+          const auto started = SteadyClock::now();
           const int status = exchange(sock, server.port(), request, buffer);
-          latencies[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+          latencies[c].push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count());
           if (status != 200) {
             ++failures;
           }
@@ -197,12 +197,12 @@ void BM_durable_receive_over_http(benchmark::State& state) {
     while (ready < connections) {
       std::this_thread::yield();
     }
-    const auto started = Clock::now();
+    const auto started = SteadyClock::now();
     go = true;
     for (auto& sender : senders) {
       sender.join();
     }
-    elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    elapsed = std::chrono::duration<double>(SteadyClock::now() - started).count();
     state.SetIterationTime(elapsed);
   }
 

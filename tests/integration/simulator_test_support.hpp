@@ -32,7 +32,7 @@ inline constexpr std::int64_t start = 1774189800;  // 2026-03-22 14:30:00 UTC
 /// A clock the test moves by hand.
 struct ManualClock {
   std::atomic<std::int64_t> seconds{start};
-  hookline::simulator::Clock clock() {
+  hookline::Clock clock() {
     return [this] { return std::chrono::sys_seconds{std::chrono::seconds{seconds.load()}}; };
   }
   void advance(std::chrono::seconds by) { seconds += by.count(); }

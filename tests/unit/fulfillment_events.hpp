@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "toolkit/dates.hpp"
+
 namespace fulfillment_test {
 
 /// A VRIO shipment webhook body; `fields` are extra members of webhook_data.shipment (JSON text).
@@ -48,17 +50,7 @@ inline std::chrono::sys_seconds now_seconds() {
 }
 
 /// "YYYY-MM-DD HH:MM:SS" (UTC) of a time point, as VRIO writes dates.
-inline std::string vrio_date(std::chrono::sys_seconds when) {
-  const auto day = std::chrono::floor<std::chrono::days>(when);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{when - day};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u %02d:%02d:%02d", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buffer;
-}
+inline std::string vrio_date(std::chrono::sys_seconds when) { return hookline::toolkit::format_date_time_utc(when); }
 
 /// A fresh directory removed with everything in it at the end of the scope.
 class TempDir {

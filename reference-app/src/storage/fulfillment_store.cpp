@@ -8,6 +8,7 @@
 #include "json.hpp"
 #include "storage/postgres_fulfillment_store.hpp"
 #include "storage/sqlite_fulfillment_store.hpp"
+#include "toolkit/dates.hpp"
 
 namespace fulfillment {
 
@@ -25,10 +26,9 @@ std::string tracking_idempotency_key(std::int64_t shipment_id) {
 }
 
 std::string vrio_local_date(std::chrono::sys_seconds when, const hookline::TimeZone& zone) {
-  if (zone == hookline::TimeZone::utc()) return json::vrio_date(when);
-  const auto* tz = date::locate_zone(std::string(zone.name()));
-  const auto local = tz->to_local(when);
-  return json::vrio_date(std::chrono::sys_seconds{local.time_since_epoch()});
+  if (zone == hookline::TimeZone::utc()) return hookline::toolkit::format_date_time_utc(when);
+  const auto local = date::locate_zone(std::string(zone.name()))->to_local(when);
+  return hookline::toolkit::format_date_time(std::chrono::local_seconds{local.time_since_epoch()});
 }
 
 HistoryEntry attempt_history(const TrackingAttempt& attempt) {

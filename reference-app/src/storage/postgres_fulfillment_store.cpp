@@ -5,6 +5,7 @@
 
 #include "hookline/postgres_inbox.hpp"
 #include "json.hpp"
+#include "toolkit/json_writer.hpp"
 #include "storage/store_sql.hpp"
 #include "storage/fulfillment_queries.hpp"
 
@@ -228,11 +229,11 @@ class PostgresStoreTx final : public StoreTx {
   void save(const Fulfillment& f) override {
     std::string address;
     if (f.address) {
-      json::Writer writer;
+      hookline::toolkit::JsonWriter writer;
       json::write_address(writer, *f.address);
       address = writer.text();
     }
-    json::Writer items;
+    hookline::toolkit::JsonWriter items;
     json::write_items(items, f.items);
     Params params;
     params.int64(f.shipment_id).text(to_string(f.state));

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "json.hpp"
+#include "toolkit/json_writer.hpp"
 #include "storage/store_sql.hpp"
 #include "storage/sqlite_fulfillment_queries.hpp"
 
@@ -271,13 +272,13 @@ void SqliteStoreTx::save(const Fulfillment& f) {
   upsert.bind(1, f.shipment_id);
   upsert.bind(2, std::string(to_string(f.state)));
   if (f.address) {
-    json::Writer address;
+    hookline::toolkit::JsonWriter address;
     json::write_address(address, *f.address);
     upsert.bind(3, address.text());
   } else {
     upsert.bind(3);
   }
-  json::Writer items;
+  hookline::toolkit::JsonWriter items;
   json::write_items(items, f.items);
   upsert.bind(4, items.text());
   bind_optional(upsert, 5,

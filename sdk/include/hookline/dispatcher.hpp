@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "hookline/backoff.hpp"
+#include "hookline/clock.hpp"
 #include "hookline/event.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/result.hpp"
@@ -36,14 +37,8 @@ using HandlerStatus = Status<HandlerFailure>;
 /// Handles one entry; runs on a dispatcher worker, never on the thread that claimed the event.
 using Handler = std::function<HandlerStatus(const InboxEntry& entry)>;
 
-/// Where the dispatcher reads the time.
-using Clock = std::function<std::chrono::sys_seconds()>;
-
 /// A source of numbers spread evenly over [0, 1), for retry jitter.
 using UnitRandom = std::function<double()>;
-
-/// The system clock, truncated to seconds: the default Clock.
-[[nodiscard]] std::chrono::sys_seconds system_now();
 
 /// How a Dispatcher runs.
 struct DispatcherOptions {

@@ -75,6 +75,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hookline/clock.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/result.hpp"
 #include "hookline/secret.hpp"
@@ -179,7 +180,7 @@ struct ServerOptions {
   /// to a caller without access. Empty: no check.
   AccessCheck access_check;
   /// The time passed to Receiver::handle(); the system clock by default.
-  std::function<std::chrono::sys_seconds()> clock;
+  Clock clock;
   /// Told about receiver decisions and header refusals on receiver paths (metrics, logs); may be empty.
   ReceiveObserver observer;
 };

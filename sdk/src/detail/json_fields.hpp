@@ -1,6 +1,6 @@
 #pragma once
 // Private: small reading and writing helpers shared by the Ordergroove, Vero and store admin parsers,
-// built only on the public surface of JsonValue and JsonWriter.
+// built only on the public surface of JsonValue and the toolkit's JsonWriter.
 
 #include <chrono>
 #include <cstdint>
@@ -11,41 +11,14 @@
 #include <vector>
 
 #include "detail/json_reader.hpp"
-#include "detail/json_writer.hpp"
+#include "toolkit/json_writer.hpp"
 
 namespace hookline::detail {
 
+using toolkit::JsonWriter;
+
 /// What every JsonValue read returns (success, or the ParseError with its path).
 using ReadResult = decltype(std::declval<JsonValue&>().skip());
-
-/// Valid JSON text without the whitespace between its tokens (strings are kept as they are), so
-/// that kept fragments print on one line and compare alike whatever their layout. Tabs and line
-/// breaks are dropped everywhere (valid JSON has none inside strings), so the result is one line
-/// even for text the reader let through.
-inline std::string compact_json(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : json) {
-    if (c == '\t' || c == '\n' || c == '\r') continue;
-    if (in_string) {
-      out += c;
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == ' ') continue;
-    if (c == '"') in_string = true;
-    out += c;
-  }
-  return out;
-}
 
 /// Any JSON value kept as its compact text (see compact_json).
 inline ReadResult read_compact_raw(JsonValue& value, std::string& out) {

@@ -1,10 +1,11 @@
 #include "detail/json_reader.hpp"
 
-#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string>
+
+#include "toolkit/dates.hpp"
 
 namespace hookline::detail {
 
@@ -196,65 +197,6 @@ std::optional<bool> flag_of(std::string_view text) noexcept {
   return value == 1;
 }
 
-static_assert(std::endian::native == std::endian::little,
-              "the date reader takes the first byte of a word as its lowest");
-
-/// Eight bytes of `text` from `at`, the first in the lowest byte.
-std::uint64_t word_at(std::string_view text, std::size_t at) noexcept {
-  std::uint64_t word = 0;
-  std::memcpy(&word, text.data() + at, sizeof(word));
-  return word;
-}
-
-/// Byte `index` of a word read by word_at.
-constexpr unsigned byte_of(std::uint64_t word, unsigned index) noexcept {
-  return static_cast<unsigned>(word >> (8 * index)) & 0xffu;
-}
-
-/// `value` at byte `index` of a word.
-constexpr std::uint64_t at_byte(unsigned index, unsigned char value) noexcept {
-  return std::uint64_t{value} << (8 * index);
-}
-
-/// True when the bytes of `word` picked by `mask` hold exactly `expected`, and every other byte is a
-/// decimal digit. A byte minus '0' wraps past 0x80 below '0', and plus 0x76 reaches 0x80 above '9'.
-constexpr bool matches_with_digits(std::uint64_t word, std::uint64_t mask, std::uint64_t expected) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  const std::uint64_t digits = (word & ~mask) | (ones * '0' & mask);  // separators read as '0' here
-  const std::uint64_t values = digits - ones * '0';
-  return (word & mask) == expected && ((values | (values + ones * 0x76)) & ones * 0x80) == 0;
-}
-
-/// The two digits at byte `index` of a word whose digits matches_with_digits checked.
-constexpr int two_digits(std::uint64_t word, unsigned index) noexcept {
-  return static_cast<int>((byte_of(word, index) - '0') * 10 + (byte_of(word, index + 1) - '0'));
-}
-
-/// "YYYY-MM-DD HH:MM:SS" as a local time, if it is one. Every event carries two or three dates: the
-/// 14 digits and 5 separators are checked with three word compares, not one branch per byte.
-std::optional<std::chrono::local_seconds> parse_local_time(std::string_view text) noexcept {
-  if (text.size() != 19) return std::nullopt;
-  const std::uint64_t date = word_at(text, 0);   // "YYYY-MM-"
-  const std::uint64_t middle = word_at(text, 8);  // "DD HH:MM"
-  const std::uint64_t time = word_at(text, 11);  // "HH:MM:SS"
-  if (!matches_with_digits(date, at_byte(4, 0xff) | at_byte(7, 0xff), at_byte(4, '-') | at_byte(7, '-')) ||
-      !matches_with_digits(middle, at_byte(2, 0xff) | at_byte(5, 0xff), at_byte(2, ' ') | at_byte(5, ':')) ||
-      !matches_with_digits(time, at_byte(2, 0xff) | at_byte(5, 0xff), at_byte(2, ':') | at_byte(5, ':'))) {
-    return std::nullopt;
-  }
-  const int year = two_digits(date, 0) * 100 + two_digits(date, 2);
-  const int month = two_digits(date, 5);
-  const int day = two_digits(middle, 0);
-  const int hour = two_digits(time, 0);
-  const int minute = two_digits(time, 3);
-  const int second = two_digits(time, 6);
-  const std::chrono::year_month_day calendar_date{std::chrono::year{year},
-                                                  std::chrono::month(static_cast<unsigned>(month)),
-                                                  std::chrono::day(static_cast<unsigned>(day))};
-  if (!calendar_date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  return std::chrono::local_days{calendar_date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
-}
 
 }  // namespace
 
@@ -513,7 +455,7 @@ ReadStatus JsonValue::read_date(std::optional<std::chrono::sys_seconds>& out, co
     out.reset();
     return {};
   }
-  const auto local = parse_local_time(text);
+  const auto local = toolkit::parse_date_time(text);
   if (!local) return fail(error(expected));
   out = zone.to_sys(*local);
   return {};
@@ -738,7 +680,7 @@ ReadStatus TreeValue::read_date(std::optional<std::chrono::sys_seconds>& out, co
         out.reset();
         return {};
       }
-      const auto local = parse_local_time(text);
+      const auto local = toolkit::parse_date_time(text);
       if (!local) return give_up();
       out = zone.to_sys(*local);
       return {};
@@ -749,5 +691,15 @@ ReadStatus TreeValue::read_date(std::optional<std::chrono::sys_seconds>& out, co
 }
 
 ReadStatus TreeValue::read_raw(std::string& /*out*/) const { return give_up(); }
+
+std::string compact_json(std::string_view json) {
+  std::string out(json.size(), '\0');
+  std::size_t length = 0;
+  if (simdjson::minify(json.data(), json.size(), out.data(), length) != simdjson::SUCCESS) {
+    return std::string(json);  // the reader let through only valid JSON; kept as it came otherwise
+  }
+  out.resize(length);
+  return out;
+}
 
 }  // namespace hookline::detail

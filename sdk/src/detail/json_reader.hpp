@@ -372,4 +372,8 @@ class JsonTree {
   simdjson::dom::element root_;
 };
 
+/// Valid JSON text without the whitespace between its tokens (simdjson's minifier; strings are kept
+/// as they are), so that kept fragments print on one line and compare alike whatever their layout.
+[[nodiscard]] std::string compact_json(std::string_view json);
+
 }  // namespace hookline::detail

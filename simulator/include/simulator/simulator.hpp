@@ -13,8 +13,7 @@
 /// Within a batch, events are delivered concurrently (bounded); events of one entity (a shipment, an
 /// order...) go one after another in queue order, so a scenario's out-of-order cases are exact.
 ///
-/// Time comes from an injected Clock; the library never reads the system clock itself except through
-/// system_clock().
+/// Time comes from an injected hookline::Clock; the library never reads the system clock itself.
 
 #include <chrono>
 #include <cstddef>
@@ -27,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hookline/clock.hpp"
 #include "hookline/receiver.hpp"
 #include "hookline/result.hpp"
 #include "hookline/secret.hpp"
@@ -44,11 +44,6 @@ enum class Mode { vrio, ordergroove, vero };
 [[nodiscard]] std::string_view to_string(Mode mode) noexcept;
 /// The mode of this name, if it is one.
 [[nodiscard]] std::optional<Mode> mode_from_string(std::string_view name) noexcept;
-
-/// Where the time comes from.
-using Clock = std::function<std::chrono::sys_seconds()>;
-/// The system clock, in whole seconds.
-[[nodiscard]] Clock system_clock();
 
 /// VRIO's per-type destination URLs; an empty URL means that type is not sent.
 struct VrioUrls {
@@ -104,8 +99,8 @@ enum class EventStatus {
 /// The status of this name, if it is one.
 [[nodiscard]] std::optional<EventStatus> event_status_from_string(std::string_view name) noexcept;
 
-/// A queued event.
-struct EventRecord {
+/// An event in the simulator's queue, and where its delivery stands.
+struct QueuedEvent {
   std::int64_t sequence = 0;               ///< Queue order.
   std::string event_id;                    ///< The platform's event id (assigned when missing).
   std::string type;                        ///< vrio: webhook_type; the others: the event type.
@@ -193,7 +188,7 @@ struct ApiError {
 class Simulator {
  public:
   /// Opens (or creates) the database at config.db_path; throws std::runtime_error when it cannot.
-  Simulator(Config config, Clock clock);
+  Simulator(Config config, hookline::Clock clock);
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
   ~Simulator();
@@ -201,7 +196,7 @@ class Simulator {
   /// Queues a full payload for the next batch. vrio: a missing webhook_event_id / webhook_event_date
   /// is assigned; a shipment event also updates the platform's shipment. Refuses what is not a JSON
   /// object or lacks the mode's event name.
-  [[nodiscard]] Result<EventRecord, ApiError> enqueue(std::string_view body);
+  [[nodiscard]] Result<QueuedEvent, ApiError> enqueue(std::string_view body);
 
   /// Delivers every event that is due now (pending, or retrying with its time come).
   BatchReport run_batch();
@@ -213,7 +208,7 @@ class Simulator {
   /// The delivery log, oldest first.
   [[nodiscard]] std::vector<DeliveryRecord> deliveries(const DeliveryFilter& filter = {}) const;
   /// Every queued event, in queue order.
-  [[nodiscard]] std::vector<EventRecord> events() const;
+  [[nodiscard]] std::vector<QueuedEvent> events() const;
   /// Every shipment known, by id.
   [[nodiscard]] std::vector<ShipmentRecord> shipments() const;
   /// One shipment, if known.
