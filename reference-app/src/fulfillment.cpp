@@ -1,12 +1,11 @@
 #include "fulfillment.hpp"
 
-#include <array>
-#include <utility>
+#include "toolkit/name_table.hpp"
 
 namespace fulfillment {
 namespace {
 
-constexpr std::array<std::pair<State, std::string_view>, 8> state_names{{
+constexpr auto state_names = hookline::toolkit::name_table<State>({
     {State::waiting, "waiting"},
     {State::picking, "picking"},
     {State::packing, "packing"},
@@ -15,39 +14,27 @@ constexpr std::array<std::pair<State, std::string_view>, 8> state_names{{
     {State::skipped, "skipped"},
     {State::error, "error"},
     {State::returned, "returned"},
-}};
+});
 
-constexpr std::array<std::pair<HistoryKind, std::string_view>, 6> kind_names{{
+constexpr auto kind_names = hookline::toolkit::name_table<HistoryKind>({
     {HistoryKind::event, "event"},
     {HistoryKind::transition, "transition"},
     {HistoryKind::conflict, "conflict"},
     {HistoryKind::tracking, "tracking"},
     {HistoryKind::note, "note"},
     {HistoryKind::check, "check"},
-}};
+});
 
 }  // namespace
 
-std::string_view to_string(State state) noexcept {
-  for (const auto& [value, name] : state_names) {
-    if (value == state) return name;
-  }
-  return "waiting";
-}
+std::string_view to_string(State state) noexcept { return hookline::toolkit::name_of(state_names, state, "waiting"); }
 
 std::optional<State> state_from_string(std::string_view name) noexcept {
-  for (const auto& [value, text] : state_names) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
+  return hookline::toolkit::value_of(state_names, name, std::optional<State>{});
 }
 
 const std::vector<State>& all_states() {
-  static const std::vector<State> states = [] {
-    std::vector<State> all;
-    for (const auto& entry : state_names) all.push_back(entry.first);
-    return all;
-  }();
+  static const std::vector<State> states = hookline::toolkit::values_of(state_names);
   return states;
 }
 
@@ -55,18 +42,10 @@ bool is_open(State state) noexcept {
   return state == State::waiting || state == State::picking || state == State::packing || state == State::error;
 }
 
-std::string_view to_string(HistoryKind kind) noexcept {
-  for (const auto& [value, name] : kind_names) {
-    if (value == kind) return name;
-  }
-  return "note";
-}
+std::string_view to_string(HistoryKind kind) noexcept { return hookline::toolkit::name_of(kind_names, kind, "note"); }
 
 std::optional<HistoryKind> history_kind_from_string(std::string_view name) noexcept {
-  for (const auto& [value, text] : kind_names) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
+  return hookline::toolkit::value_of(kind_names, name, std::optional<HistoryKind>{});
 }
 
 }  // namespace fulfillment

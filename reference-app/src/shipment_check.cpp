@@ -8,6 +8,7 @@
 
 #include "reconcile.hpp"
 #include "tracking_client.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace fulfillment {
 namespace {
@@ -17,7 +18,7 @@ namespace vrio = hookline::vrio;
 /// The webhook_event of the observation a platform record becomes (in the history's event lines).
 constexpr std::string_view platform_record_event = "platform_check";
 
-constexpr std::array<std::pair<CheckOutcome, std::string_view>, 12> outcome_names{{
+constexpr auto outcome_names = hookline::toolkit::name_table<CheckOutcome>({
     {CheckOutcome::matches, "matches"},
     {CheckOutcome::updated, "updated"},
     {CheckOutcome::stale, "stale"},
@@ -30,7 +31,7 @@ constexpr std::array<std::pair<CheckOutcome, std::string_view>, 12> outcome_name
     {CheckOutcome::attention, "attention"},
     {CheckOutcome::unavailable, "unavailable"},
     {CheckOutcome::released_unchecked, "released_unchecked"},
-}};
+});
 
 vrio::ShipmentStatus view_status_of(PlatformStatus status) {
   switch (status) {
@@ -166,17 +167,17 @@ void needs_attention(CheckDecision& d, std::int64_t shipment_id, CheckOutcome ou
   d.fulfillment_changed = true;
 }
 
+constexpr auto platform_status_names = hookline::toolkit::name_table<PlatformStatus>({
+    {PlatformStatus::open, "open"},
+    {PlatformStatus::cancelled, "cancelled"},
+    {PlatformStatus::skipped, "skipped"},
+    {PlatformStatus::shipped, "shipped"},
+    {PlatformStatus::unknown, "unknown"},
+});
 }  // namespace
 
 std::string_view to_string(PlatformStatus status) noexcept {
-  switch (status) {
-    case PlatformStatus::open: return "open";
-    case PlatformStatus::cancelled: return "cancelled";
-    case PlatformStatus::skipped: return "skipped";
-    case PlatformStatus::shipped: return "shipped";
-    case PlatformStatus::unknown: return "unknown";
-  }
-  return "unknown";
+  return hookline::toolkit::name_of(platform_status_names, status, "unknown");
 }
 
 PlatformStatus platform_status_of(std::string_view shipment_status_id) noexcept {
@@ -217,13 +218,16 @@ hookline::Result<PlatformShipment, std::string> parse_platform_shipment(std::str
   return record;
 }
 
+namespace {
+constexpr auto read_outcome_names = hookline::toolkit::name_table<ReadOutcome>({
+    {ReadOutcome::found, "found"},
+    {ReadOutcome::not_found, "not_found"},
+    {ReadOutcome::unavailable, "unavailable"},
+});
+}  // namespace
+
 std::string_view to_string(ReadOutcome outcome) noexcept {
-  switch (outcome) {
-    case ReadOutcome::found: return "found";
-    case ReadOutcome::not_found: return "not_found";
-    case ReadOutcome::unavailable: return "unavailable";
-  }
-  return "unavailable";
+  return hookline::toolkit::name_of(read_outcome_names, outcome, "unavailable");
 }
 
 ShipmentRead classify_read(std::int64_t shipment_id, int status, std::optional<std::string_view> retry_after,
@@ -248,30 +252,35 @@ ShipmentRead classify_read(std::int64_t shipment_id, int status, std::optional<s
   return read;
 }
 
+namespace {
+constexpr auto check_purpose_names = hookline::toolkit::name_table<CheckPurpose>({
+    {CheckPurpose::release, "release"},
+    {CheckPurpose::reconcile, "reconcile"},
+    {CheckPurpose::held, "held"},
+});
+}  // namespace
+
 std::string_view to_string(CheckPurpose purpose) noexcept {
-  switch (purpose) {
-    case CheckPurpose::release: return "release";
-    case CheckPurpose::reconcile: return "reconcile";
-    case CheckPurpose::held: return "held";
-  }
-  return "release";
+  return hookline::toolkit::name_of(check_purpose_names, purpose, "release");
 }
 
+namespace {
+constexpr auto unavailable_policy_names = hookline::toolkit::name_table<UnavailablePolicy>({
+    {UnavailablePolicy::hold, "hold"},
+    {UnavailablePolicy::ship, "ship"},
+});
+}  // namespace
+
 std::string_view to_string(CheckOutcome outcome) noexcept {
-  for (const auto& [value, name] : outcome_names) {
-    if (value == outcome) return name;
-  }
-  return "unavailable";
+  return hookline::toolkit::name_of(outcome_names, outcome, "unavailable");
 }
 
 std::string_view to_string(UnavailablePolicy policy) noexcept {
-  return policy == UnavailablePolicy::ship ? "ship" : "hold";
+  return hookline::toolkit::name_of(unavailable_policy_names, policy, "hold");
 }
 
 std::optional<UnavailablePolicy> unavailable_policy_from_string(std::string_view name) noexcept {
-  if (name == "hold") return UnavailablePolicy::hold;
-  if (name == "ship") return UnavailablePolicy::ship;
-  return std::nullopt;
+  return hookline::toolkit::value_of(unavailable_policy_names, name, std::optional<UnavailablePolicy>{});
 }
 
 CheckDecision decide(CheckPurpose purpose, const std::optional<Fulfillment>& current, const vrio::ShipmentView& view,

@@ -7,16 +7,20 @@
 #include <sstream>
 
 #include "toolkit/json_writer.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace fulfillment {
 
+namespace {
+constexpr auto post_outcome_names = hookline::toolkit::name_table<PostOutcome>({
+    {PostOutcome::accepted, "accepted"},
+    {PostOutcome::retry, "retry"},
+    {PostOutcome::rejected, "rejected"},
+});
+}  // namespace
+
 std::string_view to_string(PostOutcome outcome) noexcept {
-  switch (outcome) {
-    case PostOutcome::accepted: return "accepted";
-    case PostOutcome::retry: return "retry";
-    case PostOutcome::rejected: return "rejected";
-  }
-  return "retry";
+  return hookline::toolkit::name_of(post_outcome_names, outcome, "retry");
 }
 
 std::string tracking_body(const TrackingRequest& request) {

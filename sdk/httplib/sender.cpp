@@ -12,21 +12,24 @@
 #include <utility>
 #include <vector>
 
+#include "toolkit/name_table.hpp"
+
 namespace hookline {
 
-std::string_view to_string(SendError error) noexcept {
-  switch (error) {
-    case SendError::invalid_url: return "invalid_url";
-    case SendError::connection_refused: return "connection_refused";
-    case SendError::timeout: return "timeout";
-    case SendError::write_failed: return "write_failed";
-    case SendError::read_failed: return "read_failed";
-    case SendError::tls_failed: return "tls_failed";
-    case SendError::certificate_rejected: return "certificate_rejected";
-    case SendError::other: return "other";
-  }
-  return "other";
-}
+namespace {
+constexpr auto send_error_names = toolkit::name_table<SendError>({
+    {SendError::invalid_url, "invalid_url"},
+    {SendError::connection_refused, "connection_refused"},
+    {SendError::timeout, "timeout"},
+    {SendError::write_failed, "write_failed"},
+    {SendError::read_failed, "read_failed"},
+    {SendError::tls_failed, "tls_failed"},
+    {SendError::certificate_rejected, "certificate_rejected"},
+    {SendError::other, "other"},
+});
+}  // namespace
+
+std::string_view to_string(SendError error) noexcept { return toolkit::name_of(send_error_names, error, "other"); }
 
 namespace {
 

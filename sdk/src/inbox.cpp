@@ -4,31 +4,31 @@
 #include <set>
 #include <utility>
 
+#include "toolkit/name_table.hpp"
+
 namespace hookline {
 
+namespace {
+constexpr auto claim_outcome_names = toolkit::name_table<ClaimOutcome>({
+    {ClaimOutcome::accepted, "accepted"},
+    {ClaimOutcome::duplicate, "duplicate"},
+});
+}  // namespace
+
 std::string_view to_string(ClaimOutcome outcome) noexcept {
-  switch (outcome) {
-    case ClaimOutcome::accepted:
-      return "accepted";
-    case ClaimOutcome::duplicate:
-      return "duplicate";
-  }
-  return "unknown";
+  return toolkit::name_of(claim_outcome_names, outcome, "unknown");
 }
 
-std::string_view to_string(EntryState state) noexcept {
-  switch (state) {
-    case EntryState::pending:
-      return "pending";
-    case EntryState::in_flight:
-      return "in_flight";
-    case EntryState::handled:
-      return "handled";
-    case EntryState::dead:
-      return "dead";
-  }
-  return "unknown";
-}
+namespace {
+constexpr auto entry_state_names = toolkit::name_table<EntryState>({
+    {EntryState::pending, "pending"},
+    {EntryState::in_flight, "in_flight"},
+    {EntryState::handled, "handled"},
+    {EntryState::dead, "dead"},
+});
+}  // namespace
+
+std::string_view to_string(EntryState state) noexcept { return toolkit::name_of(entry_state_names, state, "unknown"); }
 
 void InboxStore::set_accepted_listener(AcceptedListener listener) {
   const std::lock_guard lock(listener_mutex_);

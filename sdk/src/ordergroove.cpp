@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "detail/json_fields.hpp"
-#include "detail/name_table.hpp"
 #include "detail/json_reader.hpp"
 #include "toolkit/json_writer.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline::ordergroove {
 
@@ -18,7 +18,7 @@ using toolkit::JsonWriter;
 using detail::key_is;
 using detail::ReadResult;
 
-constexpr std::array<std::pair<EventType, std::string_view>, 38> event_names{{
+constexpr auto event_names = toolkit::name_table<EventType>({
     {EventType::subscriber_create, "subscriber.create"},
     {EventType::subscriber_cancel, "subscriber.cancel"},
     {EventType::subscriber_subscriptions_created, "subscriber.subscriptions_created"},
@@ -57,7 +57,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 38> event_names{{
     {EventType::item_sku_swap, "item.sku_swap"},
     {EventType::item_successfully_placed, "item.successfully_placed"},
     {EventType::item_out_of_stock, "item.out_of_stock"},
-}};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -568,18 +568,18 @@ void write_snapshot(JsonWriter& out, const Snapshot& snapshot) {
 
 }  // namespace
 
-std::string_view to_string(EventType type) noexcept { return detail::name_of(event_names, type, "unknown"); }
+std::string_view to_string(EventType type) noexcept { return toolkit::name_of(event_names, type, "unknown"); }
 
 EventType event_type_from_string(std::string_view name) noexcept {
-  return detail::value_of(event_names, name, EventType::unknown);
+  return toolkit::value_of(event_names, name, EventType::unknown);
 }
 
 const std::vector<EventType>& known_event_types() {
-  static const std::vector<EventType> types = detail::values_of(event_names);
+  static const std::vector<EventType> types = toolkit::values_of(event_names);
   return types;
 }
 
-std::vector<std::string_view> known_type_names(std::string_view family) { return detail::names_of_family(event_names, family); }
+std::vector<std::string_view> known_type_names(std::string_view family) { return toolkit::names_of_family(event_names, family); }
 
 Result<Event, ParseError> parse(std::string_view body) {
   auto document = detail::JsonDocument::open(body);

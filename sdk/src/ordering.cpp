@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "toolkit/dates.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline {
 namespace {
@@ -54,20 +55,16 @@ std::strong_ordering OrderKey::operator<=>(const OrderKey& other) const noexcept
 
 std::string OrderKey::describe() const { return "event " + event_id + " at " + toolkit::format_iso8601_utc(date); }
 
-std::string_view to_string(Decision decision) noexcept {
-  switch (decision) {
-    case Decision::apply:
-      return "apply";
-    case Decision::stale:
-      return "stale";
-    case Decision::hold:
-      return "hold";
-    case Decision::duplicate:
-      return "duplicate";
-    case Decision::ignore:
-      return "ignore";
-  }
-  return "unknown";
-}
+namespace {
+constexpr auto decision_names = toolkit::name_table<Decision>({
+    {Decision::apply, "apply"},
+    {Decision::stale, "stale"},
+    {Decision::hold, "hold"},
+    {Decision::duplicate, "duplicate"},
+    {Decision::ignore, "ignore"},
+});
+}  // namespace
+
+std::string_view to_string(Decision decision) noexcept { return toolkit::name_of(decision_names, decision, "unknown"); }
 
 }  // namespace hookline

@@ -7,6 +7,7 @@
 
 #include "toolkit/json_writer.hpp"
 #include "hookline/quarantine.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline {
 namespace {
@@ -84,23 +85,26 @@ std::optional<std::string_view> HttpRequest::query_value(std::string_view name) 
   return std::nullopt;
 }
 
+namespace {
+constexpr auto receive_outcome_names = toolkit::name_table<ReceiveOutcome>({
+    {ReceiveOutcome::accepted, "accepted"},
+    {ReceiveOutcome::duplicate, "duplicate"},
+    {ReceiveOutcome::method_not_allowed, "method_not_allowed"},
+    {ReceiveOutcome::length_required, "length_required"},
+    {ReceiveOutcome::unsupported_encoding, "unsupported_encoding"},
+    {ReceiveOutcome::bad_framing, "bad_framing"},
+    {ReceiveOutcome::headers_too_large, "headers_too_large"},
+    {ReceiveOutcome::too_large, "too_large"},
+    {ReceiveOutcome::bad_signature, "bad_signature"},
+    {ReceiveOutcome::bad_token, "bad_token"},
+    {ReceiveOutcome::source_not_allowed, "source_not_allowed"},
+    {ReceiveOutcome::quarantined, "quarantined"},
+    {ReceiveOutcome::store_unavailable, "store_unavailable"},
+});
+}  // namespace
+
 std::string_view to_string(ReceiveOutcome outcome) noexcept {
-  switch (outcome) {
-    case ReceiveOutcome::accepted: return "accepted";
-    case ReceiveOutcome::duplicate: return "duplicate";
-    case ReceiveOutcome::method_not_allowed: return "method_not_allowed";
-    case ReceiveOutcome::length_required: return "length_required";
-    case ReceiveOutcome::unsupported_encoding: return "unsupported_encoding";
-    case ReceiveOutcome::bad_framing: return "bad_framing";
-    case ReceiveOutcome::headers_too_large: return "headers_too_large";
-    case ReceiveOutcome::too_large: return "too_large";
-    case ReceiveOutcome::bad_signature: return "bad_signature";
-    case ReceiveOutcome::bad_token: return "bad_token";
-    case ReceiveOutcome::source_not_allowed: return "source_not_allowed";
-    case ReceiveOutcome::quarantined: return "quarantined";
-    case ReceiveOutcome::store_unavailable: return "store_unavailable";
-  }
-  return "unknown";
+  return toolkit::name_of(receive_outcome_names, outcome, "unknown");
 }
 
 int http_status(ReceiveOutcome outcome) noexcept {

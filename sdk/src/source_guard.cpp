@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "detail/constant_time.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline {
 
@@ -168,18 +169,17 @@ bool IpNetwork::contains(const IpAddress& address) const noexcept {
   return same_prefix(base_.bytes(), address.bytes(), prefix_);
 }
 
+namespace {
+constexpr auto source_guard_error_kind_names = toolkit::name_table<SourceGuardErrorKind>({
+    {SourceGuardErrorKind::token_missing, "token_missing"},
+    {SourceGuardErrorKind::token_mismatch, "token_mismatch"},
+    {SourceGuardErrorKind::address_invalid, "address_invalid"},
+    {SourceGuardErrorKind::address_not_allowed, "address_not_allowed"},
+});
+}  // namespace
+
 std::string_view to_string(SourceGuardErrorKind kind) noexcept {
-  switch (kind) {
-    case SourceGuardErrorKind::token_missing:
-      return "token_missing";
-    case SourceGuardErrorKind::token_mismatch:
-      return "token_mismatch";
-    case SourceGuardErrorKind::address_invalid:
-      return "address_invalid";
-    case SourceGuardErrorKind::address_not_allowed:
-      return "address_not_allowed";
-  }
-  return "unknown";
+  return toolkit::name_of(source_guard_error_kind_names, kind, "unknown");
 }
 
 Status<SourceGuardError> SourceGuard::check(std::string_view peer_address, std::optional<std::string_view> url_query_token,

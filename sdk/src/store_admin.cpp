@@ -5,10 +5,10 @@
 #include <utility>
 
 #include "detail/json_fields.hpp"
-#include "detail/name_table.hpp"
 #include "detail/json_reader.hpp"
 #include "toolkit/dates.hpp"
 #include "toolkit/json_writer.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline::store_admin {
 
@@ -19,7 +19,7 @@ using toolkit::JsonWriter;
 using detail::key_is;
 using detail::ReadResult;
 
-constexpr std::array<std::pair<EventType, std::string_view>, 17> event_names{{
+constexpr auto event_names = toolkit::name_table<EventType>({
     {EventType::order_created, "order.created"},
     {EventType::order_updated, "order.updated"},
     {EventType::order_fulfilled, "order.fulfilled"},
@@ -37,10 +37,9 @@ constexpr std::array<std::pair<EventType, std::string_view>, 17> event_names{{
     {EventType::shipping_label_created, "shipping.label_created"},
     {EventType::shipping_tracking_updated, "shipping.tracking_updated"},
     {EventType::shipping_delivered, "shipping.delivered"},
-}};
+});
 
 constexpr std::string_view iso8601_expected = "expected an ISO 8601 time \"YYYY-MM-DDTHH:MM:SSZ\"";
-
 
 ReadResult read_time(JsonValue& value, OptionalTime& out) {
   std::optional<std::string> text;
@@ -378,18 +377,18 @@ void write_related_record(JsonWriter& out, std::string_view name, const std::opt
 
 }  // namespace
 
-std::string_view to_string(EventType type) noexcept { return detail::name_of(event_names, type, "unknown"); }
+std::string_view to_string(EventType type) noexcept { return toolkit::name_of(event_names, type, "unknown"); }
 
 EventType event_type_from_string(std::string_view name) noexcept {
-  return detail::value_of(event_names, name, EventType::unknown);
+  return toolkit::value_of(event_names, name, EventType::unknown);
 }
 
 const std::vector<EventType>& known_event_types() {
-  static const std::vector<EventType> types = detail::values_of(event_names);
+  static const std::vector<EventType> types = toolkit::values_of(event_names);
   return types;
 }
 
-std::vector<std::string_view> known_type_names(std::string_view resource) { return detail::names_of_family(event_names, resource); }
+std::vector<std::string_view> known_type_names(std::string_view resource) { return toolkit::names_of_family(event_names, resource); }
 
 Result<Event, ParseError> parse(std::string_view body) {
   auto document = detail::JsonDocument::open(body);

@@ -11,6 +11,7 @@
 #include "detail/constant_time.hpp"
 #include "detail/hex.hpp"
 #include "verify_keys.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline {
 
@@ -108,40 +109,38 @@ std::optional<Pairs> parse_pairs(std::string_view text) {
   return pairs;
 }
 
+constexpr auto scheme_names = toolkit::name_table<Scheme>({
+    {Scheme::vrio, "vrio"},
+    {Scheme::standard, "standard"},
+    {Scheme::ordergroove, "ordergroove"},
+    {Scheme::stripe, "stripe"},
+    {Scheme::github, "github"},
+    {Scheme::shopify, "shopify"},
+    {Scheme::store_admin, "store_admin"},
+});
 }  // namespace
 
-std::string_view to_string(Scheme scheme) noexcept {
-  switch (scheme) {
-    case Scheme::vrio: return "vrio";
-    case Scheme::standard: return "standard";
-    case Scheme::ordergroove: return "ordergroove";
-    case Scheme::stripe: return "stripe";
-    case Scheme::github: return "github";
-    case Scheme::shopify: return "shopify";
-    case Scheme::store_admin: return "store_admin";
-  }
-  return "unknown";
-}
+std::string_view to_string(Scheme scheme) noexcept { return toolkit::name_of(scheme_names, scheme, "unknown"); }
 
 std::optional<Scheme> scheme_from_string(std::string_view name) noexcept {
-  for (const auto scheme : schemes) {
-    if (to_string(scheme) == name) return scheme;
-  }
-  return std::nullopt;
+  return toolkit::value_of(scheme_names, name, std::optional<Scheme>{});
 }
 
 std::span<const Scheme> all_schemes() noexcept { return schemes; }
 
+namespace {
+constexpr auto verify_error_kind_names = toolkit::name_table<VerifyErrorKind>({
+    {VerifyErrorKind::missing_header, "missing_header"},
+    {VerifyErrorKind::malformed_header, "malformed_header"},
+    {VerifyErrorKind::no_matching_signature, "no_matching_signature"},
+    {VerifyErrorKind::timestamp_too_old, "timestamp_too_old"},
+    {VerifyErrorKind::timestamp_too_new, "timestamp_too_new"},
+    {VerifyErrorKind::invalid_secret, "invalid_secret"},
+});
+}  // namespace
+
 std::string_view to_string(VerifyErrorKind kind) noexcept {
-  switch (kind) {
-    case VerifyErrorKind::missing_header: return "missing_header";
-    case VerifyErrorKind::malformed_header: return "malformed_header";
-    case VerifyErrorKind::no_matching_signature: return "no_matching_signature";
-    case VerifyErrorKind::timestamp_too_old: return "timestamp_too_old";
-    case VerifyErrorKind::timestamp_too_new: return "timestamp_too_new";
-    case VerifyErrorKind::invalid_secret: return "invalid_secret";
-  }
-  return "unknown";
+  return toolkit::name_of(verify_error_kind_names, kind, "unknown");
 }
 
 std::string_view describe(VerifyErrorKind kind) noexcept {

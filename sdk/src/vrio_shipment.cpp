@@ -5,6 +5,8 @@
 #include <utility>
 #include <variant>
 
+#include "toolkit/name_table.hpp"
+
 namespace hookline::vrio {
 namespace {
 
@@ -127,24 +129,18 @@ Verdict apply_to_existing(ShipmentView& view, const Event& event, const OrderKey
   return report.verdict(key.event_id, event.envelope.webhook_event);
 }
 
+constexpr auto shipment_status_names = toolkit::name_table<ShipmentStatus>({
+    {ShipmentStatus::unknown, "unknown"},
+    {ShipmentStatus::scheduled, "scheduled"},
+    {ShipmentStatus::error, "error"},
+    {ShipmentStatus::cancelled, "cancelled"},
+    {ShipmentStatus::skipped, "skipped"},
+    {ShipmentStatus::shipped, "shipped"},
+});
 }  // namespace
 
 std::string_view to_string(ShipmentStatus status) noexcept {
-  switch (status) {
-    case ShipmentStatus::unknown:
-      return "unknown";
-    case ShipmentStatus::scheduled:
-      return "scheduled";
-    case ShipmentStatus::error:
-      return "error";
-    case ShipmentStatus::cancelled:
-      return "cancelled";
-    case ShipmentStatus::skipped:
-      return "skipped";
-    case ShipmentStatus::shipped:
-      return "shipped";
-  }
-  return "unknown";
+  return toolkit::name_of(shipment_status_names, status, "unknown");
 }
 
 bool is_terminal(ShipmentStatus status) noexcept {

@@ -19,44 +19,42 @@
 #include "store.hpp"
 #include "toolkit/dates.hpp"
 #include "toolkit/json_writer.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace hookline::simulator {
 
-std::string_view to_string(Mode mode) noexcept {
-  switch (mode) {
-    case Mode::vrio: return "vrio";
-    case Mode::ordergroove: return "ordergroove";
-    case Mode::vero: return "vero";
-  }
-  return "vrio";
-}
+namespace {
+constexpr auto mode_names = toolkit::name_table<Mode>({
+    {Mode::vrio, "vrio"},
+    {Mode::ordergroove, "ordergroove"},
+    {Mode::vero, "vero"},
+});
+}  // namespace
+
+std::string_view to_string(Mode mode) noexcept { return toolkit::name_of(mode_names, mode, "vrio"); }
 
 std::optional<Mode> mode_from_string(std::string_view name) noexcept {
-  for (const auto mode : {Mode::vrio, Mode::ordergroove, Mode::vero}) {
-    if (to_string(mode) == name) return mode;
-  }
-  return std::nullopt;
+  return toolkit::value_of(mode_names, name, std::optional<Mode>{});
 }
 
+namespace {
+constexpr auto event_status_names = toolkit::name_table<EventStatus>({
+    {EventStatus::pending, "pending"},
+    {EventStatus::retrying, "retrying"},
+    {EventStatus::succeeded, "succeeded"},
+    {EventStatus::failed, "failed"},
+    {EventStatus::filtered, "filtered"},
+    {EventStatus::inactive, "inactive"},
+    {EventStatus::no_destination, "no_destination"},
+});
+}  // namespace
+
 std::string_view to_string(EventStatus status) noexcept {
-  switch (status) {
-    case EventStatus::pending: return "pending";
-    case EventStatus::retrying: return "retrying";
-    case EventStatus::succeeded: return "succeeded";
-    case EventStatus::failed: return "failed";
-    case EventStatus::filtered: return "filtered";
-    case EventStatus::inactive: return "inactive";
-    case EventStatus::no_destination: return "no_destination";
-  }
-  return "failed";
+  return toolkit::name_of(event_status_names, status, "failed");
 }
 
 std::optional<EventStatus> event_status_from_string(std::string_view name) noexcept {
-  for (const auto status : {EventStatus::pending, EventStatus::retrying, EventStatus::succeeded, EventStatus::failed,
-                            EventStatus::filtered, EventStatus::inactive, EventStatus::no_destination}) {
-    if (to_string(status) == name) return status;
-  }
-  return std::nullopt;
+  return toolkit::value_of(event_status_names, name, std::optional<EventStatus>{});
 }
 
 namespace {

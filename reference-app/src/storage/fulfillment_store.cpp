@@ -9,16 +9,20 @@
 #include "storage/postgres_fulfillment_store.hpp"
 #include "storage/sqlite_fulfillment_store.hpp"
 #include "toolkit/dates.hpp"
+#include "toolkit/name_table.hpp"
 
 namespace fulfillment {
 
+namespace {
+constexpr auto outbox_state_names = hookline::toolkit::name_table<OutboxState>({
+    {OutboxState::pending, "pending"},
+    {OutboxState::sent, "sent"},
+    {OutboxState::dead, "dead"},
+});
+}  // namespace
+
 std::string_view to_string(OutboxState state) noexcept {
-  switch (state) {
-    case OutboxState::pending: return "pending";
-    case OutboxState::sent: return "sent";
-    case OutboxState::dead: return "dead";
-  }
-  return "pending";
+  return hookline::toolkit::name_of(outbox_state_names, state, "pending");
 }
 
 std::string tracking_idempotency_key(std::int64_t shipment_id) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "toolkit/name_table.hpp"
+
 namespace hookline::detail {
 namespace {
 
@@ -38,19 +40,19 @@ std::string_view sentence(HeadSyntaxError error) noexcept {
   return "the request head is malformed";
 }
 
+constexpr auto head_syntax_error_names = toolkit::name_table<HeadSyntaxError>({
+    {HeadSyntaxError::nul, "nul"},
+    {HeadSyntaxError::bare_cr, "bare_cr"},
+    {HeadSyntaxError::bare_lf, "bare_lf"},
+    {HeadSyntaxError::obsolete_fold, "obsolete_fold"},
+    {HeadSyntaxError::space_before_colon, "space_before_colon"},
+    {HeadSyntaxError::invalid_field_name, "invalid_field_name"},
+    {HeadSyntaxError::missing_colon, "missing_colon"},
+});
 }  // namespace
 
 std::string_view to_string(HeadSyntaxError error) noexcept {
-  switch (error) {
-    case HeadSyntaxError::nul: return "nul";
-    case HeadSyntaxError::bare_cr: return "bare_cr";
-    case HeadSyntaxError::bare_lf: return "bare_lf";
-    case HeadSyntaxError::obsolete_fold: return "obsolete_fold";
-    case HeadSyntaxError::space_before_colon: return "space_before_colon";
-    case HeadSyntaxError::invalid_field_name: return "invalid_field_name";
-    case HeadSyntaxError::missing_colon: return "missing_colon";
-  }
-  return "malformed";
+  return toolkit::name_of(head_syntax_error_names, error, "malformed");
 }
 
 HttpResponse head_syntax_refusal(HeadSyntaxError error) {

@@ -1,11 +1,24 @@
 #pragma once
-// Lookups over a constant table of (enumerator, name) pairs, shared by the platforms' event types.
+// Private toolkit: an enum's names kept in one constant table of (enumerator, name) pairs, read both
+// ways; the one way hookline names its enumerators.
 
+#include <array>
+#include <cstddef>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace hookline::detail {
+namespace hookline::toolkit {
+
+/// Every enumerator of `Enum` worth naming, with its name.
+template <class Enum, std::size_t N>
+using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
+
+/// A NameTable of `entries`, its size counted: `name_table<Color>({{Color::red, "red"}, ...})`.
+template <class Enum, std::size_t N>
+[[nodiscard]] constexpr NameTable<Enum, N> name_table(std::pair<Enum, std::string_view> (&&entries)[N]) {
+  return std::to_array(std::move(entries));
+}
 
 /// The name of `value` in `table`, or `fallback` when it has none.
 template <class Table, class Enum>
@@ -47,4 +60,4 @@ template <class Table>
   return names;
 }
 
-}  // namespace hookline::detail
+}  // namespace hookline::toolkit
