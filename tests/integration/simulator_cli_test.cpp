@@ -29,7 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
+const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/cli/hookline";
 
 struct Run {
   int exit_code = -1;

@@ -32,7 +32,7 @@ inline Run run_hookline(const std::string& arguments) {
   const std::string tag = std::to_string(::getpid()) + "_" + std::to_string(++counter);
   const auto out_path = dir / ("hookline_cli_out_" + tag);
   const auto err_path = dir / ("hookline_cli_err_" + tag);
-  const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
+  const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/cli/hookline";
   const std::string command =
       "'" + binary + "' " + arguments + " >'" + out_path.string() + "' 2>'" + err_path.string() + "'";
   const int status = std::system(command.c_str());

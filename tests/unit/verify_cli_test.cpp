@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
+const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/cli/hookline";
 
 /// What a command printed and how it exited.
 struct Run {
