@@ -39,7 +39,7 @@ trap stop_all EXIT INT TERM
   --db "$state_dir/fulfillment.db" \
   --platform-url "http://127.0.0.1:$platform_port" --warehouse-delay-ms 200 >"$state_dir/fulfillment.log" 2>&1 &
 pids+=($!)
-"$bin/sdk/cli/hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" --db "$state_dir/simulator.db" \
+"$bin/cli/hookline" simulate --mode vrio --listen "127.0.0.1:$platform_port" --db "$state_dir/simulator.db" \
   --shipment-url "http://127.0.0.1:$port/webhooks/vrio" --secret-env HOOKLINE_SECRET \
   --generate "$subscriptions" --batch-interval 5 >"$state_dir/simulator.log" 2>&1 &
 pids+=($!)

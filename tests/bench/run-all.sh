@@ -57,7 +57,7 @@ build_hookline() {
   # Warnings are the ci preset's gate; a compiler false positive must not stop a measurement.
   cmake --preset release -B "$build_dir" -DHOOKLINE_WARNINGS_AS_ERRORS=OFF >/dev/null
   cmake --build "$build_dir" --target "${targets[@]}" -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
-  hookline="$build_dir/sdk/cli/hookline"
+  hookline="$build_dir/cli/hookline"
   receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
   http_head="$build_dir/tests/bench/hookline_bench_http_head"
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"

@@ -21,5 +21,5 @@ fi
 mkdir -p "$build_dir/browser"
 exec node "$here/dashboard.test.mjs" \
   --server "$build_dir/reference-app/hookline-fulfillment" \
-  --hookline "$build_dir/sdk/cli/hookline" \
+  --hookline "$build_dir/cli/hookline" \
   --out "$build_dir/browser"

@@ -38,6 +38,7 @@
 #include "fulfillment_platform.hpp"
 #include "fulfillment_process.hpp"
 #include "postgres_cluster.hpp"
+#include "run_hookline.hpp"
 
 using namespace std::chrono_literals;
 using fulfillment_test::ChildServer;
@@ -47,7 +48,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path hookline_binary = fs::path(HOOKLINE_BINARY_DIR) / "sdk" / "cli" / "hookline";
+const fs::path hookline_binary = cli_tests::hookline_binary();
 const fs::path haproxy_binary = "/usr/sbin/haproxy";
 const std::string secret = "whsec-e2e-fulfillment-cluster";
 constexpr auto bound = 90s;  // a correctness bound for a stuck deployment, not a timing target

@@ -29,12 +29,14 @@
 #include <thread>
 #include <vector>
 
+#include "run_hookline.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const fs::path hookline_binary = fs::path(HOOKLINE_BINARY_DIR) / "sdk" / "cli" / "hookline";
+const fs::path hookline_binary = cli_tests::hookline_binary();
 const fs::path fulfillment_binary = fs::path(HOOKLINE_BINARY_DIR) / "reference-app" / "hookline-fulfillment";
 
 /// A child process with its output in a log file; terminated (then killed) when destroyed.

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "../integration/http_test_support.hpp"
-#include "../unit/receiver_test_support.hpp"
+#include "http_test_support.hpp"
+#include "receiver_test_support.hpp"
 #include "hookline/dispatcher.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"

@@ -19,6 +19,7 @@
 
 #include "hookline/verify.hpp"
 #include "printing.hpp"
+#include "run_hookline.hpp"
 #include "sender_loopback.hpp"
 
 using hookline::HttpRequest;
@@ -28,21 +29,9 @@ using hookline::testing::respond;
 namespace {
 
 namespace fs = std::filesystem;
-
-const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
-
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
+using cli_tests::Run;
+using cli_tests::run_hookline;
+using cli_tests::slurp;
 
 std::string vrio_body(int id) {
   return R"({"webhook_type":"shipment","webhook_event":"shipment_scheduled","webhook_event_id":)" + std::to_string(id) +
@@ -70,16 +59,7 @@ struct Captures {
   Captures& operator=(const Captures&) = delete;
 
   [[nodiscard]] Run run(const std::string& arguments) const {
-    const auto out = dir / "out.txt";
-    const auto err = dir / "err.txt";
-    const std::string command = "REPLAY_SECRET='the replay secret' '" + binary + "' replay " + arguments + " >'" +
-                                out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    Run result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = slurp(out);
-    result.err = slurp(err);
-    return result;
+    return run_hookline("replay " + arguments, "REPLAY_SECRET='the replay secret'");
   }
 };
 

@@ -23,26 +23,16 @@
 #include "hookline/sender.hpp"
 #include "sender_loopback.hpp"
 #include "printing.hpp"
+#include "run_hookline.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using cli_tests::Run;
+using cli_tests::run_hookline;
+using cli_tests::slurp;
+const std::string binary = cli_tests::hookline_binary();
 using namespace std::chrono_literals;
-
-const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
-
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
 
 struct Scratch {
   fs::path dir = fs::temp_directory_path() / ("hookline_simulate_cli_" + std::to_string(::getpid()));
@@ -55,16 +45,7 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 
   [[nodiscard]] Run run(const std::string& arguments) const {
-    const auto out = dir / "out.txt";
-    const auto err = dir / "err.txt";
-    const std::string command = "SIM_SECRET=sim-secret EMPTY_SECRET= '" + binary + "' simulate " + arguments +
-                                " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    Run result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = slurp(out);
-    result.err = slurp(err);
-    return result;
+    return run_hookline("simulate " + arguments, "SIM_SECRET=sim-secret EMPTY_SECRET=");
   }
 };
 

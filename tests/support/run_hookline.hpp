@@ -25,16 +25,19 @@ inline std::string slurp(const std::filesystem::path& path) {
   return std::move(content).str();
 }
 
-/// Runs `hookline <arguments>` through the shell, capturing both streams.
-inline Run run_hookline(const std::string& arguments) {
+/// The built `hookline` binary, for tests that start it themselves (e.g. in the background).
+inline std::string hookline_binary() { return std::string(HOOKLINE_BINARY_DIR) + "/cli/hookline"; }
+
+/// Runs `hookline <arguments>` through the shell, capturing both streams; `environment` (shell
+/// assignments such as "SECRET='a b'") is set for that run only.
+inline Run run_hookline(const std::string& arguments, const std::string& environment = "") {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path();
   const std::string tag = std::to_string(::getpid()) + "_" + std::to_string(++counter);
   const auto out_path = dir / ("hookline_cli_out_" + tag);
   const auto err_path = dir / ("hookline_cli_err_" + tag);
-  const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
-  const std::string command =
-      "'" + binary + "' " + arguments + " >'" + out_path.string() + "' 2>'" + err_path.string() + "'";
+  const std::string command = environment + " '" + hookline_binary() + "' " + arguments + " >'" + out_path.string() +
+                              "' 2>'" + err_path.string() + "'";
   const int status = std::system(command.c_str());
   Run result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../integration/http_test_support.hpp"
+#include "http_test_support.hpp"
 #include "hookline/inbox.hpp"
 #include "hookline/parse.hpp"
 #include "hookline/receiver.hpp"

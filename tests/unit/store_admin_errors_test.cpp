@@ -1,31 +1,20 @@
 // Every bad store admin payload is refused with the exact error (JSON path and message) it must give:
 // a table of inline bodies and every file of samples/store_admin/malformed.
 
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <ostream>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "hookline/store_admin.hpp"
-#include "parse_test_support.hpp"
+#include "bad_input_cases.hpp"
 #include "printing.hpp"
 
 namespace store_admin = hookline::store_admin;
-namespace bdata = boost::unit_test::data;
 
 namespace {
 
-struct BadInput {
-  std::string name;
-  std::string body;
-  std::string error;
-};
-
-std::ostream& operator<<(std::ostream& out, const BadInput& input) { return out << input.name; }
+using platform_tests::BadInput;
 
 /// An envelope of `type` created at `created_at` whose data is `data`.
 std::string envelope(const std::string& type, const std::string& created_at, const std::string& data) {
@@ -93,28 +82,6 @@ const std::vector<BadInput> bad_inputs{
 
 BOOST_AUTO_TEST_SUITE(store_admin_errors)
 
-BOOST_DATA_TEST_CASE(bad_input_gives_its_exact_error, bdata::make(bad_inputs), input) {
-  auto event = store_admin::parse(input.body);
-  BOOST_TEST_REQUIRE(!event.has_value());
-  BOOST_TEST(event.error().to_string() == input.error);
-}
-
-BOOST_DATA_TEST_CASE(every_malformed_sample_gives_its_documented_error,
-                     bdata::make(platform_tests::malformed_samples("store_admin")), sample) {
-  auto event = store_admin::parse(platform_tests::slurp(platform_tests::samples_dir("store_admin") / "malformed" / sample.file));
-  BOOST_TEST_REQUIRE(!event.has_value());
-  BOOST_TEST(event.error().to_string() == sample.error);
-}
-
-BOOST_AUTO_TEST_CASE(the_readme_lists_every_malformed_file) {
-  std::set<std::string> listed;
-  for (const auto& sample : platform_tests::malformed_samples("store_admin")) listed.insert(sample.file);
-  std::set<std::string> files;
-  for (const auto& path : platform_tests::json_files(platform_tests::samples_dir("store_admin") / "malformed")) {
-    files.insert(path.filename().string());
-  }
-  BOOST_TEST(listed == files, boost::test_tools::per_element());
-  BOOST_TEST(files.size() >= 10U);
-}
+HOOKLINE_BAD_INPUT_CASES("store_admin", store_admin::parse, bad_inputs)
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,31 +1,20 @@
 // Every bad Vero payload is refused with the exact error (JSON path and message) it must give:
 // a table of inline bodies and every file of samples/vero/malformed.
 
-#include <boost/test/data/monomorphic.hpp>
-#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <ostream>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "hookline/vero.hpp"
-#include "parse_test_support.hpp"
+#include "bad_input_cases.hpp"
 #include "printing.hpp"
 
 namespace vero = hookline::vero;
-namespace bdata = boost::unit_test::data;
 
 namespace {
 
-struct BadInput {
-  std::string name;
-  std::string body;
-  std::string error;
-};
-
-std::ostream& operator<<(std::ostream& out, const BadInput& input) { return out << input.name; }
+using platform_tests::BadInput;
 
 const std::vector<BadInput> bad_inputs{
     {"empty", "", "empty document"},
@@ -64,28 +53,6 @@ const std::vector<BadInput> bad_inputs{
 
 BOOST_AUTO_TEST_SUITE(vero_errors)
 
-BOOST_DATA_TEST_CASE(bad_input_gives_its_exact_error, bdata::make(bad_inputs), input) {
-  auto event = vero::parse(input.body);
-  BOOST_TEST_REQUIRE(!event.has_value());
-  BOOST_TEST(event.error().to_string() == input.error);
-}
-
-BOOST_DATA_TEST_CASE(every_malformed_sample_gives_its_documented_error,
-                     bdata::make(platform_tests::malformed_samples("vero")), sample) {
-  auto event = vero::parse(platform_tests::slurp(platform_tests::samples_dir("vero") / "malformed" / sample.file));
-  BOOST_TEST_REQUIRE(!event.has_value());
-  BOOST_TEST(event.error().to_string() == sample.error);
-}
-
-BOOST_AUTO_TEST_CASE(the_readme_lists_every_malformed_file) {
-  std::set<std::string> listed;
-  for (const auto& sample : platform_tests::malformed_samples("vero")) listed.insert(sample.file);
-  std::set<std::string> files;
-  for (const auto& path : platform_tests::json_files(platform_tests::samples_dir("vero") / "malformed")) {
-    files.insert(path.filename().string());
-  }
-  BOOST_TEST(listed == files, boost::test_tools::per_element());
-  BOOST_TEST(files.size() >= 10U);
-}
+HOOKLINE_BAD_INPUT_CASES("vero", vero::parse, bad_inputs)
 
 BOOST_AUTO_TEST_SUITE_END()

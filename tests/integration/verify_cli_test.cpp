@@ -17,26 +17,14 @@
 
 #include "hookline/verify.hpp"
 #include "printing.hpp"
+#include "run_hookline.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-const std::string binary = std::string(HOOKLINE_BINARY_DIR) + "/sdk/cli/hookline";
-
-/// What a command printed and how it exited.
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
+using cli_tests::Run;
+using cli_tests::run_hookline;
+using cli_tests::slurp;
 
 /// A scratch directory with a body file, removed afterwards.
 struct Scratch {
@@ -56,18 +44,6 @@ struct Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
 
-  /// Runs `hookline <arguments>` through the shell, capturing both streams.
-  [[nodiscard]] Run run(const std::string& arguments) const {
-    const auto out = dir / "out.txt";
-    const auto err = dir / "err.txt";
-    const std::string command = "'" + binary + "' " + arguments + " >'" + out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    Run result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = slurp(out);
-    result.err = slurp(err);
-    return result;
-  }
 };
 
 /// "Name: value" lines as repeated -H arguments, each single-quoted for the shell.
@@ -92,26 +68,26 @@ BOOST_DATA_TEST_CASE(sign_output_verifies, boost::unit_test::data::make(every_sc
   const Scratch scratch;
   ::setenv("HOOKLINE_TEST_SECRET", secret_for(scheme).c_str(), 1);
   const std::string name(hookline::to_string(scheme));
-  const auto signed_run = scratch.run("sign --scheme " + name +
+  const auto signed_run = run_hookline("sign --scheme " + name +
                                       " --secret-env HOOKLINE_TEST_SECRET --id msg_cli --timestamp 1700000000 '" +
                                       scratch.body.string() + "'");
   BOOST_TEST_REQUIRE(signed_run.exit_code == 0, signed_run.err);
   BOOST_TEST(!signed_run.out.empty());
 
   const auto flags = as_header_flags(signed_run.out);
-  const auto valid = scratch.run("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
+  const auto valid = run_hookline("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
                                  flags + " '" + scratch.body.string() + "'");
   BOOST_TEST(valid.exit_code == 0, valid.err);
   BOOST_TEST(valid.out == "valid\n");
 
   // The same headers from standard input.
-  const auto piped = scratch.run("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
+  const auto piped = run_hookline("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
                                  flags + " - <'" + scratch.body.string() + "'");
   BOOST_TEST(piped.exit_code == 0, piped.err);
 
   if (scheme != hookline::Scheme::store_admin) {
     std::ofstream(scratch.dir / "tampered.json", std::ios::binary) << R"({"webhook_event":"shipment_cancelled"})";
-    const auto tampered = scratch.run("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
+    const auto tampered = run_hookline("verify --scheme " + name + " --secret-env HOOKLINE_TEST_SECRET --now 1700000100" +
                                       flags + " '" + (scratch.dir / "tampered.json").string() + "'");
     BOOST_TEST(tampered.exit_code == 1);
     BOOST_TEST(tampered.out.empty());
@@ -123,18 +99,18 @@ BOOST_DATA_TEST_CASE(sign_output_verifies, boost::unit_test::data::make(every_sc
 BOOST_AUTO_TEST_CASE(stale_timestamp_and_missing_header_exit_1) {
   const Scratch scratch;
   ::setenv("HOOKLINE_TEST_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 1);
-  const auto signed_run = scratch.run("sign --scheme standard --secret-env HOOKLINE_TEST_SECRET --timestamp 1700000000 '" +
+  const auto signed_run = run_hookline("sign --scheme standard --secret-env HOOKLINE_TEST_SECRET --timestamp 1700000000 '" +
                                       scratch.body.string() + "'");
   BOOST_TEST_REQUIRE(signed_run.exit_code == 0);
   const auto flags = as_header_flags(signed_run.out);
   BOOST_TEST(signed_run.out.find("webhook-id: msg_") == 0u);
 
-  const auto stale = scratch.run("verify --scheme standard --secret-env HOOKLINE_TEST_SECRET --now 1700000301" + flags +
+  const auto stale = run_hookline("verify --scheme standard --secret-env HOOKLINE_TEST_SECRET --now 1700000301" + flags +
                                  " '" + scratch.body.string() + "'");
   BOOST_TEST(stale.exit_code == 1);
   BOOST_TEST(stale.err.find("too old") != std::string::npos, stale.err);
 
-  const auto missing = scratch.run("verify --scheme standard --secret-env HOOKLINE_TEST_SECRET --now 1700000000 '" +
+  const auto missing = run_hookline("verify --scheme standard --secret-env HOOKLINE_TEST_SECRET --now 1700000000 '" +
                                    scratch.body.string() + "'");
   BOOST_TEST(missing.exit_code == 1);
   BOOST_TEST(missing.err.find("missing") != std::string::npos, missing.err);
@@ -145,9 +121,9 @@ BOOST_AUTO_TEST_CASE(rotation_from_a_secret_file) {
   std::ofstream(scratch.dir / "secrets", std::ios::binary) << "old-secret-1\nnew-secret-2\n";
   ::setenv("HOOKLINE_TEST_SECRET", "new-secret-2", 1);
   const auto signed_run =
-      scratch.run("sign --scheme vrio --secret-env HOOKLINE_TEST_SECRET '" + scratch.body.string() + "'");
+      run_hookline("sign --scheme vrio --secret-env HOOKLINE_TEST_SECRET '" + scratch.body.string() + "'");
   BOOST_TEST_REQUIRE(signed_run.exit_code == 0);
-  const auto valid = scratch.run("verify --scheme vrio --secret-file '" + (scratch.dir / "secrets").string() + "'" +
+  const auto valid = run_hookline("verify --scheme vrio --secret-file '" + (scratch.dir / "secrets").string() + "'" +
                                  as_header_flags(signed_run.out) + " '" + scratch.body.string() + "'");
   BOOST_TEST(valid.exit_code == 0, valid.err);
 }
@@ -169,25 +145,25 @@ BOOST_AUTO_TEST_CASE(a_secret_with_spaces_verifies_from_a_whole_environment_vari
   const Scratch scratch;
   const auto payload = write_file(scratch, "hello.txt", github_payload);
   ::setenv("HOOKLINE_TEST_SECRET", std::string(github_secret).c_str(), 1);
-  const auto valid = scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload);
+  const auto valid = run_hookline("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload);
   BOOST_TEST(valid.exit_code == 0, valid.err);
   BOOST_TEST(valid.out == "valid\n");
-  const auto signed_run = scratch.run("sign --scheme github --secret-env HOOKLINE_TEST_SECRET" + payload);
+  const auto signed_run = run_hookline("sign --scheme github --secret-env HOOKLINE_TEST_SECRET" + payload);
   BOOST_TEST(signed_run.out ==
              "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n");
   // One word of it is not the secret: nothing is split off.
   ::setenv("HOOKLINE_TEST_SECRET", "It's", 1);
-  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
+  BOOST_TEST(run_hookline("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_secret_with_spaces_verifies_from_a_secret_file_with_crlf_lines) {
   const Scratch scratch;
   const auto payload = write_file(scratch, "hello.txt", github_payload);
   const auto file = write_file(scratch, "secrets", "\r\nanother secret\r\n\r\nIt's a Secret to Everybody\r\n");
-  const auto valid = scratch.run("verify --scheme github --secret-file" + file + github_signature + payload);
+  const auto valid = run_hookline("verify --scheme github --secret-file" + file + github_signature + payload);
   BOOST_TEST(valid.exit_code == 0, valid.err);
   const auto trailing_space = write_file(scratch, "spaced", "It's a Secret to Everybody \n");
-  BOOST_TEST(scratch.run("verify --scheme github --secret-file" + trailing_space + github_signature + payload).exit_code == 1);
+  BOOST_TEST(run_hookline("verify --scheme github --secret-file" + trailing_space + github_signature + payload).exit_code == 1);
 }
 
 BOOST_AUTO_TEST_CASE(rotation_with_two_variables_verifies_either_and_signs_with_the_first) {
@@ -196,14 +172,14 @@ BOOST_AUTO_TEST_CASE(rotation_with_two_variables_verifies_either_and_signs_with_
   ::setenv("HOOKLINE_TEST_SECRET", "the new secret, with spaces", 1);
   ::setenv("HOOKLINE_TEST_PREVIOUS", std::string(github_secret).c_str(), 1);
   const std::string both = " --secret-env HOOKLINE_TEST_SECRET --secret-env HOOKLINE_TEST_PREVIOUS";
-  const auto old_signature = scratch.run("verify --scheme github" + both + github_signature + payload);
+  const auto old_signature = run_hookline("verify --scheme github" + both + github_signature + payload);
   BOOST_TEST(old_signature.exit_code == 0, old_signature.err);
-  const auto signed_run = scratch.run("sign --scheme github" + both + payload);
+  const auto signed_run = run_hookline("sign --scheme github" + both + payload);
   BOOST_TEST_REQUIRE(signed_run.exit_code == 0);
   const auto new_signature = as_header_flags(signed_run.out);
   BOOST_TEST(new_signature != github_signature);
-  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + new_signature + payload).exit_code == 0);
-  BOOST_TEST(scratch.run("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
+  BOOST_TEST(run_hookline("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + new_signature + payload).exit_code == 0);
+  BOOST_TEST(run_hookline("verify --scheme github --secret-env HOOKLINE_TEST_SECRET" + github_signature + payload).exit_code == 1);
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
@@ -230,7 +206,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
       {"verify --secret-env HOOKLINE_TEST_SECRET" + header + body, ""},
   };
   for (const auto& [arguments, message] : cases) {
-    const auto run = scratch.run(arguments);
+    const auto run = run_hookline(arguments);
     BOOST_TEST(run.exit_code == 2, arguments);
     BOOST_TEST(run.err.find(message) != std::string::npos, arguments << " -> " << run.err);
     BOOST_TEST(run.err.find("not base64") == std::string::npos, run.err);
