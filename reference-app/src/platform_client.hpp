@@ -2,7 +2,8 @@
 /// @file
 /// The one HTTP client of the fulfillment server to the platform API: tracking posts
 /// (`POST {platform-url}/shipments/{id}/track`) and shipment reads (`GET {platform-url}/shipments/{id}`),
-/// both with the API key in a configurable header, over one pool of keep-alive connections.
+/// both with the API key in a configurable header, through one unsigned hookline::Sender (its keep-alive
+/// connections, timeouts, TLS verification and sentences for calls that get no answer).
 
 #include <chrono>
 #include <cstddef>
@@ -28,8 +29,8 @@ struct PlatformOptions {
   hookline::ParseOptions parse;              ///< How a shipment record's dates are read.
 };
 
-/// Tracking posts and shipment reads over HTTP(S) with cpp-httplib; each call leases one connection
-/// of the pool (waiting for one when all are busy). Thread-safe.
+/// Tracking posts and shipment reads over HTTP(S) through a hookline::Sender; at most
+/// PlatformOptions::connections calls run at once (a further one waits for one to end). Thread-safe.
 class PlatformClient final : public TrackingClient, public ShipmentReader {
  public:
   /// A client for `options.platform_url`; throws std::invalid_argument when it is not http(s)://host[:port][/path].

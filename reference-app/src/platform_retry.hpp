@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// How calls to the platform API are retried, for tracking posts and shipment reads alike: capped
-/// exponential backoff with full jitter, never sooner than the platform's Retry-After.
+/// How calls to the platform API are retried, for tracking posts and shipment reads alike: the SDK's
+/// capped exponential backoff with full jitter (hookline/backoff.hpp) in milliseconds, never sooner
+/// than the platform's Retry-After.
 
 #include <chrono>
 #include <optional>
@@ -16,8 +17,9 @@ struct PlatformRetry {
   int max_attempts = 30;  ///< Attempts in all before giving up (what giving up means is the caller's).
 };
 
-/// The delay before the next attempt after `failures` failed ones: full jitter (`unit` in [0, 1))
-/// over min(max_delay, base_delay * 2^(failures-1)), but at least the platform's Retry-After (capped).
+/// The delay before the next attempt after `failures` failed ones: hookline::full_jitter (`unit` in
+/// [0, 1)) over hookline::backoff_ceiling, in whole milliseconds, but at least the platform's
+/// Retry-After (cut to max_retry_after).
 [[nodiscard]] std::chrono::milliseconds retry_delay(const PlatformRetry& retry, int failures, double unit,
                                                     std::optional<std::chrono::milliseconds> retry_after);
 

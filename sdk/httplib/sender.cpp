@@ -1,5 +1,5 @@
-// The webhook sender: a pool of keep-alive httplib clients per destination, one request per client at
-// a time (an httplib::Client holds one socket and is not meant for concurrent requests).
+// The webhook sender: a pool of keep-alive httplib clients per destination, one request (POST or GET)
+// per client at a time (an httplib::Client holds one socket and is not meant for concurrent requests).
 
 #include "hookline/sender.hpp"
 
@@ -184,16 +184,17 @@ void Sender::close_idle_connections() const {
 }
 
 Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) const {
+  const bool posting = outgoing.method == RequestMethod::post;
   Attempt attempt;
   attempt.url = outgoing.url;
   attempt.event_id = outgoing.event_id;
-  attempt.request_body = outgoing.body;
+  if (posting) attempt.request_body = outgoing.body;
   attempt.sent_at = now;
 
-  attempt.request_headers.set("Content-Type", impl_->options.content_type);
+  if (posting) attempt.request_headers.set("Content-Type", impl_->options.content_type);
   attempt.request_headers.set("User-Agent", impl_->options.user_agent);
   if (impl_->signer) {
-    const auto signature = impl_->signer->sign(outgoing.body, outgoing.event_id, now);
+    const auto signature = impl_->signer->sign(attempt.request_body, outgoing.event_id, now);
     for (const auto& field : signature.fields()) attempt.request_headers.add(field.name, field.value);
   }
   for (const auto& field : outgoing.headers.fields()) attempt.request_headers.add(field.name, field.value);
@@ -213,7 +214,8 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
 
   auto client = impl_->borrow(destination->origin);
   const auto started = std::chrono::steady_clock::now();
-  auto result = client->Post(destination->target, headers, outgoing.body, impl_->options.content_type);
+  auto result = posting ? client->Post(destination->target, headers, attempt.request_body, impl_->options.content_type)
+                        : client->Get(destination->target, headers);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   attempt.duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
 
@@ -224,6 +226,7 @@ Attempt Sender::send(const Outgoing& outgoing, std::chrono::sys_seconds now) con
     return attempt;  // the client's socket is in an unknown state: drop it
   }
   attempt.status = result->status;
+  for (const auto& [name, value] : result->headers) attempt.response_headers.add(name, value);
   attempt.response_body = result->body;
   const bool closing = header_name_equals(result->get_header_value("Connection"), "close");
   if (!closing) impl_->give_back(destination->origin, std::move(client));

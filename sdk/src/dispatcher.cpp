@@ -177,7 +177,8 @@ struct Dispatcher::Impl {
 
   /// Another attempt after a jittered backoff, however many attempts came before.
   HandlingOutcome retry_later(const InboxEntry& entry, std::string message) {
-    const auto delay = full_jitter(backoff_ceiling(options.retry, entry.attempts + 1), jitter_unit());
+    const auto ceiling = backoff_ceiling(options.retry.base_delay, options.retry.max_delay, entry.attempts + 1);
+    const auto delay = full_jitter(ceiling, jitter_unit());
     return HandlingOutcome{entry.id, HandlingOutcome::Kind::retry, std::move(message), options.clock() + delay};
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 // A webhook receiver on loopback for the sender, simulator and replay suites: it records every
-// request and answers with a behaviour the test chooses (a status, a delay, a verdict on the body).
+// request (POST or GET) and answers with a behaviour the test chooses (a status, a delay, a verdict
+// on the body).
 
 #include <atomic>
 #include <functional>
@@ -18,6 +19,7 @@ struct Received {
   std::string path;
   std::string body;
   Headers headers;
+  std::string method;
 };
 
 class LoopbackReceiver {
@@ -33,18 +35,20 @@ class LoopbackReceiver {
 
   explicit LoopbackReceiver(Behaviour behaviour = &LoopbackReceiver::ok)
       : behaviour_(std::move(behaviour)), server_(options()) {
-    server_.route("POST", "/.*", [this](const HttpRequest& request) {
+    const auto record_and_answer = [this](const HttpRequest& request) {
       const int now_in_flight = ++in_flight_;
       for (int seen = max_in_flight_.load(); now_in_flight > seen && !max_in_flight_.compare_exchange_weak(seen, now_in_flight);) {
       }
       {
         const std::lock_guard lock(mutex_);
-        received_.push_back(Received{request.path, request.body, request.headers});
+        received_.push_back(Received{request.path, request.body, request.headers, request.method});
       }
       auto response = behaviour_(request);
       --in_flight_;
       return response;
-    });
+    };
+    server_.route("POST", "/.*", record_and_answer);
+    server_.route("GET", "/.*", record_and_answer);
     if (!server_.start()) throw std::runtime_error("loopback receiver: cannot listen");
   }
 

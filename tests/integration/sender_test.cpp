@@ -1,5 +1,6 @@
 // The webhook sender against a loopback receiver: what an attempt records, signatures that verify,
-// non-2xx answers, timeouts, refused connections, bad URLs and many threads at once.
+// non-2xx answers and their headers, GETs, timeouts, refused connections, bad URLs and many threads
+// at once.
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -24,6 +25,7 @@
 using namespace std::chrono_literals;
 using hookline::Attempt;
 using hookline::Outgoing;
+using hookline::RequestMethod;
 using hookline::Sender;
 using hookline::SenderOptions;
 using hookline::testing::LoopbackReceiver;
@@ -194,6 +196,52 @@ BOOST_AUTO_TEST_CASE(a_non_2xx_answer_is_recorded_as_a_response_not_an_error) {
   BOOST_TEST(attempt.response_body == R"({"error":"busy"})");
 }
 
+BOOST_AUTO_TEST_CASE(an_attempt_records_the_response_headers) {
+  LoopbackReceiver receiver([](const hookline::HttpRequest&) {
+    auto response = respond(429, R"({"error":"slow down"})");
+    response.headers.add("Retry-After", "7");
+    return response;
+  });
+  const Sender sender;
+  const auto attempt = sender.send(Outgoing{receiver.url(), body, "1", {}}, now);
+  BOOST_TEST(attempt.status == 429);
+  BOOST_TEST(attempt.response_headers.get("retry-after").value_or("") == "7");
+  BOOST_TEST(attempt.response_headers.get("Content-Type").value_or("") == "application/json");
+}
+
+BOOST_AUTO_TEST_CASE(a_get_sends_no_body_and_no_content_type) {
+  LoopbackReceiver receiver([](const hookline::HttpRequest&) {
+    auto response = respond(200, R"({"id":42})");
+    response.headers.add("Retry-After", "3");
+    return response;
+  });
+  const Sender sender;
+  const auto attempt = sender.send(
+      Outgoing{receiver.url("/shipments/42"), body, "", {{"Accept", "application/json"}}, RequestMethod::get}, now);
+
+  BOOST_TEST(attempt.succeeded(), attempt.error_detail);
+  BOOST_TEST(attempt.response_body == R"({"id":42})");
+  BOOST_TEST(attempt.response_headers.get("Retry-After").value_or("") == "3");
+  BOOST_TEST(attempt.request_body.empty());
+  BOOST_TEST(!attempt.request_headers.get("Content-Type").has_value());
+  const auto received = receiver.received();
+  BOOST_REQUIRE_EQUAL(received.size(), 1U);
+  BOOST_TEST(received[0].method == "GET");
+  BOOST_TEST(received[0].path == "/shipments/42");
+  BOOST_TEST(received[0].body.empty());
+  BOOST_TEST(!received[0].headers.get("Content-Type").has_value());
+  BOOST_TEST(received[0].headers.get("Accept").value_or("") == "application/json");
+}
+
+BOOST_AUTO_TEST_CASE(a_get_that_finds_nothing_listening_is_connection_refused) {
+  const Sender sender;
+  const auto url = refused_url();
+  const auto attempt = sender.send(Outgoing{url, "", "", {}, RequestMethod::get}, now);
+  BOOST_TEST(error_name(attempt) == "connection_refused");
+  BOOST_TEST(attempt.error_detail == "connection refused to " + endpoint_of(url));
+  BOOST_TEST(attempt.response_headers.size() == 0U);
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_receiver_is_a_timeout) {
   LoopbackReceiver receiver([](const hookline::HttpRequest&) {
     std::this_thread::sleep_for(1500ms);
@@ -272,6 +320,18 @@ BOOST_AUTO_TEST_CASE(sequential_sends_to_one_destination_reuse_one_connection) {
     BOOST_REQUIRE_MESSAGE(attempt.succeeded(), error_name(attempt));
   }
   BOOST_TEST(server.requests() == 20);
+  BOOST_TEST(server.connections() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(gets_and_posts_to_one_destination_share_one_connection) {
+  CountingServer server;
+  const Sender sender;
+  for (int i = 0; i < 10; ++i) {
+    const auto method = i % 2 == 0 ? RequestMethod::get : RequestMethod::post;
+    const auto attempt = sender.send(Outgoing{server.url(), i % 2 == 0 ? "" : body, std::to_string(i), {}, method}, now);
+    BOOST_REQUIRE_MESSAGE(attempt.succeeded(), error_name(attempt));
+  }
+  BOOST_TEST(server.requests() == 10);
   BOOST_TEST(server.connections() == 1);
 }
 

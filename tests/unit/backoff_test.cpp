@@ -48,7 +48,7 @@ BOOST_DATA_TEST_CASE(the_ceiling_doubles_up_to_the_cap,
                      data::make({CeilingCase{1, 2}, CeilingCase{2, 4}, CeilingCase{3, 8}, CeilingCase{5, 32},
                                  CeilingCase{6, 60}, CeilingCase{40, 60}, CeilingCase{1000, 60}}),
                      c) {
-  BOOST_TEST(hookline::backoff_ceiling(policy(), c.failures).count() == c.ceiling);
+  BOOST_TEST(hookline::backoff_ceiling(policy().base_delay, policy().max_delay, c.failures).count() == c.ceiling);
 }
 
 BOOST_DATA_TEST_CASE(full_jitter_spreads_over_zero_to_the_ceiling,
@@ -57,6 +57,20 @@ BOOST_DATA_TEST_CASE(full_jitter_spreads_over_zero_to_the_ceiling,
                                  JitterCase{1, 0.49, 0}, JitterCase{1, 0.5, 1}}),
                      c) {
   BOOST_TEST(hookline::full_jitter(std::chrono::seconds{c.ceiling}, c.unit).count() == c.delay);
+}
+
+BOOST_AUTO_TEST_CASE(milliseconds_stay_milliseconds) {
+  BOOST_TEST(hookline::backoff_ceiling(1500ms, 8000ms, 1).count() == 1500);
+  BOOST_TEST(hookline::backoff_ceiling(1500ms, 8000ms, 3).count() == 6000);
+  BOOST_TEST(hookline::backoff_ceiling(1500ms, 8000ms, 4).count() == 8000);
+  BOOST_TEST(hookline::full_jitter(1500ms, 0.5).count() == 750);    // floor(0.5 * 1501)
+  BOOST_TEST(hookline::full_jitter(1500ms, 0.999).count() == 1499);  // floor(0.999 * 1501)
+}
+
+BOOST_AUTO_TEST_CASE(a_zero_or_negative_base_delay_gives_no_delay) {
+  BOOST_TEST(hookline::backoff_ceiling(0s, 60s, 1000000).count() == 0);
+  BOOST_TEST(hookline::backoff_ceiling(-5s, 60s, 3).count() == 0);
+  BOOST_TEST(hookline::backoff_ceiling(5s, -1s, 3).count() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(the_next_attempt_is_now_plus_the_jittered_delay) {

@@ -1,6 +1,7 @@
 // The fulfillment server's parts one by one: tracking numbers, the tracking post (body, answer
 // classification, Retry-After, backoff), the outbox worker against a fake platform client, the
-// stored view codec, time zones of date_complete, metrics text and log lines.
+// platform client against a loopback platform, the stored view codec, time zones of date_complete,
+// metrics text and log lines.
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -17,10 +18,12 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +32,7 @@
 #include "fulfillment_store_location.hpp"
 #include "storage/fulfillment_store.hpp"
 #include "platform_client.hpp"
+#include "hookline/http_server.hpp"
 #include "hookline/vrio.hpp"
 #include "hookline/vrio_shipment.hpp"
 #include "json.hpp"
@@ -685,7 +689,7 @@ BOOST_AUTO_TEST_CASE(a_stream_that_does_not_take_lines_never_holds_up_the_thread
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(platform_client_failures)
+BOOST_AUTO_TEST_SUITE(platform_client)
 
 /// A loopback port nothing listens on.
 int closed_port() {
@@ -699,6 +703,127 @@ int closed_port() {
   BOOST_REQUIRE(::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0);
   ::close(probe);
   return ntohs(address.sin_port);
+}
+
+/// What the loopback platform got.
+struct PlatformCall {
+  std::string method;
+  std::string path;
+  hookline::Headers headers;
+  std::string body;
+};
+
+/// A platform API on loopback: records every call and answers it with `answer`, counting the calls
+/// it is answering at once.
+class LoopbackPlatform {
+ public:
+  using Answer = std::function<hookline::HttpResponse(const hookline::HttpRequest&)>;
+
+  explicit LoopbackPlatform(Answer answer) : answer_(std::move(answer)) {
+    const auto record_and_answer = [this](const hookline::HttpRequest& request) {
+      const int now_in_flight = ++in_flight_;
+      for (int seen = max_in_flight_.load(); now_in_flight > seen && !max_in_flight_.compare_exchange_weak(seen, now_in_flight);) {
+      }
+      {
+        const std::lock_guard lock(mutex_);
+        calls_.push_back(PlatformCall{request.method, request.path, request.headers, request.body});
+      }
+      auto response = answer_(request);
+      --in_flight_;
+      return response;
+    };
+    server_.route("GET", "/.*", record_and_answer);
+    server_.route("POST", "/.*", record_and_answer);
+    BOOST_REQUIRE(server_.start().has_value());
+  }
+
+  /// http://127.0.0.1:<port><prefix>
+  [[nodiscard]] std::string url(const std::string& prefix = "") const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + prefix;
+  }
+  /// Every call so far, in arrival order.
+  [[nodiscard]] std::vector<PlatformCall> calls() const {
+    const std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  /// The most calls that were being answered at once.
+  [[nodiscard]] int max_in_flight() const { return max_in_flight_.load(); }
+
+ private:
+  Answer answer_;
+  mutable std::mutex mutex_;
+  std::vector<PlatformCall> calls_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_in_flight_{0};
+  hookline::WebhookServer server_;
+};
+
+hookline::HttpResponse platform_answer(int status, std::string body, const char* retry_after = nullptr) {
+  hookline::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  if (retry_after) response.headers.add("Retry-After", retry_after);
+  return response;
+}
+
+BOOST_AUTO_TEST_CASE(a_read_is_a_get_and_a_tracking_post_a_post_both_with_the_api_key_under_the_url_path) {
+  LoopbackPlatform platform([](const hookline::HttpRequest& request) {
+    return request.method == "GET" ? platform_answer(503, R"({"error":"busy"})", "2") : platform_answer(200, "{}");
+  });
+  fulfillment::PlatformOptions options;
+  options.platform_url = platform.url("/v1/");
+  options.api_key = hookline::Secret("pk_parts_test");
+  fulfillment::PlatformClient client(options);
+
+  const auto read = client.read(42);
+  BOOST_TEST(read.http_status == 503);
+  BOOST_TEST_REQUIRE(read.retry_after.has_value());  // the Retry-After of the answer reaches the classification
+  BOOST_TEST(read.retry_after->count() == 2000);
+
+  fulfillment::TrackingRequest request;
+  request.shipment_id = 42;
+  request.idempotency_key = "shipment-42-tracking";
+  request.tracking_number = "1Z999";
+  const auto posted = client.post(request);
+  BOOST_TEST((posted.outcome == fulfillment::PostOutcome::accepted), posted.detail);
+
+  const auto calls = platform.calls();
+  BOOST_REQUIRE_EQUAL(calls.size(), 2U);
+  BOOST_TEST(calls[0].method == "GET");
+  BOOST_TEST(calls[0].path == "/v1/shipments/42");
+  BOOST_TEST(calls[0].body.empty());
+  BOOST_TEST(calls[1].method == "POST");
+  BOOST_TEST(calls[1].path == "/v1/shipments/42/track");
+  BOOST_TEST(calls[1].body == fulfillment::tracking_body(request));
+  BOOST_TEST(calls[1].headers.get("Idempotency-Key").value_or("") == "shipment-42-tracking");
+  BOOST_TEST(calls[1].headers.get("Content-Type").value_or("") == "application/json");
+  for (const auto& call : calls) {
+    BOOST_TEST(call.headers.get("X-Api-Key").value_or("") == "pk_parts_test");
+    BOOST_TEST(call.headers.get("Accept").value_or("") == "application/json");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(no_more_than_connections_calls_run_at_once) {
+  LoopbackPlatform platform([](const hookline::HttpRequest&) {
+    std::this_thread::sleep_for(100ms);
+    return platform_answer(404, "{}");
+  });
+  fulfillment::PlatformOptions options;
+  options.platform_url = platform.url();
+  options.connections = 2;
+  fulfillment::PlatformClient client(options);
+  {
+    std::vector<std::jthread> callers;
+    for (int i = 0; i < 6; ++i) callers.emplace_back([&client, i] { (void)client.read(i); });
+  }
+  BOOST_TEST(platform.calls().size() == 6U);
+  BOOST_TEST(platform.max_in_flight() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_platform_url_that_is_not_http_is_refused) {
+  fulfillment::PlatformOptions options;
+  options.platform_url = "ftp://127.0.0.1/api";
+  BOOST_CHECK_THROW(fulfillment::PlatformClient{options}, std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(a_platform_that_refuses_the_connection_is_named_with_the_cause) {

@@ -1,8 +1,13 @@
 #pragma once
 /// @file
 /// When to retry a failed handler: capped exponential backoff with full jitter, and when to give up.
+/// The formula works in whatever whole unit its delays are given in (the dispatcher's seconds, or the
+/// milliseconds of a client's retries), so that every retry schedule is this one.
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <concepts>
 #include <optional>
 
 namespace hookline {
@@ -19,11 +24,34 @@ struct RetryPolicy {
   std::chrono::seconds max_age{std::chrono::hours(24)};
 };
 
-/// The largest delay after `failures` failed attempts (1 or more): min(max_delay, base_delay * 2^(failures-1)).
-[[nodiscard]] std::chrono::seconds backoff_ceiling(const RetryPolicy& policy, int failures) noexcept;
+/// The largest delay after `failures` failed attempts (1 or more): min(max_delay, base_delay * 2^(failures-1)),
+/// in the unit of the delays given; a negative delay counts as zero.
+template <std::integral Rep, class Period>
+[[nodiscard]] constexpr std::chrono::duration<Rep, Period> backoff_ceiling(std::chrono::duration<Rep, Period> base_delay,
+                                                                           std::chrono::duration<Rep, Period> max_delay,
+                                                                           int failures) noexcept {
+  using Delay = std::chrono::duration<Rep, Period>;
+  const auto cap = std::max(max_delay, Delay::zero());
+  auto ceiling = std::max(base_delay, Delay::zero());
+  for (int doubling = 1; doubling < failures && Delay::zero() < ceiling && ceiling < cap; ++doubling) {
+    ceiling *= 2;
+  }
+  return std::min(ceiling, cap);
+}
 
-/// Full jitter: a delay spread evenly over [0, ceiling] whole seconds, chosen by `unit` in [0, 1).
-[[nodiscard]] std::chrono::seconds full_jitter(std::chrono::seconds ceiling, double unit) noexcept;
+/// Full jitter: a delay spread evenly over [0, ceiling] in whole units of the ceiling (whole seconds for
+/// seconds), chosen by `unit` in [0, 1); a unit of 1 or more gives the ceiling, one below 0 (or NaN) zero.
+template <std::integral Rep, class Period>
+[[nodiscard]] std::chrono::duration<Rep, Period> full_jitter(std::chrono::duration<Rep, Period> ceiling,
+                                                             double unit) noexcept {
+  using Delay = std::chrono::duration<Rep, Period>;
+  if (ceiling <= Delay::zero() || !(unit > 0.0)) {
+    return Delay::zero();
+  }
+  const auto spread = static_cast<double>(ceiling.count()) + 1.0;
+  const auto delay = static_cast<Rep>(std::floor(std::min(unit, 1.0) * spread));
+  return Delay{std::min(delay, ceiling.count())};
+}
 
 /// When to try again after the `failures`-th failed attempt, or nothing when the entry should become
 /// a dead letter (max_attempts reached, or the retry would fall beyond received_at + max_age).

@@ -1,9 +1,10 @@
 #pragma once
 /// @file
 /// The other side of a webhook: sign a body the way a platform does, POST it with a timeout, and
-/// record the attempt as a platform's webhook log shows it (URL, payload, response code and body,
-/// timestamp, event id, duration, or why no response came). Part of hookline::httplib; a merchant
-/// can drive their own receiver with it from a test suite.
+/// record the attempt as a platform's webhook log shows it (URL, payload, response code, headers and
+/// body, timestamp, event id, duration, or why no response came). Part of hookline::httplib; a
+/// merchant can drive their own receiver with it from a test suite, and an unsigned Sender is a
+/// plain API client (POST and GET) with the same timeouts, connection reuse and error sentences.
 ///
 /// Connections are kept alive and reused per destination (scheme, host and port), with TCP_NODELAY
 /// set; a Sender may be used from any number of threads at once. `https://` URLs are sent over TLS
@@ -42,7 +43,13 @@ enum class SendError {
 /// when it can. Sender::send refuses such a URL as SendError::invalid_url.
 [[nodiscard]] std::optional<std::string> destination_problem(std::string_view url);
 
-/// One webhook to deliver.
+/// The HTTP method of an Outgoing request.
+enum class RequestMethod {
+  post,  ///< POST the body with the sender's Content-Type (every webhook)
+  get,   ///< GET with no body and no Content-Type (e.g. reading a record from a platform API)
+};
+
+/// One webhook to deliver (or, with RequestMethod::get, one record to read).
 struct Outgoing {
   /// The destination, e.g. "http://127.0.0.1:8080/webhooks/vrio".
   std::string url;
@@ -52,6 +59,8 @@ struct Outgoing {
   std::string event_id;
   /// Extra request headers (e.g. `Idempotency-Key`), sent besides Content-Type and the signature.
   Headers headers;
+  /// POST (the default) or GET; a GET sends no body (`body` is not sent, nor recorded as sent).
+  RequestMethod method = RequestMethod::post;
 };
 
 /// One delivery attempt, as a platform's webhook log records it.
@@ -60,7 +69,7 @@ struct Attempt {
   std::string url;
   /// The event's id (the receiver's idempotency key).
   std::string event_id;
-  /// The payload sent.
+  /// The payload sent (empty for a GET).
   std::string request_body;
   /// Every header sent, the signature included.
   Headers request_headers;
@@ -70,6 +79,8 @@ struct Attempt {
   std::chrono::microseconds duration{};
   /// The HTTP status code; 0 when no response came.
   int status = 0;
+  /// The response's header fields (e.g. `Retry-After`); empty when no response came.
+  Headers response_headers;
   /// The response body, as the endpoint answered it.
   std::string response_body;
   /// Why no response came, when none did.
@@ -98,7 +109,7 @@ struct SenderOptions {
   std::optional<std::filesystem::path> ca_file;
 };
 
-/// Signs and POSTs webhooks, recording each attempt. Thread-safe; reuses connections per destination.
+/// Signs and POSTs webhooks (or GETs), recording each attempt. Thread-safe; reuses connections per destination.
 class Sender {
  public:
   /// A sender that signs every body with `signer`.
@@ -110,8 +121,8 @@ class Sender {
   Sender& operator=(Sender&& other) noexcept;
   ~Sender();
 
-  /// Delivers `outgoing` once: signs it at time `now`, POSTs it, and returns what happened. Never
-  /// throws for a network failure: that is recorded in Attempt::error.
+  /// Delivers `outgoing` once: signs it at time `now`, sends it with its method, and returns what
+  /// happened. Never throws for a network failure: that is recorded in Attempt::error.
   [[nodiscard]] Attempt send(const Outgoing& outgoing, std::chrono::sys_seconds now) const;
 
   /// Closes every idle connection (e.g. after the receiver restarted).
