@@ -161,10 +161,12 @@ class FulfillmentStore {
   /// Runs `change` in one transaction: committed and on disk when it returns, rolled back when it
   /// throws. Inside write_batch() on the same thread, it joins the batch's transaction instead.
   [[nodiscard]] virtual hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change) = 0;
-  /// Runs `writes`, whose write() calls on this thread share one transaction (each in a savepoint, so
-  /// one that throws undoes only its own changes), then commits and syncs it: one commit and one
-  /// sync for a batch of handled events. The store is held meanwhile: `writes` must call no other
-  /// store method, and on failure none of the batch's writes is stored.
+  /// Runs `writes`, whose write() calls on this thread share one transaction, then commits and syncs
+  /// it: one commit and one sync for a batch of handled events. When one of them throws, the batch
+  /// is undone and `writes` runs once more, each write in a savepoint, so that the one that throws
+  /// undoes only its own changes: called again, `writes` must make every write again. The store is
+  /// held meanwhile: `writes` must call no other store method, and on failure none of the batch's
+  /// writes is stored.
   [[nodiscard]] virtual hookline::Status<StoreError> write_batch(const std::function<void()>& writes) = 0;
 
   /// The fulfillment of this shipment, if there is one.

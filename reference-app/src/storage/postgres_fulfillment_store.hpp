@@ -95,7 +95,7 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   /// when it fails.
   template <class F>
   auto transaction(F&& body) -> decltype(body(std::declval<hookline::postgres::Connection&>()));
-  /// Runs `change` in a savepoint of the batch this thread has open on `db`.
+  /// Runs `change` in the batch this thread has open on `db`.
   hookline::Status<StoreError> write_in_batch(hookline::postgres::Connection& db,
                                               const std::function<void(StoreTx&)>& change);
 

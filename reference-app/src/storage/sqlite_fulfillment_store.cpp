@@ -511,24 +511,45 @@ Status<StoreError> SqliteFulfillmentStore::write(const std::function<void(StoreT
 
 Status<StoreError> SqliteFulfillmentStore::write_batch(const std::function<void()>& writes) {
   return guarded_durable([&]() -> Status<StoreError> {
-    SQLite::Transaction transaction(*db_);
-    batch_failed_ = false;
-    batch_thread_ = std::this_thread::get_id();
-    struct EndBatch {
-      std::atomic<std::thread::id>& thread;
-      ~EndBatch() { thread = std::thread::id(); }
-    } end_batch{batch_thread_};
-    writes();
-    // SQLite undoes a whole transaction after some errors (a full disk, say), savepoints and all.
-    if (batch_failed_) throw std::runtime_error("a write of the batch could not be undone alone: " + batch_error_);
-    transaction.commit();
+    // First the writes share the transaction as they are: a savepoint per write would journal
+    // every page the batch changed before it, which cost a handled event more than its own writes.
+    // A write that throws undoes the batch, and the batch runs again with a savepoint per write.
+    if (run_batch(writes, BatchMode::shared)) return {};
+    run_batch(writes, BatchMode::savepoint_per_write);
     return {};
   });
 }
 
+bool SqliteFulfillmentStore::run_batch(const std::function<void()>& writes, BatchMode mode) {
+  SQLite::Transaction transaction(*db_);
+  batch_ = Batch{};
+  batch_.mode = mode;
+  batch_thread_ = std::this_thread::get_id();
+  struct EndBatch {
+    std::atomic<std::thread::id>& thread;
+    ~EndBatch() { thread = std::thread::id(); }
+  } end_batch{batch_thread_};
+  writes();
+  if (batch_.undone) return false;  // rolled back by the transaction's destructor
+  // SQLite undoes a whole transaction after some errors (a full disk, say), savepoints and all.
+  if (batch_.failed) throw std::runtime_error("a write of the batch could not be undone alone: " + batch_.error);
+  transaction.commit();
+  return true;
+}
+
 Status<StoreError> SqliteFulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
-  // Under mutex_, held by write_batch on this thread. A savepoint per write: one that throws
-  // undoes its own changes and leaves the batch's others.
+  // Under mutex_, held by write_batch on this thread.
+  if (batch_.mode == BatchMode::shared) {
+    if (batch_.undone) return fail(StoreError{"undone with its batch, which runs again"});
+    try {
+      apply(change);
+      return {};
+    } catch (const std::exception& error) {
+      batch_.undone = true;
+      return fail(StoreError{error.what()});
+    }
+  }
+  // A savepoint per write: one that throws undoes its own changes and leaves the batch's others.
   // The savepoint statements are prepared once, like every other (compiling them cost more than running them).
   const auto run = [this](std::string_view sql) { statements_->prepare(sql).exec(); };
   try {
@@ -541,8 +562,8 @@ Status<StoreError> SqliteFulfillmentStore::write_in_batch(const std::function<vo
       run("ROLLBACK TO batch_write");
       run("RELEASE batch_write");
     } catch (const std::exception& undo) {
-      batch_failed_ = true;
-      batch_error_ = undo.what();
+      batch_.failed = true;
+      batch_.error = undo.what();
     }
     return fail(StoreError{error.what()});
   }

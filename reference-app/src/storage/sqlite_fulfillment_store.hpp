@@ -83,7 +83,15 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   void apply(const std::function<void(StoreTx&)>& change);
   /// Runs `change` in one transaction (under mutex_).
   hookline::Status<StoreError> transact(const std::function<void(StoreTx&)>& change);
-  /// Runs `change` in a savepoint of the batch open on this thread (under mutex_).
+  /// How the writes of a batch share its transaction.
+  enum class BatchMode {
+    shared,               ///< as they are: one that throws undoes the batch
+    savepoint_per_write,  ///< each in a savepoint: one that throws undoes only its own changes
+  };
+  /// Runs `writes` in one transaction and commits it, unless a write threw in a shared batch: then
+  /// false, and nothing of it stays (under mutex_).
+  bool run_batch(const std::function<void()>& writes, BatchMode mode);
+  /// Runs `change` in the batch open on this thread (under mutex_).
   hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
   /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
   [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
@@ -96,8 +104,13 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   int write_ahead_log_ = -1;             // the -wal file, for fdatasync
   std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
   std::atomic<std::thread::id> batch_thread_{};  // the thread inside write_batch(), if any
-  bool batch_failed_ = false;  // a write of the batch could not be undone alone (under mutex_)
-  std::string batch_error_;
+  /// The batch open inside write_batch() (under mutex_).
+  struct Batch {
+    BatchMode mode = BatchMode::shared;
+    bool undone = false;  // a write of a shared batch threw
+    bool failed = false;  // a write of the batch could not be undone alone
+    std::string error;
+  } batch_;
   std::mutex sync_mutex_;                // guards the three below
   std::condition_variable sync_ended_;
   std::uint64_t synced_through_ = 0;  // every commit up to this number is on disk
