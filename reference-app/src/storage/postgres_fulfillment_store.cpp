@@ -284,7 +284,7 @@ class PostgresStoreTx final : public StoreTx {
     return exec(db_, "SELECT 1 FROM event_log WHERE event_id = $1", params).count() > 0;
   }
 
-  void record_event(const EventRecord& record) override {
+  void record_event(const EventLogEntry& record) override {
     Params params;
     params.text(record.event_id)
         .text(record.event_type)
@@ -792,8 +792,8 @@ Result<std::vector<HistoryEntry>, StoreError> PostgresFulfillmentStore::history(
   });
 }
 
-Result<std::vector<EventRecord>, StoreError> PostgresFulfillmentStore::events(const EventQuery& filter) {
-  return guarded([&](Connection& db) -> Result<std::vector<EventRecord>, StoreError> {
+Result<std::vector<EventLogEntry>, StoreError> PostgresFulfillmentStore::events(const EventQuery& filter) {
+  return guarded([&](Connection& db) -> Result<std::vector<EventLogEntry>, StoreError> {
     Params params;
     params.int64(static_cast<std::int64_t>(filter.limit));
     std::string sql =
@@ -810,9 +810,9 @@ Result<std::vector<EventRecord>, StoreError> PostgresFulfillmentStore::events(co
     }
     sql += " ORDER BY seq DESC LIMIT $1";
     const Rows rows = exec(db, sql, params);
-    std::vector<EventRecord> records;
+    std::vector<EventLogEntry> records;
     for (int row = 0; row < rows.count(); ++row) {
-      EventRecord record;
+      EventLogEntry record;
       record.event_id = rows.bytes(row, 0);
       record.event_type = rows.bytes(row, 1);
       record.shipment_id = rows.optional_int64(row, 2);

@@ -238,7 +238,7 @@ class SqliteStoreTx final : public StoreTx {
   void save(const Fulfillment& fulfillment) override;
   void save_view(const hookline::vrio::ShipmentView& view) override;
   bool has_event(std::string_view event_id) override;
-  void record_event(const EventRecord& record) override;
+  void record_event(const EventLogEntry& record) override;
   void add_history(const HistoryEntry& entry) override;
   void enqueue_tracking(const Fulfillment& shipped, Millis now) override;
   CheckState check_state(std::int64_t shipment_id) override;
@@ -331,7 +331,7 @@ bool SqliteStoreTx::has_event(std::string_view event_id) {
   return query.executeStep();
 }
 
-void SqliteStoreTx::record_event(const EventRecord& record) {
+void SqliteStoreTx::record_event(const EventLogEntry& record) {
   SQLite::Statement& insert = statements_.prepare(
       "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
       "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
@@ -757,8 +757,8 @@ Result<std::vector<HistoryEntry>, StoreError> SqliteFulfillmentStore::history(st
   });
 }
 
-Result<std::vector<EventRecord>, StoreError> SqliteFulfillmentStore::events(const EventQuery& filter) {
-  return guarded([&]() -> Result<std::vector<EventRecord>, StoreError> {
+Result<std::vector<EventLogEntry>, StoreError> SqliteFulfillmentStore::events(const EventQuery& filter) {
+  return guarded([&]() -> Result<std::vector<EventLogEntry>, StoreError> {
     std::string sql =
         "SELECT event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body FROM "
         "event_log WHERE 1=1";
@@ -770,9 +770,9 @@ Result<std::vector<EventRecord>, StoreError> SqliteFulfillmentStore::events(cons
     if (filter.shipment_id) query.bind(index++, *filter.shipment_id);
     if (filter.event_type) query.bind(index++, *filter.event_type);
     query.bind(index, static_cast<std::int64_t>(filter.limit));
-    std::vector<EventRecord> records;
+    std::vector<EventLogEntry> records;
     while (query.executeStep()) {
-      EventRecord record;
+      EventLogEntry record;
       record.event_id = query.getColumn(0).getString();
       record.event_type = query.getColumn(1).getString();
       record.shipment_id = optional_int(query.getColumn(2));
