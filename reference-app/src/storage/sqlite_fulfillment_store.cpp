@@ -1,6 +1,7 @@
 #include "storage/sqlite_fulfillment_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -390,6 +391,11 @@ void SqliteStoreTx::save_check_state(std::int64_t shipment_id, const CheckState&
 
 // ---------------------------------------------------------------------------------------------
 // SqliteFulfillmentStore
+
+bool configure_sqlite_for_this_process() noexcept {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 
 SqliteFulfillmentStore::SqliteFulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
     : db_(std::move(database)), statements_(std::make_unique<StatementCache>(*db_)), zone_(zone) {}

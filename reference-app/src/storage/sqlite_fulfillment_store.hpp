@@ -15,6 +15,12 @@
 namespace fulfillment {
 
 /// The fulfillment database in SQLite; every method is thread-safe (one connection behind a mutex).
+/// Turns off SQLite's memory statistics in this process: they take a process-wide lock around every
+/// allocation SQLite makes, and Debian's SQLite (built without its lookaside allocator) makes several
+/// per statement, so the store's connection and the inbox's receiving threads queue on one lock.
+/// Takes effect only when called before the process opens its first SQLite connection; false after.
+bool configure_sqlite_for_this_process() noexcept;
+
 /// A write returns once it is on disk (what synchronous=FULL gives) but concurrent writers share the
 /// sync of the write-ahead log: each commits without one, then waits for a sync that began after its
 /// commit. Claims (of warehouse work, of outbox entries) are committed without waiting for a sync:
