@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "app.hpp"
+#include "storage/sqlite_fulfillment_store.hpp"
 #include "hookline/http_server.hpp"
 #include "hookline/postgres_inbox.hpp"
 #include "hookline/version.hpp"
@@ -97,6 +98,7 @@ void wait_for_signal(const sigset_t& signals, std::chrono::seconds timeout) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  fulfillment::configure_sqlite_for_this_process();  // before any database is opened
   CLI::App cli{"hookline-fulfillment: receives VRIO shipment webhooks, fulfills each shipment when it is due, "
                "and posts tracking back.\n"
                "Secrets never in flags or in --config: from the environment HOOKLINE_SECRET (the webhook signing "

@@ -51,7 +51,7 @@ HandlerStatus ShipmentHandlers::handle_shipment(const vrio::Event& event, const 
     const vrio::ShipmentView before = tx.load_view(*shipment_id);
     const vrio::ShipmentStep step = vrio::apply(before, event);
     Reconciled outcome = reconcile(tx.find(*shipment_id), before, step, event, now);
-    tx.record_event(EventRecord{event.envelope.webhook_event_id, event.envelope.webhook_event, *shipment_id,
+    tx.record_event(EventLogEntry{event.envelope.webhook_event_id, event.envelope.webhook_event, *shipment_id,
                                 event.envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), now,
                                 outcome.decision, outcome.explanation, entry.body});
     tx.save_view(step.view);
@@ -83,7 +83,7 @@ HandlerStatus ShipmentHandlers::record_other(const InboxEntry& entry) {
       decision = "duplicate";
       return;
     }
-    tx.record_event(EventRecord{event_id, type, std::nullopt, entry.meta.occurred_at, now, "recorded",
+    tx.record_event(EventLogEntry{event_id, type, std::nullopt, entry.meta.occurred_at, now, "recorded",
                                 "recorded: " + type + " does not drive fulfillment", entry.body});
   });
   if (!written) {

@@ -134,10 +134,11 @@ struct Dispatcher::Impl {
   std::vector<HandlingOutcome> run_batch(const std::vector<InboxEntry>& entries) {
     std::vector<HandlingOutcome> outcomes;
     outcomes.reserve(entries.size());
+    bool ran = false;
     const auto run_handlers = [&] {
-      for (std::size_t i = outcomes.size(); i < entries.size(); ++i) {
-        outcomes.push_back(handle(entries[i]));
-      }
+      ran = true;
+      outcomes.clear();
+      for (const auto& entry : entries) outcomes.push_back(handle(entry));
     };
     if (!options.run_batch) {
       run_handlers();
@@ -152,7 +153,7 @@ struct Dispatcher::Impl {
       batch = fail(HandlerFailure{"the batch threw a non-standard exception"});
     }
     if (batch) {
-      run_handlers();  // none left, unless run_batch returned without running them all
+      if (!ran) run_handlers();  // run_batch did not call them
       return outcomes;
     }
     // Nothing the batch did is known to be stored: successes, and entries whose handler did not

@@ -64,7 +64,7 @@ void fill(fulfillment::FulfillmentStore& store, std::int64_t count, std::chrono:
           f.created_at = at;
           f.updated_at = at;
           tx.save(f);
-          fulfillment::EventRecord event;
+          fulfillment::EventLogEntry event;
           event.event_id = "evt-" + std::to_string(id);
           event.event_type = "shipment_scheduled";
           event.shipment_id = f.shipment_id;

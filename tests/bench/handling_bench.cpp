@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "app.hpp"
+#include "storage/sqlite_fulfillment_store.hpp"
 #include "fulfillment_events.hpp"
 #include "hookline/secret.hpp"
 #include "hookline/sign.hpp"
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: hookline_bench_handling [EVENTS_PER_ROUND [ROUNDS]]\n";
     return 2;
   }
+  fulfillment::configure_sqlite_for_this_process();  // as hookline-fulfillment's main() does
   fulfillment_test::TempDir dir;
   std::ofstream log("/dev/null");
   fulfillment::AppConfig config;

@@ -249,6 +249,36 @@ BOOST_AUTO_TEST_CASE(a_batch_runs_its_handlers_inside_run_batch_before_its_outco
   BOOST_TEST(dispatcher.counters().handled == 5u);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_that_calls_its_handlers_again_runs_them_all_again_and_keeps_the_last_outcomes) {
+  FakeClock clock;
+  FlakyInbox inbox(0);
+  for (int i = 1; i <= 3; ++i) {
+    claim(inbox, meta(std::to_string(i), "t", "shipment:" + std::to_string(i)), at(0));
+  }
+  auto options = options_with(clock, 0.0, 1);
+  std::atomic<int> calls{0};
+  options.run_batch = [&](const std::function<void()>& handlers) -> HandlerStatus {
+    ++calls;
+    handlers();  // as a store does that undid the batch and redoes it
+    ++calls;
+    handlers();
+    return {};
+  };
+  std::atomic<int> runs{0};
+  Dispatcher dispatcher(inbox, [&](const InboxEntry& entry) -> HandlerStatus {
+    ++runs;
+    // The first run of entry 2 fails; the second succeeds, and only the second counts.
+    if (entry.meta.id == "2" && calls.load() == 1) return hookline::fail(HandlerFailure{"undone", false});
+    return {};
+  }, options);
+  dispatcher.start();
+  BOOST_TEST_REQUIRE(dispatcher.wait_until_idle(idle_timeout));
+  BOOST_TEST(runs.load() == 6);  // every handler, twice
+  for (const hookline::EntryId id : {1, 2, 3}) BOOST_TEST((entry_for(inbox, id).state == EntryState::handled));
+  BOOST_TEST(dispatcher.counters().handled == 3u);
+  BOOST_TEST(dispatcher.counters().dead == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_batch_whose_effects_were_not_stored_is_retried_and_never_dead_lettered_for_it) {
   FakeClock clock;
   FlakyInbox inbox(0);

@@ -59,7 +59,7 @@ struct EventFilter {
 /// One line of the event log with its position in it.
 struct LoggedEvent {
   std::int64_t seq = 0;  ///< Its position in the log.
-  EventRecord record;    ///< The event (its body only when asked for).
+  EventLogEntry record;    ///< The event (its body only when asked for).
 };
 
 /// A conflict nobody dismissed: an event that contradicts what already happened to a shipment.

@@ -31,7 +31,7 @@ struct StoreError {
 };
 
 /// One line of the event log: every event the server handled, and what became of it.
-struct EventRecord {
+struct EventLogEntry {
   std::string event_id;                 ///< webhook_event_id.
   std::string event_type;               ///< webhook_event.
   std::optional<std::int64_t> shipment_id;  ///< The shipment, for shipment events.
@@ -120,7 +120,7 @@ class StoreTx {
   /// True when this event id is in the event log (it was handled before).
   [[nodiscard]] virtual bool has_event(std::string_view event_id) = 0;
   /// Adds an event to the log.
-  virtual void record_event(const EventRecord& record) = 0;
+  virtual void record_event(const EventLogEntry& record) = 0;
   /// Adds a line to a shipment's history.
   virtual void add_history(const HistoryEntry& entry) = 0;
 
@@ -161,10 +161,12 @@ class FulfillmentStore {
   /// Runs `change` in one transaction: committed and on disk when it returns, rolled back when it
   /// throws. Inside write_batch() on the same thread, it joins the batch's transaction instead.
   [[nodiscard]] virtual hookline::Status<StoreError> write(const std::function<void(StoreTx&)>& change) = 0;
-  /// Runs `writes`, whose write() calls on this thread share one transaction (each in a savepoint, so
-  /// one that throws undoes only its own changes), then commits and syncs it: one commit and one
-  /// sync for a batch of handled events. The store is held meanwhile: `writes` must call no other
-  /// store method, and on failure none of the batch's writes is stored.
+  /// Runs `writes`, whose write() calls on this thread share one transaction, then commits and syncs
+  /// it: one commit and one sync for a batch of handled events. When one of them throws, the batch
+  /// is undone and `writes` runs once more, each write in a savepoint, so that the one that throws
+  /// undoes only its own changes: called again, `writes` must make every write again. The store is
+  /// held meanwhile: `writes` must call no other store method, and on failure none of the batch's
+  /// writes is stored.
   [[nodiscard]] virtual hookline::Status<StoreError> write_batch(const std::function<void()>& writes) = 0;
 
   /// The fulfillment of this shipment, if there is one.
@@ -210,7 +212,7 @@ class FulfillmentStore {
   /// A shipment's history, oldest first.
   [[nodiscard]] virtual hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) = 0;
   /// The event log, newest first.
-  [[nodiscard]] virtual hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query) = 0;
+  [[nodiscard]] virtual hookline::Result<std::vector<EventLogEntry>, StoreError> events(const EventQuery& query) = 0;
 
   /// Pending tracking posts due at `now` claimed for `lease`: each is given to no other sender, of
   /// this instance or another, until the lease ends (then it is due again, so an instance that died

@@ -284,7 +284,7 @@ class PostgresStoreTx final : public StoreTx {
     return exec(db_, "SELECT 1 FROM event_log WHERE event_id = $1", params).count() > 0;
   }
 
-  void record_event(const EventRecord& record) override {
+  void record_event(const EventLogEntry& record) override {
     Params params;
     params.text(record.event_id)
         .text(record.event_type)
@@ -495,6 +495,8 @@ namespace {
 struct OpenBatch {
   const PostgresFulfillmentStore* store = nullptr;
   Connection* db = nullptr;
+  bool savepoint_per_write = false;  // else the writes share the transaction as they are
+  bool undone = false;               // a write of a shared batch threw
 };
 thread_local OpenBatch open_batch;
 
@@ -544,17 +546,38 @@ Status<StoreError> PostgresFulfillmentStore::write(const std::function<void(Stor
 }
 
 Status<StoreError> PostgresFulfillmentStore::write_batch(const std::function<void()>& writes) {
-  return transaction([&](Connection& db) -> Status<StoreError> {
-    open_batch = OpenBatch{this, &db};
+  return guarded([&](Connection& db) -> Status<StoreError> {
     struct EndBatch {
       ~EndBatch() { open_batch = OpenBatch{}; }
     } end_batch;
-    writes();
+    // First the writes share the transaction as they are (a savepoint per write costs two more
+    // statements each). A write that throws undoes the batch, which runs again with a savepoint per
+    // write. What throws here is rolled back by guarded().
+    for (const bool savepoint_per_write : {false, true}) {
+      must_run(db, "beginning a transaction", "BEGIN");
+      open_batch = OpenBatch{this, &db, savepoint_per_write, false};
+      writes();
+      if (!open_batch.undone) break;
+      must_run(db, "undoing a batch", "ROLLBACK");
+    }
+    must_run(db, "committing", "COMMIT");
+    ++commits_;
     return {};
   });
 }
 
 Status<StoreError> PostgresFulfillmentStore::write_in_batch(Connection& db, const std::function<void(StoreTx&)>& change) {
+  if (!open_batch.savepoint_per_write) {
+    if (open_batch.undone) return fail(StoreError{"undone with its batch, which runs again"});
+    try {
+      PostgresStoreTx tx(db, zone_);
+      change(tx);
+      return {};
+    } catch (const std::exception& error) {
+      open_batch.undone = true;
+      return fail(StoreError{error.what()});
+    }
+  }
   // A savepoint per write, so that one that throws undoes its own changes and leaves the batch's others.
   try {
     must_run(db, "a write of a batch", "SAVEPOINT batch_write");
@@ -769,8 +792,8 @@ Result<std::vector<HistoryEntry>, StoreError> PostgresFulfillmentStore::history(
   });
 }
 
-Result<std::vector<EventRecord>, StoreError> PostgresFulfillmentStore::events(const EventQuery& filter) {
-  return guarded([&](Connection& db) -> Result<std::vector<EventRecord>, StoreError> {
+Result<std::vector<EventLogEntry>, StoreError> PostgresFulfillmentStore::events(const EventQuery& filter) {
+  return guarded([&](Connection& db) -> Result<std::vector<EventLogEntry>, StoreError> {
     Params params;
     params.int64(static_cast<std::int64_t>(filter.limit));
     std::string sql =
@@ -787,9 +810,9 @@ Result<std::vector<EventRecord>, StoreError> PostgresFulfillmentStore::events(co
     }
     sql += " ORDER BY seq DESC LIMIT $1";
     const Rows rows = exec(db, sql, params);
-    std::vector<EventRecord> records;
+    std::vector<EventLogEntry> records;
     for (int row = 0; row < rows.count(); ++row) {
-      EventRecord record;
+      EventLogEntry record;
       record.event_id = rows.bytes(row, 0);
       record.event_type = rows.bytes(row, 1);
       record.shipment_id = rows.optional_int64(row, 2);

@@ -57,7 +57,7 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   [[nodiscard]] hookline::Status<StoreError> ping() override;
   [[nodiscard]] hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() override;
   [[nodiscard]] hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) override;
-  [[nodiscard]] hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query) override;
+  [[nodiscard]] hookline::Result<std::vector<EventLogEntry>, StoreError> events(const EventQuery& query) override;
   [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> claim_outbox_due(
       Millis now, std::size_t limit, std::chrono::milliseconds lease) override;
   [[nodiscard]] hookline::Result<std::optional<Millis>, StoreError> outbox_next_attempt() override;
@@ -95,7 +95,7 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
   /// when it fails.
   template <class F>
   auto transaction(F&& body) -> decltype(body(std::declval<hookline::postgres::Connection&>()));
-  /// Runs `change` in a savepoint of the batch this thread has open on `db`.
+  /// Runs `change` in the batch this thread has open on `db`.
   hookline::Status<StoreError> write_in_batch(hookline::postgres::Connection& db,
                                               const std::function<void(StoreTx&)>& change);
 

@@ -1,6 +1,7 @@
 #include "storage/sqlite_fulfillment_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -238,7 +239,7 @@ class SqliteStoreTx final : public StoreTx {
   void save(const Fulfillment& fulfillment) override;
   void save_view(const hookline::vrio::ShipmentView& view) override;
   bool has_event(std::string_view event_id) override;
-  void record_event(const EventRecord& record) override;
+  void record_event(const EventLogEntry& record) override;
   void add_history(const HistoryEntry& entry) override;
   void enqueue_tracking(const Fulfillment& shipped, Millis now) override;
   CheckState check_state(std::int64_t shipment_id) override;
@@ -331,7 +332,7 @@ bool SqliteStoreTx::has_event(std::string_view event_id) {
   return query.executeStep();
 }
 
-void SqliteStoreTx::record_event(const EventRecord& record) {
+void SqliteStoreTx::record_event(const EventLogEntry& record) {
   SQLite::Statement& insert = statements_.prepare(
       "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
       "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
@@ -390,6 +391,11 @@ void SqliteStoreTx::save_check_state(std::int64_t shipment_id, const CheckState&
 
 // ---------------------------------------------------------------------------------------------
 // SqliteFulfillmentStore
+
+bool configure_sqlite_for_this_process() noexcept {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 
 SqliteFulfillmentStore::SqliteFulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
     : db_(std::move(database)), statements_(std::make_unique<StatementCache>(*db_)), zone_(zone) {}
@@ -511,24 +517,45 @@ Status<StoreError> SqliteFulfillmentStore::write(const std::function<void(StoreT
 
 Status<StoreError> SqliteFulfillmentStore::write_batch(const std::function<void()>& writes) {
   return guarded_durable([&]() -> Status<StoreError> {
-    SQLite::Transaction transaction(*db_);
-    batch_failed_ = false;
-    batch_thread_ = std::this_thread::get_id();
-    struct EndBatch {
-      std::atomic<std::thread::id>& thread;
-      ~EndBatch() { thread = std::thread::id(); }
-    } end_batch{batch_thread_};
-    writes();
-    // SQLite undoes a whole transaction after some errors (a full disk, say), savepoints and all.
-    if (batch_failed_) throw std::runtime_error("a write of the batch could not be undone alone: " + batch_error_);
-    transaction.commit();
+    // First the writes share the transaction as they are: a savepoint per write would journal
+    // every page the batch changed before it, which cost a handled event more than its own writes.
+    // A write that throws undoes the batch, and the batch runs again with a savepoint per write.
+    if (run_batch(writes, BatchMode::shared)) return {};
+    run_batch(writes, BatchMode::savepoint_per_write);
     return {};
   });
 }
 
+bool SqliteFulfillmentStore::run_batch(const std::function<void()>& writes, BatchMode mode) {
+  SQLite::Transaction transaction(*db_);
+  batch_ = Batch{};
+  batch_.mode = mode;
+  batch_thread_ = std::this_thread::get_id();
+  struct EndBatch {
+    std::atomic<std::thread::id>& thread;
+    ~EndBatch() { thread = std::thread::id(); }
+  } end_batch{batch_thread_};
+  writes();
+  if (batch_.undone) return false;  // rolled back by the transaction's destructor
+  // SQLite undoes a whole transaction after some errors (a full disk, say), savepoints and all.
+  if (batch_.failed) throw std::runtime_error("a write of the batch could not be undone alone: " + batch_.error);
+  transaction.commit();
+  return true;
+}
+
 Status<StoreError> SqliteFulfillmentStore::write_in_batch(const std::function<void(StoreTx&)>& change) {
-  // Under mutex_, held by write_batch on this thread. A savepoint per write: one that throws
-  // undoes its own changes and leaves the batch's others.
+  // Under mutex_, held by write_batch on this thread.
+  if (batch_.mode == BatchMode::shared) {
+    if (batch_.undone) return fail(StoreError{"undone with its batch, which runs again"});
+    try {
+      apply(change);
+      return {};
+    } catch (const std::exception& error) {
+      batch_.undone = true;
+      return fail(StoreError{error.what()});
+    }
+  }
+  // A savepoint per write: one that throws undoes its own changes and leaves the batch's others.
   // The savepoint statements are prepared once, like every other (compiling them cost more than running them).
   const auto run = [this](std::string_view sql) { statements_->prepare(sql).exec(); };
   try {
@@ -541,8 +568,8 @@ Status<StoreError> SqliteFulfillmentStore::write_in_batch(const std::function<vo
       run("ROLLBACK TO batch_write");
       run("RELEASE batch_write");
     } catch (const std::exception& undo) {
-      batch_failed_ = true;
-      batch_error_ = undo.what();
+      batch_.failed = true;
+      batch_.error = undo.what();
     }
     return fail(StoreError{error.what()});
   }
@@ -736,8 +763,8 @@ Result<std::vector<HistoryEntry>, StoreError> SqliteFulfillmentStore::history(st
   });
 }
 
-Result<std::vector<EventRecord>, StoreError> SqliteFulfillmentStore::events(const EventQuery& filter) {
-  return guarded([&]() -> Result<std::vector<EventRecord>, StoreError> {
+Result<std::vector<EventLogEntry>, StoreError> SqliteFulfillmentStore::events(const EventQuery& filter) {
+  return guarded([&]() -> Result<std::vector<EventLogEntry>, StoreError> {
     std::string sql =
         "SELECT event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body FROM "
         "event_log WHERE 1=1";
@@ -749,9 +776,9 @@ Result<std::vector<EventRecord>, StoreError> SqliteFulfillmentStore::events(cons
     if (filter.shipment_id) query.bind(index++, *filter.shipment_id);
     if (filter.event_type) query.bind(index++, *filter.event_type);
     query.bind(index, static_cast<std::int64_t>(filter.limit));
-    std::vector<EventRecord> records;
+    std::vector<EventLogEntry> records;
     while (query.executeStep()) {
-      EventRecord record;
+      EventLogEntry record;
       record.event_id = query.getColumn(0).getString();
       record.event_type = query.getColumn(1).getString();
       record.shipment_id = optional_int(query.getColumn(2));

@@ -15,6 +15,12 @@
 namespace fulfillment {
 
 /// The fulfillment database in SQLite; every method is thread-safe (one connection behind a mutex).
+/// Turns off SQLite's memory statistics in this process: they take a process-wide lock around every
+/// allocation SQLite makes, and Debian's SQLite (built without its lookaside allocator) makes several
+/// per statement, so the store's connection and the inbox's receiving threads queue on one lock.
+/// Takes effect only when called before the process opens its first SQLite connection; false after.
+bool configure_sqlite_for_this_process() noexcept;
+
 /// A write returns once it is on disk (what synchronous=FULL gives) but concurrent writers share the
 /// sync of the write-ahead log: each commits without one, then waits for a sync that began after its
 /// commit. Claims (of warehouse work, of outbox entries) are committed without waiting for a sync:
@@ -51,7 +57,7 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   [[nodiscard]] hookline::Status<StoreError> ping() override;
   [[nodiscard]] hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() override;
   [[nodiscard]] hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) override;
-  [[nodiscard]] hookline::Result<std::vector<EventRecord>, StoreError> events(const EventQuery& query) override;
+  [[nodiscard]] hookline::Result<std::vector<EventLogEntry>, StoreError> events(const EventQuery& query) override;
   [[nodiscard]] hookline::Result<std::vector<OutboxEntry>, StoreError> claim_outbox_due(
       Millis now, std::size_t limit, std::chrono::milliseconds lease) override;
   [[nodiscard]] hookline::Result<std::optional<Millis>, StoreError> outbox_next_attempt() override;
@@ -83,7 +89,15 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   void apply(const std::function<void(StoreTx&)>& change);
   /// Runs `change` in one transaction (under mutex_).
   hookline::Status<StoreError> transact(const std::function<void(StoreTx&)>& change);
-  /// Runs `change` in a savepoint of the batch open on this thread (under mutex_).
+  /// How the writes of a batch share its transaction.
+  enum class BatchMode {
+    shared,               ///< as they are: one that throws undoes the batch
+    savepoint_per_write,  ///< each in a savepoint: one that throws undoes only its own changes
+  };
+  /// Runs `writes` in one transaction and commits it, unless a write threw in a shared batch: then
+  /// false, and nothing of it stays (under mutex_).
+  bool run_batch(const std::function<void()>& writes, BatchMode mode);
+  /// Runs `change` in the batch open on this thread (under mutex_).
   hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
   /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
   [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
@@ -96,8 +110,13 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   int write_ahead_log_ = -1;             // the -wal file, for fdatasync
   std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
   std::atomic<std::thread::id> batch_thread_{};  // the thread inside write_batch(), if any
-  bool batch_failed_ = false;  // a write of the batch could not be undone alone (under mutex_)
-  std::string batch_error_;
+  /// The batch open inside write_batch() (under mutex_).
+  struct Batch {
+    BatchMode mode = BatchMode::shared;
+    bool undone = false;  // a write of a shared batch threw
+    bool failed = false;  // a write of the batch could not be undone alone
+    std::string error;
+  } batch_;
   std::mutex sync_mutex_;                // guards the three below
   std::condition_variable sync_ended_;
   std::uint64_t synced_through_ = 0;  // every commit up to this number is on disk

@@ -70,9 +70,11 @@ struct DispatcherOptions {
   ParseOptions parse;
   /// Runs a batch's handlers: `handlers` calls each in turn. Called on the worker, before the
   /// batch's outcomes are recorded, so that the handlers can share one transaction of their own
-  /// store and one sync of it instead of one each. A failure turns the batch's successes into
-  /// retryable failures (the handlers run again, so they must be idempotent). Empty: the handlers
-  /// are called as they are, each making its own effects durable before it returns.
+  /// store and one sync of it instead of one each. Calling `handlers` again runs every handler
+  /// again, and the last call's outcomes count (a store that undid the batch redoes it). A failure
+  /// turns the batch's successes into retryable failures (the handlers run again, so they must be
+  /// idempotent). Empty: the handlers are called as they are, each making its own effects durable
+  /// before it returns.
   std::function<HandlerStatus(const std::function<void()>& handlers)> run_batch;
 };
 
