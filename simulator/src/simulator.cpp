@@ -4,7 +4,6 @@
 
 #include "control_api.hpp"
 #include "delivery_engine.hpp"
-#include "hookline/http_server.hpp"
 #include "platform_api.hpp"
 #include "route_table.hpp"
 #include "store.hpp"

@@ -252,9 +252,9 @@ class Simulator {
 };
 
 /// Serves the routes of simulator.handle() on `server`, each as a route of its own, and answers every
-/// other request (but a mounted receiver's) as handle() does, its 404 and 405 included. Call before
-/// start() and after the server's own routes (one added later is never reached); `simulator` must
-/// outlive the server.
+/// other request (but a mounted receiver's) as handle() does, its 404 and 405 included; a method the
+/// server routes none of (OPTIONS, TRACE) gets the server's own 405. Call before start() and after
+/// the server's own routes (one added later is never reached); `simulator` must outlive the server.
 void add_routes(WebhookServer& server, Simulator& simulator);
 
 }  // namespace hookline::simulator
