@@ -132,8 +132,9 @@ Scenario generate(const GenerateOptions& options, std::chrono::sys_seconds now) 
       GeneratedShipment shipment;
       shipment.shipment_id = next_shipment_id++;
       shipment.campaign_id = campaign_id;
-      shipment.date_scheduled = cycle == 0 ? now - std::chrono::seconds(60 + dice.below(7200))
-                                           : now + std::chrono::days(30) * cycle - std::chrono::seconds(dice.below(3600));
+      shipment.date_scheduled =
+          cycle == 0 ? now - std::chrono::seconds(60 + dice.below(7200))
+                     : now + std::chrono::days(30) * cycle - std::chrono::seconds(dice.below(3600));
       shipment.due = shipment.date_scheduled <= now;
       shipment.cancelled = cycle == cancelled_cycle;
       shipment.skipped = cycle == skipped_cycle;
@@ -159,7 +160,8 @@ Scenario generate(const GenerateOptions& options, std::chrono::sys_seconds now) 
                        members(JsonWriter().begin_object()
                                    .member("campaign_id", campaign_id)
                                    .member("shipment_status_id", cancelled ? "Cancelled" : "Skipped")
-                                   .member("date_cancel", cancelled ? toolkit::format_date_time_utc(change_at) : "0000-00-00 00:00:00")
+                                   .member("date_cancel", cancelled ? toolkit::format_date_time_utc(change_at)
+                                                                    : "0000-00-00 00:00:00")
                                    .member("shipment_notes", cancelled ? "Shipment cancelled." : "Shipment skipped.")
                                    .end_object().take())};
         (shipment.due ? before : after).push_back(std::move(terminal));
@@ -201,10 +203,13 @@ Scenario generate(const GenerateOptions& options, std::chrono::sys_seconds now) 
         return std::int64_t{0};
       };
 
-      for (const auto& draft : before) scenario.events.push_back(shipment_event(id_of(draft), draft, shipment.shipment_id));
-      scenario.events.push_back(shipment_event(id_of(scheduled), scheduled, shipment.shipment_id));
-      for (const auto& draft : after) scenario.events.push_back(shipment_event(id_of(draft), draft, shipment.shipment_id));
-      if (duplicate) scenario.events.push_back(shipment_event(id_of(scheduled), scheduled, shipment.shipment_id));
+      const auto queue = [&](const Draft& draft) {
+        scenario.events.push_back(shipment_event(id_of(draft), draft, shipment.shipment_id));
+      };
+      for (const auto& draft : before) queue(draft);
+      queue(scheduled);
+      for (const auto& draft : after) queue(draft);
+      if (duplicate) queue(scheduled);
       scenario.shipments.push_back(shipment);
     }
   }

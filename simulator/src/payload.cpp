@@ -82,12 +82,16 @@ Result<Classified, ApiError> classify_vrio(simdjson::dom::object root, std::stri
     out.event_id = std::to_string(next_id());
     insert_member(body, "webhook_event_id", out.event_id);
   }
-  if (!has_member(root, "webhook_event_date")) insert_member(body, "webhook_event_date", toolkit::json_string(toolkit::format_date_time_utc(now)));
+  if (!has_member(root, "webhook_event_date")) {
+    insert_member(body, "webhook_event_date", toolkit::json_string(toolkit::format_date_time_utc(now)));
+  }
 
   simdjson::dom::object entity;
   if (root["webhook_data"][out.type].get(entity) == simdjson::SUCCESS) {
     out.campaign_id = json::integer_of(entity, "campaign_id");
-    const std::string_view id_field = out.type == "shipment" ? "shipment_id" : out.type == "transaction" ? "transaction_id" : "id";
+    const std::string_view id_field = out.type == "shipment"      ? "shipment_id"
+                                      : out.type == "transaction" ? "transaction_id"
+                                                                  : "id";
     auto id = json::text_of(entity, id_field);
     if (!id && out.type == "transaction") id = json::text_of(entity, "id");
     if (id) out.entity = out.type + ":" + *id;
@@ -205,7 +209,8 @@ Result<ShipmentChange, ApiError> read_shipment_change(std::string_view body, std
   if (has_member(object, "shipment_status_id")) {
     const auto status = json::text_of(object, "shipment_status_id");
     if (status != "Cancelled" && status != "Skipped") {
-      return fail(bad(422, "invalid_field", "shipment_status_id can be set to Cancelled or Skipped", "shipment_status_id"));
+      return fail(
+          bad(422, "invalid_field", "shipment_status_id can be set to Cancelled or Skipped", "shipment_status_id"));
     }
     change.new_status = *status;
     if (*status == "Cancelled") change.date_cancel = now;
@@ -213,7 +218,8 @@ Result<ShipmentChange, ApiError> read_shipment_change(std::string_view body, std
   if (has_member(object, "customer_address_shipping")) {
     change.address = json_member(object, "customer_address_shipping", simdjson::dom::element_type::OBJECT);
     if (!change.address) {
-      return fail(bad(422, "invalid_field", "customer_address_shipping must be an object", "customer_address_shipping"));
+      return fail(
+          bad(422, "invalid_field", "customer_address_shipping must be an object", "customer_address_shipping"));
     }
   }
   if (has_member(object, "shipment_items")) {
@@ -240,7 +246,12 @@ std::string sample_payload(Mode mode, std::string_view destination, std::int64_t
     return JsonWriter().begin_object()
         .member("sent_at", static_cast<std::int64_t>(now.time_since_epoch().count()))
         .member("type", "sent")
-        .raw_member("user", JsonWriter().begin_object().member("id", 123).member("email", "steve@getvero.com").end_object().take())
+        .raw_member("user", JsonWriter()
+                                .begin_object()
+                                .member("id", 123)
+                                .member("email", "steve@getvero.com")
+                                .end_object()
+                                .take())
         .raw_member("campaign", JsonWriter().begin_object()
                              .member("id", 987)
                              .member("type", "transactional")
@@ -285,7 +296,14 @@ std::string sample_payload(Mode mode, std::string_view destination, std::int64_t
                .end_object().take();
   } else if (destination == "order") {
     name = "order_updated";
-    data = JsonWriter().begin_object().member("id", 135123).member("customer_id", 71135).member("campaign_id", 1).member("date_modified", date).end_object().take();
+    data = JsonWriter()
+               .begin_object()
+               .member("id", 135123)
+               .member("customer_id", 71135)
+               .member("campaign_id", 1)
+               .member("date_modified", date)
+               .end_object()
+               .take();
   } else if (destination == "order_offer") {
     name = "order_offer_updated";
     data = JsonWriter().begin_object()

@@ -108,7 +108,9 @@ void add_missing_columns(SQLite::Database& db, std::string_view table,
 }
 
 std::int64_t seconds(std::chrono::sys_seconds when) { return when.time_since_epoch().count(); }
-std::chrono::sys_seconds from_seconds(std::int64_t count) { return std::chrono::sys_seconds{std::chrono::seconds{count}}; }
+std::chrono::sys_seconds from_seconds(std::int64_t count) {
+  return std::chrono::sys_seconds{std::chrono::seconds{count}};
+}
 
 template <class T>
 void bind_optional(SQLite::Statement& statement, int index, const std::optional<T>& value) {
@@ -193,8 +195,8 @@ Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_REA
       "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
       "error, error_detail, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (path != ":memory:" && !path.empty()) read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
-  select_shipment_ =
-      std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_, std::string(shipment_columns) + "WHERE shipment_id = ?");
+  select_shipment_ = std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_,
+                                                         std::string(shipment_columns) + "WHERE shipment_id = ?");
 }
 
 void Store::insert_event(QueuedEvent& event) {
@@ -218,8 +220,9 @@ void Store::insert_event(QueuedEvent& event) {
 
 std::vector<QueuedEvent> Store::due_events(std::chrono::sys_seconds now) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(event_columns) +
-                                   "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY sequence");
+  SQLite::Statement query(
+      db_, std::string(event_columns) +
+               "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY sequence");
   query.bind(1, seconds(now));
   std::vector<QueuedEvent> due;
   while (query.executeStep()) due.push_back(read_event(query));
@@ -351,7 +354,9 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
                              "UPDATE shipments SET status = ?, date_cancel = COALESCE(?, date_cancel) WHERE "
                              "shipment_id = ? AND status = 'Pending Post'");
     update.bind(1, *change.new_status);
-    bind_optional(update, 2, change.date_cancel ? std::optional<std::int64_t>(seconds(*change.date_cancel)) : std::nullopt);
+    const auto date_cancel =
+        change.date_cancel ? std::optional<std::int64_t>(seconds(*change.date_cancel)) : std::nullopt;
+    bind_optional(update, 2, date_cancel);
     update.bind(3, id);
     update.exec();
   }
@@ -452,7 +457,8 @@ std::optional<StoredAnswer> Store::answer_for(const std::string& key) {
 
 void Store::keep_answer(const std::string& key, const StoredAnswer& answer) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement insert(db_, "INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, status, body) VALUES (?, ?, ?, ?)");
+  SQLite::Statement insert(
+      db_, "INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, status, body) VALUES (?, ?, ?, ?)");
   insert.bind(1, key);
   insert.bind(2, answer.fingerprint);
   insert.bind(3, answer.status);

@@ -227,14 +227,18 @@ class Simulator {
   /// unknown shipment (404) and a change of one that is no longer Pending Post (409).
   [[nodiscard]] Result<ShipmentRecord, ApiError> change_shipment(std::int64_t shipment_id, std::string_view body);
 
-  /// The control API and the platform API as a pure function of the request (no network needed):
+  /// The control API and the platform API as a pure function of the request (no network needed),
+  /// answered as add_routes() serves them over HTTP:
   /// POST /api/events[?deliver=now], POST /api/batches, GET /api/events, GET /api/deliveries
   /// [?event_id=…&status=…] (both paged: ?limit=1..1000 (100)&cursor=<next_cursor>, answering
-  /// {"events"|"deliveries":[…],"next_cursor":N|null}), POST /api/test?destination=…, GET /api/shipments, POST /api/shipments/{id}
-  /// (change_shipment), GET /api/tracking-calls[?shipment_id=…],
-  /// POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id} (the shipment as the
-  /// platform holds it, under VRIO's field names). With a platform_api_key, the two /shipments/…
-  /// routes answer 401 to a request without it. Every refusal is a hookline::error_response().
+  /// {"events"|"deliveries":[…],"next_cursor":N|null}), POST /api/test?destination=…,
+  /// GET /api/shipments, POST /api/shipments/{id} (change_shipment), GET /api/tracking-calls
+  /// [?shipment_id=…], POST /shipments/{id}/track (honours Idempotency-Key), GET /shipments/{id}
+  /// (the shipment as the platform holds it, under VRIO's field names). GET routes serve HEAD too,
+  /// without the body. With a platform_api_key, every request to a /shipments/{id}[/track] path
+  /// without it is a 401, whatever its method. A path served with other methods is a 405 with
+  /// `Allow`; any other request a 404 "no route METHOD PATH". Every refusal is a
+  /// hookline::error_response().
   [[nodiscard]] HttpResponse handle(const HttpRequest& request);
 
   /// The configuration.
@@ -243,9 +247,14 @@ class Simulator {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+
+  friend void add_routes(WebhookServer& server, Simulator& simulator);
 };
 
-/// Serves simulator.handle() on `server` for every /api/… and /shipments/… request. Call before start().
+/// Serves the routes of simulator.handle() on `server`, each as a route of its own, and answers every
+/// other request (but a mounted receiver's) as handle() does, its 404 and 405 included; a method the
+/// server routes none of (OPTIONS, TRACE) gets the server's own 405. Call before start() and after
+/// the server's own routes (one added later is never reached); `simulator` must outlive the server.
 void add_routes(WebhookServer& server, Simulator& simulator);
 
 }  // namespace hookline::simulator
