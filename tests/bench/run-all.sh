@@ -771,7 +771,7 @@ text (bytea unescaped by \`pqxx::binarystring\`). The claim is the inbox committ
 multi-row \`INSERT ... ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id\` of new
 events (1 KB bytea body, text, bytea and bigint columns), every returned row read; the read is one
 inbox entry by its primary key (12 columns, the body among them), every column read. The last two
-rows run the claim in a \`pqxx::work\` instead, as libpqxx's documentation recommends for writes
+rows run the claim in a \`pqxx::work\` instead, the transaction type libpqxx's documentation says one normally wants
 (\`BEGIN\`, the statement, \`COMMIT\`: two more round trips). CPU: the bench process's CPU time per
 statement (what the library choice changes); wall: per statement, mostly the server's.
 Medians of $rounds repetitions, the benchmarks interleaved at random; load average $load_at_start
