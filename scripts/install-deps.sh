@@ -7,7 +7,7 @@ packages=(
   libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   libpq-dev postgresql
   libcpp-httplib-dev libcli11-dev libfmt-dev libhowardhinnant-date-dev
-  libboost-test-dev libbenchmark-dev
+  libboost-test-dev libbenchmark-dev libpqxx-dev
   clang libclang-rt-14-dev
   curl procps
   wrk openssl nginx haproxy

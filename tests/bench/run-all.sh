@@ -12,9 +12,10 @@
 #              simulator's default mix and seed): burst size;
 #              HOOKLINE_BENCH_BURST_TIMEOUT (default 900): seconds the burst may take before it is
 #              reported unfinished.
-# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, postgres, http_head, handling), wrk (receiver,
-# tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server, psql and
-# sqlite3 (postgres, burst_postgres), haproxy (burst_postgres); see scripts/install-deps.sh.
+# needs: node and npm (every section), Google Benchmark (sdk_receiver, tls, postgres, pq_client, http_head, handling), wrk
+# (receiver, tls, postgres), openssl (tls), curl (receiver, burst, postgres), PostgreSQL's server and psql (postgres,
+# pq_client, burst_postgres), sqlite3 (postgres, burst_postgres), libpqxx (pq_client), haproxy (burst_postgres); see
+# scripts/install-deps.sh.
 #
 # Each section is one function, section_<name>, that prints its Markdown (a heading, a table, notes)
 # on stdout; the script shows it and puts it in results.md. To add a section, write its function
@@ -29,7 +30,7 @@ rounds="${HOOKLINE_BENCH_ROUNDS:-21}"
 work_dir="$build_dir/bench-work"
 results="$bench_dir/results.md"
 
-SECTIONS=(sdk sdk_receiver receiver tls postgres http_head dashboard handling burst burst_postgres)
+SECTIONS=(sdk sdk_receiver receiver tls postgres pq_client http_head dashboard handling burst burst_postgres)
 
 log() { echo "run-all: $*" >&2; }
 
@@ -43,6 +44,9 @@ build_hookline() {
   fi
   if [[ " $* " == *" postgres "* ]]; then
     targets+=(hookline_receiver_example)
+  fi
+  if [[ " $* " == *" pq_client "* ]]; then
+    targets+=(hookline_bench_pq_client)
   fi
   if [[ " $* " == *" http_head "* ]]; then
     targets+=(hookline_bench_http_head)
@@ -59,6 +63,7 @@ build_hookline() {
   cmake --build "$build_dir" --target "${targets[@]}" -j "${HOOKLINE_BENCH_JOBS:-$(nproc)}" >/dev/null
   hookline="$build_dir/cli/hookline"
   receiver_load="$build_dir/tests/bench/hookline_bench_receiver_load"
+  pq_client="$build_dir/tests/bench/hookline_bench_pq_client"
   http_head="$build_dir/tests/bench/hookline_bench_http_head"
   dashboard="$build_dir/tests/bench/hookline_bench_dashboard"
   handling="$build_dir/tests/bench/hookline_bench_handling"
@@ -708,6 +713,73 @@ $(met "${rate[hookline-pg2-32]} >= 3 * ${rate[node-pg1-32]}") ($(ratio "${rate[h
 p99 at most 20 ms at 32 connections: $(met "${p99[hookline-pg1-32]} <= 20") (${p99[hookline-pg1-32]} ms); $(met "${p99[hookline-pg2-32]} <= 20") (${p99[hookline-pg2-32]} ms);
 (the SDK's receive alone, no dispatcher: $(ratio "${rate[sdk-pg1-32]}" "${rate[node-pg1-32]}") the Node.js receiver's events/s at 32 connections, p99 ${p99[sdk-pg1-32]} ms);
 no request over 2 s at 256 connections: $(met "${slowest[hookline-pg1-256]} <= 2000 && ${failures[hookline-pg1-256]} == 0") (slowest ${slowest[hookline-pg1-256]} ms, ${failures[hookline-pg1-256]} failures); $(met "${slowest[hookline-pg2-256]} <= 2000 && ${failures[hookline-pg2-256]} == 0") (slowest ${slowest[hookline-pg2-256]} ms, ${failures[hookline-pg2-256]} failures).
+MARKDOWN
+}
+
+# --- PostgreSQL client library ---------------------------------------------------------------------
+
+# pq_figure CSV NAME COLUMN: the median of benchmark NAME in Google Benchmark's CSV output, in µs with
+# one decimal: its wall time (COLUMN 3) or its CPU time (COLUMN 4).
+pq_figure() {
+  awk -F, -v name="$2_median" -v column="$3" '
+    { n = $1; gsub(/"/, "", n); gsub(/\/(process_time|real_time)/, "", n) }
+    n == name { printf "%.1f", $column; found = 1 }
+    END { exit !found }' <<<"$1"
+}
+
+# PostgreSQL client: hookline's hot statements with libpq (hookline's Connection) and with libpqxx,
+# on the throwaway cluster; the client's CPU and the wall time per statement.
+section_pq_client() {
+  require_command psql "the pq_client section reads the server's version with psql (Debian: apt-get install postgresql)"
+  trap stop_postgres EXIT
+  start_postgres
+  local version load_at_start output
+  version="$(pg_sql 'SHOW server_version' | cut -d' ' -f1)"
+  load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  log "pq_client: hookline_bench_pq_client, $rounds repetitions of each benchmark, interleaved"
+  output="$("$pq_client" --benchmark_repetitions="$rounds" --benchmark_report_aggregates_only=true \
+    --benchmark_enable_random_interleaving=true --benchmark_format=csv \
+    "postgresql://hookline@127.0.0.1:$pg_port/postgres" 2>"$work_dir/pq-client.log")" ||
+    { log "hookline_bench_pq_client failed; see $work_dir/pq-client.log"; exit 1; }
+  stop_postgres
+  pq_figure "$output" read/libpqxx 4 >/dev/null ||
+    { log "hookline_bench_pq_client was built without libpqxx (Debian: apt-get install libpqxx-dev; scripts/install-deps.sh)"; exit 1; }
+  local rows="" statement name libpq_cpu libpqxx_cpu libpq_wall libpqxx_wall
+  # row LABEL BENCHMARK LIBPQXX_VARIANT: one line of the table, libpq against libpqxx's VARIANT.
+  row() {
+    libpq_cpu="$(pq_figure "$output" "$2/libpq" 4)" libpqxx_cpu="$(pq_figure "$output" "$2/$3" 4)"
+    libpq_wall="$(pq_figure "$output" "$2/libpq" 3)" libpqxx_wall="$(pq_figure "$output" "$2/$3" 3)"
+    rows+="| $1 | $libpq_cpu | $libpqxx_cpu | $(awk -v a="$libpqxx_cpu" -v b="$libpq_cpu" 'BEGIN { printf "%.2fx", a / b }') | $libpq_wall | $libpqxx_wall |"$'\n'
+  }
+  row "claim, 1 row (\`nontransaction\`)" claim/1 libpqxx
+  row "claim, 32 rows (\`nontransaction\`)" claim/32 libpqxx
+  row "read by primary key, 12 columns (\`nontransaction\`)" read libpqxx
+  row "claim, 1 row, libpqxx in \`pqxx::work\`" claim/1 libpqxx_work
+  row "claim, 32 rows, libpqxx in \`pqxx::work\`" claim/32 libpqxx_work
+  cat <<MARKDOWN
+## PostgreSQL client: libpq against libpqxx, per statement
+
+\`hookline_bench_pq_client\` (\`tests/bench/pq_client_bench.cpp\`) on one throwaway PostgreSQL $version
+cluster on loopback, one connection per library, each session with \`synchronous_commit = off\` so that
+the WAL flush of each commit does not drown the client's work (the product's sessions keep it on).
+**libpq** $(pkg-config --modversion libpq 2>/dev/null || echo "") through hookline's own \`Connection\` (\`sdk/postgres/connection.hpp\`),
+as the product runs its statements: prepared once per connection, parameters and results in binary.
+**libpqxx** $(pkg-config --modversion libpqxx 2>/dev/null || echo ""): prepared statements (\`connection::prepare\`,
+\`exec_prepared\`) in a \`pqxx::nontransaction\` per statement (one autocommitted statement, as
+libpq's), bytea parameters as \`pqxx::binarystring\` (sent in binary), the others as text, results in
+text (bytea unescaped by \`pqxx::binarystring\`). The claim is the inbox committer's statement: one
+multi-row \`INSERT ... ON CONFLICT (platform, event_id) DO NOTHING RETURNING platform, event_id\` of new
+events (1 KB bytea body, text, bytea and bigint columns), every returned row read; the read is one
+inbox entry by its primary key (12 columns, the body among them), every column read. The last two
+rows run the claim in a \`pqxx::work\` instead, the transaction type libpqxx's documentation says one normally wants
+(\`BEGIN\`, the statement, \`COMMIT\`: two more round trips). CPU: the bench process's CPU time per
+statement (what the library choice changes); wall: per statement, mostly the server's.
+Medians of $rounds repetitions, the benchmarks interleaved at random; load average $load_at_start
+at the start of the section, $(cut -d' ' -f1-3 /proc/loadavg) at its end (the server shares the machine).
+
+| statement | libpq µs CPU | libpqxx µs CPU | libpqxx / libpq | libpq wall µs | libpqxx wall µs |
+|---|---:|---:|---:|---:|---:|
+${rows}
 MARKDOWN
 }
 
