@@ -13,8 +13,9 @@ namespace hookline::sqlite {
 /// An open descriptor of `<database>-wal`, closed on destruction. Move-only.
 class WriteAheadLog {
  public:
-  /// Opens the log of `database` (O_RDONLY | O_CLOEXEC). Open it once a connection has turned WAL
-  /// mode on: the connections keep the file in place for as long as one of them is open.
+  /// Opens the log of `database` (O_RDONLY | O_CLOEXEC) and syncs the directory that holds it, so
+  /// that a log just created stays there. Open it once a connection has turned WAL mode on: the
+  /// connections keep the file in place for as long as one of them is open.
   [[nodiscard]] static Result<WriteAheadLog, std::string> open(const std::filesystem::path& database);
 
   WriteAheadLog(WriteAheadLog&& other) noexcept;
