@@ -102,6 +102,7 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   bool run_batch(const std::function<void()>& writes, BatchMode mode);
   /// Runs `change` in the batch open on this thread (under mutex_).
   hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
+
   std::optional<hookline::DatabaseLock> lock_;  // declared first: released after the database is closed
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
