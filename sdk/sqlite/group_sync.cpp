@@ -4,7 +4,7 @@
 
 namespace hookline::sqlite {
 
-std::uint64_t GroupSync::committed() noexcept {
+std::uint64_t GroupSync::committed() {
   const std::lock_guard lock(mutex_);
   return ++commits_;
 }

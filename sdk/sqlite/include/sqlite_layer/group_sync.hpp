@@ -22,7 +22,7 @@ class GroupSync {
   GroupSync& operator=(const GroupSync&) = delete;
 
   /// Counts a commit that has just returned (so is in the log); its number, for sync_through().
-  [[nodiscard]] std::uint64_t committed() noexcept;
+  [[nodiscard]] std::uint64_t committed();
 
   /// Returns once commit number `commit` is on disk: at once when a sync that began after it has
   /// ended, after the sync under way when one is (then another, if that one began too early), or
