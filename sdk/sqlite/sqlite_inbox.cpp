@@ -3,14 +3,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <limits>
@@ -23,6 +18,10 @@
 #include "detail/field_list.hpp"
 #include "hookline/sqlite_files.hpp"
 #include "hookline/threads.hpp"
+#include "sqlite_layer/durable_connection.hpp"
+#include "sqlite_layer/group_sync.hpp"
+#include "sqlite_layer/statement_cache.hpp"
+#include "sqlite_layer/write_ahead_log.hpp"
 
 namespace hookline {
 namespace {
@@ -199,20 +198,12 @@ StoreError store_error(std::string_view doing, const std::exception& error) {
   return StoreError{std::string(doing) + ": " + error.what()};
 }
 
-/// The size the write-ahead log is cut back to when it starts over (journal_size_limit).
-constexpr std::int64_t write_ahead_log_limit = std::int64_t{8} << 20;
-
-/// Opens one connection in WAL mode with synchronous=NORMAL: a commit survives a process crash at
+/// Opens one connection (sqlite_layer/durable_connection.hpp): a commit survives a process crash at
 /// once, and a power cut once the write-ahead log is synced (by the syncer thread, for claims).
 std::unique_ptr<SQLite::Database> connect(const std::filesystem::path& path, const SqliteInboxOptions& options) {
-  auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                               static_cast<int>(options.busy_timeout.count()));
-  db->exec("PRAGMA journal_mode=WAL");
-  db->exec("PRAGMA synchronous=NORMAL");
-  // A burst (of claims, or of forged deliveries into the refused record) may grow the log past its
-  // usual few MB while checkpoints run behind; once a checkpoint lets it start over, it is cut back.
-  db->exec("PRAGMA journal_size_limit=" + std::to_string(write_ahead_log_limit));
-  return db;
+  sqlite::ConnectionSettings settings;
+  settings.busy_timeout = options.busy_timeout;
+  return sqlite::open_durable_connection(path, settings);
 }
 
 /// Makes the tables if needed and applies, in one transaction, the migrations the file lacks;
@@ -233,23 +224,6 @@ Status<StoreError> migrate(SQLite::Database& db) {
   transaction.commit();
   return {};
 }
-
-/// An open file descriptor, closed on destruction.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
 
 /// Caps the database size on this connection (SQLite keeps the cap per connection).
 void apply_size_cap(SQLite::Database& db, const SqliteInboxOptions& options) {
@@ -379,11 +353,11 @@ struct SqliteInbox::Impl {
   std::unique_ptr<SQLite::Statement> set_handled;
   std::unique_ptr<SQLite::Statement> set_retry;
   std::unique_ptr<SQLite::Statement> set_dead;
-  std::unique_ptr<FileDescriptor> write_ahead_log;  // synced by the syncer thread
+  std::optional<sqlite::GroupSync> log_sync;  // the write-ahead log, synced by the syncer thread
   std::atomic<EntryId> durable_through{0};  // every entry up to this id is synced: take_due's horizon
-  std::mutex reader_mutex;  // guards `reader` and `statements`, used by every other operation
+  std::mutex reader_mutex;  // guards `reader` and `reader_statements`, used by every other operation
   std::unique_ptr<SQLite::Database> reader;
-  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements;  // reader's, by SQL
+  std::unique_ptr<sqlite::StatementCache> reader_statements;
   std::map<EntryId, std::string> in_flight;               // taken, not finished (pending in the file) -> entity
   std::map<std::string, int, std::less<>> busy_entities;  // entity -> how many of its entries are in flight
 
@@ -407,39 +381,13 @@ struct SqliteInbox::Impl {
     in_flight.erase(found);
   }
 
-  /// The reader connection for one operation: statements prepared once, reset when the operation ends.
-  class Reader {
-   public:
-    explicit Reader(Impl& impl) : impl_(impl) {}
-    Reader(const Reader&) = delete;
-    Reader& operator=(const Reader&) = delete;
-    ~Reader() {
-      for (auto* statement : used_) {
-        statement->tryReset();
-      }
-    }
-    /// The statement for `sql`, ready to bind.
-    SQLite::Statement& prepare(const std::string& sql) {
-      auto& slot = impl_.statements[sql];
-      if (!slot) {
-        slot = std::make_unique<SQLite::Statement>(*impl_.reader, sql);
-      }
-      slot->tryReset();
-      used_.push_back(slot.get());
-      return *slot;
-    }
-
-   private:
-    Impl& impl_;
-    std::vector<SQLite::Statement*> used_;
-  };
-
   std::mutex queue_mutex;  // guards everything below
   std::condition_variable work_ready;
   std::condition_variable sync_ready;
   std::deque<Write*> queue;     // waiting for the committer
   std::vector<Write*> unsynced;  // claims committed, waiting for the syncer
   EntryId committed_through = 0;  // the highest entry id committed
+  std::uint64_t last_commit = 0;   // the number log_sync gave the last batch committed
   bool closing = false;
   bool committer_done = false;
   CommitStats stats;
@@ -490,6 +438,7 @@ struct SqliteInbox::Impl {
       if (written) {
         unsynced.insert(unsynced.end(), claims, batch.end());
         committed_through = std::max(committed_through, *written);
+        last_commit = log_sync->committed();
         sync_ready.notify_one();
       }
       lock.unlock();
@@ -511,21 +460,18 @@ struct SqliteInbox::Impl {
       }
       claims.swap(unsynced);
       const EntryId through = committed_through;
+      const std::uint64_t commit = last_commit;
       work_ready.notify_one();
       lock.unlock();
-      const bool synced = ::fdatasync(write_ahead_log->get()) == 0;
-      const int sync_error = errno;
+      const auto synced = log_sync->sync_through(commit);
       lock.lock();
-      ++stats.syncs;
       if (synced) {
         durable_through = through;
         stats.claims += claims.size();
       }
       lock.unlock();
       for (Write* claim : claims) {
-        claim->answer_with(synced ? Result<std::size_t, StoreError>(claim->rows)
-                                  : fail(StoreError{std::string("syncing the write-ahead log failed: ") +
-                                                    std::strerror(sync_error)}));
+        claim->answer_with(synced ? Result<std::size_t, StoreError>(claim->rows) : fail(StoreError{synced.error()}));
       }
       claims.clear();
       lock.lock();
@@ -617,13 +563,14 @@ struct SqliteInbox::Impl {
     return changed;
   }
 
-  /// Runs `work` on the reader connection under its mutex, turning exceptions into StoreErrors.
+  /// Runs `work` on the reader connection's statements under its mutex, each reset when `work` ends,
+  /// turning exceptions into StoreErrors.
   template <class T, class Work>
   Result<T, StoreError> with_reader(std::string_view doing, Work&& work) {
     const std::lock_guard lock(reader_mutex);
     try {
-      Reader connection(*this);
-      return work(connection);
+      const sqlite::StatementCache::Scope scope(*reader_statements);
+      return work(*reader_statements);
     } catch (const std::exception& error) {
       return fail(store_error(doing, error));
     }
@@ -701,6 +648,7 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
     impl->durable_through = impl->committed_through;
     impl->reader = connect(path, options);
     apply_size_cap(*impl->reader, options);
+    impl->reader_statements = std::make_unique<sqlite::StatementCache>(*impl->reader);
     auto& refused = impl->refused;
     refused.limits = options.refused;
     refused.db = connect(path, options);
@@ -721,11 +669,11 @@ Result<std::unique_ptr<SqliteInbox>, StoreError> SqliteInbox::open(const std::fi
     return fail(store_error("opening " + path.string(), error));
   }
   // The connections keep the write-ahead log open (and in place) for as long as the inbox is open.
-  const auto log_path = path.string() + "-wal";
-  impl->write_ahead_log = std::make_unique<FileDescriptor>(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (impl->write_ahead_log->get() < 0) {
-    return fail(StoreError{"opening " + log_path + " to sync it: " + std::strerror(errno)});
+  auto log = sqlite::WriteAheadLog::open(path);
+  if (!log) {
+    return fail(StoreError{log.error()});
   }
+  impl->log_sync.emplace(std::move(*log));
   return std::unique_ptr<SqliteInbox>(new SqliteInbox(std::move(impl)));
 }
 
@@ -782,7 +730,7 @@ Result<std::size_t, StoreError> SqliteInbox::record(std::span<const HandlingOutc
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t limit, std::chrono::sys_seconds now) {
-  return impl_->with_reader<std::vector<InboxEntry>>("taking due inbox entries", [&](Impl::Reader& db) {
+  return impl_->with_reader<std::vector<InboxEntry>>("taking due inbox entries", [&](sqlite::StatementCache& db) {
     // The oldest pending entry of each entity, if due. An entry in flight is still pending in the file,
     // so it holds back the rest of its entity; it, and an older entry of a busy entity (a replayed
     // dead letter), are skipped here: at most two rows per entry in flight.
@@ -813,7 +761,7 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::take_due(std::size_t li
 }
 
 Result<std::vector<InboxEntry>, StoreError> SqliteInbox::dead_letters(std::size_t limit) {
-  return impl_->with_reader<std::vector<InboxEntry>>("listing dead letters", [&](Impl::Reader& db) {
+  return impl_->with_reader<std::vector<InboxEntry>>("listing dead letters", [&](sqlite::StatementCache& db) {
     auto& select = db.prepare(std::string("SELECT ") + entry_columns +
                                      " FROM inbox_entries WHERE state = 3 ORDER BY id LIMIT ?");
     select.bind(1, static_cast<std::int64_t>(limit));
@@ -826,7 +774,7 @@ Result<std::vector<InboxEntry>, StoreError> SqliteInbox::dead_letters(std::size_
 }
 
 Result<std::optional<InboxEntry>, StoreError> SqliteInbox::find(EntryId id) {
-  return impl_->with_reader<std::optional<InboxEntry>>("finding an inbox entry", [&](Impl::Reader& db) {
+  return impl_->with_reader<std::optional<InboxEntry>>("finding an inbox entry", [&](sqlite::StatementCache& db) {
     auto& select = db.prepare(std::string("SELECT ") + entry_columns + " FROM inbox_entries WHERE id = ?");
     select.bind(1, static_cast<std::int64_t>(id));
     std::optional<InboxEntry> found;
@@ -841,7 +789,7 @@ Result<std::optional<InboxEntry>, StoreError> SqliteInbox::find(EntryId id) {
 }
 
 Result<bool, StoreError> SqliteInbox::replay(EntryId id, std::chrono::sys_seconds now) {
-  auto replayed = impl_->with_reader<bool>("replaying a dead letter", [&](Impl::Reader& db) {
+  auto replayed = impl_->with_reader<bool>("replaying a dead letter", [&](sqlite::StatementCache& db) {
     auto& update = db.prepare("UPDATE inbox_entries SET state = 0, attempts = 0, next_attempt_at = ? "
                              "WHERE id = ? AND state = 3");
     update.bind(1, to_unix(now));
@@ -856,7 +804,7 @@ Result<bool, StoreError> SqliteInbox::replay(EntryId id, std::chrono::sys_second
 
 Result<std::size_t, StoreError> SqliteInbox::prune_handled(std::chrono::sys_seconds now,
                                                            std::chrono::seconds retention) {
-  return impl_->with_reader<std::size_t>("pruning handled entries", [&](Impl::Reader& db) {
+  return impl_->with_reader<std::size_t>("pruning handled entries", [&](sqlite::StatementCache& db) {
     auto& prune = db.prepare("DELETE FROM inbox_entries WHERE state = 2 AND received_at < ?");
     prune.bind(1, to_unix(now - retention));
     return static_cast<std::size_t>(prune.exec());
@@ -864,7 +812,7 @@ Result<std::size_t, StoreError> SqliteInbox::prune_handled(std::chrono::sys_seco
 }
 
 Result<InboxCounts, StoreError> SqliteInbox::counts() {
-  return impl_->with_reader<InboxCounts>("counting inbox entries", [this](Impl::Reader& db) {
+  return impl_->with_reader<InboxCounts>("counting inbox entries", [this](sqlite::StatementCache& db) {
     // Pending and dead entries are counted through their partial indexes and handled ones as the
     // rest of a b-tree count, in one statement (one snapshot): a GROUP BY over the states read every
     // row, tens of milliseconds under a burst, for every scrape of the metrics.
@@ -888,7 +836,7 @@ Result<InboxCounts, StoreError> SqliteInbox::counts() {
 }
 
 Result<std::size_t, StoreError> SqliteInbox::recover_in_flight() {
-  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [this](Impl::Reader&) {
+  auto recovered = impl_->with_reader<std::size_t>("recovering in-flight entries", [this](sqlite::StatementCache&) {
     const std::size_t count = impl_->in_flight.size();
     impl_->in_flight.clear();  // they are pending in the file already
     impl_->busy_entities.clear();
@@ -911,7 +859,7 @@ Result<QuarantineOutcome, StoreError> SqliteInbox::quarantine(const QuarantinedD
 }
 
 Result<Page<QuarantineEntry>, StoreError> SqliteInbox::list_quarantined(const PageRequest& request) {
-  return impl_->with_reader<Page<QuarantineEntry>>("listing the quarantine", [&](Impl::Reader& db) {
+  return impl_->with_reader<Page<QuarantineEntry>>("listing the quarantine", [&](sqlite::StatementCache& db) {
     auto& select = db.prepare(std::string("SELECT ") + quarantine_columns +
                               " FROM quarantine WHERE id > ?1 ORDER BY id LIMIT ?2");
     return read_page<QuarantineEntry>(select, request, read_quarantined);
@@ -919,7 +867,7 @@ Result<Page<QuarantineEntry>, StoreError> SqliteInbox::list_quarantined(const Pa
 }
 
 Result<std::optional<QuarantineEntry>, StoreError> SqliteInbox::find_quarantined(QuarantineId id) {
-  return impl_->with_reader<std::optional<QuarantineEntry>>("finding a quarantined delivery", [&](Impl::Reader& db) {
+  return impl_->with_reader<std::optional<QuarantineEntry>>("finding a quarantined delivery", [&](sqlite::StatementCache& db) {
     auto& select = db.prepare(std::string("SELECT ") + quarantine_columns + " FROM quarantine WHERE id = ?");
     select.bind(1, static_cast<std::int64_t>(id));
     std::optional<QuarantineEntry> found;
@@ -931,7 +879,7 @@ Result<std::optional<QuarantineEntry>, StoreError> SqliteInbox::find_quarantined
 }
 
 Result<bool, StoreError> SqliteInbox::record_replay_failure(QuarantineId id, const ParseError& error) {
-  return impl_->with_reader<bool>("recording a failed replay", [&](Impl::Reader& db) {
+  return impl_->with_reader<bool>("recording a failed replay", [&](sqlite::StatementCache& db) {
     auto& update = db.prepare(
         "UPDATE quarantine SET error_path = ?, error_message = ?, failed_replays = failed_replays + 1 WHERE id = ?");
     update.bind(1, error.path);
@@ -942,7 +890,7 @@ Result<bool, StoreError> SqliteInbox::record_replay_failure(QuarantineId id, con
 }
 
 Result<bool, StoreError> SqliteInbox::remove_quarantined(QuarantineId id) {
-  return impl_->with_reader<bool>("removing a quarantined delivery", [&](Impl::Reader& db) {
+  return impl_->with_reader<bool>("removing a quarantined delivery", [&](sqlite::StatementCache& db) {
     auto& remove = db.prepare("DELETE FROM quarantine WHERE id = ?");
     remove.bind(1, static_cast<std::int64_t>(id));
     return remove.exec() == 1;
@@ -950,7 +898,7 @@ Result<bool, StoreError> SqliteInbox::remove_quarantined(QuarantineId id) {
 }
 
 Result<std::size_t, StoreError> SqliteInbox::quarantine_depth() {
-  return impl_->with_reader<std::size_t>("counting the quarantine", [](Impl::Reader& db) {
+  return impl_->with_reader<std::size_t>("counting the quarantine", [](sqlite::StatementCache& db) {
     auto& count = db.prepare("SELECT COUNT(*) FROM quarantine");
     count.executeStep();
     return static_cast<std::size_t>(count.getColumn(0).getInt64());
@@ -1060,8 +1008,13 @@ Result<RefusedCounts, StoreError> SqliteInbox::refused_counts() {
 }
 
 CommitStats SqliteInbox::commit_stats() const {
-  const std::lock_guard lock(impl_->queue_mutex);
-  return impl_->stats;
+  CommitStats stats;
+  {
+    const std::lock_guard lock(impl_->queue_mutex);
+    stats = impl_->stats;
+  }
+  stats.syncs = impl_->log_sync->sync_count();
+  return stats;
 }
 
 }  // namespace hookline

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "hookline/backoff.hpp"
 #include "hookline/sign.hpp"
 
 namespace hookline::simulator {
@@ -181,9 +182,7 @@ EventStatus DeliveryEngine::initial_status(const Classified& event) const {
 }
 
 std::chrono::seconds DeliveryEngine::retry_delay(int attempts) const {
-  auto delay = config_.retry.first_delay;
-  for (int i = 1; i < attempts && delay < config_.retry.max_delay; ++i) delay *= 2;
-  return std::min(delay, config_.retry.max_delay);
+  return backoff_ceiling(config_.retry.first_delay, config_.retry.max_delay, attempts);
 }
 
 DeliveryRecord DeliveryEngine::deliver(QueuedEvent& event, std::chrono::sys_seconds now, bool test) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "hookline/sqlite_files.hpp"
+#include "sqlite_layer/durable_connection.hpp"
 
 namespace hookline::simulator {
 
@@ -182,28 +183,24 @@ const std::string& made_private(const std::string& path) {
 
 }  // namespace
 
-Store::Store(const std::string& path) : db_(made_private(path), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {
-  db_.exec("PRAGMA journal_mode=WAL");
-  db_.exec("PRAGMA synchronous=NORMAL");
-  db_.exec(schema);
-  add_missing_columns(db_, "shipments", later_shipment_columns);
-  add_missing_columns(db_, "deliveries", later_delivery_columns);
-  update_event_ = std::make_unique<SQLite::Statement>(
-      db_, "UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
-  insert_delivery_ = std::make_unique<SQLite::Statement>(
-      db_,
-      "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
-      "error, error_detail, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (path != ":memory:" && !path.empty()) read_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY);
-  select_shipment_ = std::make_unique<SQLite::Statement>(read_db_ ? *read_db_ : db_,
-                                                         std::string(shipment_columns) + "WHERE shipment_id = ?");
+Store::Store(const std::string& path)
+    : db_(sqlite::open_durable_connection(made_private(path), {})),
+      statements_(std::make_unique<sqlite::StatementCache>(*db_)) {
+  db_->exec(schema);
+  add_missing_columns(*db_, "shipments", later_shipment_columns);
+  add_missing_columns(*db_, "deliveries", later_delivery_columns);
+  if (path != ":memory:" && !path.empty()) {
+    read_db_ = sqlite::open_durable_connection(path, {});
+    read_statements_ = std::make_unique<sqlite::StatementCache>(*read_db_);
+  }
 }
 
 void Store::insert_event(QueuedEvent& event) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement insert(db_,
-                           "INSERT INTO events (event_id, type, name, entity, campaign_id, body, status, attempts, "
-                           "queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& insert = statements_->prepare(
+      "INSERT INTO events (event_id, type, name, entity, campaign_id, body, status, attempts, "
+      "queued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, event.event_id);
   insert.bind(2, event.type);
   insert.bind(3, event.name);
@@ -215,14 +212,15 @@ void Store::insert_event(QueuedEvent& event) {
   insert.bind(9, seconds(event.queued_at));
   insert.bind(10, seconds(event.next_attempt_at));
   insert.exec();
-  event.sequence = db_.getLastInsertRowid();
+  event.sequence = db_->getLastInsertRowid();
 }
 
 std::vector<QueuedEvent> Store::due_events(std::chrono::sys_seconds now) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(
-      db_, std::string(event_columns) +
-               "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? ORDER BY sequence");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare(std::string(event_columns) +
+                                                  "WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? "
+                                                  "ORDER BY sequence");
   query.bind(1, seconds(now));
   std::vector<QueuedEvent> due;
   while (query.executeStep()) due.push_back(read_event(query));
@@ -231,16 +229,18 @@ std::vector<QueuedEvent> Store::due_events(std::chrono::sys_seconds now) {
 
 void Store::record_attempt(const QueuedEvent& event, DeliveryRecord& delivery) {
   const std::lock_guard lock(mutex_);
-  SQLite::Transaction transaction(db_);
-  auto& update = *update_event_;
-  update.reset();
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Transaction transaction(*db_);
+  auto& update =
+      statements_->prepare("UPDATE events SET status = ?, attempts = ?, next_attempt_at = ? WHERE sequence = ?");
   update.bind(1, std::string(to_string(event.status)));
   update.bind(2, event.attempts);
   update.bind(3, seconds(event.next_attempt_at));
   update.bind(4, event.sequence);
   update.exec();
-  auto& insert = *insert_delivery_;
-  insert.reset();
+  auto& insert = statements_->prepare(
+      "INSERT INTO deliveries (event_id, event_name, attempt, url, request_body, response_code, response_body, "
+      "error, error_detail, sent_at, duration_us, status, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, delivery.event_id);
   insert.bind(2, delivery.event_name);
   insert.bind(3, delivery.attempt);
@@ -255,13 +255,15 @@ void Store::record_attempt(const QueuedEvent& event, DeliveryRecord& delivery) {
   insert.bind(12, std::string(to_string(delivery.status)));
   insert.bind(13, delivery.test ? 1 : 0);
   insert.exec();
-  delivery.id = db_.getLastInsertRowid();
+  delivery.id = db_->getLastInsertRowid();
   transaction.commit();
 }
 
 std::vector<QueuedEvent> Store::events(std::int64_t after, std::int64_t limit) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(event_columns) + "WHERE sequence > ? ORDER BY sequence LIMIT ?");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query =
+      statements_->prepare(std::string(event_columns) + "WHERE sequence > ? ORDER BY sequence LIMIT ?");
   query.bind(1, after);
   query.bind(2, limit);
   std::vector<QueuedEvent> all;
@@ -271,9 +273,10 @@ std::vector<QueuedEvent> Store::events(std::int64_t after, std::int64_t limit) {
 
 std::int64_t Store::next_event_id(std::int64_t floor) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_,
-                          "SELECT MAX(CAST(event_id AS INTEGER)) FROM events WHERE event_id <> '' AND "
-                          "event_id NOT GLOB '*[^0-9]*' AND length(event_id) < 19");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare(
+      "SELECT MAX(CAST(event_id AS INTEGER)) FROM events WHERE event_id <> '' AND "
+      "event_id NOT GLOB '*[^0-9]*' AND length(event_id) < 19");
   std::int64_t next = floor;
   if (query.executeStep() && !query.getColumn(0).isNull()) next = std::max(floor, query.getColumn(0).getInt64() + 1);
   return next;
@@ -281,11 +284,12 @@ std::int64_t Store::next_event_id(std::int64_t floor) {
 
 std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter, std::int64_t after, std::int64_t limit) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_,
-                          "SELECT id, event_id, event_name, attempt, url, request_body, response_code, response_body, "
-                          "error, sent_at, duration_us, status, test, error_detail FROM deliveries "
-                          "WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3 "
-                          "ORDER BY id LIMIT ?4");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare(
+      "SELECT id, event_id, event_name, attempt, url, request_body, response_code, response_body, "
+      "error, sent_at, duration_us, status, test, error_detail FROM deliveries "
+      "WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR status = ?2) AND id > ?3 "
+      "ORDER BY id LIMIT ?4");
   bind_optional(query, 1, filter.event_id);
   if (filter.status) {
     query.bind(2, std::string(to_string(*filter.status)));
@@ -318,18 +322,20 @@ std::vector<DeliveryRecord> Store::deliveries(const DeliveryFilter& filter, std:
 
 void Store::apply_shipment_change(const ShipmentChange& change) {
   const std::lock_guard lock(mutex_);
-  SQLite::Transaction transaction(db_);
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Transaction transaction(*db_);
   const auto id = change.shipment_id;
   const auto at = seconds(change.at);
-  SQLite::Statement create(db_, "INSERT OR IGNORE INTO shipments (shipment_id, status) VALUES (?, 'Pending Post')");
+  SQLite::Statement& create =
+      statements_->prepare("INSERT OR IGNORE INTO shipments (shipment_id, status) VALUES (?, 'Pending Post')");
   create.bind(1, id);
   create.exec();
   // Each aspect keeps the newest value by the time it changed (queue order breaks a tie), whatever
   // order the events were queued in.
   const auto set_if_newer = [&](const char* column, const char* at_column, const auto& value) {
-    SQLite::Statement update(db_, std::string("UPDATE shipments SET ") + column + " = ?, " + at_column +
-                                      " = ? WHERE shipment_id = ? AND (" + at_column + " IS NULL OR " + at_column +
-                                      " <= ?)");
+    SQLite::Statement& update =
+        statements_->prepare(std::string("UPDATE shipments SET ") + column + " = ?, " + at_column +
+                             " = ? WHERE shipment_id = ? AND (" + at_column + " IS NULL OR " + at_column + " <= ?)");
     update.bind(1, value);
     update.bind(2, at);
     update.bind(3, id);
@@ -341,7 +347,8 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
   if (change.address) set_if_newer("address", "address_at", *change.address);
   const auto set_known = [&](const char* column, const std::optional<std::int64_t>& value) {
     if (!value) return;
-    SQLite::Statement update(db_, std::string("UPDATE shipments SET ") + column + " = ? WHERE shipment_id = ?");
+    SQLite::Statement& update =
+        statements_->prepare(std::string("UPDATE shipments SET ") + column + " = ? WHERE shipment_id = ?");
     update.bind(1, *value);
     update.bind(2, id);
     update.exec();
@@ -350,9 +357,9 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
   set_known("customer_id", change.customer_id);
   set_known("order_id", change.order_id);
   if (change.new_status) {
-    SQLite::Statement update(db_,
-                             "UPDATE shipments SET status = ?, date_cancel = COALESCE(?, date_cancel) WHERE "
-                             "shipment_id = ? AND status = 'Pending Post'");
+    SQLite::Statement& update = statements_->prepare(
+        "UPDATE shipments SET status = ?, date_cancel = COALESCE(?, date_cancel) WHERE "
+        "shipment_id = ? AND status = 'Pending Post'");
     update.bind(1, *change.new_status);
     const auto date_cancel =
         change.date_cancel ? std::optional<std::int64_t>(seconds(*change.date_cancel)) : std::nullopt;
@@ -365,18 +372,18 @@ void Store::apply_shipment_change(const ShipmentChange& change) {
 
 std::optional<ShipmentRecord> Store::shipment(std::int64_t shipment_id) {
   const std::lock_guard lock(read_db_ ? read_mutex_ : mutex_);
-  auto& query = *select_shipment_;
-  query.reset();
+  auto& statements = read_db_ ? *read_statements_ : *statements_;
+  const sqlite::StatementCache::Scope scope(statements);  // no read transaction stays open between calls
+  auto& query = statements.prepare(std::string(shipment_columns) + "WHERE shipment_id = ?");
   query.bind(1, shipment_id);
   if (!query.executeStep()) return std::nullopt;
-  auto found = read_shipment(query);
-  query.reset();  // no read transaction stays open between calls
-  return found;
+  return read_shipment(query);
 }
 
 std::vector<ShipmentRecord> Store::shipments() {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, std::string(shipment_columns) + "ORDER BY shipment_id");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare(std::string(shipment_columns) + "ORDER BY shipment_id");
   std::vector<ShipmentRecord> all;
   while (query.executeStep()) all.push_back(read_shipment(query));
   return all;
@@ -384,7 +391,8 @@ std::vector<ShipmentRecord> Store::shipments() {
 
 std::int64_t Store::next_shipment_id(std::int64_t floor) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, "SELECT MAX(shipment_id) FROM shipments");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare("SELECT MAX(shipment_id) FROM shipments");
   std::int64_t next = floor;
   if (query.executeStep() && !query.getColumn(0).isNull()) next = std::max(floor, query.getColumn(0).getInt64() + 1);
   return next;
@@ -393,9 +401,10 @@ std::int64_t Store::next_shipment_id(std::int64_t floor) {
 void Store::mark_shipped(std::int64_t shipment_id, const std::string& tracking_id,
                          std::optional<std::int64_t> carrier_id, const std::string& date_complete) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement update(db_,
-                           "UPDATE shipments SET status = 'Shipped', tracking_id = ?, carrier_id = ?, "
-                           "date_complete = ? WHERE shipment_id = ?");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& update = statements_->prepare(
+      "UPDATE shipments SET status = 'Shipped', tracking_id = ?, carrier_id = ?, "
+      "date_complete = ? WHERE shipment_id = ?");
   update.bind(1, tracking_id);
   bind_optional(update, 2, carrier_id);
   update.bind(3, date_complete);
@@ -405,10 +414,11 @@ void Store::mark_shipped(std::int64_t shipment_id, const std::string& tracking_i
 
 void Store::record_tracking_call(const TrackingCall& call) {
   const std::lock_guard lock(mutex_);
-  SQLite::Transaction transaction(db_);
-  SQLite::Statement insert(db_,
-                           "INSERT INTO tracking_calls (shipment_id, idempotency_key, request_body, response_code, "
-                           "response_body, effective, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Transaction transaction(*db_);
+  SQLite::Statement& insert = statements_->prepare(
+      "INSERT INTO tracking_calls (shipment_id, idempotency_key, request_body, response_code, "
+      "response_body, effective, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, call.shipment_id);
   bind_optional(insert, 2, call.idempotency_key);
   insert.bind(3, call.request_body);
@@ -417,9 +427,9 @@ void Store::record_tracking_call(const TrackingCall& call) {
   insert.bind(6, call.effective ? 1 : 0);
   insert.bind(7, seconds(call.received_at));
   insert.exec();
-  SQLite::Statement count(db_,
-                          "UPDATE shipments SET tracking_calls = tracking_calls + 1, "
-                          "tracking_effective = tracking_effective + ? WHERE shipment_id = ?");
+  SQLite::Statement& count = statements_->prepare(
+      "UPDATE shipments SET tracking_calls = tracking_calls + 1, "
+      "tracking_effective = tracking_effective + ? WHERE shipment_id = ?");
   count.bind(1, call.effective ? 1 : 0);
   count.bind(2, call.shipment_id);
   count.exec();
@@ -428,9 +438,10 @@ void Store::record_tracking_call(const TrackingCall& call) {
 
 std::vector<TrackingCall> Store::tracking_calls(std::optional<std::int64_t> shipment_id) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_,
-                          "SELECT shipment_id, idempotency_key, request_body, response_code, response_body, effective, "
-                          "received_at FROM tracking_calls WHERE (?1 IS NULL OR shipment_id = ?1) ORDER BY id");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query = statements_->prepare(
+      "SELECT shipment_id, idempotency_key, request_body, response_code, response_body, effective, "
+      "received_at FROM tracking_calls WHERE (?1 IS NULL OR shipment_id = ?1) ORDER BY id");
   bind_optional(query, 1, shipment_id);
   std::vector<TrackingCall> calls;
   while (query.executeStep()) {
@@ -449,7 +460,9 @@ std::vector<TrackingCall> Store::tracking_calls(std::optional<std::int64_t> ship
 
 std::optional<StoredAnswer> Store::answer_for(const std::string& key) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement query(db_, "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& query =
+      statements_->prepare("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?");
   query.bind(1, key);
   if (!query.executeStep()) return std::nullopt;
   return StoredAnswer{query.getColumn(0).getString(), query.getColumn(1).getInt(), query.getColumn(2).getString()};
@@ -457,8 +470,9 @@ std::optional<StoredAnswer> Store::answer_for(const std::string& key) {
 
 void Store::keep_answer(const std::string& key, const StoredAnswer& answer) {
   const std::lock_guard lock(mutex_);
-  SQLite::Statement insert(
-      db_, "INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, status, body) VALUES (?, ?, ?, ?)");
+  const sqlite::StatementCache::Scope scope(*statements_);
+  SQLite::Statement& insert = statements_->prepare(
+      "INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, status, body) VALUES (?, ?, ?, ?)");
   insert.bind(1, key);
   insert.bind(2, answer.fingerprint);
   insert.bind(3, answer.status);

@@ -1,7 +1,7 @@
 #pragma once
 // Private: the simulator's SQLite database (events, the delivery log, shipments, tracking calls and
 // idempotency keys). One connection guarded by a mutex; every method is one statement or one
-// transaction.
+// transaction, its statements compiled once (sqlite_layer/statement_cache.hpp).
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -15,6 +15,7 @@
 
 #include "payload.hpp"
 #include "simulator/simulator.hpp"
+#include "sqlite_layer/statement_cache.hpp"
 
 namespace hookline::simulator {
 
@@ -71,18 +72,15 @@ class Store {
   void keep_answer(const std::string& key, const StoredAnswer& answer);
 
  private:
-  std::mutex mutex_;
-  SQLite::Database db_;
-  // Prepared once: a batch records an attempt per delivery, and a fulfillment server reads each
-  // shipment before it ships it.
-  std::unique_ptr<SQLite::Statement> update_event_;
-  std::unique_ptr<SQLite::Statement> insert_delivery_;
+  std::mutex mutex_;  // guards db_ and statements_
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<sqlite::StatementCache> statements_;
   // A shipment is read on a connection of its own (WAL lets it read while the other writes), so the
   // platform API's reads never wait behind a batch recording its deliveries; an in-memory database
-  // has only the one connection.
-  std::mutex read_mutex_;
+  // has only the one connection, and its shipments are read under mutex_ with statements_.
+  std::mutex read_mutex_;  // guards read_db_ and read_statements_
   std::unique_ptr<SQLite::Database> read_db_;
-  std::unique_ptr<SQLite::Statement> select_shipment_;
+  std::unique_ptr<sqlite::StatementCache> read_statements_;
 };
 
 }  // namespace hookline::simulator

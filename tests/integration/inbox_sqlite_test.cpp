@@ -158,8 +158,10 @@ BOOST_AUTO_TEST_CASE(concurrent_claims_share_commits) {
   BOOST_TEST(stats.batches < stats.claims);
   BOOST_TEST(stats.syncs >= 1u);
   // A batch is committed only once the syncer has taken the one before it: claims that arrive while
-  // a batch waits for its sync join the next batch rather than make a transaction of their own.
-  BOOST_TEST(stats.syncs == stats.batches);
+  // a batch waits for its sync join the next batch rather than make a transaction of their own. One
+  // sync covers every batch committed before it began: the one the syncer took, and the next when it
+  // was committed before the sync began, which then needs no sync of its own.
+  BOOST_TEST(stats.syncs <= stats.batches);
   BOOST_TEST_MESSAGE("group commit: " << stats.claims << " claims in " << stats.batches << " transactions, "
                                       << stats.syncs << " syncs");
   auto counts = inbox->counts();

@@ -3,16 +3,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <thread>
 
 #include "json.hpp"
+#include "sqlite_layer/durable_connection.hpp"
 #include "toolkit/json_writer.hpp"
 #include "storage/store_sql.hpp"
 #include "storage/sqlite_fulfillment_queries.hpp"
@@ -400,9 +396,7 @@ bool configure_sqlite_for_this_process() noexcept {
 SqliteFulfillmentStore::SqliteFulfillmentStore(std::unique_ptr<SQLite::Database> database, hookline::TimeZone zone)
     : db_(std::move(database)), statements_(std::make_unique<StatementCache>(*db_)), zone_(zone) {}
 
-SqliteFulfillmentStore::~SqliteFulfillmentStore() {
-  if (write_ahead_log_ >= 0) ::close(write_ahead_log_);
-}
+SqliteFulfillmentStore::~SqliteFulfillmentStore() = default;
 
 Result<std::unique_ptr<SqliteFulfillmentStore>, StoreError> SqliteFulfillmentStore::open(
     const std::filesystem::path& path, hookline::TimeZone zone, const std::function<void(std::string_view)>& warn) {
@@ -415,15 +409,14 @@ Result<std::unique_ptr<SqliteFulfillmentStore>, StoreError> SqliteFulfillmentSto
     for (const auto& note : *notes) {
       if (warn) warn(note);
     }
-    auto database = std::make_unique<SQLite::Database>(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    database->setBusyTimeout(5000);
-    database->exec("PRAGMA journal_mode=WAL");
-    database->exec("PRAGMA synchronous=NORMAL");  // commits synced by sync_through(), shared by writers
-    database->exec("PRAGMA foreign_keys=ON");
+    hookline::sqlite::ConnectionSettings settings;  // commits synced by sync_->sync_through(), shared by writers
+    settings.busy_timeout = std::chrono::seconds(5);
+    settings.foreign_keys = true;
     // Statement and savepoint journals (one per write of a batch) in memory: otherwise SQLite spills
     // one past 64 KiB to a deleted file in the temporary directory (SQLITE_TMPDIR, TMPDIR or
     // /var/tmp) and from then on writes every journaled page there.
-    database->exec("PRAGMA temp_store=MEMORY");
+    settings.temp_store_in_memory = true;
+    auto database = hookline::sqlite::open_durable_connection(path, settings);
     database->exec(schema);
     add_missing_columns(*database);
     // The process is alone on the file: claims a previous run left (it crashed, say) are nobody's.
@@ -431,11 +424,9 @@ Result<std::unique_ptr<SqliteFulfillmentStore>, StoreError> SqliteFulfillmentSto
     database->exec("UPDATE tracking_outbox SET claimed_until_ms = 0 WHERE claimed_until_ms <> 0");
     std::unique_ptr<SqliteFulfillmentStore> store(new SqliteFulfillmentStore(std::move(database), zone));
     store->lock_ = std::move(*lock);
-    const auto log_path = path.string() + "-wal";
-    store->write_ahead_log_ = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (store->write_ahead_log_ < 0) {
-      return fail(StoreError{"cannot open " + log_path + " to sync it: " + std::strerror(errno)});
-    }
+    auto log = hookline::sqlite::WriteAheadLog::open(path);
+    if (!log) return fail(StoreError{"cannot open " + path.string() + ": " + log.error()});
+    store->sync_.emplace(std::move(*log));
     return store;
   } catch (const std::exception& error) {
     return fail(StoreError{"cannot open " + path.string() + ": " + error.what()});
@@ -458,44 +449,19 @@ auto SqliteFulfillmentStore::guarded_durable(F&& commit) -> decltype(commit()) {
   std::uint64_t number = 0;
   auto committed = guarded([&]() -> decltype(commit()) {
     auto result = commit();
-    number = ++commits_;
+    number = sync_->committed();
     return result;
   });
   if (!committed) return committed;
-  if (auto synced = sync_through(number); !synced) return fail(synced.error());
+  if (auto synced = sync_->sync_through(number); !synced) return fail(StoreError{synced.error()});
   return committed;
-}
-
-Status<StoreError> SqliteFulfillmentStore::sync_through(std::uint64_t commit) {
-  std::unique_lock lock(sync_mutex_);
-  while (synced_through_ < commit) {
-    if (syncing_) {
-      sync_ended_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    const std::uint64_t target = commits_.load();  // every commit counted so far is in the file
-    lock.unlock();
-    const bool synced = ::fdatasync(write_ahead_log_) == 0;
-    const int sync_error = errno;
-    lock.lock();
-    syncing_ = false;
-    ++syncs_;
-    if (synced) synced_through_ = std::max(synced_through_, target);
-    sync_ended_.notify_all();
-    if (!synced) return fail(StoreError{std::string("syncing the write-ahead log failed: ") + std::strerror(sync_error)});
-  }
-  return {};
 }
 
 Result<std::unique_ptr<FulfillmentQueries>, StoreError> SqliteFulfillmentStore::open_queries() {
   return open_sqlite_queries(*this);
 }
 
-std::uint64_t SqliteFulfillmentStore::sync_count() {
-  const std::lock_guard lock(sync_mutex_);
-  return syncs_;
-}
+std::uint64_t SqliteFulfillmentStore::sync_count() { return sync_->sync_count(); }
 
 void SqliteFulfillmentStore::apply(const std::function<void(StoreTx&)>& change) {
   const StatementCache::Scope scope(*statements_);  // every statement reset before a commit

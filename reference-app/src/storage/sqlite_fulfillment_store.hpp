@@ -3,16 +3,19 @@
 // concurrent writers sharing syncs), and the pieces its queries share with it.
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "hookline/sqlite_files.hpp"
+#include "sqlite_layer/group_sync.hpp"
+#include "sqlite_layer/statement_cache.hpp"
 #include "storage/fulfillment_store.hpp"
-#include "storage/statement_cache.hpp"
 
 namespace fulfillment {
+
+using hookline::sqlite::StatementCache;
 
 /// The fulfillment database in SQLite; every method is thread-safe (one connection behind a mutex).
 /// Turns off SQLite's memory statistics in this process: they take a process-wide lock around every
@@ -99,16 +102,13 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
   bool run_batch(const std::function<void()>& writes, BatchMode mode);
   /// Runs `change` in the batch open on this thread (under mutex_).
   hookline::Status<StoreError> write_in_batch(const std::function<void(StoreTx&)>& change);
-  /// Waits until commit number `commit` is synced, syncing the write-ahead log if nobody is.
-  [[nodiscard]] hookline::Status<StoreError> sync_through(std::uint64_t commit);
 
   std::optional<hookline::DatabaseLock> lock_;  // declared first: released after the database is closed
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<StatementCache> statements_;  // db_'s, used under mutex_
   hookline::TimeZone zone_;
-  int write_ahead_log_ = -1;             // the -wal file, for fdatasync
-  std::atomic<std::uint64_t> commits_{0};  // transactions committed (counted under mutex_)
+  std::optional<hookline::sqlite::GroupSync> sync_;  // the -wal file's, for the commits of write()
   std::atomic<std::thread::id> batch_thread_{};  // the thread inside write_batch(), if any
   /// The batch open inside write_batch() (under mutex_).
   struct Batch {
@@ -117,11 +117,6 @@ class SqliteFulfillmentStore final : public FulfillmentStore {
     bool failed = false;  // a write of the batch could not be undone alone
     std::string error;
   } batch_;
-  std::mutex sync_mutex_;                // guards the three below
-  std::condition_variable sync_ended_;
-  std::uint64_t synced_through_ = 0;  // every commit up to this number is on disk
-  bool syncing_ = false;
-  std::uint64_t syncs_ = 0;
 };
 
 /// The columns of the fulfillments table that fulfillment_from_row() reads, in its order.

@@ -1,6 +1,7 @@
 #pragma once
-// The fulfillment store's prepared statements: each SQL text is compiled once per connection, not
-// once per call (compiling took more time than running most of the store's statements).
+// Prepared statements kept per connection: each SQL text is compiled once, not once per call
+// (compiling takes longer than running most statements), and reset after each use so that none
+// keeps a read snapshot open.
 
 #include <map>
 #include <memory>
@@ -13,9 +14,9 @@ class Database;
 class Statement;
 }  // namespace SQLite
 
-namespace fulfillment {
+namespace hookline::sqlite {
 
-/// Statements of one connection by SQL text. Not thread-safe: used under the store's mutex.
+/// The statements of one connection by SQL text. Not thread-safe: used under its owner's mutex.
 class StatementCache {
  public:
   explicit StatementCache(SQLite::Database& database);
@@ -47,4 +48,4 @@ class StatementCache {
   std::vector<SQLite::Statement*> used_;
 };
 
-}  // namespace fulfillment
+}  // namespace hookline::sqlite

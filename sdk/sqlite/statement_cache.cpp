@@ -1,8 +1,8 @@
-#include "storage/statement_cache.hpp"
+#include "sqlite_layer/statement_cache.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-namespace fulfillment {
+namespace hookline::sqlite {
 
 StatementCache::StatementCache(SQLite::Database& database) : database_(database) {}
 
@@ -22,8 +22,10 @@ SQLite::Statement& StatementCache::prepare(std::string_view sql) {
 }
 
 void StatementCache::reset_used() noexcept {
-  for (SQLite::Statement* statement : used_) statement->tryReset();
+  for (SQLite::Statement* statement : used_) {
+    statement->tryReset();
+  }
   used_.clear();
 }
 
-}  // namespace fulfillment
+}  // namespace hookline::sqlite
