@@ -172,7 +172,7 @@ hookline::Result<std::unique_ptr<App>, std::string> App::create(AppConfig config
                                        {"http_status", std::to_string(report.http_status)},
                                        {"detail", report.detail}});
     };
-    p.checks = std::make_unique<PlatformChecks>(*p.store, *p.client, check_options);
+    p.checks = std::make_unique<PlatformChecks>(*p.store, *p.client, hookline::system_now, check_options);
     if (c.reconcile.interval.count() > 0) {
       ReconcilerOptions reconcile_options = c.reconcile;
       reconcile_options.warn = [&p](std::string_view message) { p.logger.warn(message); };

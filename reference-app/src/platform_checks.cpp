@@ -27,8 +27,9 @@ bool still_applies(CheckPurpose purpose, const std::optional<Fulfillment>& f, co
 
 }  // namespace
 
-PlatformChecks::PlatformChecks(FulfillmentStore& store, ShipmentReader& reader, CheckOptions options)
-    : store_(store), reader_(reader), options_(std::move(options)) {
+PlatformChecks::PlatformChecks(FulfillmentStore& store, ShipmentReader& reader, hookline::Clock clock,
+                               CheckOptions options)
+    : store_(store), reader_(reader), clock_(std::move(clock)), options_(std::move(options)) {
   options_.concurrency = std::max<std::size_t>(options_.concurrency, 1);
   if (!options_.random) {
     options_.random = [engine = std::mt19937_64{std::random_device{}()},
@@ -50,8 +51,11 @@ std::optional<PlatformChecks::Done> PlatformChecks::read(std::int64_t shipment_i
   Done done{CheckAttempt{shipment_id, reader_.read(shipment_id), now}, {}};
   done.took = std::chrono::steady_clock::now() - started;
   if (done.attempt.read.outcome == ReadOutcome::unavailable && done.attempt.read.retry_after) {
+    // From when the answer came, not from `now` (the pass's start, which may be long before this read
+    // began): the clock gives whole seconds, so the answer came before the next one.
     const auto wait = std::min(*done.attempt.read.retry_after, options_.policy.retry.max_retry_after);
-    const auto until = now + std::chrono::duration_cast<std::chrono::milliseconds>(done.took) + wait;
+    const Millis answered = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_() + std::chrono::seconds(1));
+    const auto until = answered + wait;
     const std::lock_guard lock(mutex_);
     not_before_ = std::max(not_before_, until);
   }

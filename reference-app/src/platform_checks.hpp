@@ -5,7 +5,8 @@
 /// a second instance) changes nothing the second time. Used by the scheduler before it releases due
 /// fulfillments and by the reconciler for its periodic pass.
 ///
-/// A Retry-After on a failed read holds back every read of this process until it has passed; a read
+/// A Retry-After on a failed read holds back every read of this process until it has passed, counted
+/// from when the answer came (read from the clock then, rounded up to the next whole second); a read
 /// that fails without one stops a release pass from starting more reads (the rest wait for the next
 /// pass, uncounted), so a platform that is down or hangs is not hammered.
 
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "hookline/clock.hpp"
 #include "storage/fulfillment_store.hpp"
 #include "shipment_check.hpp"
 
@@ -50,8 +52,9 @@ struct ReleasePass {
 /// Checks shipments with the platform and stores the outcome; thread-safe.
 class PlatformChecks {
  public:
-  /// Checks reading with `reader` and storing in `store` (both must outlive it).
-  PlatformChecks(FulfillmentStore& store, ShipmentReader& reader, CheckOptions options = {});
+  /// Checks reading with `reader` and storing in `store` (both must outlive it); `clock` tells when
+  /// a Retry-After came.
+  PlatformChecks(FulfillmentStore& store, ShipmentReader& reader, hookline::Clock clock, CheckOptions options = {});
 
   /// Reads each of `due` (waiting fulfillments whose date_scheduled came at `now`) from the platform,
   /// up to `concurrency` at once, then in one transaction stores every decision; returns the ids
@@ -79,6 +82,7 @@ class PlatformChecks {
 
   FulfillmentStore& store_;
   ShipmentReader& reader_;
+  hookline::Clock clock_;
   CheckOptions options_;
   std::mutex mutex_;     // guards the two below
   Millis not_before_{};  // no read before this (the platform's Retry-After)

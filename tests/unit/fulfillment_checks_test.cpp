@@ -482,6 +482,24 @@ BOOST_AUTO_TEST_CASE(a_retry_after_holds_back_every_read_until_it_has_passed) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_after_counts_from_when_the_answer_came_not_from_when_the_pass_began) {
+  Domain domain{fulfillment::CheckOptions{}};
+  domain.deliver(scheduled("101", "2026-03-22 14:00:00", 5, "2026-03-22 14:30:00"));
+  domain.reader.hold(5, platform_record(5, "Pending Post", "2026-03-22 14:30:00"));
+  fulfillment::ShipmentRead limited = ScriptedReader::unavailable(2s);
+  limited.http_status = 429;
+  domain.reader.script(5, {limited});
+  // The pass began at `now`; its read was answered five seconds later (a slow store, a slow platform).
+  fulfillment::PlatformChecks checks(*domain.store, domain.reader, [&] { return domain.now + 5s; });
+  BOOST_TEST_REQUIRE(checks.release({5}, domain.now)->released.empty());
+  BOOST_TEST_REQUIRE(domain.reader.reads().size() == 1u);
+  BOOST_TEST(checks.release({5}, domain.now + 3s)->released.empty());  // 2 s after the pass began: held
+  BOOST_TEST(domain.reader.reads().size() == 1u);
+  BOOST_TEST(checks.release({5}, domain.now + 8s)->released == std::vector<std::int64_t>{5},
+             boost::test_tools::per_element());  // 2 s after the answer, rounded up to its second
+  BOOST_TEST(domain.reader.reads().size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(with_the_ship_policy_a_platform_that_stays_down_ships_on_what_the_webhooks_said) {
   fulfillment::CheckOptions options;
   options.policy.unavailable = fulfillment::UnavailablePolicy::ship;
@@ -507,7 +525,7 @@ BOOST_AUTO_TEST_CASE(a_fulfillment_cancelled_after_its_pass_listed_it_is_left_as
   Domain domain{fulfillment::CheckOptions{}};
   domain.deliver(scheduled("101", "2026-03-22 14:00:00", 8, "2026-03-22 14:30:00"));
   domain.reader.hold(8, platform_record(8, "Pending Post", "2026-03-22 14:30:00"));
-  auto checks = std::make_unique<fulfillment::PlatformChecks>(*domain.store, domain.reader);
+  auto checks = std::make_unique<fulfillment::PlatformChecks>(*domain.store, domain.reader, [&] { return domain.now; });
   domain.deliver(shipment_event("shipment_cancelled", "102", "2026-03-22 14:50:00", 8));
   auto pass = checks->release({8}, domain.now);
   BOOST_TEST_REQUIRE(pass.has_value());

@@ -130,7 +130,7 @@ struct Domain {
   /// A domain whose releases are checked with `reader` under `options` (jitter 0.5 when none is given).
   explicit Domain(fulfillment::CheckOptions options) {
     if (!options.random) options.random = [] { return 0.5; };
-    checks = std::make_unique<fulfillment::PlatformChecks>(*store, reader, std::move(options));
+    checks = std::make_unique<fulfillment::PlatformChecks>(*store, reader, [this] { return now; }, std::move(options));
     scheduler = make_scheduler();
   }
 

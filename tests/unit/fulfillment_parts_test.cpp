@@ -458,6 +458,35 @@ BOOST_AUTO_TEST_CASE(a_work_claim_gives_a_fulfillment_to_one_worker_until_releas
   BOOST_TEST(store->claim_work(1, now + 32s, 30s)->has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_work_claim_skips_a_fulfillment_another_transaction_holds_instead_of_waiting_for_it,
+                     *boost::unit_test::precondition(hookline::test::postgres_only)) {
+  const fulfillment_test::StoreLocation location;
+  const auto holding_store = location.open();
+  const auto claiming = location.open();  // another instance: a connection of its own
+  fulfillment::Fulfillment f;
+  f.shipment_id = 1;
+  f.state = fulfillment::State::picking;
+  BOOST_TEST_REQUIRE(holding_store->write([&](fulfillment::StoreTx& tx) { tx.save(f); }).has_value());
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(march_22);
+  std::promise<void> holding;
+  std::promise<void> claimed;
+  std::thread holder([&] {
+    (void)holding_store->write([&](fulfillment::StoreTx& tx) {
+      (void)tx.find(1);  // the row, held until this transaction ends (another instance's step, say)
+      holding.set_value();
+      // A claim that waited for the row would only return once this gives up.
+      (void)claimed.get_future().wait_for(10s);
+    });
+  });
+  holding.get_future().wait();
+  const auto while_held = claiming->claim_work(1, now, 30s);
+  claimed.set_value();
+  holder.join();
+  BOOST_TEST_REQUIRE(while_held.has_value());
+  BOOST_TEST(!while_held->has_value());  // skipped: the next pass tries again
+  BOOST_TEST(claiming->claim_work(1, now, 30s)->has_value());  // free once the holder is done
+}
+
 BOOST_AUTO_TEST_CASE(the_outbox_dead_letters_a_refusal_at_once_and_gives_up_after_max_attempts) {
   QueuedTracking refused;
   ScriptedClient client;

@@ -719,12 +719,16 @@ Result<std::optional<Fulfillment>, StoreError> PostgresFulfillmentStore::claim_w
                                                                                 std::chrono::milliseconds lease) {
   return guarded([&](Connection& db) -> Result<std::optional<Fulfillment>, StoreError> {
     // One statement, committed with synchronous_commit on: a claim a crash of the database lost could
-    // let a second instance take the same work.
+    // let a second instance take the same work. A row another transaction holds (another instance's
+    // claim or step, an event's batch) is skipped, not waited for: the work is not claimable now, and
+    // the next pass tries again.
     Params params;
     params.int64(shipment_id).int64(millis_of(now + lease)).int64(millis_of(now));
     const Rows claimed = exec(db,
-                              std::string("UPDATE fulfillments SET work_until_ms = $2 WHERE shipment_id = $1 AND state "
-                                          "IN ('picking', 'packing') AND work_until_ms <= $3 RETURNING ") +
+                              std::string("UPDATE fulfillments SET work_until_ms = $2 WHERE shipment_id = "
+                                          "(SELECT shipment_id FROM fulfillments WHERE shipment_id = $1 AND state "
+                                          "IN ('picking', 'packing') AND work_until_ms <= $3 FOR UPDATE SKIP LOCKED) "
+                                          "RETURNING ") +
                                   postgres_fulfillment_columns,
                               params);
     ++commits_;
