@@ -203,8 +203,6 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
   Reconciled out;
   out.decision = std::string(hookline::to_string(step.verdict.decision));
   out.explanation = step.verdict.explanation;
-  const std::size_t event_line = 0;
-  record.event(event_id, type, out.decision, out.explanation);
   for (const auto& released : step.released) {
     std::string released_type;
     for (const auto& held : before.held) {
@@ -220,8 +218,6 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
       out.decision = "recorded";
       out.explanation = "recorded: return authorized, but shipment " + std::to_string(view.shipment_id) +
                         " has no fulfillment here";
-      record.lines[event_line].decision = out.decision;
-      record.lines[event_line].detail = out.explanation;
     }
     out.fulfillment = std::move(current);
     out.history = std::move(record.lines);
@@ -306,8 +302,6 @@ Reconciled reconcile(std::optional<Fulfillment> current, const vrio::ShipmentVie
     out.explanation = "conflict: " + conflict;
     record.conflict(event_id, type, conflict);
   }
-  record.lines[event_line].decision = out.decision;
-  record.lines[event_line].detail = out.explanation;
   out.fulfillment = std::move(current);
   out.history = std::move(record.lines);
   return out;

@@ -51,7 +51,9 @@ class HistoryRecorder {
 struct Reconciled {
   /// The fulfillment after the event; none while the shipment is not scheduled.
   std::optional<Fulfillment> fulfillment;
-  /// History lines to add, in order: the event's verdict, released events, transitions, conflicts, notes.
+  /// History lines to add after the event's own line (its decision and explanation, which the event
+  /// log's row shows in the history where the event is logged), in order: released events,
+  /// transitions, conflicts, notes.
   std::vector<HistoryEntry> history;
   /// The event's decision for the event log: apply, stale, hold, duplicate, ignore, too_late, conflict or recorded.
   std::string decision;

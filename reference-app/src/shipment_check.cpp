@@ -336,7 +336,11 @@ CheckDecision decide(CheckPurpose purpose, const std::optional<Fulfillment>& cur
     d.fulfillment = std::move(applied.fulfillment);
     d.fulfillment_changed = d.fulfillment.has_value();
     d.outcome = current ? outcome_of(*current, *d.fulfillment) : CheckOutcome::created;
-    record.lines.insert(record.lines.begin(), applied.history.begin(), applied.history.end());
+    // The observation has no row in the event log: its own line is a history line, before what it brought.
+    HistoryRecorder observed(id, seconds);
+    observed.event(key.event_id, observation.envelope.webhook_event, applied.decision, applied.explanation);
+    observed.lines.insert(observed.lines.end(), applied.history.begin(), applied.history.end());
+    record.lines.insert(record.lines.begin(), observed.lines.begin(), observed.lines.end());
   }
   if (purpose == CheckPurpose::release && d.fulfillment && d.fulfillment->state == State::waiting &&
       d.fulfillment->date_scheduled && *d.fulfillment->date_scheduled > seconds) {

@@ -48,9 +48,9 @@ HandlerStatus ShipmentHandlers::handle_shipment(const vrio::Event& event, const 
       decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
       return;
     }
-    const vrio::ShipmentView before = tx.load_view(*shipment_id);
-    const vrio::ShipmentStep step = vrio::apply(before, event);
-    Reconciled outcome = reconcile(tx.find(*shipment_id), before, step, event, now);
+    ShipmentRows rows = tx.load_shipment(*shipment_id);
+    const vrio::ShipmentStep step = vrio::apply(rows.view, event);
+    Reconciled outcome = reconcile(std::move(rows.fulfillment), rows.view, step, event, now);
     tx.record_event(EventLogEntry{event.envelope.webhook_event_id, event.envelope.webhook_event, *shipment_id,
                                 event.envelope.webhook_event_date.value_or(std::chrono::sys_seconds{}), now,
                                 outcome.decision, outcome.explanation, entry.body});

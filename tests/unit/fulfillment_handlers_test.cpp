@@ -3,6 +3,8 @@
 // tracking outbox entry written with the state change.
 #include <boost/test/unit_test.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <algorithm>
 #include <thread>
 #include <chrono>
@@ -318,6 +320,76 @@ BOOST_AUTO_TEST_CASE(a_stale_update_is_ignored_and_says_why) {
   BOOST_TEST(f.items[0].quantity == 2);
   BOOST_TEST(domain.decision_of(251606, "10006") == "apply");
   BOOST_TEST(domain.decision_of(251606, "10005") == "stale");
+}
+
+/// Each line of a shipment's history as "kind event_id decision detail".
+std::vector<std::string> lines_of(const std::vector<fulfillment::HistoryEntry>& history) {
+  std::vector<std::string> lines;
+  for (const auto& line : history) {
+    lines.push_back(std::string(to_string(line.kind)) + " " + line.event_id + " " + line.decision + " " + line.detail);
+  }
+  return lines;
+}
+
+BOOST_AUTO_TEST_CASE(a_logged_event_is_its_history_line_between_the_lines_before_and_after_it) {
+  Domain domain;
+  domain.deliver(scheduled("10001", "2026-03-22 14:30:00", 251606, "2026-03-22 14:00:00"));
+  domain.deliver(shipment_event("shipment_address_updated", "10002", "2026-03-22 14:40:00", 251606,
+                                address_fields("456 Oak Ave", "Boulder")));
+  domain.deliver(scheduled("10003", "2026-03-22 14:35:00", 251607, "2026-03-22 14:00:00"));  // another shipment
+  domain.run_due();
+  const std::vector<std::string> expected{
+      "event 10001 apply applied: status scheduled, address, items, schedule",
+      "transition   fulfillment created, due 2026-03-22T14:00:00Z",
+      "event 10002 apply applied: address",
+      "note   label updated: ship to 456 Oak Ave, Boulder CO 80014",
+  };
+  auto lines = lines_of(domain.history(251606));
+  BOOST_TEST_REQUIRE(lines.size() >= expected.size());
+  lines.resize(expected.size());  // then the release and the warehouse's steps
+  BOOST_TEST(lines == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_database_of_the_previous_version_keeps_its_history_and_adds_to_it) {
+  fulfillment_test::StoreLocation location;
+  location.open().reset();  // the newest schema, then put back as the previous version left it
+  const std::string previous_rows =
+      "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body) "
+      "VALUES ('10001', 'shipment_scheduled', 251606, 1774189800, 1774191600, 'apply', 'applied', '{}');"
+      "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, to_state, detail) VALUES "
+      "(251606, 1774191600, 'event', '10001', 'shipment_scheduled', 'apply', '', '', 'applied'), "
+      "(251606, 1774191600, 'transition', '', '', '', '', 'waiting', 'fulfillment created');";
+  if (fulfillment_test::on_postgres()) {
+    hookline::test::PostgresCluster::shared().execute(
+        "ALTER TABLE event_log DROP COLUMN history_after; DELETE FROM hookline_fulfillment_migrations WHERE version = 2;" +
+            previous_rows,
+        location.database());
+  } else {
+    SQLite::Database file(location.database(), SQLite::OPEN_READWRITE);
+    file.exec("ALTER TABLE event_log DROP COLUMN history_after;" + previous_rows);
+  }
+  const auto store = location.open();
+  const std::vector<std::string> previous{"event 10001 apply applied", "transition   fulfillment created"};
+  auto history = store->history(251606);
+  BOOST_TEST_REQUIRE(history.has_value());
+  BOOST_TEST(lines_of(*history) == previous, boost::test_tools::per_element());
+
+  const auto at = march_22 + 1h;
+  BOOST_TEST_REQUIRE(store->write([&](fulfillment::StoreTx& tx) {
+                           tx.record_event(fulfillment::EventLogEntry{"10002", "shipment_address_updated", 251606, at, at,
+                                                                      "apply", "applied", "{}"});
+                           fulfillment::HistoryEntry note;
+                           note.shipment_id = 251606;
+                           note.at = at;
+                           note.detail = "label updated";
+                           tx.add_history(note);
+                         }).has_value());
+  std::vector<std::string> expected = previous;
+  expected.push_back("event 10002 apply applied");
+  expected.push_back("note   label updated");
+  history = store->history(251606);
+  BOOST_TEST_REQUIRE(history.has_value());
+  BOOST_TEST(lines_of(*history) == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(duplicates_act_once) {

@@ -70,12 +70,14 @@ void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now,
   add_history(entry);
 }
 
-hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
-  const auto text = stored_view(shipment_id);
-  if (!text) return {};
-  auto stored = json::decode_view(*text);
+ShipmentRows StoreTx::load_shipment(std::int64_t shipment_id) {
+  StoredShipment rows = stored_shipment(shipment_id);
+  ShipmentRows loaded{{}, std::move(rows.fulfillment)};
+  if (!rows.view) return loaded;
+  auto stored = json::decode_view(*rows.view);
   if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
-  hookline::vrio::ShipmentView view = std::move(stored->view);
+  hookline::vrio::ShipmentView& view = loaded.view;
+  view = std::move(stored->view);
   const hookline::ParseOptions options{zone_};
   for (const auto& event_id : stored->held_ids) {
     const auto body = event_body(event_id);
@@ -84,7 +86,7 @@ hookline::vrio::ShipmentView StoreTx::load_view(std::int64_t shipment_id) {
     if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
     view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
   }
-  return view;
+  return loaded;
 }
 
 hookline::Result<std::unique_ptr<FulfillmentStore>, StoreError> open_fulfillment_store(std::string_view database,

@@ -93,6 +93,12 @@ struct CheckState {
   bool operator==(const CheckState&) const = default;
 };
 
+/// What StoreTx::load_shipment() reads of a shipment: its view and its fulfillment.
+struct ShipmentRows {
+  hookline::vrio::ShipmentView view;       ///< The shipment's view.
+  std::optional<Fulfillment> fulfillment;  ///< Its fulfillment, if there is one.
+};
+
 /// The changes of one transaction; only valid inside FulfillmentStore::write().
 class StoreTx {
  public:
@@ -112,14 +118,16 @@ class StoreTx {
   /// Moves a fulfillment to `to`, saves it and records the transition with `reason`.
   void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason);
 
-  /// The shipment's view (held events re-read from the event log), or an empty view.
-  [[nodiscard]] hookline::vrio::ShipmentView load_view(std::int64_t shipment_id);
+  /// The shipment's view (held events re-read from the event log; an empty view when none is
+  /// stored) and its fulfillment (as find() reads it), in one read where the backend can.
+  [[nodiscard]] ShipmentRows load_shipment(std::int64_t shipment_id);
   /// Stores the shipment's view.
   virtual void save_view(const hookline::vrio::ShipmentView& view) = 0;
 
   /// True when this event id is in the event log (it was handled before).
   [[nodiscard]] virtual bool has_event(std::string_view event_id) = 0;
-  /// Adds an event to the log.
+  /// Adds an event to the log. An event of a shipment is also the shipment's history line of kind
+  /// event (its decision, the explanation as detail, at handled_at), after the lines added so far.
   virtual void record_event(const EventLogEntry& record) = 0;
   /// Adds a line to a shipment's history.
   virtual void add_history(const HistoryEntry& entry) = 0;
@@ -133,10 +141,16 @@ class StoreTx {
   virtual void save_check_state(std::int64_t shipment_id, const CheckState& state) = 0;
 
  protected:
-  /// `zone` reads the held events load_view() parses again.
+  /// The stored JSON of a shipment's view (encode_view's) and its fulfillment.
+  struct StoredShipment {
+    std::optional<std::string> view;         ///< The view's JSON, if one is stored.
+    std::optional<Fulfillment> fulfillment;  ///< The fulfillment, if there is one.
+  };
+  /// `zone` reads the held events load_shipment() parses again.
   explicit StoreTx(const hookline::TimeZone& zone) : zone_(zone) {}
-  /// The stored JSON of the shipment's view (encode_view's), under a lock until the transaction ends.
-  [[nodiscard]] virtual std::optional<std::string> stored_view(std::int64_t shipment_id) = 0;
+  /// The shipment's stored view and its fulfillment, both under a lock until the transaction ends
+  /// (the view's first, the order every write takes them in).
+  [[nodiscard]] virtual StoredShipment stored_shipment(std::int64_t shipment_id) = 0;
   /// The raw body of a logged event.
   [[nodiscard]] virtual std::optional<std::string> event_body(std::string_view event_id) = 0;
   /// The platform's zone, for the dates the store writes.
@@ -209,7 +223,8 @@ class FulfillmentStore {
   /// How many fulfillments are in each state.
   [[nodiscard]] virtual hookline::Result<std::map<State, std::size_t>, StoreError> counts_by_state() = 0;
 
-  /// A shipment's history, oldest first.
+  /// A shipment's history, oldest first: the lines add_history() added and its logged events (see
+  /// StoreTx::record_event()).
   [[nodiscard]] virtual hookline::Result<std::vector<HistoryEntry>, StoreError> history(std::int64_t shipment_id) = 0;
   /// The event log, newest first.
   [[nodiscard]] virtual hookline::Result<std::vector<EventLogEntry>, StoreError> events(const EventQuery& query) = 0;

@@ -111,6 +111,11 @@ CREATE INDEX event_log_by_type ON event_log(event_type, seq);
 CREATE INDEX event_log_by_decision ON event_log(decision, seq);
 CREATE INDEX event_log_by_handled ON event_log(handled_at);
 )sql",
+    // A shipment's logged event is its line in the shipment's history, after the lines there were
+    // when it was logged; NULL in rows logged before, whose events have their line in the history table.
+    R"sql(
+ALTER TABLE event_log ADD COLUMN history_after BIGINT;
+)sql",
 };
 static_assert(std::size(migrations) == postgres_fulfillment_schema_version);
 
@@ -295,8 +300,9 @@ class PostgresStoreTx final : public StoreTx {
         .text(record.explanation)
         .text(record.body);
     exec(db_,
-         "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body, "
+         "history_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+         "(SELECT COALESCE(MAX(id), 0) FROM history WHERE shipment_id = $3))",
          params);
   }
 
@@ -349,12 +355,14 @@ class PostgresStoreTx final : public StoreTx {
   }
 
  private:
-  std::optional<std::string> stored_view(std::int64_t shipment_id) override {
+  StoredShipment stored_shipment(std::int64_t shipment_id) override {
     Params params;
     params.int64(shipment_id);
+    StoredShipment stored;
     const Rows rows = exec(db_, "SELECT view FROM shipment_views WHERE shipment_id = $1 FOR UPDATE", params);
-    if (rows.count() == 0) return std::nullopt;
-    return rows.bytes(0, 0);
+    if (rows.count() > 0) stored.view = rows.bytes(0, 0);
+    stored.fulfillment = find(shipment_id);  // after the view, as every write takes them
+    return stored;
   }
 
   std::optional<std::string> event_body(std::string_view event_id) override {
@@ -775,8 +783,11 @@ Result<std::vector<HistoryEntry>, StoreError> PostgresFulfillmentStore::history(
     Params params;
     params.int64(shipment_id);
     const Rows rows = exec(db,
-                           "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM history "
-                           "WHERE shipment_id = $1 ORDER BY id",
+                           "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail, id AS place, "
+                           "0 AS logged, 0::bigint AS seq FROM history WHERE shipment_id = $1 "
+                           "UNION ALL SELECT handled_at, 'event', event_id, event_type, decision, '', '', explanation, "
+                           "history_after, 1, seq FROM event_log WHERE shipment_id = $1 AND history_after IS NOT NULL "
+                           "ORDER BY place, logged, seq",
                            params);
     std::vector<HistoryEntry> entries;
     for (int row = 0; row < rows.count(); ++row) {

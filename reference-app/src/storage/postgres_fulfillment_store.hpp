@@ -110,7 +110,7 @@ class PostgresFulfillmentStore final : public FulfillmentStore {
 };
 
 /// The newest schema version of the fulfillment tables this version of hookline knows.
-inline constexpr long long postgres_fulfillment_schema_version = 1;
+inline constexpr long long postgres_fulfillment_schema_version = 2;
 
 /// The columns of the fulfillments table that postgres_fulfillment_from_row() reads, in its order.
 extern const char* const postgres_fulfillment_columns;

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS event_log(
   handled_at INTEGER NOT NULL,
   decision TEXT NOT NULL,
   explanation TEXT NOT NULL,
-  body TEXT NOT NULL);
+  body TEXT NOT NULL,
+  history_after INTEGER);
 CREATE INDEX IF NOT EXISTS event_log_by_shipment ON event_log(shipment_id, seq);
 CREATE TABLE IF NOT EXISTS tracking_outbox(
   shipment_id INTEGER PRIMARY KEY,
@@ -105,6 +106,8 @@ constexpr AddedColumn added_columns[] = {
     {"fulfillments", "work_until_ms", "ALTER TABLE fulfillments ADD COLUMN work_until_ms INTEGER NOT NULL DEFAULT 0"},
     {"tracking_outbox", "claimed_until_ms",
      "ALTER TABLE tracking_outbox ADD COLUMN claimed_until_ms INTEGER NOT NULL DEFAULT 0"},
+    // NULL in the rows of older files, whose events have their line in the history table.
+    {"event_log", "history_after", "ALTER TABLE event_log ADD COLUMN history_after INTEGER"},
 };
 
 /// Adds to a file made by an older version the columns it lacks.
@@ -202,6 +205,14 @@ std::vector<std::int64_t> ids_of(SQLite::Statement& query) {
   return ids;
 }
 
+/// A shipment's history (?1): its lines, and its logged events, each after the lines that were there
+/// when it was logged (history_after) and before the lines its handling added.
+constexpr const char* history_lines =
+    "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail, id AS place, 0 AS logged, 0 AS seq "
+    "FROM history WHERE shipment_id = ?1 "
+    "UNION ALL SELECT handled_at, 'event', event_id, event_type, decision, '', '', explanation, history_after, 1, seq "
+    "FROM event_log WHERE shipment_id = ?1 AND history_after IS NOT NULL ORDER BY place, logged, seq";
+
 void insert_history(StatementCache& statements, const HistoryEntry& entry) {
   SQLite::Statement& insert = statements.prepare(
       "INSERT INTO history(shipment_id, at, kind, event_id, event_type, decision, from_state, "
@@ -242,7 +253,7 @@ class SqliteStoreTx final : public StoreTx {
   void save_check_state(std::int64_t shipment_id, const CheckState& state) override;
 
  private:
-  std::optional<std::string> stored_view(std::int64_t shipment_id) override;
+  StoredShipment stored_shipment(std::int64_t shipment_id) override;
   std::optional<std::string> event_body(std::string_view event_id) override;
 
   StatementCache& statements_;
@@ -299,11 +310,18 @@ void SqliteStoreTx::save(const Fulfillment& f) {
   upsert.exec();
 }
 
-std::optional<std::string> SqliteStoreTx::stored_view(std::int64_t shipment_id) {
-  SQLite::Statement& query = statements_.prepare("SELECT view FROM shipment_views WHERE shipment_id = ?");
+StoreTx::StoredShipment SqliteStoreTx::stored_shipment(std::int64_t shipment_id) {
+  // One row whether or not either exists; "f." names the one column both tables have.
+  SQLite::Statement& query = statements_.prepare(
+      std::string("SELECT f.") + fulfillment_columns +
+      ", v.view FROM (SELECT ?1 AS id) s LEFT JOIN fulfillments f ON f.shipment_id = s.id "
+      "LEFT JOIN shipment_views v ON v.shipment_id = s.id");
   query.bind(1, shipment_id);
-  if (!query.executeStep()) return std::nullopt;
-  return query.getColumn(0).getString();
+  StoredShipment stored;
+  if (!query.executeStep()) return stored;
+  if (!query.getColumn(0).isNull()) stored.fulfillment = fulfillment_from_row(query);
+  if (!query.getColumn(14).isNull()) stored.view = query.getColumn(14).getString();
+  return stored;
 }
 
 std::optional<std::string> SqliteStoreTx::event_body(std::string_view event_id) {
@@ -330,8 +348,9 @@ bool SqliteStoreTx::has_event(std::string_view event_id) {
 
 void SqliteStoreTx::record_event(const EventLogEntry& record) {
   SQLite::Statement& insert = statements_.prepare(
-      "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, "
-      "decision, explanation, body) VALUES (?,?,?,?,?,?,?,?)");
+      "INSERT INTO event_log(event_id, event_type, shipment_id, event_date, handled_at, decision, explanation, body, "
+      "history_after) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+      "(SELECT COALESCE(MAX(id), 0) FROM history WHERE shipment_id = ?3))");
   insert.bind(1, record.event_id);
   insert.bind(2, record.event_type);
   bind_optional(insert, 3, record.shipment_id);
@@ -707,9 +726,7 @@ Result<std::map<State, std::size_t>, StoreError> SqliteFulfillmentStore::counts_
 
 Result<std::vector<HistoryEntry>, StoreError> SqliteFulfillmentStore::history(std::int64_t shipment_id) {
   return guarded([&]() -> Result<std::vector<HistoryEntry>, StoreError> {
-    SQLite::Statement& query = statements_->prepare(
-        "SELECT at, kind, event_id, event_type, decision, from_state, to_state, detail FROM "
-        "history WHERE shipment_id = ? ORDER BY id");
+    SQLite::Statement& query = statements_->prepare(history_lines);
     query.bind(1, shipment_id);
     std::vector<HistoryEntry> entries;
     while (query.executeStep()) {
