@@ -26,9 +26,12 @@ using postgres::Connection;
 using postgres::Params;
 using postgres::Rows;
 
-// Entry states as stored; in flight is stored too, with its owner and lease, so that every instance sees it.
+// Entry states as stored. An entry in flight is stored pending with its owner and lease (every
+// instance sees it), so that taking it changes no indexed column: the take is a HOT update, which
+// writes no index entry, when the row's page has room for the new version (the table's fillfactor
+// leaves it). entry_columns reads the state an entry is in.
 constexpr std::int64_t pending_state = 0;
-constexpr std::int64_t in_flight_state = 1;
+constexpr std::int64_t in_flight_state = 1;  // as read (stored by schema version 2 only)
 constexpr std::int64_t handled_state = 2;
 constexpr std::int64_t dead_state = 3;
 
@@ -98,15 +101,26 @@ UPDATE hookline_inbox SET platform = 'store_admin' WHERE platform = 'store';
 UPDATE hookline_quarantine SET platform = 'store_admin' WHERE platform = 'store';
 UPDATE hookline_refused SET platform = 'store_admin' WHERE platform = 'store';
 )sql",
+    // 3: an entry in flight is pending with an owner (taking it is then a HOT update), and pages keep
+    // room for the new versions of their rows (fillfactor: new pages only).
+    R"sql(
+UPDATE hookline_inbox SET state = 0 WHERE state = 1;
+DROP INDEX hookline_inbox_unfinished;
+DROP INDEX hookline_inbox_unfinished_by_entity;
+CREATE INDEX hookline_inbox_unfinished ON hookline_inbox (id) WHERE state = 0;
+CREATE INDEX hookline_inbox_unfinished_by_entity ON hookline_inbox (entity, id) WHERE state = 0;
+ALTER TABLE hookline_inbox SET (fillfactor = 50);
+)sql",
 };
 static_assert(std::size(migrations) == PostgresInbox::schema_version);
 
 /// A statement takes at most 65535 parameters, and a claim is 7 of them.
 constexpr std::size_t most_claims_per_batch = 65535 / 7;
 
+/// An entry's columns, its state as read (in flight when pending with an owner).
 constexpr const char* entry_columns =
-    "id, platform, event_id, type, occurred_at, entity, body, received_at, state, attempts, next_attempt_at, "
-    "last_error";
+    "id, platform, event_id, type, occurred_at, entity, body, received_at, CASE WHEN owner IS NULL THEN state ELSE 1 "
+    "END, attempts, next_attempt_at, last_error";
 
 constexpr const char* quarantine_columns =
     "id, platform, key, body, headers, received_at, error_path, error_message, failed_replays";
@@ -596,24 +610,25 @@ Result<std::vector<InboxEntry>, StoreError> PostgresInbox::take_due(std::size_t 
         std::string("SET LOCAL synchronous_commit TO off; SET LOCAL enable_bitmapscan TO off; SELECT pg_advisory_xact_lock(") +
             take_lock + ")",
         [&]() -> Result<std::vector<InboxEntry>, StoreError> {
-          // Due: pending and due, or in flight with an expired lease. An entity's entry goes only when it
-          // is the entity's oldest unfinished one and no other of the entity is in flight under a lease.
+          // Due: unfinished (state 0) and either without owner and due, or in flight with an expired
+          // lease. An entity's entry goes only when no other unfinished entry of the entity is older,
+          // nor in flight under a live lease (one probe of the entity's unfinished entries). The take
+          // sets only the owner and the lease: no indexed column, so a HOT update.
           const std::string take = std::string(R"sql(
 WITH due AS (
   SELECT e.id FROM hookline_inbox AS e
-  WHERE e.state IN (0, 1)
-    AND ((e.state = 0 AND e.next_attempt_at <= $1) OR (e.state = 1 AND e.lease_expires_at <= $1))
-    AND (e.entity = ''::bytea OR (
-      NOT EXISTS (SELECT 1 FROM hookline_inbox AS o
-                  WHERE o.entity = e.entity AND o.state IN (0, 1) AND o.id < e.id)
-      AND NOT EXISTS (SELECT 1 FROM hookline_inbox AS o
-                      WHERE o.entity = e.entity AND o.state = 1 AND o.lease_expires_at > $1 AND o.id <> e.id)))
+  WHERE e.state = 0
+    AND ((e.owner IS NULL AND e.next_attempt_at <= $1) OR (e.owner IS NOT NULL AND e.lease_expires_at <= $1))
+    AND (e.entity = ''::bytea OR NOT EXISTS (
+      SELECT 1 FROM hookline_inbox AS o
+      WHERE o.entity = e.entity AND o.state = 0 AND o.id <> e.id
+        AND (o.id < e.id OR (o.owner IS NOT NULL AND o.lease_expires_at > $1))))
   ORDER BY e.id
   LIMIT $2
   FOR UPDATE SKIP LOCKED)
-UPDATE hookline_inbox AS t SET state = 1, owner = $3, lease_expires_at = $4
+UPDATE hookline_inbox AS t SET owner = $3, lease_expires_at = $4
 FROM due WHERE t.id = due.id
-RETURNING )sql") + "t.id, t.platform, t.event_id, t.type, t.occurred_at, t.entity, t.body, t.received_at, t.state, "
+RETURNING )sql") + "t.id, t.platform, t.event_id, t.type, t.occurred_at, t.entity, t.body, t.received_at, 1::bigint, "
                                      "t.attempts, t.next_attempt_at, t.last_error";
           constexpr std::size_t most = std::numeric_limits<std::int64_t>::max();
           Params params;
@@ -640,7 +655,10 @@ Result<std::size_t, StoreError> PostgresInbox::record(std::span<const HandlingOu
     return std::size_t{0};
   }
   // One statement, so one transaction: only this instance's in-flight entries are changed (an
-  // entry whose lease expired and that another instance took is left to it).
+  // entry whose lease expired and that another instance took is left to it). Only an entry in
+  // flight has an owner, so the owner alone says it: with no condition on the state, the rows are
+  // found by id in the primary key, never by a scan of every unfinished entry for this owner (the
+  // plan a backlog larger than the statistics knew would otherwise get).
   std::string sql = "UPDATE hookline_inbox AS t SET state = v.state, attempts = t.attempts + 1, "
                     "last_error = CASE WHEN v.state = 2 THEN t.last_error ELSE v.error END, "
                     "next_attempt_at = CASE WHEN v.state = 0 THEN v.next ELSE t.next_attempt_at END, "
@@ -659,7 +677,7 @@ Result<std::size_t, StoreError> PostgresInbox::record(std::span<const HandlingOu
     }
     params.int64(outcome.id).int64(state).bytes(outcome.error).int64(to_unix(outcome.next_attempt_at));
   }
-  sql += ") AS v (id, state, error, next) WHERE t.id = v.id AND t.state = 1 AND t.owner = $1";
+  sql += ") AS v (id, state, error, next) WHERE t.id = v.id AND t.owner = $1";
   return impl_->change("recording handling outcomes", sql, params);
 }
 
@@ -708,8 +726,9 @@ Result<InboxCounts, StoreError> PostgresInbox::counts() {
   constexpr std::string_view doing = "counting inbox entries";
   return impl_->with_connection<InboxCounts>(doing, [&](Connection& db) -> Result<InboxCounts, StoreError> {
     auto rows = db.exec(doing,
-                        "SELECT COUNT(*) FILTER (WHERE state = 0), COUNT(*) FILTER (WHERE state = 1), "
-                        "COUNT(*) FILTER (WHERE state = 2), COUNT(*) FILTER (WHERE state = 3) FROM hookline_inbox",
+                        "SELECT COUNT(*) FILTER (WHERE state = 0 AND owner IS NULL), "
+                        "COUNT(*) FILTER (WHERE state = 0 AND owner IS NOT NULL), COUNT(*) FILTER (WHERE state = 2), "
+                        "COUNT(*) FILTER (WHERE state = 3) FROM hookline_inbox",
                         {});
     if (!rows) {
       return fail(rows.error());
@@ -728,8 +747,8 @@ Result<std::size_t, StoreError> PostgresInbox::recover_in_flight() {
   Params params;
   params.text(impl_->owner);
   auto recovered = impl_->change("recovering in-flight entries",
-                                 "UPDATE hookline_inbox SET state = 0, owner = NULL, lease_expires_at = NULL "
-                                 "WHERE state = 1 AND owner = $1",
+                                 "UPDATE hookline_inbox SET owner = NULL, lease_expires_at = NULL "
+                                 "WHERE state = 0 AND owner = $1",
                                  params);
   if (recovered && *recovered > 0) {
     notify_accepted();

@@ -336,6 +336,65 @@ BOOST_AUTO_TEST_CASE(a_version_1_schema_is_migrated_to_the_store_admin_name) {
   BOOST_TEST((refused->entries[0].delivery.platform == hookline::Platform::store_admin));
 }
 
+BOOST_AUTO_TEST_CASE(an_entry_in_flight_under_schema_version_2_stays_its_owners_until_the_lease_expires) {
+  auto& cluster = PostgresCluster::shared();
+  const std::string uri = cluster.fresh_schema_uri();
+  open_postgres(uri).reset();
+  // What version 2 left: in flight stored as state 1, the unfinished indexes over states 0 and 1.
+  const auto lease_expires_at = std::to_string(at(5).time_since_epoch().count());
+  cluster.execute("DELETE FROM hookline_inbox_migrations WHERE version > 2; "
+                  "DROP INDEX hookline_inbox_unfinished; DROP INDEX hookline_inbox_unfinished_by_entity; "
+                  "CREATE INDEX hookline_inbox_unfinished ON hookline_inbox (id) WHERE state IN (0, 1); "
+                  "CREATE INDEX hookline_inbox_unfinished_by_entity ON hookline_inbox (entity, id) WHERE state IN (0, 1); "
+                  "ALTER TABLE hookline_inbox RESET (fillfactor); "
+                  "INSERT INTO hookline_inbox (platform, event_id, type, occurred_at, entity, body, received_at, "
+                  "state, next_attempt_at, owner, lease_expires_at) VALUES "
+                  "('vrio', 'a1', 't', 0, 'shipment:a', '{}', 0, 1, 0, 'an instance of version 2', " + lease_expires_at + "), "
+                  "('vrio', 'a2', 't', 0, 'shipment:a', '{}', 0, 0, 0, NULL, NULL)",
+                  uri);
+  auto migrated = open_postgres(uri);
+  const auto counts = migrated->counts();
+  BOOST_TEST_REQUIRE(counts.has_value());
+  BOOST_TEST(counts->in_flight == 1U);
+  BOOST_TEST(counts->pending == 1U);
+  BOOST_TEST(take(*migrated, 10, at(4)).empty());  // a1 is leased, and a2 waits for it
+  BOOST_TEST(migrated->recover_in_flight().value() == 0U);  // not this instance's to give back
+  const auto handed_over = take(*migrated, 10, at(5));
+  BOOST_TEST_REQUIRE(ids_of(handed_over) == (std::vector<std::string>{"a1"}));
+  BOOST_TEST((handed_over[0].state == hookline::EntryState::in_flight));
+  BOOST_TEST(migrated->find(handed_over[0].id).value()->state == hookline::EntryState::in_flight);
+  BOOST_TEST_REQUIRE(migrated->mark_handled(handed_over[0].id).has_value());
+  BOOST_TEST(ids_of(take(*migrated, 10, at(6))) == (std::vector<std::string>{"a2"}));
+}
+
+BOOST_AUTO_TEST_CASE(taking_entries_rewrites_no_index) {
+  // A take sets only the owner and the lease, which no index holds, and the table's pages keep room
+  // for the rows' new versions: each take is a HOT update (a new version in the same page, no new
+  // index entry), even of rows that fill their page, as 1 KB bodies do.
+  auto& cluster = PostgresCluster::shared();
+  const std::string uri = cluster.fresh_schema_uri();
+  auto store = open_postgres(uri);
+  constexpr int events = 16;
+  const std::string body(1000, 'x');
+  for (int n = 0; n < events; ++n) {
+    auto outcome = store->claim(meta(std::to_string(n), "t", "shipment:" + std::to_string(n)), body, at(0));
+    BOOST_TEST_REQUIRE((outcome.has_value() && *outcome == ClaimOutcome::accepted));
+  }
+  BOOST_TEST_REQUIRE(take(*store, events, at(0)).size() == static_cast<std::size_t>(events));
+  store.reset();  // the server's statistics of a session are complete once it ends
+  std::vector<std::vector<std::string>> updates;
+  for (const auto deadline = std::chrono::steady_clock::now() + 30s;; std::this_thread::sleep_for(50ms)) {
+    updates = cluster.query("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                            "WHERE relid = 'hookline_inbox'::regclass",
+                            uri);
+    if (updates.at(0).at(0) == std::to_string(events) || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+  }
+  BOOST_TEST(updates.at(0).at(0) == std::to_string(events));
+  BOOST_TEST(updates.at(0).at(1) == std::to_string(events));
+}
+
 BOOST_AUTO_TEST_CASE(a_schema_newer_than_this_version_is_refused) {
   const std::string uri = PostgresCluster::shared().fresh_schema_uri();
   open_postgres(uri).reset();

@@ -19,6 +19,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hookline/inbox.hpp"
@@ -28,8 +29,9 @@ namespace hookline::test {
 
 class PostgresCluster {
  public:
-  /// Creates the cluster and starts it; throws when it cannot.
-  PostgresCluster() {
+  /// Creates the cluster and starts it with `shared_buffers` (small for tests, the server's default
+  /// 128MB for benchmarks); throws when it cannot.
+  explicit PostgresCluster(std::string shared_buffers = "16MB") : shared_buffers_(std::move(shared_buffers)) {
     bin_ = find_bin();
     std::string pattern = (std::filesystem::temp_directory_path() / "hookline-pg-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
@@ -132,7 +134,7 @@ class PostgresCluster {
   void start() {
     shell((bin_ / "pg_ctl").string() + " -D " + data() + " -l " + (dir_ / "server.log").string() + " -w -t 60" +
           " -o '-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_.string() +
-          " -c shared_buffers=16MB -c max_connections=200' start > /dev/null");
+          " -c shared_buffers=" + shared_buffers_ + " -c max_connections=200' start > /dev/null");
     running_ = true;
   }
   /// Restarts the server (pg_ctl restart -m fast): every session is ended.
@@ -180,6 +182,7 @@ class PostgresCluster {
     }
   }
 
+  std::string shared_buffers_;
   std::filesystem::path bin_;
   std::filesystem::path dir_;
   std::string as_user_;

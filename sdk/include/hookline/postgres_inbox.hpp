@@ -96,7 +96,7 @@ class PostgresInbox final : public ReceiverStore {
   [[nodiscard]] PostgresCommitStats commit_stats() const;
 
   /// The newest schema version this version of hookline knows and migrates to.
-  static constexpr long long schema_version = 2;
+  static constexpr long long schema_version = 3;
 
  private:
   struct Impl;
