@@ -11,8 +11,12 @@
 #include <string_view>
 #include <utility>
 
+#include "sqlite_layer/file_descriptor.hpp"
+
 namespace hookline {
 namespace {
+
+using sqlite::FileDescriptor;
 
 constexpr mode_t private_mode = S_IRUSR | S_IWUSR;
 
@@ -24,33 +28,20 @@ std::string octal(mode_t mode) {
   return text;
 }
 
-/// An open descriptor, closed on destruction.
-struct Descriptor {
-  int fd = -1;
-  Descriptor() = default;
-  explicit Descriptor(int opened) : fd(opened) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  ~Descriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() noexcept { return std::exchange(fd, -1); }
-};
-
 /// Opens `path` read-write, creating it mode 0600 (exactly, whatever the umask) when `create` is set
 /// and it is missing. fd -1 with errno ENOENT when it is missing and not to be created.
-Descriptor open_private(const std::filesystem::path& path, bool create, bool& created) {
+FileDescriptor open_private(const std::filesystem::path& path, bool create, bool& created) {
   created = false;
   if (create) {
-    Descriptor fresh(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, private_mode));
-    if (fresh.fd >= 0) {
+    FileDescriptor fresh(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, private_mode));
+    if (fresh.get() >= 0) {
       created = true;
-      if (::fchmod(fresh.fd, private_mode) != 0) return Descriptor();
-      return Descriptor(fresh.release());
+      if (::fchmod(fresh.get(), private_mode) != 0) return FileDescriptor();
+      return FileDescriptor(fresh.release());
     }
-    if (errno != EEXIST) return Descriptor();
+    if (errno != EEXIST) return FileDescriptor();
   }
-  return Descriptor(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+  return FileDescriptor(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
 }
 
 /// Narrows an existing file to 0600 when its mode allows anyone else anything; the sentence to log, if any.
@@ -80,16 +71,16 @@ Result<DatabaseLock, std::string> DatabaseLock::acquire(const std::filesystem::p
   if (std::filesystem::is_directory(database, unknown)) return fail(database.string() + " is a directory, not a database");
   const auto path = path_for(database);
   bool created = false;
-  Descriptor file = open_private(path, true, created);
-  if (file.fd < 0) return fail("cannot open the lock file " + path.string() + ": " + errno_text(errno));
+  FileDescriptor file = open_private(path, true, created);
+  if (file.get() < 0) return fail("cannot open the lock file " + path.string() + ": " + errno_text(errno));
   if (!created) {
-    if (auto narrowed = narrow(file.fd, path); !narrowed) return fail(narrowed.error());
+    if (auto narrowed = narrow(file.get(), path); !narrowed) return fail(narrowed.error());
   }
-  if (::flock(file.fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(file.get(), LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     if (error != EWOULDBLOCK) return fail("cannot lock " + path.string() + ": " + errno_text(error));
     char holder[32] = {};
-    const auto read = ::pread(file.fd, holder, sizeof holder - 1, 0);
+    const auto read = ::pread(file.get(), holder, sizeof holder - 1, 0);
     std::string_view pid(holder, read > 0 ? static_cast<std::size_t>(read) : 0);
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.remove_suffix(1);
     return fail(database.string() + " is in use by another process" +
@@ -98,7 +89,7 @@ Result<DatabaseLock, std::string> DatabaseLock::acquire(const std::filesystem::p
                 path.string() + ")");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(file.fd, 0) != 0 || ::pwrite(file.fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(file.get(), 0) != 0 || ::pwrite(file.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     return fail("cannot write the pid into " + path.string() + ": " + errno_text(errno));
   }
   return DatabaseLock(file.release());
@@ -124,13 +115,13 @@ Result<std::vector<std::string>, std::string> make_database_private(const std::f
   for (const std::string_view suffix : {"", "-wal", "-shm"}) {
     const std::filesystem::path path(database.native() + std::string(suffix));
     bool created = false;
-    const Descriptor file = open_private(path, suffix.empty(), created);
-    if (file.fd < 0) {
+    const FileDescriptor file = open_private(path, suffix.empty(), created);
+    if (file.get() < 0) {
       if (errno == ENOENT && !suffix.empty()) continue;  // SQLite creates it with the database's mode
       return fail("cannot open " + path.string() + ": " + errno_text(errno));
     }
     if (created) continue;
-    auto narrowed = narrow(file.fd, path);
+    auto narrowed = narrow(file.get(), path);
     if (!narrowed) return fail(narrowed.error());
     if (!narrowed->empty()) notes.push_back(std::move(*narrowed));
   }

@@ -14,15 +14,10 @@ namespace {
 /// Syncs the directory that holds `file`, so that a file just created there survives a power cut.
 Status<std::string> sync_directory_of(const std::filesystem::path& file) {
   const auto directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    const int error = errno;
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    return fail("syncing the directory " + directory.string() + " failed: " + std::strerror(error));
+  const FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+    return fail("syncing the directory " + directory.string() + " failed: " + std::strerror(errno));
   }
-  ::close(fd);
   return {};
 }
 
@@ -30,11 +25,11 @@ Status<std::string> sync_directory_of(const std::filesystem::path& file) {
 
 Result<WriteAheadLog, std::string> WriteAheadLog::open(const std::filesystem::path& database) {
   const auto path = database.string() + "-wal";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     return fail("opening " + path + " to sync it: " + std::strerror(errno));
   }
-  WriteAheadLog log(fd);
+  WriteAheadLog log(std::move(fd));
   // The log may have just been created (the connections delete it when the last of them closes):
   // fdatasync makes its frames durable, not its name in the directory. SQLite syncs the directory
   // at its own first sync of a new log, which synchronous=NORMAL leaves to the first checkpoint.
@@ -44,26 +39,8 @@ Result<WriteAheadLog, std::string> WriteAheadLog::open(const std::filesystem::pa
   return log;
 }
 
-WriteAheadLog::WriteAheadLog(WriteAheadLog&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-WriteAheadLog& WriteAheadLog::operator=(WriteAheadLog&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-WriteAheadLog::~WriteAheadLog() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-}
-
 Status<std::string> WriteAheadLog::sync() const {
-  if (::fdatasync(fd_) != 0) {
+  if (::fdatasync(fd_.get()) != 0) {
     return fail(std::string("syncing the write-ahead log failed: ") + std::strerror(errno));
   }
   return {};

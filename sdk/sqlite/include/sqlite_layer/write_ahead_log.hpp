@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include "hookline/result.hpp"
+#include "sqlite_layer/file_descriptor.hpp"
 
 namespace hookline::sqlite {
 
@@ -18,18 +20,12 @@ class WriteAheadLog {
   /// connections keep the file in place for as long as one of them is open.
   [[nodiscard]] static Result<WriteAheadLog, std::string> open(const std::filesystem::path& database);
 
-  WriteAheadLog(WriteAheadLog&& other) noexcept;
-  WriteAheadLog& operator=(WriteAheadLog&& other) noexcept;
-  WriteAheadLog(const WriteAheadLog&) = delete;
-  WriteAheadLog& operator=(const WriteAheadLog&) = delete;
-  ~WriteAheadLog();
-
   /// Flushes the log to disk (fdatasync); the error names the errno.
   [[nodiscard]] Status<std::string> sync() const;
 
  private:
-  explicit WriteAheadLog(int fd) noexcept : fd_(fd) {}
-  int fd_ = -1;
+  explicit WriteAheadLog(FileDescriptor fd) noexcept : fd_(std::move(fd)) {}
+  FileDescriptor fd_;
 };
 
 }  // namespace hookline::sqlite
