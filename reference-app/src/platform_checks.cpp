@@ -65,7 +65,9 @@ std::optional<PlatformChecks::Done> PlatformChecks::read(std::int64_t shipment_i
 std::optional<CheckDecision> PlatformChecks::store_decision(StoreTx& tx, CheckPurpose purpose, const Done& done,
                                                             Millis now) {
   const std::int64_t id = done.attempt.shipment_id;
-  const auto [view, current] = tx.load_shipment(id);
+  const ShipmentRows rows = tx.load_shipment(id);
+  const auto& view = rows.view;
+  const auto& current = rows.fulfillment;
   if (!still_applies(purpose, current, view, seconds_of(now))) return std::nullopt;
   const CheckState prior = tx.check_state(id);
   CheckDecision decision = decide(purpose, current, view, prior, done.attempt, options_.policy, now, jitter());

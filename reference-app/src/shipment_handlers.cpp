@@ -44,11 +44,11 @@ HandlerStatus ShipmentHandlers::handle_shipment(const vrio::Event& event, const 
   const auto now = clock_();
   std::string decision;
   const auto written = store_.write([&](StoreTx& tx) {
-    if (tx.has_event(event.envelope.webhook_event_id)) {
+    ShipmentRows rows = tx.load_shipment(*shipment_id, event.envelope.webhook_event_id);
+    if (rows.event_logged) {
       decision = "duplicate";  // handled before a crash, replayed by the inbox: acts once
       return;
     }
-    ShipmentRows rows = tx.load_shipment(*shipment_id);
     const vrio::ShipmentStep step = vrio::apply(rows.view, event);
     Reconciled outcome = reconcile(std::move(rows.fulfillment), rows.view, step, event, now);
     tx.record_event(EventLogEntry{event.envelope.webhook_event_id, event.envelope.webhook_event, *shipment_id,

@@ -70,20 +70,20 @@ void StoreTx::transition(Fulfillment& f, State to, std::chrono::sys_seconds now,
   add_history(entry);
 }
 
-ShipmentRows StoreTx::load_shipment(std::int64_t shipment_id) {
-  StoredShipment rows = stored_shipment(shipment_id);
-  ShipmentRows loaded{{}, std::move(rows.fulfillment)};
-  if (!rows.view) return loaded;
+ShipmentRows StoreTx::load_shipment(std::int64_t shipment_id, std::string_view event_id) {
+  StoredShipment rows = stored_shipment(shipment_id, event_id);
+  ShipmentRows loaded{{}, std::move(rows.fulfillment), rows.event_logged};
+  if (!rows.view || loaded.event_logged) return loaded;
   auto stored = json::decode_view(*rows.view);
   if (!stored) throw std::runtime_error("stored view of shipment " + std::to_string(shipment_id) + ": " + stored.error());
   hookline::vrio::ShipmentView& view = loaded.view;
   view = std::move(stored->view);
   const hookline::ParseOptions options{zone_};
-  for (const auto& event_id : stored->held_ids) {
-    const auto body = event_body(event_id);
-    if (!body) throw std::runtime_error("held event " + event_id + " is missing from the event log");
+  for (const auto& held_id : stored->held_ids) {
+    const auto body = event_body(held_id);
+    if (!body) throw std::runtime_error("held event " + held_id + " is missing from the event log");
     auto event = hookline::vrio::parse(*body, options);
-    if (!event) throw std::runtime_error("held event " + event_id + ": " + event.error().to_string());
+    if (!event) throw std::runtime_error("held event " + held_id + ": " + event.error().to_string());
     view.held.push_back({hookline::vrio::order_key(*event), std::move(*event)});
   }
   return loaded;

@@ -97,6 +97,7 @@ struct CheckState {
 struct ShipmentRows {
   hookline::vrio::ShipmentView view;       ///< The shipment's view.
   std::optional<Fulfillment> fulfillment;  ///< Its fulfillment, if there is one.
+  bool event_logged = false;               ///< The event id asked about is in the event log (handled before).
 };
 
 /// The changes of one transaction; only valid inside FulfillmentStore::write().
@@ -119,8 +120,9 @@ class StoreTx {
   void transition(Fulfillment& fulfillment, State to, std::chrono::sys_seconds now, std::string_view reason);
 
   /// The shipment's view (held events re-read from the event log; an empty view when none is
-  /// stored) and its fulfillment (as find() reads it), in one read where the backend can.
-  [[nodiscard]] ShipmentRows load_shipment(std::int64_t shipment_id);
+  /// stored), its fulfillment (as find() reads it) and whether `event_id` (when not empty) is in
+  /// the event log, in one read. A logged event's rows are left unread.
+  [[nodiscard]] ShipmentRows load_shipment(std::int64_t shipment_id, std::string_view event_id = {});
   /// Stores the shipment's view.
   virtual void save_view(const hookline::vrio::ShipmentView& view) = 0;
 
@@ -145,12 +147,13 @@ class StoreTx {
   struct StoredShipment {
     std::optional<std::string> view;         ///< The view's JSON, if one is stored.
     std::optional<Fulfillment> fulfillment;  ///< The fulfillment, if there is one.
+    bool event_logged = false;               ///< The event id asked about is in the event log.
   };
   /// `zone` reads the held events load_shipment() parses again.
   explicit StoreTx(const hookline::TimeZone& zone) : zone_(zone) {}
   /// The shipment's stored view and its fulfillment, both under a lock until the transaction ends
-  /// (the view's first, the order every write takes them in).
-  [[nodiscard]] virtual StoredShipment stored_shipment(std::int64_t shipment_id) = 0;
+  /// (the view's first, the order every write takes them in), and whether `event_id` is logged.
+  [[nodiscard]] virtual StoredShipment stored_shipment(std::int64_t shipment_id, std::string_view event_id) = 0;
   /// The raw body of a logged event.
   [[nodiscard]] virtual std::optional<std::string> event_body(std::string_view event_id) = 0;
   /// The platform's zone, for the dates the store writes.

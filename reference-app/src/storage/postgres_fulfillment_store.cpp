@@ -355,12 +355,17 @@ class PostgresStoreTx final : public StoreTx {
   }
 
  private:
-  StoredShipment stored_shipment(std::int64_t shipment_id) override {
+  StoredShipment stored_shipment(std::int64_t shipment_id, std::string_view event_id) override {
     Params params;
-    params.int64(shipment_id);
+    params.int64(shipment_id).text(event_id);
     StoredShipment stored;
-    const Rows rows = exec(db_, "SELECT view FROM shipment_views WHERE shipment_id = $1 FOR UPDATE", params);
-    if (rows.count() > 0) stored.view = rows.bytes(0, 0);
+    // One row whether or not the view exists: the locking read is a sub-select.
+    const Rows rows = exec(db_,
+                           "SELECT (SELECT view FROM shipment_views WHERE shipment_id = $1 FOR UPDATE), "
+                           "(SELECT count(*) FROM event_log WHERE event_id = $2)",
+                           params);
+    if (!rows.is_null(0, 0)) stored.view = rows.bytes(0, 0);
+    stored.event_logged = rows.int64(0, 1) > 0;
     stored.fulfillment = find(shipment_id);  // after the view, as every write takes them
     return stored;
   }

@@ -253,7 +253,7 @@ class SqliteStoreTx final : public StoreTx {
   void save_check_state(std::int64_t shipment_id, const CheckState& state) override;
 
  private:
-  StoredShipment stored_shipment(std::int64_t shipment_id) override;
+  StoredShipment stored_shipment(std::int64_t shipment_id, std::string_view event_id) override;
   std::optional<std::string> event_body(std::string_view event_id) override;
 
   StatementCache& statements_;
@@ -310,17 +310,19 @@ void SqliteStoreTx::save(const Fulfillment& f) {
   upsert.exec();
 }
 
-StoreTx::StoredShipment SqliteStoreTx::stored_shipment(std::int64_t shipment_id) {
+StoreTx::StoredShipment SqliteStoreTx::stored_shipment(std::int64_t shipment_id, std::string_view event_id) {
   // One row whether or not either exists; "f." names the one column both tables have.
   SQLite::Statement& query = statements_.prepare(
       std::string("SELECT f.") + fulfillment_columns +
-      ", v.view FROM (SELECT ?1 AS id) s LEFT JOIN fulfillments f ON f.shipment_id = s.id "
-      "LEFT JOIN shipment_views v ON v.shipment_id = s.id");
+      ", v.view, EXISTS(SELECT 1 FROM event_log WHERE event_id = ?2) FROM (SELECT ?1 AS id) s "
+      "LEFT JOIN fulfillments f ON f.shipment_id = s.id LEFT JOIN shipment_views v ON v.shipment_id = s.id");
   query.bind(1, shipment_id);
+  query.bind(2, std::string(event_id));
   StoredShipment stored;
   if (!query.executeStep()) return stored;
   if (!query.getColumn(0).isNull()) stored.fulfillment = fulfillment_from_row(query);
   if (!query.getColumn(14).isNull()) stored.view = query.getColumn(14).getString();
+  stored.event_logged = query.getColumn(15).getInt() != 0;
   return stored;
 }
 
